@@ -1,0 +1,137 @@
+#!/usr/bin/env node
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { UsageEngine } from './core/engine';
+import { claudeProjectRoots } from './core/ingest/claude';
+import { PriceTable, type CostMode } from './core/pricing/pricing';
+import { dailyReport, dayBounds } from './core/query';
+import { parseDayKey, systemTimeZone, validateTimeZone } from './core/time';
+
+const USAGE = `token-cost: what your coding agents cost, from the same engine as the VS Code extension.
+
+Usage:
+  token-cost report daily [--json] [--since YYYY-MM-DD] [--until YYYY-MM-DD] [--tz ZONE]
+                          [--mode auto|calculate|display] [--data-dir DIR] [--verbose]
+
+Reads Claude Code transcripts from $CLAUDE_CONFIG_DIR, else ~/.config/claude and ~/.claude,
+keeps a database of what it read in --data-dir (default: $XDG_DATA_HOME/token-cost-dashboard).
+`;
+
+class UsageError extends Error {}
+
+interface Flags {
+  json: boolean;
+  verbose: boolean;
+  since?: string;
+  until?: string;
+  tz: string;
+  mode: CostMode;
+  dataDir: string;
+}
+
+function defaultDataDir(): string {
+  const base = process.env.XDG_DATA_HOME?.trim() || path.join(process.env.HOME || os.homedir(), '.local', 'share');
+  return path.join(base, 'token-cost-dashboard');
+}
+
+function parseFlags(args: string[]): { positional: string[]; flags: Flags } {
+  const flags: Flags = { json: false, verbose: false, tz: systemTimeZone(), mode: 'auto', dataDir: defaultDataDir() };
+  const positional: string[] = [];
+  for (let i = 0; i < args.length; i++) {
+    const a = args[i];
+    const value = (): string => {
+      const v = args[++i];
+      if (v === undefined || v.startsWith('--')) throw new UsageError(`${a} needs a value`);
+      return v;
+    };
+    switch (a) {
+      case '--json': flags.json = true; break;
+      case '--verbose': case '-v': flags.verbose = true; break;
+      case '--since': flags.since = value(); parseDayKey(flags.since); break;
+      case '--until': flags.until = value(); parseDayKey(flags.until); break;
+      case '--tz': case '-z': flags.tz = validateTimeZone(value()); break;
+      case '--data-dir': flags.dataDir = path.resolve(value()); break;
+      case '--mode': {
+        const m = value();
+        if (m !== 'auto' && m !== 'calculate' && m !== 'display') throw new UsageError(`--mode must be auto, calculate or display`);
+        flags.mode = m;
+        break;
+      }
+      case '--help': case '-h': positional.unshift('help'); break;
+      default:
+        if (a.startsWith('-')) throw new UsageError(`Unknown option ${a}`);
+        positional.push(a);
+    }
+  }
+  return { positional, flags };
+}
+
+function fmtInt(v: number): string {
+  return v.toLocaleString('en-US');
+}
+
+async function report(kind: string, flags: Flags): Promise<void> {
+  if (kind !== 'daily') throw new UsageError(`Unknown report "${kind}" (available: daily)`);
+  const log = flags.verbose ? (m: string) => process.stderr.write(`${m}\n`) : undefined;
+  const prices = new PriceTable();
+  const engine = await UsageEngine.open({
+    dbFile: path.join(flags.dataDir, 'usage.sqlite'),
+    roots: () => claudeProjectRoots(),
+    prices: () => prices,
+    costMode: () => flags.mode,
+    log,
+  });
+  try {
+    const stats = await engine.scan();
+    if (flags.verbose) {
+      process.stderr.write(
+        `Scanned ${stats.filesSeen} file(s), read ${stats.filesRead} (${stats.bytesRead} bytes) in ${stats.durationMs} ms; ` +
+          `${stats.records} usage line(s), ${stats.malformedLines} malformed, ${stats.oversizedLines} oversized skipped.\n`,
+      );
+    }
+    const result = dailyReport(engine.store, flags.tz, dayBounds(flags.tz, flags.since, flags.until));
+    if (flags.json) {
+      process.stdout.write(`${JSON.stringify(result, null, 2)}\n`);
+      return;
+    }
+    const rows = result.daily.map((d) => [d.date, fmtInt(d.inputTokens), fmtInt(d.outputTokens), fmtInt(d.cacheCreationTokens),
+      fmtInt(d.cacheReadTokens), fmtInt(d.totalTokens), `$${d.totalCost.toFixed(2)}`]);
+    const t = result.totals;
+    rows.push(['Total', fmtInt(t.inputTokens), fmtInt(t.outputTokens), fmtInt(t.cacheCreationTokens), fmtInt(t.cacheReadTokens),
+      fmtInt(t.totalTokens), `$${t.totalCost.toFixed(2)}`]);
+    const head = ['Date', 'Input', 'Output', 'Cache write', 'Cache read', 'Total tokens', 'Cost'];
+    const widths = head.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].length)));
+    const line = (cells: string[]) => cells.map((c, i) => (i === 0 ? c.padEnd(widths[i]) : c.padStart(widths[i]))).join('  ');
+    process.stdout.write(`${[line(head), ...rows.map(line)].join('\n')}\n`);
+  } finally {
+    await engine.close();
+  }
+}
+
+export async function main(argv: string[]): Promise<number> {
+  try {
+    const { positional, flags } = parseFlags(argv);
+    const [command, sub] = positional;
+    switch (command) {
+      case 'report':
+        await report(sub ?? 'daily', flags);
+        return 0;
+      case undefined:
+      case 'help':
+        process.stdout.write(USAGE);
+        return 0;
+      default:
+        throw new UsageError(`Unknown command "${command}"`);
+    }
+  } catch (err) {
+    process.stderr.write(`token-cost: ${(err as Error).message}\n`);
+    if (err instanceof UsageError) process.stderr.write(USAGE);
+    return err instanceof UsageError ? 2 : 1;
+  }
+}
+
+if (require.main === module) {
+  void main(process.argv.slice(2)).then((code) => {
+    process.exitCode = code;
+  });
+}

@@ -1,0 +1,117 @@
+import * as os from 'node:os';
+import * as path from 'node:path';
+import type { UsageRecord } from '../model';
+import type { CostMode, PriceTable } from '../pricing/pricing';
+
+/** Only lines holding this can carry usage; everything else is skipped before JSON.parse. */
+export const USAGE_MARKER = Buffer.from('"usage":{');
+
+function expandHome(p: string, home: string): string {
+  if (p === '~') return home;
+  if (p.startsWith('~/')) return path.join(home, p.slice(2));
+  return p;
+}
+
+/**
+ * The `projects/` folders to read, in the order Claude Code documents them: explicit settings,
+ * else `CLAUDE_CONFIG_DIR` (comma-separated), else both default locations.
+ */
+export function claudeProjectRoots(opts: { configDirs?: readonly string[]; env?: NodeJS.ProcessEnv; home?: string } = {}): string[] {
+  const env = opts.env ?? process.env;
+  const home = opts.home ?? env.HOME ?? os.homedir();
+  let dirs: string[];
+  if (opts.configDirs && opts.configDirs.length > 0) {
+    dirs = [...opts.configDirs];
+  } else if (env.CLAUDE_CONFIG_DIR && env.CLAUDE_CONFIG_DIR.trim() !== '') {
+    dirs = env.CLAUDE_CONFIG_DIR.split(',');
+  } else {
+    const xdg = env.XDG_CONFIG_HOME && env.XDG_CONFIG_HOME.trim() !== '' ? env.XDG_CONFIG_HOME : path.join(home, '.config');
+    dirs = [path.join(xdg, 'claude'), path.join(home, '.claude')];
+  }
+  const roots = dirs
+    .map((d) => d.trim())
+    .filter((d) => d !== '')
+    .map((d) => path.resolve(expandHome(d, home), 'projects'));
+  return [...new Set(roots)];
+}
+
+/** What a transcript file is, from where it sits below a `projects/` root. */
+export interface TranscriptFile {
+  path: string;
+  root: string;
+  /** The `projects/<project>` folder name (the cwd with every non-alphanumeric char as `-`). */
+  projectDir: string;
+  /** Session id from the file name: `<sessionId>.jsonl`, or the folder of a subagent file. */
+  sessionFromPath: string;
+  isSubagent: boolean;
+}
+
+export function describeTranscript(root: string, file: string): TranscriptFile {
+  const rel = path.relative(root, file).split(path.sep);
+  const projectDir = rel.length > 1 ? rel[0] : '';
+  const isSubagent = rel.includes('subagents');
+  // projects/<project>/<sessionId>/subagents/agent-x.jsonl belongs to session <sessionId>.
+  const sessionFromPath = isSubagent && rel.length >= 4 ? rel[rel.length - 3] : path.basename(file, '.jsonl');
+  return { path: file, root, projectDir, sessionFromPath, isSubagent };
+}
+
+export type ParseOutcome = { kind: 'record'; record: UsageRecord } | { kind: 'malformed' } | { kind: 'no-usage' };
+
+const isCount = (v: unknown): v is number => typeof v === 'number' && Number.isFinite(v) && v >= 0;
+const count = (v: unknown): number => (isCount(v) ? Math.round(v) : 0);
+
+/** Turns one transcript line into a usage record, the way ccusage reads it. */
+export function parseClaudeLine(
+  line: string,
+  offset: number,
+  file: TranscriptFile,
+  prices: PriceTable,
+  mode: CostMode,
+): ParseOutcome {
+  let obj: Record<string, unknown>;
+  try {
+    obj = JSON.parse(line) as Record<string, unknown>;
+  } catch {
+    return { kind: 'malformed' };
+  }
+  if (typeof obj !== 'object' || obj === null) return { kind: 'malformed' };
+  const message = obj.message as Record<string, unknown> | undefined;
+  const usage = message?.usage as Record<string, unknown> | undefined;
+  if (!usage || typeof usage !== 'object' || !isCount(usage.input_tokens) || !isCount(usage.output_tokens)) {
+    return { kind: 'no-usage' };
+  }
+  const timestamp = typeof obj.timestamp === 'string' ? Date.parse(obj.timestamp) : NaN;
+  if (!Number.isFinite(timestamp)) return { kind: 'malformed' };
+
+  const model = typeof message?.model === 'string' && message.model !== '' ? message.model : 'unknown';
+  const messageId = typeof message?.id === 'string' ? message.id : undefined;
+  const requestId = typeof obj.requestId === 'string' ? obj.requestId : undefined;
+  const cacheCreation = usage.cache_creation as Record<string, unknown> | undefined;
+  const counts = {
+    inputTokens: count(usage.input_tokens),
+    outputTokens: count(usage.output_tokens),
+    cacheWriteTokens: count(usage.cache_creation_input_tokens),
+    cacheWrite1hTokens: cacheCreation ? count(cacheCreation.ephemeral_1h_input_tokens) : 0,
+    cacheReadTokens: count(usage.cache_read_input_tokens),
+  };
+  const reportedCost = typeof obj.costUSD === 'number' && Number.isFinite(obj.costUSD) ? obj.costUSD : null;
+  const { cost, priced } = prices.cost(model, counts, reportedCost, mode);
+  const isSidechain = obj.isSidechain === true;
+
+  return {
+    kind: 'record',
+    record: {
+      dedupKey: messageId && requestId ? `m:${messageId}:${requestId}` : `l:${file.path}:${offset}`,
+      timestamp,
+      source: file.isSubagent || isSidechain ? 'claude-code-subagent' : 'claude-code',
+      model,
+      project: typeof obj.cwd === 'string' && obj.cwd !== '' ? obj.cwd : file.projectDir,
+      sessionId: typeof obj.sessionId === 'string' && obj.sessionId !== '' ? obj.sessionId : file.sessionFromPath,
+      ...counts,
+      reportedCost,
+      cost,
+      unpriced: !priced,
+      isSidechain,
+    },
+  };
+}

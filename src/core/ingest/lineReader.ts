@@ -1,0 +1,91 @@
+import { promises as fs } from 'node:fs';
+
+const CHUNK = 1 << 20;
+const NEWLINE = 0x0a;
+/** Lines longer than this that carry the marker are counted as skipped instead of parsed. */
+const MAX_PARSED_LINE = 128 << 20;
+
+export interface LineScanResult {
+  /** Offset just past the last complete line: where the next incremental read starts. */
+  endOffset: number;
+  /** Complete lines seen (with or without the marker). */
+  lines: number;
+  /** Lines carrying the marker that were longer than can be parsed. */
+  oversized: number;
+}
+
+/**
+ * Calls `onLine` for every complete line at or after `start` that contains `marker`, reading the
+ * file in 1 MiB chunks. Lines without the marker are never decoded, and a file is never held in
+ * one string. The trailing line without a newline is left for the next read: it may still be
+ * being written.
+ */
+export async function scanMarkedLines(
+  path: string,
+  start: number,
+  marker: Buffer,
+  onLine: (line: string, offset: number) => void,
+): Promise<LineScanResult> {
+  const fh = await fs.open(path, 'r');
+  try {
+    let pos = start;
+    let lineStart = start;
+    let lines = 0;
+    let oversized = 0;
+    // Pieces of the current (unterminated) line, kept only while it may still need parsing.
+    let pending: Buffer[] = [];
+    let pendingBytes = 0;
+    let pendingMarked = false;
+    // The tail of the previous chunk, to find a marker that straddles a chunk boundary.
+    let overlap = Buffer.alloc(0);
+    const buf = Buffer.allocUnsafe(CHUNK);
+
+    for (;;) {
+      const { bytesRead } = await fh.read(buf, 0, CHUNK, pos);
+      if (bytesRead === 0) break;
+      const chunk = buf.subarray(0, bytesRead);
+      let cursor = 0;
+      while (cursor < chunk.length) {
+        const nl = chunk.indexOf(NEWLINE, cursor);
+        const segEnd = nl === -1 ? chunk.length : nl;
+        const seg = chunk.subarray(cursor, segEnd);
+        let marked: boolean = pendingMarked || seg.indexOf(marker) !== -1;
+        if (!marked && pendingBytes > 0 && overlap.length > 0) {
+          const joined = Buffer.concat([overlap, seg.subarray(0, marker.length - 1)]);
+          marked = joined.indexOf(marker) !== -1;
+        }
+        if (nl === -1) {
+          // The line continues into the next chunk.
+          if (pendingBytes + seg.length <= MAX_PARSED_LINE) {
+            pending.push(Buffer.from(seg));
+          }
+          pendingBytes += seg.length;
+          pendingMarked = marked;
+          overlap = Buffer.from(seg.subarray(Math.max(0, seg.length - (marker.length - 1))));
+          cursor = segEnd;
+          break;
+        }
+        lines++;
+        if (marked) {
+          const total = pendingBytes + seg.length;
+          if (total > MAX_PARSED_LINE) {
+            oversized++;
+          } else {
+            const text = pendingBytes > 0 ? Buffer.concat([...pending, seg]).toString('utf8') : seg.toString('utf8');
+            onLine(text, lineStart);
+          }
+        }
+        lineStart = pos + nl + 1;
+        pending = [];
+        pendingBytes = 0;
+        pendingMarked = false;
+        overlap = Buffer.alloc(0);
+        cursor = nl + 1;
+      }
+      pos += bytesRead;
+    }
+    return { endOffset: lineStart, lines, oversized };
+  } finally {
+    await fh.close();
+  }
+}

@@ -1,0 +1,40 @@
+/** Where a usage record came from; the by-source chart and filters use these names. */
+export type Source =
+  | 'claude-code'
+  | 'claude-code-subagent'
+  | 'codex'
+  | 'workspace'
+  | 'heartbeat'
+  | 'manual';
+
+/** One model request, as stored. Token counts are integers; timestamps are epoch milliseconds. */
+export interface UsageRecord {
+  /**
+   * Identity used for deduplication across files, roots and restarts:
+   * `m:<message.id>:<requestId>` when both exist, else a key stable for the line's position.
+   */
+  dedupKey: string;
+  timestamp: number;
+  source: Source;
+  model: string;
+  project: string;
+  sessionId: string;
+  inputTokens: number;
+  outputTokens: number;
+  /** All cache-creation (write) tokens, 5-minute and 1-hour together. */
+  cacheWriteTokens: number;
+  /** The 1-hour share of `cacheWriteTokens`, priced at 2x input. */
+  cacheWrite1hTokens: number;
+  cacheReadTokens: number;
+  /** Cost the agent itself reported (Claude Code's old `costUSD`), or null. */
+  reportedCost: number | null;
+  /** Cost in USD as counted (see pricing.ts for the rules). */
+  cost: number;
+  /** True when the model has no price and no cost was reported. */
+  unpriced: boolean;
+  isSidechain: boolean;
+}
+
+export function totalTokens(r: Pick<UsageRecord, 'inputTokens' | 'outputTokens' | 'cacheWriteTokens' | 'cacheReadTokens'>): number {
+  return r.inputTokens + r.outputTokens + r.cacheWriteTokens + r.cacheReadTokens;
+}

@@ -1,0 +1,227 @@
+import { promises as fsp } from 'node:fs';
+import * as path from 'node:path';
+import type { Database, SqlValue } from 'sql.js';
+import { loadSqlJs } from './sqljs';
+import type { Source, UsageRecord } from './model';
+
+/** How far a transcript file has been read. */
+export interface FileCursor {
+  path: string;
+  size: number;
+  mtimeMs: number;
+  ino: number;
+  /** Offset just past the last complete line that was read. */
+  offset: number;
+}
+
+const SCHEMA_VERSION = 1;
+
+const SCHEMA = `
+CREATE TABLE IF NOT EXISTS usage (
+  id INTEGER PRIMARY KEY,
+  dedup_key TEXT NOT NULL UNIQUE,
+  ts INTEGER NOT NULL,
+  source TEXT NOT NULL,
+  model TEXT NOT NULL,
+  project TEXT NOT NULL,
+  session TEXT NOT NULL,
+  input INTEGER NOT NULL,
+  output INTEGER NOT NULL,
+  cache_write INTEGER NOT NULL,
+  cache_write_1h INTEGER NOT NULL,
+  cache_read INTEGER NOT NULL,
+  reported_cost REAL,
+  cost REAL NOT NULL,
+  unpriced INTEGER NOT NULL,
+  sidechain INTEGER NOT NULL
+);
+CREATE INDEX IF NOT EXISTS usage_ts ON usage(ts);
+CREATE TABLE IF NOT EXISTS files (
+  path TEXT PRIMARY KEY,
+  size INTEGER NOT NULL,
+  mtime INTEGER NOT NULL,
+  ino INTEGER NOT NULL,
+  offset INTEGER NOT NULL
+);
+`;
+
+// A later copy replaces the stored one only when it is more complete: a non-sidechain copy beats
+// a sidechain copy, then the larger token total wins (streamed replies repeat usage per block).
+const UPSERT = `
+INSERT INTO usage (dedup_key, ts, source, model, project, session, input, output, cache_write,
+  cache_write_1h, cache_read, reported_cost, cost, unpriced, sidechain)
+VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+ON CONFLICT(dedup_key) DO UPDATE SET
+  ts = excluded.ts, source = excluded.source, model = excluded.model, project = excluded.project,
+  session = excluded.session, input = excluded.input, output = excluded.output,
+  cache_write = excluded.cache_write, cache_write_1h = excluded.cache_write_1h,
+  cache_read = excluded.cache_read, reported_cost = excluded.reported_cost, cost = excluded.cost,
+  unpriced = excluded.unpriced, sidechain = excluded.sidechain
+WHERE excluded.sidechain < usage.sidechain
+   OR (excluded.sidechain = usage.sidechain
+       AND excluded.input + excluded.output + excluded.cache_write + excluded.cache_read
+         > usage.input + usage.output + usage.cache_write + usage.cache_read)
+`;
+
+export type Row = Record<string, SqlValue>;
+
+/**
+ * The usage database: sql.js in memory, persisted to one file. Writes of the file are atomic
+ * (temporary file, flush, rename), so a crash mid-save leaves the previous file intact.
+ */
+export class UsageStore {
+  private dirty = false;
+
+  private constructor(
+    private readonly db: Database,
+    readonly file: string | null,
+  ) {}
+
+  /** Opens the database file, creating it when missing; `null` keeps it in memory only. */
+  static async open(file: string | null): Promise<UsageStore> {
+    const SQL = await loadSqlJs();
+    let bytes: Uint8Array | undefined;
+    if (file) {
+      try {
+        bytes = await fsp.readFile(file);
+      } catch (err) {
+        if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
+      }
+    }
+    const db = new SQL.Database(bytes);
+    const store = new UsageStore(db, file);
+    store.migrate();
+    return store;
+  }
+
+  private migrate(): void {
+    const version = Number(this.db.exec('PRAGMA user_version')[0]?.values[0][0] ?? 0);
+    if (version > SCHEMA_VERSION) {
+      throw new Error(`The usage database was written by a newer version (schema ${version}); update the extension.`);
+    }
+    this.db.exec(SCHEMA);
+    this.db.exec(`PRAGMA user_version = ${SCHEMA_VERSION}`);
+  }
+
+  /** Inserts or merges records; returns how many rows were added or replaced by a better copy. */
+  insert(records: readonly UsageRecord[]): number {
+    if (records.length === 0) return 0;
+    let changed = 0;
+    this.db.exec('BEGIN');
+    const stmt = this.db.prepare(UPSERT);
+    try {
+      for (const r of records) {
+        stmt.run([
+          r.dedupKey, r.timestamp, r.source, r.model, r.project, r.sessionId, r.inputTokens, r.outputTokens,
+          r.cacheWriteTokens, r.cacheWrite1hTokens, r.cacheReadTokens, r.reportedCost, r.cost, r.unpriced ? 1 : 0,
+          r.isSidechain ? 1 : 0,
+        ]);
+        changed += this.db.getRowsModified();
+      }
+      this.db.exec('COMMIT');
+    } catch (err) {
+      this.db.exec('ROLLBACK');
+      throw err;
+    } finally {
+      stmt.free();
+    }
+    if (changed > 0) this.dirty = true;
+    return changed;
+  }
+
+  cursor(filePath: string): FileCursor | undefined {
+    const row = this.get('SELECT path, size, mtime, ino, offset FROM files WHERE path = ?', [filePath]);
+    if (!row) return undefined;
+    return { path: String(row.path), size: Number(row.size), mtimeMs: Number(row.mtime), ino: Number(row.ino), offset: Number(row.offset) };
+  }
+
+  setCursor(c: FileCursor): void {
+    this.db.run('INSERT OR REPLACE INTO files (path, size, mtime, ino, offset) VALUES (?, ?, ?, ?, ?)', [
+      c.path, c.size, c.mtimeMs, c.ino, c.offset,
+    ]);
+    this.dirty = true;
+  }
+
+  /** Rows of a read-only query. */
+  all(sql: string, params: SqlValue[] = []): Row[] {
+    const stmt = this.db.prepare(sql);
+    try {
+      stmt.bind(params);
+      const rows: Row[] = [];
+      while (stmt.step()) rows.push(stmt.getAsObject());
+      return rows;
+    } finally {
+      stmt.free();
+    }
+  }
+
+  /** Calls `onRow` for each row without building an array: for exports of any size. */
+  each(sql: string, params: SqlValue[], onRow: (row: Row) => void): void {
+    const stmt = this.db.prepare(sql);
+    try {
+      stmt.bind(params);
+      while (stmt.step()) onRow(stmt.getAsObject());
+    } finally {
+      stmt.free();
+    }
+  }
+
+  get(sql: string, params: SqlValue[] = []): Row | undefined {
+    return this.all(sql, params)[0];
+  }
+
+  /** Runs statements against a temporary table for the duration of `fn` (e.g. day boundaries). */
+  withDayTable<T>(days: { day: string; start: number; end: number }[], fn: () => T): T {
+    this.db.exec('DROP TABLE IF EXISTS temp.days; CREATE TEMP TABLE days (day TEXT NOT NULL, start INTEGER NOT NULL, end INTEGER NOT NULL)');
+    const stmt = this.db.prepare('INSERT INTO temp.days (day, start, end) VALUES (?, ?, ?)');
+    try {
+      for (const d of days) stmt.run([d.day, d.start, d.end]);
+    } finally {
+      stmt.free();
+    }
+    try {
+      return fn();
+    } finally {
+      this.db.exec('DROP TABLE IF EXISTS temp.days');
+    }
+  }
+
+  get isDirty(): boolean {
+    return this.dirty;
+  }
+
+  recordCount(): number {
+    return Number(this.get('SELECT count(*) AS n FROM usage')?.n ?? 0);
+  }
+
+  sources(): Source[] {
+    return this.all('SELECT DISTINCT source FROM usage ORDER BY source').map((r) => String(r.source) as Source);
+  }
+
+  /** Writes the database file atomically. A no-op for an in-memory store or when nothing changed. */
+  async save(): Promise<void> {
+    if (!this.file || !this.dirty) return;
+    const bytes = this.db.export();
+    this.dirty = false;
+    await fsp.mkdir(path.dirname(this.file), { recursive: true });
+    const tmp = `${this.file}.${process.pid}.tmp`;
+    try {
+      const fh = await fsp.open(tmp, 'w');
+      try {
+        await fh.writeFile(bytes);
+        await fh.sync();
+      } finally {
+        await fh.close();
+      }
+      await fsp.rename(tmp, this.file);
+    } catch (err) {
+      this.dirty = true;
+      await fsp.rm(tmp, { force: true });
+      throw err;
+    }
+  }
+
+  close(): void {
+    this.db.close();
+  }
+}

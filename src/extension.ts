@@ -1,0 +1,57 @@
+import * as vscode from 'vscode';
+import { registerCommands } from './vscode/commands';
+import { DashboardPanel } from './vscode/dashboardPanel';
+import { Settings } from './vscode/settings';
+import { SIDEBAR_VIEW_ID, SidebarView } from './vscode/sidebarView';
+import { CostStatusBar } from './vscode/statusBar';
+import { UsageService } from './vscode/usageService';
+
+/** What activate() returns: used by the integration tests, and by any extension that wants the figures. */
+export interface TokenCostApi {
+  statusBarText(): string;
+  /** Resolves once the database is open and the first scan has finished. */
+  whenReady(): Promise<void>;
+  refresh(): Promise<void>;
+  isDashboardOpen(): boolean;
+}
+
+let usage: UsageService | undefined;
+
+export function activate(context: vscode.ExtensionContext): TokenCostApi {
+  const started = Date.now();
+  const log = vscode.window.createOutputChannel('Token Cost', { log: true });
+  const settings = new Settings();
+  const statusBar = new CostStatusBar();
+  usage = new UsageService(vscode.Uri.joinPath(context.globalStorageUri, 'usage.sqlite').fsPath, settings, log);
+  const panel = new DashboardPanel(context.extensionUri, usage);
+  const sidebar = new SidebarView(context.extensionUri, usage);
+
+  context.subscriptions.push(
+    log,
+    statusBar,
+    usage,
+    panel,
+    sidebar,
+    usage.onDidUpdate((s) => statusBar.update(s)),
+    vscode.window.registerWebviewViewProvider(SIDEBAR_VIEW_ID, sidebar),
+    ...registerCommands({ usage, panel, settings, log }),
+  );
+
+  // Scanning runs in the background: activation returns before any file is read.
+  const ready = usage.start().catch((err: Error) => {
+    log.error(`Could not start: ${err.message}`);
+    void vscode.window.showErrorMessage(`Token Cost could not open its database: ${err.message}`);
+  });
+  log.info(`Activated in ${Date.now() - started} ms.`);
+
+  return {
+    statusBarText: () => statusBar.text,
+    whenReady: () => ready,
+    refresh: () => usage!.refresh(),
+    isDashboardOpen: () => panel.isOpen,
+  };
+}
+
+export async function deactivate(): Promise<void> {
+  await usage?.close();
+}

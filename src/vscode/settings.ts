@@ -1,0 +1,37 @@
+import * as vscode from 'vscode';
+import type { CostMode, PriceOverride } from '../core/pricing/pricing';
+import { systemTimeZone } from '../core/time';
+
+/** Typed reads of `tokenCost.*`. Read on use, so changes apply without a reload. */
+export class Settings {
+  private get config(): vscode.WorkspaceConfiguration {
+    return vscode.workspace.getConfiguration('tokenCost');
+  }
+
+  get claudeConfigDirs(): string[] {
+    return (this.config.get<string[]>('claudeConfigDirs') ?? []).filter((d) => typeof d === 'string' && d.trim() !== '');
+  }
+
+  get pricing(): Record<string, PriceOverride> {
+    const raw = this.config.get<Record<string, PriceOverride>>('pricing') ?? {};
+    const valid: Record<string, PriceOverride> = {};
+    for (const [model, p] of Object.entries(raw)) {
+      if (p && Number.isFinite(p.input) && Number.isFinite(p.output) && p.input >= 0 && p.output >= 0) valid[model] = p;
+    }
+    return valid;
+  }
+
+  get costMode(): CostMode {
+    return 'auto';
+  }
+
+  get timeZone(): string {
+    return systemTimeZone();
+  }
+
+  onDidChange(listener: (e: vscode.ConfigurationChangeEvent) => void): vscode.Disposable {
+    return vscode.workspace.onDidChangeConfiguration((e) => {
+      if (e.affectsConfiguration('tokenCost')) listener(e);
+    });
+  }
+}

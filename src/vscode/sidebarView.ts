@@ -1,0 +1,28 @@
+import * as vscode from 'vscode';
+import type { UsageService } from './usageService';
+import { connectWebview } from './webviewBridge';
+import { webviewHtml, webviewOptions } from './webviewHtml';
+
+export const SIDEBAR_VIEW_ID = 'tokenCost.summary';
+
+/** The compact KPI view in the Token Cost activity-bar container. */
+export class SidebarView implements vscode.WebviewViewProvider, vscode.Disposable {
+  private connection: vscode.Disposable | undefined;
+
+  constructor(
+    private readonly extensionUri: vscode.Uri,
+    private readonly usage: UsageService,
+  ) {}
+
+  resolveWebviewView(view: vscode.WebviewView): void {
+    view.webview.options = webviewOptions(this.extensionUri);
+    this.connection?.dispose();
+    this.connection = connectWebview(view.webview, this.usage);
+    view.webview.html = webviewHtml(view.webview, this.extensionUri, 'sidebar');
+    view.onDidDispose(() => this.connection?.dispose());
+  }
+
+  dispose(): void {
+    this.connection?.dispose();
+  }
+}

@@ -1,0 +1,122 @@
+import * as vscode from 'vscode';
+import { buildSnapshot } from '../core/dashboard';
+import { UsageEngine } from '../core/engine';
+import { claudeProjectRoots } from '../core/ingest/claude';
+import { PriceTable } from '../core/pricing/pricing';
+import { todayRange } from '../core/query';
+import type { DashboardSnapshot } from '../protocol';
+import type { Settings } from './settings';
+
+/** A cheap rescan (unchanged files are skipped by their cursor) that catches anything missed. */
+const RESCAN_INTERVAL_MS = 30_000;
+
+/**
+ * The extension host's view of the usage data: owns the engine, rescans, and publishes a fresh
+ * snapshot to the status bar and webviews whenever the data (or the day) changes.
+ */
+export class UsageService implements vscode.Disposable {
+  private engine: UsageEngine | undefined;
+  private prices: PriceTable;
+  private latest: DashboardSnapshot | undefined;
+  private scanned = false;
+  private readonly emitter = new vscode.EventEmitter<DashboardSnapshot>();
+  private readonly busyEmitter = new vscode.EventEmitter<boolean>();
+  private readonly disposables: vscode.Disposable[] = [];
+  private timer: NodeJS.Timeout | undefined;
+  private ready: Promise<void> | undefined;
+
+  readonly onDidUpdate = this.emitter.event;
+  readonly onDidChangeBusy = this.busyEmitter.event;
+
+  constructor(
+    private readonly dbFile: string,
+    private readonly settings: Settings,
+    private readonly log: vscode.LogOutputChannel,
+  ) {
+    this.prices = new PriceTable(settings.pricing);
+    this.disposables.push(
+      settings.onDidChange(() => {
+        this.prices = new PriceTable(settings.pricing);
+        void this.refresh();
+      }),
+    );
+  }
+
+  /** Opens the database and starts scanning in the background; resolves after the first scan. */
+  start(): Promise<void> {
+    this.ready ??= this.open();
+    return this.ready;
+  }
+
+  private async open(): Promise<void> {
+    const started = Date.now();
+    this.engine = await UsageEngine.open({
+      dbFile: this.dbFile,
+      roots: () => claudeProjectRoots({ configDirs: this.settings.claudeConfigDirs }),
+      prices: () => this.prices,
+      costMode: () => this.settings.costMode,
+      log: (m) => this.log.warn(m),
+    });
+    this.log.info(`Opened ${this.dbFile} with ${this.engine.store.recordCount()} stored request(s) in ${Date.now() - started} ms.`);
+    this.publish();
+    this.disposables.push(this.engine.onDidChange(() => this.publish()));
+    await this.scan();
+    this.scanned = true;
+    this.publish();
+    this.timer = setInterval(() => void this.scan(), RESCAN_INTERVAL_MS);
+  }
+
+  private async scan(): Promise<void> {
+    if (!this.engine) return;
+    this.busyEmitter.fire(true);
+    try {
+      const stats = await this.engine.scan();
+      this.log.info(
+        `Scanned ${stats.filesSeen} file(s), read ${stats.filesRead} (${stats.bytesRead} bytes) in ${stats.durationMs} ms: ` +
+          `${stats.records} usage line(s), ${stats.changed} new or updated, ${stats.malformedLines} malformed skipped.`,
+      );
+    } catch (err) {
+      this.log.error(`Scan failed: ${(err as Error).message}`);
+    } finally {
+      this.busyEmitter.fire(false);
+    }
+    // "Today" moves at midnight even when no new usage arrives.
+    if (this.latest && this.latest.today !== todayRange(this.settings.timeZone).day) {
+      this.publish();
+    }
+  }
+
+  /** Rescans now; resolves when the new figures are published. */
+  async refresh(): Promise<void> {
+    await this.start();
+    await this.scan();
+    this.publish();
+  }
+
+  get snapshot(): DashboardSnapshot | undefined {
+    return this.latest;
+  }
+
+  get store() {
+    return this.engine?.store;
+  }
+
+  private publish(): void {
+    if (!this.engine) return;
+    this.latest = buildSnapshot(this.engine.store, this.settings.timeZone, this.scanned);
+    this.emitter.fire(this.latest);
+  }
+
+  async close(): Promise<void> {
+    if (this.timer) clearInterval(this.timer);
+    await this.ready?.catch(() => undefined);
+    await this.engine?.close();
+  }
+
+  dispose(): void {
+    if (this.timer) clearInterval(this.timer);
+    for (const d of this.disposables) d.dispose();
+    this.emitter.dispose();
+    this.busyEmitter.dispose();
+  }
+}

@@ -1,0 +1,67 @@
+import * as assert from 'node:assert/strict';
+import { PriceTable } from '../../src/core/pricing/pricing';
+
+const zero = { inputTokens: 0, outputTokens: 0, cacheWriteTokens: 0, cacheWrite1hTokens: 0, cacheReadTokens: 0 };
+const close = (a: number, b: number) => assert.ok(Math.abs(a - b) <= 1e-12 * Math.max(1, Math.abs(b)), `${a} != ${b}`);
+
+describe('pricing', () => {
+  const prices = new PriceTable();
+
+  it('matches exact keys, provider prefixes and date-less names', () => {
+    const exact = prices.lookup('claude-sonnet-4-5-20250929');
+    assert.ok(exact);
+    assert.equal(prices.lookup('anthropic/claude-sonnet-4-5-20250929'), exact);
+    assert.equal(prices.lookup('claude-sonnet-4-5'), exact);
+    assert.equal(prices.lookup('us.anthropic.claude-sonnet-4-5-20250929-v1:0'), exact);
+  });
+
+  it('never lets claude-opus-4 take the price of claude-opus-4-5 (or the reverse)', () => {
+    const opus4 = prices.lookup('claude-opus-4');
+    const opus45 = prices.lookup('claude-opus-4-5');
+    assert.ok(opus4 && opus45);
+    assert.equal(opus4.input_cost_per_token, 15e-6);
+    assert.equal(opus45.input_cost_per_token, 5e-6);
+    assert.equal(prices.lookup('claude-opus'), null);
+  });
+
+  it('prices input, output, cache write and cache read', () => {
+    const { cost, priced } = prices.cost(
+      'claude-sonnet-4-5-20250929',
+      { inputTokens: 1000, outputTokens: 500, cacheWriteTokens: 2000, cacheWrite1hTokens: 0, cacheReadTokens: 10000 },
+      null,
+      'auto',
+    );
+    assert.equal(priced, true);
+    close(cost, 1000 * 3e-6 + 500 * 15e-6 + 2000 * 3.75e-6 + 10000 * 0.3e-6);
+  });
+
+  it('prices 1-hour cache writes at twice the input rate', () => {
+    const { cost } = prices.cost('claude-haiku-4-5-20251001', { ...zero, cacheWriteTokens: 3000, cacheWrite1hTokens: 1000 }, null, 'auto');
+    close(cost, 2000 * 1.25e-6 + 1000 * 2 * 1e-6);
+  });
+
+  it('prices tokens above 200k at the tiered rate, per token kind', () => {
+    const { cost } = prices.cost('claude-sonnet-4-5-20250929', { ...zero, inputTokens: 250_000, outputTokens: 10 }, null, 'auto');
+    close(cost, 200_000 * 3e-6 + 50_000 * 6e-6 + 10 * 15e-6);
+  });
+
+  it('uses a reported costUSD in auto and display modes, and recomputes in calculate mode', () => {
+    const t = { ...zero, inputTokens: 1000 };
+    assert.equal(prices.cost('claude-sonnet-4-5', t, 0.5, 'auto').cost, 0.5);
+    assert.equal(prices.cost('claude-sonnet-4-5', t, 0.5, 'display').cost, 0.5);
+    close(prices.cost('claude-sonnet-4-5', t, 0.5, 'calculate').cost, 1000 * 3e-6);
+    assert.equal(prices.cost('claude-sonnet-4-5', t, null, 'display').cost, 0);
+  });
+
+  it('reports unknown models as unpriced instead of silently free; <synthetic> is free', () => {
+    assert.deepEqual(prices.cost('gpt-99-ultra', { ...zero, inputTokens: 5 }, null, 'auto'), { cost: 0, priced: false });
+    assert.deepEqual(prices.cost('<synthetic>', { ...zero, inputTokens: 5 }, null, 'auto'), { cost: 0, priced: true });
+  });
+
+  it('applies user overrides given per million tokens', () => {
+    const custom = new PriceTable({ 'my-model': { input: 2, output: 8 } });
+    const { cost, priced } = custom.cost('my-model', { ...zero, inputTokens: 1_000_000, outputTokens: 1_000_000, cacheReadTokens: 1_000_000 }, null, 'auto');
+    assert.equal(priced, true);
+    close(cost, 2 + 8 + 0.2);
+  });
+});
