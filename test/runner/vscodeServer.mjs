@@ -18,7 +18,10 @@ const serverMain = join(cacheDir, 'cs/node_modules/code-server/lib/vscode/out/se
 export const chromiumPath = process.env.CHROMIUM_PATH || '/usr/bin/chromium';
 
 function npm(args, env = {}) {
-  const r = spawnSync('npm', args, { stdio: ['ignore', 'inherit', 'inherit'], env: { ...process.env, ...env } });
+  // Under `npm test` the outer npm's npm_* variables (its user agent naming Node 20, its config)
+  // would leak into this install and make code-server's postinstall refuse Node 24.
+  const clean = Object.fromEntries(Object.entries(process.env).filter(([k]) => !/^npm_/i.test(k)));
+  const r = spawnSync('npm', args, { stdio: ['ignore', 'inherit', 'inherit'], env: { ...clean, ...env } });
   if (r.status !== 0) throw new Error(`npm ${args.join(' ')} failed (exit ${r.status})`);
 }
 
