@@ -1,15 +1,10 @@
 import { EventEmitter } from 'node:events';
-import { TranscriptScanner, type ScanStats } from './ingest/scanner';
-import type { CostMode, PriceTable } from './pricing/pricing';
+import { TranscriptScanner, type ScannerOptions, type ScanStats } from './ingest/scanner';
 import { UsageStore } from './store';
 
-export interface EngineOptions {
+export interface EngineOptions extends ScannerOptions {
   /** The database file; null keeps everything in memory. */
   dbFile: string | null;
-  roots: () => string[];
-  prices: () => PriceTable;
-  costMode: () => CostMode;
-  log?: (message: string) => void;
 }
 
 /**

@@ -14,6 +14,11 @@ export interface UsageRecord {
    * `m:<message.id>:<requestId>` when both exist, else a key stable for the line's position.
    */
   dedupKey: string;
+  /**
+   * The provider's message id when known. A sidechain (subagent) replay of a message can carry a
+   * different requestId; the store treats such copies as one message.
+   */
+  messageId?: string;
   timestamp: number;
   source: Source;
   model: string;

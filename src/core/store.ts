@@ -1,8 +1,8 @@
 import { promises as fsp } from 'node:fs';
 import * as path from 'node:path';
-import type { Database, SqlValue } from 'sql.js';
+import type { Database, SqlValue, Statement } from 'sql.js';
 import { loadSqlJs } from './sqljs';
-import type { Source, UsageRecord } from './model';
+import { totalTokens, type Source, type UsageRecord } from './model';
 
 /** How far a transcript file has been read. */
 export interface FileCursor {
@@ -12,9 +12,11 @@ export interface FileCursor {
   ino: number;
   /** Offset just past the last complete line that was read. */
   offset: number;
+  /** What a stateful reader (e.g. Codex's current model) knew at `offset`, as JSON. */
+  state?: string;
 }
 
-const SCHEMA_VERSION = 1;
+const SCHEMA_VERSION = 2;
 
 const SCHEMA = `
 CREATE TABLE IF NOT EXISTS usage (
@@ -45,12 +47,19 @@ CREATE TABLE IF NOT EXISTS files (
 );
 `;
 
+/** Ordered upgrades: MIGRATIONS[n] takes a database from schema n+1 to n+2. */
+const MIGRATIONS: string[] = [
+  `ALTER TABLE usage ADD COLUMN message_id TEXT;
+   CREATE INDEX IF NOT EXISTS usage_message ON usage(message_id) WHERE message_id IS NOT NULL;
+   ALTER TABLE files ADD COLUMN state TEXT;`,
+];
+
 // A later copy replaces the stored one only when it is more complete: a non-sidechain copy beats
 // a sidechain copy, then the larger token total wins (streamed replies repeat usage per block).
 const UPSERT = `
 INSERT INTO usage (dedup_key, ts, source, model, project, session, input, output, cache_write,
-  cache_write_1h, cache_read, reported_cost, cost, unpriced, sidechain)
-VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+  cache_write_1h, cache_read, reported_cost, cost, unpriced, sidechain, message_id)
+VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
 ON CONFLICT(dedup_key) DO UPDATE SET
   ts = excluded.ts, source = excluded.source, model = excluded.model, project = excluded.project,
   session = excluded.session, input = excluded.input, output = excluded.output,
@@ -99,7 +108,8 @@ export class UsageStore {
     if (version > SCHEMA_VERSION) {
       throw new Error(`The usage database was written by a newer version (schema ${version}); update the extension.`);
     }
-    this.db.exec(SCHEMA);
+    if (version === 0) this.db.exec(SCHEMA);
+    for (let v = Math.max(version, 1); v < SCHEMA_VERSION; v++) this.db.exec(MIGRATIONS[v - 1]);
     this.db.exec(`PRAGMA user_version = ${SCHEMA_VERSION}`);
   }
 
@@ -109,12 +119,17 @@ export class UsageStore {
     let changed = 0;
     this.db.exec('BEGIN');
     const stmt = this.db.prepare(UPSERT);
+    const sameMessage = this.db.prepare(
+      'SELECT dedup_key, sidechain, input + output + cache_write + cache_read AS total FROM usage WHERE message_id = ? AND dedup_key <> ?',
+    );
+    const drop = this.db.prepare('DELETE FROM usage WHERE dedup_key = ?');
     try {
       for (const r of records) {
+        if (r.messageId && !this.keepOverSidechainCopies(r, sameMessage, drop)) continue;
         stmt.run([
           r.dedupKey, r.timestamp, r.source, r.model, r.project, r.sessionId, r.inputTokens, r.outputTokens,
           r.cacheWriteTokens, r.cacheWrite1hTokens, r.cacheReadTokens, r.reportedCost, r.cost, r.unpriced ? 1 : 0,
-          r.isSidechain ? 1 : 0,
+          r.isSidechain ? 1 : 0, r.messageId ?? null,
         ]);
         changed += this.db.getRowsModified();
       }
@@ -124,20 +139,46 @@ export class UsageStore {
       throw err;
     } finally {
       stmt.free();
+      sameMessage.free();
+      drop.free();
     }
     if (changed > 0) this.dirty = true;
     return changed;
   }
 
+  /**
+   * The same message id under another requestId is one message when either copy is a sidechain
+   * (a subagent replay): only the better copy stays. Returns false when `r` must not be stored.
+   */
+  private keepOverSidechainCopies(r: UsageRecord, sameMessage: Statement, drop: Statement): boolean {
+    const rivals: { key: string; sidechain: number; total: number }[] = [];
+    sameMessage.bind([r.messageId!, r.dedupKey]);
+    while (sameMessage.step()) {
+      const row = sameMessage.getAsObject();
+      if (r.isSidechain || Number(row.sidechain) === 1) rivals.push({ key: String(row.dedup_key), sidechain: Number(row.sidechain), total: Number(row.total) });
+    }
+    sameMessage.reset();
+    const mine = { sidechain: r.isSidechain ? 1 : 0, total: totalTokens(r) };
+    for (const rival of rivals) {
+      const better = mine.sidechain < rival.sidechain || (mine.sidechain === rival.sidechain && mine.total > rival.total);
+      if (!better) return false;
+    }
+    for (const rival of rivals) drop.run([rival.key]);
+    return true;
+  }
+
   cursor(filePath: string): FileCursor | undefined {
-    const row = this.get('SELECT path, size, mtime, ino, offset FROM files WHERE path = ?', [filePath]);
+    const row = this.get('SELECT path, size, mtime, ino, offset, state FROM files WHERE path = ?', [filePath]);
     if (!row) return undefined;
-    return { path: String(row.path), size: Number(row.size), mtimeMs: Number(row.mtime), ino: Number(row.ino), offset: Number(row.offset) };
+    return {
+      path: String(row.path), size: Number(row.size), mtimeMs: Number(row.mtime), ino: Number(row.ino), offset: Number(row.offset),
+      ...(row.state != null ? { state: String(row.state) } : {}),
+    };
   }
 
   setCursor(c: FileCursor): void {
-    this.db.run('INSERT OR REPLACE INTO files (path, size, mtime, ino, offset) VALUES (?, ?, ?, ?, ?)', [
-      c.path, c.size, c.mtimeMs, c.ino, c.offset,
+    this.db.run('INSERT OR REPLACE INTO files (path, size, mtime, ino, offset, state) VALUES (?, ?, ?, ?, ?, ?)', [
+      c.path, c.size, c.mtimeMs, c.ino, c.offset, c.state ?? null,
     ]);
     this.dirty = true;
   }

@@ -102,6 +102,7 @@ export function parseClaudeLine(
     kind: 'record',
     record: {
       dedupKey: messageId && requestId ? `m:${messageId}:${requestId}` : `l:${file.path}:${offset}`,
+      messageId,
       timestamp,
       source: file.isSubagent || isSidechain ? 'claude-code-subagent' : 'claude-code',
       model,

@@ -1,0 +1,54 @@
+import * as assert from 'node:assert/strict';
+import * as path from 'node:path';
+import type { UsageRecord } from '../../src/core/model';
+import { UsageStore } from '../../src/core/store';
+import { tempDir } from './helpers';
+
+function rec(o: Partial<UsageRecord> & { dedupKey: string }): UsageRecord {
+  return {
+    timestamp: Date.parse('2026-11-20T10:00:00Z'), source: 'claude-code', model: 'claude-sonnet-4-5-20250929', project: '/p', sessionId: 's',
+    inputTokens: 10, outputTokens: 100, cacheWriteTokens: 0, cacheWrite1hTokens: 0, cacheReadTokens: 0, reportedCost: null, cost: 0.001,
+    unpriced: false, isSidechain: false, ...o,
+  };
+}
+
+const sum = (s: UsageStore) => Number(s.get('SELECT coalesce(sum(output), 0) AS n FROM usage')?.n);
+
+describe('store: one row per message', () => {
+  it('keeps one copy of a streamed message, the most complete one', async () => {
+    const s = await UsageStore.open(null);
+    s.insert([rec({ dedupKey: 'm:a:r', messageId: 'a', outputTokens: 5 }), rec({ dedupKey: 'm:a:r', messageId: 'a', outputTokens: 300 })]);
+    s.insert([rec({ dedupKey: 'm:a:r', messageId: 'a', outputTokens: 5 })]);
+    assert.equal(s.recordCount(), 1);
+    assert.equal(sum(s), 300);
+  });
+
+  it('treats a sidechain replay under another requestId as the same message, keeping the main copy', async () => {
+    const s = await UsageStore.open(null);
+    s.insert([rec({ dedupKey: 'm:a:r2', messageId: 'a', isSidechain: true, outputTokens: 900 })]);
+    s.insert([rec({ dedupKey: 'm:a:r1', messageId: 'a', outputTokens: 100 })]);
+    assert.equal(s.recordCount(), 1);
+    assert.equal(sum(s), 100, 'the non-sidechain copy wins even with a smaller total');
+    s.insert([rec({ dedupKey: 'm:a:r3', messageId: 'a', isSidechain: true, outputTokens: 5000 })]);
+    assert.equal(s.recordCount(), 1);
+    assert.equal(sum(s), 100);
+  });
+
+  it('counts the same message id under two requestIds twice when neither is a sidechain', async () => {
+    const s = await UsageStore.open(null);
+    s.insert([rec({ dedupKey: 'm:a:r1', messageId: 'a' }), rec({ dedupKey: 'm:a:r2', messageId: 'a' })]);
+    assert.equal(s.recordCount(), 2);
+  });
+
+  it('reopens a saved database with its records and cursors', async () => {
+    const file = path.join(tempDir(), 'usage.sqlite');
+    const s = await UsageStore.open(file);
+    s.insert([rec({ dedupKey: 'm:a:r', messageId: 'a' })]);
+    s.setCursor({ path: '/x.jsonl', size: 10, mtimeMs: 5, ino: 7, offset: 10, state: '{"model":"gpt-5"}' });
+    await s.save();
+    s.close();
+    const again = await UsageStore.open(file);
+    assert.equal(again.recordCount(), 1);
+    assert.deepEqual(again.cursor('/x.jsonl'), { path: '/x.jsonl', size: 10, mtimeMs: 5, ino: 7, offset: 10, state: '{"model":"gpt-5"}' });
+  });
+});
