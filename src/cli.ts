@@ -4,14 +4,18 @@ import * as path from 'node:path';
 import { UsageEngine } from './core/engine';
 import { claudeProjectRoots } from './core/ingest/claude';
 import { PriceTable, type CostMode } from './core/pricing/pricing';
-import { dailyReport, dayBounds } from './core/query';
+import { dailyReport, dayBounds, periodReport, sessionReport, type DailyEntry } from './core/query';
 import { parseDayKey, systemTimeZone, validateTimeZone } from './core/time';
 
 const USAGE = `token-cost: what your coding agents cost, from the same engine as the VS Code extension.
 
 Usage:
-  token-cost report daily [--json] [--since YYYY-MM-DD] [--until YYYY-MM-DD] [--tz ZONE]
-                          [--mode auto|calculate|display] [--data-dir DIR] [--verbose]
+  token-cost report daily|weekly|monthly|session [--json] [--since YYYY-MM-DD] [--until YYYY-MM-DD]
+                          [--tz ZONE] [--mode auto|calculate|display] [--data-dir DIR] [--verbose]
+
+JSON output has ccusage's shapes ({daily:[{date,…}]}, {weekly:[{week,…}]}, {monthly:[{month,…}]},
+{sessions:[{sessionId,…}]}, each with totals), so scripts written for ccusage read it unchanged.
+Weeks start on Monday; days are calendar days in --tz (default: the system time zone).
 
 Reads Claude Code transcripts from $CLAUDE_CONFIG_DIR, else ~/.config/claude and ~/.claude,
 keeps a database of what it read in --data-dir (default: $XDG_DATA_HOME/token-cost-dashboard).
@@ -70,8 +74,21 @@ function fmtInt(v: number): string {
   return v.toLocaleString('en-US');
 }
 
+const REPORTS = ['daily', 'weekly', 'monthly', 'session'] as const;
+
+function table(head: string[], rows: string[][]): string {
+  const widths = head.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].length)));
+  const line = (cells: string[]) => cells.map((c, i) => (i === 0 ? c.padEnd(widths[i]) : c.padStart(widths[i]))).join('  ');
+  return `${[line(head), ...rows.map(line)].join('\n')}\n`;
+}
+
+type Figures = Pick<DailyEntry, 'inputTokens' | 'outputTokens' | 'cacheCreationTokens' | 'cacheReadTokens' | 'totalTokens' | 'totalCost'>;
+const figures = (d: Figures) => [fmtInt(d.inputTokens), fmtInt(d.outputTokens), fmtInt(d.cacheCreationTokens), fmtInt(d.cacheReadTokens),
+  fmtInt(d.totalTokens), `$${d.totalCost.toFixed(2)}`];
+const FIGURE_HEAD = ['Input', 'Output', 'Cache write', 'Cache read', 'Total tokens', 'Cost'];
+
 async function report(kind: string, flags: Flags): Promise<void> {
-  if (kind !== 'daily') throw new UsageError(`Unknown report "${kind}" (available: daily)`);
+  if (!(REPORTS as readonly string[]).includes(kind)) throw new UsageError(`Unknown report "${kind}" (available: ${REPORTS.join(', ')})`);
   const log = flags.verbose ? (m: string) => process.stderr.write(`${m}\n`) : undefined;
   const prices = new PriceTable();
   const engine = await UsageEngine.open({
@@ -89,20 +106,27 @@ async function report(kind: string, flags: Flags): Promise<void> {
           `${stats.records} usage line(s), ${stats.malformedLines} malformed, ${stats.oversizedLines} oversized skipped.\n`,
       );
     }
-    const result = dailyReport(engine.store, flags.tz, dayBounds(flags.tz, flags.since, flags.until));
-    if (flags.json) {
-      process.stdout.write(`${JSON.stringify(result, null, 2)}\n`);
-      return;
+    const range = dayBounds(flags.tz, flags.since, flags.until);
+    let json: unknown;
+    let text: string;
+    if (kind === 'session') {
+      const r = sessionReport(engine.store, range);
+      json = r;
+      text = table(['Session', 'Project', 'Last activity', ...FIGURE_HEAD], [
+        ...r.sessions.map((e) => [e.sessionId, e.projectPath, e.lastActivity.slice(0, 16).replace('T', ' '), ...figures(e)]),
+        ['Total', '', '', ...figures(r.totals)],
+      ]);
+    } else if (kind === 'daily') {
+      const r = dailyReport(engine.store, flags.tz, range);
+      json = r;
+      text = table(['Date', ...FIGURE_HEAD], [...r.daily.map((d) => [d.date, ...figures(d)]), ['Total', ...figures(r.totals)]]);
+    } else {
+      const r = periodReport(engine.store, flags.tz, kind as 'weekly' | 'monthly', range);
+      json = r;
+      const rows = kind === 'weekly' ? r.weekly!.map((d) => [d.week, ...figures(d)]) : r.monthly!.map((d) => [d.month, ...figures(d)]);
+      text = table([kind === 'weekly' ? 'Week of' : 'Month', ...FIGURE_HEAD], [...rows, ['Total', ...figures(r.totals)]]);
     }
-    const rows = result.daily.map((d) => [d.date, fmtInt(d.inputTokens), fmtInt(d.outputTokens), fmtInt(d.cacheCreationTokens),
-      fmtInt(d.cacheReadTokens), fmtInt(d.totalTokens), `$${d.totalCost.toFixed(2)}`]);
-    const t = result.totals;
-    rows.push(['Total', fmtInt(t.inputTokens), fmtInt(t.outputTokens), fmtInt(t.cacheCreationTokens), fmtInt(t.cacheReadTokens),
-      fmtInt(t.totalTokens), `$${t.totalCost.toFixed(2)}`]);
-    const head = ['Date', 'Input', 'Output', 'Cache write', 'Cache read', 'Total tokens', 'Cost'];
-    const widths = head.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].length)));
-    const line = (cells: string[]) => cells.map((c, i) => (i === 0 ? c.padEnd(widths[i]) : c.padStart(widths[i]))).join('  ');
-    process.stdout.write(`${[line(head), ...rows.map(line)].join('\n')}\n`);
+    process.stdout.write(flags.json ? `${JSON.stringify(json, null, 2)}\n` : text);
   } finally {
     await engine.close();
   }

@@ -1,6 +1,6 @@
 import type { SqlValue } from 'sql.js';
 import type { UsageStore } from './store';
-import { dayKey, dayRange, daysBetween, nextDay, startOfDay } from './time';
+import { dayKey, dayRange, daysBetween, nextDay, startOfDay, weekStart } from './time';
 
 /** A half-open interval of instants [start, end); either side may be open. */
 export interface TimeRange {
@@ -114,11 +114,37 @@ export function dayBounds(timeZone: string, since?: string, until?: string): Tim
   };
 }
 
+export type Period = 'daily' | 'weekly' | 'monthly';
+
+/** The bucket a local day belongs to: the day, the Monday of its week, or its month. */
+export function periodKey(day: string, period: Period): string {
+  if (period === 'weekly') return weekStart(day);
+  if (period === 'monthly') return day.slice(0, 7);
+  return day;
+}
+
+/** A weekly or monthly report: ccusage's `weekly --json` / `monthly --json` shapes. */
+export interface PeriodReport {
+  weekly?: (Omit<DailyEntry, 'date'> & { week: string })[];
+  monthly?: (Omit<DailyEntry, 'date'> & { month: string })[];
+  totals: DailyReport['totals'];
+}
+
+export function periodReport(store: UsageStore, timeZone: string, period: 'weekly' | 'monthly', range: TimeRange = {}): PeriodReport {
+  const r = dailyReport(store, timeZone, range, period);
+  const key = period === 'weekly' ? 'week' : 'month';
+  const rows = r.daily.map(({ date, ...rest }) => ({ [key]: date, ...rest }));
+  return period === 'weekly'
+    ? { weekly: rows as PeriodReport['weekly'], totals: r.totals }
+    : { monthly: rows as PeriodReport['monthly'], totals: r.totals };
+}
+
 /**
- * Per-day totals with a per-model breakdown. Days are local calendar days: the day boundaries
- * are computed for the zone and joined in SQL, so the aggregation itself stays in the database.
+ * Per-day (or per-week, per-month) totals with a per-model breakdown. Days are local calendar
+ * days: the day boundaries are computed for the zone and joined in SQL, so the aggregation itself
+ * stays in the database.
  */
-export function dailyReport(store: UsageStore, timeZone: string, range: TimeRange = {}): DailyReport {
+export function dailyReport(store: UsageStore, timeZone: string, range: TimeRange = {}, period: Period = 'daily'): DailyReport {
   const where = rangeClause(range);
   const span = store.get(`SELECT min(ts) AS lo, max(ts) AS hi FROM usage ${where.sql}`, where.params);
   const empty: DailyReport = {
@@ -126,7 +152,10 @@ export function dailyReport(store: UsageStore, timeZone: string, range: TimeRang
     totals: { inputTokens: 0, outputTokens: 0, cacheCreationTokens: 0, cacheReadTokens: 0, totalTokens: 0, totalCost: 0 },
   };
   if (!span || span.lo === null) return empty;
-  const days = daysBetween(dayKey(n(span.lo), timeZone), dayKey(n(span.hi), timeZone), timeZone);
+  const days = daysBetween(dayKey(n(span.lo), timeZone), dayKey(n(span.hi), timeZone), timeZone).map((d) => ({
+    ...d,
+    day: periodKey(d.day, period),
+  }));
   const joinWhere = rangeClause(range, 'u.ts');
   const rows = store.withDayTable(days, () =>
     store.all(
@@ -178,6 +207,82 @@ export function dailyReport(store: UsageStore, timeZone: string, range: TimeRang
     report.totals.totalCost += d.totalCost;
   }
   return report;
+}
+
+/** One session in ccusage's `session --json` shape (plus where it ran and what produced it). */
+export interface SessionEntry {
+  sessionId: string;
+  projectPath: string;
+  source: string;
+  inputTokens: number;
+  outputTokens: number;
+  cacheCreationTokens: number;
+  cacheReadTokens: number;
+  totalTokens: number;
+  totalCost: number;
+  requests: number;
+  firstActivity: string;
+  lastActivity: string;
+  modelsUsed: string[];
+  modelBreakdowns: ModelBreakdown[];
+}
+
+export interface SessionReport {
+  sessions: SessionEntry[];
+  totals: DailyReport['totals'];
+}
+
+/** Per-session totals, most recently active last (as ccusage lists them). */
+export function sessionReport(store: UsageStore, range: TimeRange = {}): SessionReport {
+  const where = rangeClause(range);
+  const rows = store.all(
+    `SELECT session, model, sum(input) AS input, sum(output) AS output, sum(cache_write) AS cw, sum(cache_read) AS cr,
+            sum(cost) AS cost, count(*) AS requests, min(ts) AS first, max(ts) AS last,
+            (SELECT project FROM usage p WHERE p.session = usage.session ORDER BY ts DESC LIMIT 1) AS project,
+            (SELECT source FROM usage p WHERE p.session = usage.session ORDER BY ts DESC LIMIT 1) AS source
+       FROM usage ${where.sql}
+      GROUP BY session, model`,
+    where.params,
+  );
+  const bySession = new Map<string, SessionEntry>();
+  for (const r of rows) {
+    const id = String(r.session);
+    let e = bySession.get(id);
+    if (!e) {
+      e = {
+        sessionId: id, projectPath: String(r.project), source: String(r.source), inputTokens: 0, outputTokens: 0,
+        cacheCreationTokens: 0, cacheReadTokens: 0, totalTokens: 0, totalCost: 0, requests: 0,
+        firstActivity: new Date(n(r.first)).toISOString(), lastActivity: new Date(n(r.last)).toISOString(), modelsUsed: [], modelBreakdowns: [],
+      };
+      bySession.set(id, e);
+    }
+    const b: ModelBreakdown = {
+      modelName: String(r.model), inputTokens: n(r.input), outputTokens: n(r.output), cacheCreationTokens: n(r.cw), cacheReadTokens: n(r.cr), cost: n(r.cost),
+    };
+    e.modelsUsed.push(b.modelName);
+    e.modelBreakdowns.push(b);
+    e.inputTokens += b.inputTokens;
+    e.outputTokens += b.outputTokens;
+    e.cacheCreationTokens += b.cacheCreationTokens;
+    e.cacheReadTokens += b.cacheReadTokens;
+    e.totalCost += b.cost;
+    e.requests += n(r.requests);
+    if (new Date(n(r.first)).toISOString() < e.firstActivity) e.firstActivity = new Date(n(r.first)).toISOString();
+    if (new Date(n(r.last)).toISOString() > e.lastActivity) e.lastActivity = new Date(n(r.last)).toISOString();
+  }
+  const sessions = [...bySession.values()].sort((a, b) => a.lastActivity.localeCompare(b.lastActivity) || a.sessionId.localeCompare(b.sessionId));
+  const totals = { inputTokens: 0, outputTokens: 0, cacheCreationTokens: 0, cacheReadTokens: 0, totalTokens: 0, totalCost: 0 };
+  for (const e of sessions) {
+    e.totalTokens = e.inputTokens + e.outputTokens + e.cacheCreationTokens + e.cacheReadTokens;
+    e.modelBreakdowns.sort((a, b) => b.cost - a.cost);
+    totals.inputTokens += e.inputTokens;
+    totals.outputTokens += e.outputTokens;
+    totals.cacheCreationTokens += e.cacheCreationTokens;
+    totals.cacheReadTokens += e.cacheReadTokens;
+    totals.totalTokens += e.totalTokens;
+    totals.totalCost += e.totalCost;
+  }
+  return { sessions, totals };
 }
 
 /** One exported request. */

@@ -123,3 +123,12 @@ export function daysBetween(fromDay: string, toDay: string, timeZone: string): {
   }
   return out;
 }
+
+/** The Monday starting the ISO week of a `YYYY-MM-DD` day (ccusage's weekly buckets). */
+export function weekStart(day: string): string {
+  const { year, month, day: d } = parseDayKey(day);
+  const utc = new Date(Date.UTC(year, month - 1, d));
+  const back = (utc.getUTCDay() + 6) % 7;
+  utc.setUTCDate(utc.getUTCDate() - back);
+  return utc.toISOString().slice(0, 10);
+}

@@ -107,7 +107,9 @@ export function parseClaudeLine(
       source: file.isSubagent || isSidechain ? 'claude-code-subagent' : 'claude-code',
       model,
       project: typeof obj.cwd === 'string' && obj.cwd !== '' ? obj.cwd : file.projectDir,
-      sessionId: typeof obj.sessionId === 'string' && obj.sessionId !== '' ? obj.sessionId : file.sessionFromPath,
+      // The transcript file names the session (a resumed session's lines may still carry the id
+      // of the one they continue); ccusage groups the same way.
+      sessionId: file.sessionFromPath || (typeof obj.sessionId === 'string' ? obj.sessionId : ''),
       ...counts,
       reportedCost,
       cost,
