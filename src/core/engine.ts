@@ -82,6 +82,25 @@ export class UsageEngine {
     }
   }
 
+  /**
+   * Reads every transcript again from the start with today's prices and cost mode. Records that
+   * exist only in the database (heartbeat, manual, and transcripts deleted since) are kept.
+   */
+  async rebuild(): Promise<{ reread: number; keptFromDatabase: number }> {
+    await this.running?.catch(() => undefined);
+    this.store.beginRebuild();
+    let stats: ScanStats;
+    let kept: number;
+    try {
+      stats = await this.scan();
+    } finally {
+      kept = this.store.endRebuild();
+    }
+    await this.save();
+    this.events.emit('change', stats);
+    return { reread: stats.records, keptFromDatabase: kept };
+  }
+
   async close(): Promise<void> {
     await this.running?.catch(() => undefined);
     await this.save();

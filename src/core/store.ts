@@ -66,7 +66,8 @@ ON CONFLICT(dedup_key) DO UPDATE SET
   cache_write = excluded.cache_write, cache_write_1h = excluded.cache_write_1h,
   cache_read = excluded.cache_read, reported_cost = excluded.reported_cost, cost = excluded.cost,
   unpriced = excluded.unpriced, sidechain = excluded.sidechain
-WHERE excluded.sidechain < usage.sidechain
+WHERE EXISTS (SELECT 1 FROM temp.stale s WHERE s.dedup_key = usage.dedup_key)
+   OR excluded.sidechain < usage.sidechain
    OR (excluded.sidechain = usage.sidechain
        AND excluded.input + excluded.output + excluded.cache_write + excluded.cache_read
          > usage.input + usage.output + usage.cache_write + usage.cache_read)
@@ -80,6 +81,7 @@ export type Row = Record<string, SqlValue>;
  */
 export class UsageStore {
   private dirty = false;
+  private rebuilding = false;
 
   private constructor(
     private readonly db: Database,
@@ -111,6 +113,7 @@ export class UsageStore {
     if (version === 0) this.db.exec(SCHEMA);
     for (let v = Math.max(version, 1); v < SCHEMA_VERSION; v++) this.db.exec(MIGRATIONS[v - 1]);
     this.db.exec(`PRAGMA user_version = ${SCHEMA_VERSION}`);
+    this.db.exec('CREATE TEMP TABLE IF NOT EXISTS stale (dedup_key TEXT PRIMARY KEY)');
   }
 
   /** Inserts or merges records; returns how many rows were added or replaced by a better copy. */
@@ -123,6 +126,7 @@ export class UsageStore {
       'SELECT dedup_key, sidechain, input + output + cache_write + cache_read AS total FROM usage WHERE message_id = ? AND dedup_key <> ?',
     );
     const drop = this.db.prepare('DELETE FROM usage WHERE dedup_key = ?');
+    const unstale = this.db.prepare('DELETE FROM temp.stale WHERE dedup_key = ?');
     try {
       for (const r of records) {
         if (r.messageId && !this.keepOverSidechainCopies(r, sameMessage, drop)) continue;
@@ -132,6 +136,7 @@ export class UsageStore {
           r.isSidechain ? 1 : 0, r.messageId ?? null,
         ]);
         changed += this.db.getRowsModified();
+        if (this.rebuilding) unstale.run([r.dedupKey]);
       }
       this.db.exec('COMMIT');
     } catch (err) {
@@ -141,6 +146,7 @@ export class UsageStore {
       stmt.free();
       sameMessage.free();
       drop.free();
+      unstale.free();
     }
     if (changed > 0) this.dirty = true;
     return changed;
@@ -225,6 +231,28 @@ export class UsageStore {
     } finally {
       this.db.exec('DROP TABLE IF EXISTS temp.days');
     }
+  }
+
+  /**
+   * Starts a rebuild: every file is read again from its start, and the first copy of a request
+   * seen during the rebuild replaces the stored one (so new prices and cost modes apply), after
+   * which the usual "more complete copy wins" rule holds again. Requests whose transcript is gone
+   * are kept as they were; heartbeat and manual records are never touched.
+   */
+  beginRebuild(): void {
+    this.db.exec(`DELETE FROM temp.stale;
+      INSERT INTO temp.stale (dedup_key) SELECT dedup_key FROM usage WHERE source NOT IN ('heartbeat', 'manual');
+      DELETE FROM files;`);
+    this.rebuilding = true;
+    this.dirty = true;
+  }
+
+  /** Ends a rebuild; returns how many requests were kept only from the database. */
+  endRebuild(): number {
+    const kept = Number(this.get('SELECT count(*) AS n FROM temp.stale')?.n ?? 0);
+    this.db.exec('DELETE FROM temp.stale');
+    this.rebuilding = false;
+    return kept;
   }
 
   get isDirty(): boolean {

@@ -29,6 +29,26 @@ export function registerCommands(deps: CommandDeps): vscode.Disposable[] {
         () => usage.refresh(),
       ),
     ),
+    vscode.commands.registerCommand('tokenCost.rebuildDatabase', async (options?: { confirmed?: boolean }) => {
+      if (!options?.confirmed) {
+        const answer = await vscode.window.showWarningMessage(
+          'Read every transcript again with the current prices and cost mode?',
+          { modal: true, detail: 'Heartbeat and manual records, and the history of transcripts that no longer exist, are kept.' },
+          'Rebuild',
+        );
+        if (answer !== 'Rebuild') return undefined;
+      }
+      return vscode.window.withProgress(
+        { location: vscode.ProgressLocation.Notification, title: 'Token Cost: rebuilding the database from transcripts' },
+        async () => {
+          const r = await usage.rebuild();
+          void vscode.window.showInformationMessage(
+            `Token Cost: read ${r.reread.toLocaleString('en-US')} requests again; kept ${r.keptFromDatabase.toLocaleString('en-US')} whose transcripts are gone.`,
+          );
+          return r;
+        },
+      );
+    }),
     vscode.commands.registerCommand('tokenCost.exportCsv', async (target?: vscode.Uri) => {
       await usage.start();
       const store = usage.store;

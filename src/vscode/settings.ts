@@ -1,6 +1,6 @@
 import * as vscode from 'vscode';
 import type { CostMode, PriceOverride } from '../core/pricing/pricing';
-import { systemTimeZone } from '../core/time';
+import { systemTimeZone, validateTimeZone } from '../core/time';
 
 /** Typed reads of `tokenCost.*`. Read on use, so changes apply without a reload. */
 export class Settings {
@@ -22,11 +22,31 @@ export class Settings {
   }
 
   get costMode(): CostMode {
-    return 'auto';
+    const m = this.config.get<string>('costMode');
+    return m === 'calculate' || m === 'display' ? m : 'auto';
   }
 
+  /** The configured IANA zone, or the system's when unset or not a zone this runtime knows. */
   get timeZone(): string {
-    return systemTimeZone();
+    const z = (this.config.get<string>('timeZone') ?? '').trim();
+    if (z === '') return systemTimeZone();
+    try {
+      return validateTimeZone(z);
+    } catch {
+      return systemTimeZone();
+    }
+  }
+
+  /** A message for a `tokenCost.timeZone` that is set but unusable, else undefined. */
+  get timeZoneProblem(): string | undefined {
+    const z = (this.config.get<string>('timeZone') ?? '').trim();
+    if (z === '') return undefined;
+    try {
+      validateTimeZone(z);
+      return undefined;
+    } catch (err) {
+      return `${(err as Error).message} Using the system time zone (${systemTimeZone()}).`;
+    }
   }
 
   onDidChange(listener: (e: vscode.ConfigurationChangeEvent) => void): vscode.Disposable {

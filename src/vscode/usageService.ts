@@ -2,6 +2,7 @@ import * as vscode from 'vscode';
 import { buildSnapshot } from '../core/dashboard';
 import { UsageEngine } from '../core/engine';
 import { claudeProjectRoots } from '../core/ingest/claude';
+import { TranscriptWatcher } from '../core/ingest/watcher';
 import { PriceTable } from '../core/pricing/pricing';
 import { todayRange } from '../core/query';
 import type { DashboardSnapshot } from '../protocol';
@@ -24,6 +25,7 @@ export class UsageService implements vscode.Disposable {
   private readonly disposables: vscode.Disposable[] = [];
   private timer: NodeJS.Timeout | undefined;
   private ready: Promise<void> | undefined;
+  private watcher: TranscriptWatcher | undefined;
 
   readonly onDidUpdate = this.emitter.event;
   readonly onDidChangeBusy = this.busyEmitter.event;
@@ -35,11 +37,16 @@ export class UsageService implements vscode.Disposable {
   ) {
     this.prices = new PriceTable(settings.pricing);
     this.disposables.push(
-      settings.onDidChange(() => {
+      settings.onDidChange((e) => {
         this.prices = new PriceTable(settings.pricing);
+        if (e.affectsConfiguration('tokenCost.timeZone') && settings.timeZoneProblem) this.log.warn(settings.timeZoneProblem);
+        // New prices or a new cost mode apply to what is read from now on; already stored
+        // requests keep their cost until "Rebuild Database from Transcripts".
+        this.watcher?.refreshRoots();
         void this.refresh();
       }),
     );
+    if (settings.timeZoneProblem) this.log.warn(settings.timeZoneProblem);
   }
 
   /** Opens the database and starts scanning in the background; resolves after the first scan. */
@@ -50,9 +57,10 @@ export class UsageService implements vscode.Disposable {
 
   private async open(): Promise<void> {
     const started = Date.now();
+    const roots = () => claudeProjectRoots({ configDirs: this.settings.claudeConfigDirs });
     this.engine = await UsageEngine.open({
       dbFile: this.dbFile,
-      roots: () => claudeProjectRoots({ configDirs: this.settings.claudeConfigDirs }),
+      roots,
       prices: () => this.prices,
       costMode: () => this.settings.costMode,
       log: (m) => this.log.warn(m),
@@ -63,7 +71,18 @@ export class UsageService implements vscode.Disposable {
     await this.scan();
     this.scanned = true;
     this.publish();
-    this.timer = setInterval(() => void this.scan(), RESCAN_INTERVAL_MS);
+    // Live updates come from file events; the periodic rescan catches anything a watcher missed
+    // (network file systems, inotify limits) and picks up roots created later.
+    this.watcher = new TranscriptWatcher({
+      roots,
+      onChange: () => void this.scan(),
+      log: (m) => this.log.warn(m),
+    });
+    this.watcher.refreshRoots();
+    this.timer = setInterval(() => {
+      this.watcher?.refreshRoots();
+      void this.scan();
+    }, RESCAN_INTERVAL_MS);
   }
 
   private async scan(): Promise<void> {
@@ -71,7 +90,7 @@ export class UsageService implements vscode.Disposable {
     this.busyEmitter.fire(true);
     try {
       const stats = await this.engine.scan();
-      this.log.info(
+      if (stats.filesRead > 0) this.log.info(
         `Scanned ${stats.filesSeen} file(s), read ${stats.filesRead} (${stats.bytesRead} bytes) in ${stats.durationMs} ms: ` +
           `${stats.records} usage line(s), ${stats.changed} new or updated, ${stats.malformedLines} malformed skipped.`,
       );
@@ -93,6 +112,16 @@ export class UsageService implements vscode.Disposable {
     this.publish();
   }
 
+  /** Reads every transcript again (new prices, cost mode); database-only records are kept. */
+  async rebuild(): Promise<{ reread: number; keptFromDatabase: number }> {
+    await this.start();
+    if (!this.engine) throw new Error('the usage database is not open');
+    const result = await this.engine.rebuild();
+    this.log.info(`Rebuilt the database: ${result.reread} request line(s) read again, ${result.keptFromDatabase} kept from the database only.`);
+    this.publish();
+    return result;
+  }
+
   get snapshot(): DashboardSnapshot | undefined {
     return this.latest;
   }
@@ -109,12 +138,14 @@ export class UsageService implements vscode.Disposable {
 
   async close(): Promise<void> {
     if (this.timer) clearInterval(this.timer);
+    await this.watcher?.close();
     await this.ready?.catch(() => undefined);
     await this.engine?.close();
   }
 
   dispose(): void {
     if (this.timer) clearInterval(this.timer);
+    void this.watcher?.close();
     for (const d of this.disposables) d.dispose();
     this.emitter.dispose();
     this.busyEmitter.dispose();

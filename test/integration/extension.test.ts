@@ -1,6 +1,6 @@
 import * as assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { appendFileSync, mkdtempSync, readFileSync, readdirSync, statSync } from 'node:fs';
+import { appendFileSync, mkdtempSync, readFileSync, readdirSync, renameSync, statSync } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
@@ -102,5 +102,37 @@ describe('Token Cost Dashboard in the extension host', function () {
     assert.ok(today);
     assert.equal(api.statusBarText(), `$(graph) $${today.totalCost.toFixed(2)} today`);
     assert.notEqual(api.statusBarText(), before);
+  });
+
+  it('shows a line an agent appends without any refresh (file watcher)', async () => {
+    const before = api.statusBarText();
+    const file = findTranscripts(path.join(os.homedir(), '.claude', 'projects')).find((f) => !f.includes('subagents'));
+    assert.ok(file);
+    const line = {
+      type: 'assistant', cwd: '/home/me/app', sessionId: 'live-session', timestamp: new Date().toISOString(), requestId: 'req_live_2',
+      message: { id: 'msg_live_2', model: 'claude-opus-4-5-20251101', usage: { input_tokens: 2000, output_tokens: 60_000, cache_creation_input_tokens: 0, cache_read_input_tokens: 0 } },
+    };
+    const appendedAt = Date.now();
+    appendFileSync(file, `${JSON.stringify(line)}\n`);
+    const today = () => cliDaily().daily.find((d) => d.date === localToday());
+    const expected = `$(graph) $${today()!.totalCost.toFixed(2)} today`;
+    assert.notEqual(expected, before);
+    while (api.statusBarText() !== expected && Date.now() - appendedAt < 20_000) await new Promise((r) => setTimeout(r, 50));
+    assert.equal(api.statusBarText(), expected);
+    console.log(`      appended line visible in the status bar after ${Date.now() - appendedAt} ms`);
+  });
+
+  it('keeps the history of a transcript Claude Code deleted, and after a rebuild', async () => {
+    const file = findTranscripts(path.join(os.homedir(), '.claude', 'projects')).find((f) => f.includes('-home-me-api'));
+    assert.ok(file);
+    const before = api.statusBarText();
+    const moved = path.join(mkdtempSync(path.join(os.tmpdir(), 'tcd-gone-')), 'gone.jsonl');
+    renameSync(file, moved); // what Claude Code's 30-day clean-up does
+    await vscode.commands.executeCommand('tokenCost.refresh');
+    assert.equal(api.statusBarText(), before, 'deleting a transcript does not erase its spend');
+    const rebuilt = await vscode.commands.executeCommand<{ reread: number; keptFromDatabase: number }>('tokenCost.rebuildDatabase', { confirmed: true });
+    assert.ok(rebuilt && rebuilt.keptFromDatabase >= 2, `requests of the deleted transcript were kept (${JSON.stringify(rebuilt)})`);
+    assert.equal(api.statusBarText(), before, 'a rebuild keeps them too');
+    renameSync(moved, file);
   });
 });

@@ -52,3 +52,24 @@ describe('store: one row per message', () => {
     assert.deepEqual(again.cursor('/x.jsonl'), { path: '/x.jsonl', size: 10, mtimeMs: 5, ino: 7, offset: 10, state: '{"model":"gpt-5"}' });
   });
 });
+
+describe('store: rebuild', () => {
+  it('recounts what is read again, keeps what only the database has', async () => {
+    const s = await UsageStore.open(null);
+    s.insert([
+      rec({ dedupKey: 'm:a:r', messageId: 'a', cost: 1 }),
+      rec({ dedupKey: 'm:gone:r', messageId: 'gone', cost: 2 }),
+      rec({ dedupKey: 'h:1', source: 'heartbeat', cost: 3 }),
+    ]);
+    s.setCursor({ path: '/t.jsonl', size: 1, mtimeMs: 1, ino: 1, offset: 1 });
+    s.beginRebuild();
+    assert.equal(s.cursor('/t.jsonl'), undefined, 'files are read again from the start');
+    // New prices: the same request read again now costs 0.5, even though its total is not larger.
+    s.insert([rec({ dedupKey: 'm:a:r', messageId: 'a', cost: 0.5 })]);
+    // A second, smaller streamed copy read in the same rebuild does not replace the first.
+    s.insert([rec({ dedupKey: 'm:a:r', messageId: 'a', cost: 0.1, outputTokens: 1 })]);
+    assert.equal(s.endRebuild(), 1, 'one request whose transcript is gone was kept from the database');
+    const costs = Object.fromEntries(s.all('SELECT dedup_key, cost FROM usage').map((r) => [r.dedup_key, r.cost]));
+    assert.deepEqual(costs, { 'm:a:r': 0.5, 'm:gone:r': 2, 'h:1': 3 });
+  });
+});

@@ -1,0 +1,76 @@
+import { existsSync } from 'node:fs';
+import { watch, type FSWatcher } from 'chokidar';
+
+export interface TranscriptWatcherOptions {
+  /** Folders to watch recursively; ones that do not exist yet are picked up by `refreshRoots()`. */
+  roots: () => string[];
+  /** Called once per burst of changes, `debounceMs` after the last one. */
+  onChange: (paths: string[]) => void;
+  debounceMs?: number;
+  log?: (message: string) => void;
+}
+
+/**
+ * Watches transcript folders and turns bursts of file events into one rescan. Agents append to
+ * transcripts many times a second while streaming; a short debounce keeps that to a scan or two
+ * while an appended line still reaches the status bar well within a second.
+ */
+export class TranscriptWatcher {
+  private watcher: FSWatcher | undefined;
+  private watched = new Set<string>();
+  private pending = new Set<string>();
+  private timer: NodeJS.Timeout | undefined;
+  private closed = false;
+  private readyPromise: Promise<void> = Promise.resolve();
+
+  constructor(private readonly opts: TranscriptWatcherOptions) {}
+
+  /** Starts watching; call again (cheap) to add roots that appeared since. */
+  refreshRoots(): void {
+    if (this.closed) return;
+    const roots = this.opts.roots().filter((r) => !this.watched.has(r) && existsSync(r));
+    if (roots.length === 0) return;
+    for (const r of roots) this.watched.add(r);
+    if (!this.watcher) {
+      this.watcher = watch(roots, {
+        ignoreInitial: true,
+        persistent: true,
+        depth: 8,
+        // Only transcripts matter; directories must pass so that new project folders are followed.
+        ignored: (p, stats) => (stats?.isFile() ?? false) && !p.endsWith('.jsonl'),
+      });
+      const w = this.watcher;
+      this.readyPromise = new Promise<void>((resolve) => w.once('ready', () => resolve()));
+      this.watcher.on('add', (p) => this.touch(p));
+      this.watcher.on('change', (p) => this.touch(p));
+      this.watcher.on('unlink', (p) => this.touch(p));
+      this.watcher.on('error', (err) => this.opts.log?.(`File watcher: ${(err as Error).message}; the periodic rescan still runs.`));
+    } else {
+      this.watcher.add(roots);
+    }
+  }
+
+  /** Resolves once the watcher has its initial view of the folders (tests wait for this). */
+  ready(): Promise<void> {
+    return this.readyPromise;
+  }
+
+  private touch(p: string): void {
+    if (!p.endsWith('.jsonl')) return;
+    this.pending.add(p);
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = setTimeout(() => {
+      this.timer = undefined;
+      const paths = [...this.pending];
+      this.pending.clear();
+      this.opts.onChange(paths);
+    }, this.opts.debounceMs ?? 150);
+  }
+
+  async close(): Promise<void> {
+    this.closed = true;
+    if (this.timer) clearTimeout(this.timer);
+    await this.watcher?.close();
+    this.watcher = undefined;
+  }
+}
