@@ -1,5 +1,6 @@
 import { EventEmitter } from 'node:events';
 import { TranscriptScanner, type ScannerOptions, type ScanStats } from './ingest/scanner';
+import type { UsageRecord } from './model';
 import { UsageStore } from './store';
 
 export interface EngineOptions extends ScannerOptions {
@@ -80,6 +81,21 @@ export class UsageEngine {
       // The records stay in memory and the next save retries; the user is told through the log.
       this.opts.log?.(`Could not save the usage database: ${(err as Error).message}`);
     }
+  }
+
+  /**
+   * Stores records reported from outside the transcripts (heartbeats, gateway events, manual
+   * logs). Resolves only once they are durable on disk, so a caller may acknowledge them; records
+   * with a dedupKey already stored are not counted twice (retries are idempotent).
+   * Returns how many were new or improved.
+   */
+  async accept(records: readonly UsageRecord[]): Promise<number> {
+    const changed = this.store.insert(records);
+    if (changed > 0) {
+      await this.store.save();
+      this.events.emit('change', this.lastStats);
+    }
+    return changed;
   }
 
   /**
