@@ -1,46 +1,110 @@
 import { EventEmitter } from 'node:events';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
 import { TranscriptScanner, type ScannerOptions, type ScanStats } from './ingest/scanner';
 import type { UsageRecord } from './model';
-import { UsageStore } from './store';
+import { defaultIo, type StorageIo } from './storage/fsio';
+import { readJournal } from './storage/journal';
+import { WriterLock } from './storage/lock';
+import { UsageStore, type RecoveryReport } from './store';
 
 export interface EngineOptions extends ScannerOptions {
   /** The database file; null keeps everything in memory. */
   dbFile: string | null;
+  /** File operations (tests inject failures). */
+  io?: StorageIo;
+  /** Snapshot when the journal passes this size… */
+  snapshotJournalBytes?: number;
+  /** …or this long after the first change that is not in a snapshot. */
+  snapshotAfterMs?: number;
+  /** How often a reader looks for the writer's changes and for a dead writer. */
+  followEveryMs?: number;
 }
+
+export type Role = 'writer' | 'reader';
+
+const EMPTY_STATS: ScanStats = {
+  filesSeen: 0, filesRead: 0, bytesRead: 0, records: 0, changed: 0, malformedLines: 0, oversizedLines: 0,
+  unreadableFiles: 0, unpricedModels: [], durationMs: 0,
+};
 
 /**
  * Ingest -> store, shared by the extension host and the CLI. Scans never overlap: a scan asked
  * for while one runs is folded into one follow-up scan.
+ *
+ * With a database file, exactly one process is the writer (it holds the lock in the storage
+ * folder, scans and writes); the others are readers that follow its files and hand records they
+ * accept to it through an inbox folder. When the writer goes away, a reader takes over.
  */
 export class UsageEngine {
   private readonly events = new EventEmitter();
   private running: Promise<ScanStats> | undefined;
   private again = false;
   private lastStats: ScanStats | undefined;
+  private followTimer: NodeJS.Timeout | undefined;
+  private firstUnsnapshottedAt = 0;
+  private saveFailures = 0;
+  private inboxSeq = 0;
+  private closed = false;
 
   private constructor(
     readonly store: UsageStore,
     private readonly scanner: TranscriptScanner,
     private readonly opts: EngineOptions,
+    private readonly lock: WriterLock | undefined,
+    private currentRole: Role,
   ) {}
 
   static async open(opts: EngineOptions): Promise<UsageEngine> {
-    const store = await UsageStore.open(opts.dbFile);
-    const scanner = new TranscriptScanner(store, opts);
-    return new UsageEngine(store, scanner, opts);
+    let lock: WriterLock | undefined;
+    let role: Role = 'writer';
+    if (opts.dbFile) {
+      fs.mkdirSync(path.dirname(opts.dbFile), { recursive: true });
+      let engine: UsageEngine | undefined;
+      lock = new WriterLock(`${opts.dbFile}.lock`, () => engine?.lostLock());
+      role = (await lock.tryAcquire()) ? 'writer' : 'reader';
+      const store = await UsageStore.open(opts.dbFile, { writable: role === 'writer', io: opts.io });
+      engine = new UsageEngine(store, new TranscriptScanner(store, opts), opts, lock, role);
+      engine.startFollowing();
+      if (role === 'writer') await engine.drainInbox();
+      return engine;
+    }
+    const store = await UsageStore.open(null);
+    return new UsageEngine(store, new TranscriptScanner(store, opts), opts, undefined, role);
+  }
+
+  get role(): Role {
+    return this.currentRole;
+  }
+
+  /** What opening the database had to repair (moved-aside file, backup used), if anything. */
+  get recovery(): RecoveryReport {
+    return this.store.recovery;
   }
 
   get lastScan(): ScanStats | undefined {
     return this.lastStats;
   }
 
-  /** Fires after any scan that changed stored records. */
+  get inboxDir(): string | undefined {
+    return this.opts.dbFile ? path.join(path.dirname(this.opts.dbFile), 'inbox') : undefined;
+  }
+
+  /** Fires after anything changed the stored records (a scan, an accepted record, the writer's files). */
   onDidChange(listener: (stats: ScanStats) => void): { dispose(): void } {
     this.events.on('change', listener);
     return { dispose: () => this.events.off('change', listener) };
   }
 
+  /** Fires when this process becomes the writer or stops being it. */
+  onDidChangeRole(listener: (role: Role) => void): { dispose(): void } {
+    this.events.on('role', listener);
+    return { dispose: () => this.events.off('role', listener) };
+  }
+
+  /** Reads transcripts into the store. A reader does not scan: the writer does, and it follows. */
   scan(): Promise<ScanStats> {
+    if (this.currentRole !== 'writer') return Promise.resolve(this.lastStats ?? EMPTY_STATS);
     if (this.running) {
       this.again = true;
       return this.running;
@@ -74,28 +138,136 @@ export class UsageEngine {
     return stats;
   }
 
-  async save(): Promise<void> {
+  /**
+   * Stores records reported from outside the transcripts (heartbeats, gateway events, manual
+   * logs). Resolves only once they are durable on disk, so a caller may acknowledge them; rejects
+   * when they could not be made durable (the caller must not acknowledge; a retry is safe).
+   * Records whose dedupKey is already stored are not counted twice. In a reader process they go
+   * to the writer through the inbox. Returns how many were new or improved (0 for a reader).
+   */
+  async accept(records: readonly UsageRecord[]): Promise<number> {
+    if (records.length === 0) return 0;
+    if (this.currentRole === 'reader') {
+      await this.sendToWriter(records);
+      return 0;
+    }
+    const changed = this.store.insert(records);
+    if (changed > 0) {
+      await this.store.flush();
+      this.events.emit('change', this.lastStats ?? EMPTY_STATS);
+      void this.maybeSnapshot();
+    }
+    return changed;
+  }
+
+  private async sendToWriter(records: readonly UsageRecord[]): Promise<void> {
+    const dir = this.inboxDir!;
+    await fs.promises.mkdir(dir, { recursive: true });
+    const name = `${process.pid}-${Date.now()}-${this.inboxSeq++}.jsonl`;
+    const text = records.map((r) => `${JSON.stringify({ r })}\n`).join('');
+    // Written under a temporary name and renamed, so the writer never reads half a file.
+    await (this.opts.io ?? defaultIo).writeFileDurable(path.join(dir, `${name}.tmp`), Buffer.from(text));
+    await fs.promises.rename(path.join(dir, `${name}.tmp`), path.join(dir, name));
+  }
+
+  /** The writer takes in what readers handed over; a file is deleted only once its records are durable. */
+  private async drainInbox(): Promise<void> {
+    const dir = this.inboxDir;
+    if (!dir || this.currentRole !== 'writer') return;
+    let names: string[];
     try {
-      await this.store.save();
-    } catch (err) {
-      // The records stay in memory and the next save retries; the user is told through the log.
-      this.opts.log?.(`Could not save the usage database: ${(err as Error).message}`);
+      names = fs.readdirSync(dir).filter((f) => f.endsWith('.jsonl')).sort();
+    } catch {
+      return;
+    }
+    if (names.length === 0) return;
+    let changed = 0;
+    for (const name of names) {
+      const { entries } = readJournal(path.join(dir, name));
+      changed += this.store.insert(entries.flatMap((e) => ('r' in e ? [e.r] : [])));
+    }
+    await this.store.flush();
+    for (const name of names) fs.rmSync(path.join(dir, name), { force: true });
+    if (changed > 0) {
+      this.events.emit('change', this.lastStats ?? EMPTY_STATS);
+      void this.maybeSnapshot();
     }
   }
 
-  /**
-   * Stores records reported from outside the transcripts (heartbeats, gateway events, manual
-   * logs). Resolves only once they are durable on disk, so a caller may acknowledge them; records
-   * with a dedupKey already stored are not counted twice (retries are idempotent).
-   * Returns how many were new or improved.
-   */
-  async accept(records: readonly UsageRecord[]): Promise<number> {
-    const changed = this.store.insert(records);
-    if (changed > 0) {
-      await this.store.save();
-      this.events.emit('change', this.lastStats);
+  private startFollowing(): void {
+    if (!this.lock) return;
+    this.followTimer = setInterval(() => void this.tick(), this.opts.followEveryMs ?? 1000);
+    this.followTimer.unref?.();
+  }
+
+  private ticking = false;
+
+  private async tick(): Promise<void> {
+    if (this.ticking || this.closed) return;
+    this.ticking = true;
+    try {
+      if (this.currentRole === 'writer') {
+        await this.drainInbox();
+        await this.maybeSnapshot();
+        return;
+      }
+      if (await this.store.follow()) this.events.emit('change', this.lastStats ?? EMPTY_STATS);
+      if (await this.lock!.tryAcquire()) {
+        await this.store.promote();
+        this.currentRole = 'writer';
+        this.opts.log?.('This window now writes the usage database (the previous writer closed).');
+        this.events.emit('role', this.currentRole);
+        this.events.emit('change', this.lastStats ?? EMPTY_STATS);
+        await this.drainInbox();
+      }
+    } catch (err) {
+      this.opts.log?.(`Could not follow the usage database: ${(err as Error).message}`);
+    } finally {
+      this.ticking = false;
     }
-    return changed;
+  }
+
+  private lostLock(): void {
+    if (this.currentRole !== 'writer') return;
+    this.store.demote();
+    this.currentRole = 'reader';
+    this.opts.log?.('Another process took over writing the usage database; this window now follows it.');
+    this.events.emit('role', this.currentRole);
+  }
+
+  /** Snapshots when the journal has grown or changes have waited long enough. */
+  private async maybeSnapshot(force = false): Promise<void> {
+    if (this.currentRole !== 'writer' || !this.store.needsSnapshot) {
+      this.firstUnsnapshottedAt = 0;
+      return;
+    }
+    const now = Date.now();
+    if (!this.firstUnsnapshottedAt) this.firstUnsnapshottedAt = now;
+    const due =
+      force ||
+      this.store.journalBytes > (this.opts.snapshotJournalBytes ?? 8 * 1024 * 1024) ||
+      now - this.firstUnsnapshottedAt > (this.opts.snapshotAfterMs ?? 30_000);
+    if (!due) return;
+    try {
+      await this.store.snapshot();
+      this.firstUnsnapshottedAt = 0;
+      this.saveFailures = 0;
+    } catch (err) {
+      // The journal still holds everything; the next tick retries.
+      if (this.saveFailures++ === 0) this.opts.log?.(`Could not write the usage database snapshot: ${(err as Error).message} (will retry; nothing is lost).`);
+    }
+  }
+
+  /** Makes everything durable: the journal now, a snapshot when due. Never throws. */
+  async save(): Promise<void> {
+    try {
+      await this.store.flush();
+      this.saveFailures = 0;
+    } catch (err) {
+      if (this.saveFailures++ === 0) this.opts.log?.(`Could not write the usage journal: ${(err as Error).message} (kept in memory, will retry).`);
+      return;
+    }
+    await this.maybeSnapshot();
   }
 
   /**
@@ -103,6 +275,7 @@ export class UsageEngine {
    * exist only in the database (heartbeat, manual, and transcripts deleted since) are kept.
    */
   async rebuild(): Promise<{ reread: number; keptFromDatabase: number }> {
+    if (this.currentRole !== 'writer') throw new Error('Another VS Code window writes the usage database; rebuild from that window.');
     await this.running?.catch(() => undefined);
     this.store.beginRebuild();
     let stats: ScanStats;
@@ -117,9 +290,32 @@ export class UsageEngine {
     return { reread: stats.records, keptFromDatabase: kept };
   }
 
+  /** Deletes requests older than `days` days (tokenCost.retentionDays). */
+  async prune(days: number): Promise<number> {
+    if (this.currentRole !== 'writer' || !(days > 0)) return 0;
+    const removed = this.store.prune(Date.now() - days * 86_400_000);
+    if (removed > 0) {
+      await this.maybeSnapshot(true);
+      this.events.emit('change', this.lastStats ?? EMPTY_STATS);
+    }
+    return removed;
+  }
+
+  /** Final durable write and lock release, so another window takes over at once. */
   async close(): Promise<void> {
+    this.closed = true;
+    if (this.followTimer) clearInterval(this.followTimer);
     await this.running?.catch(() => undefined);
-    await this.save();
+    if (this.currentRole === 'writer') {
+      await this.drainInbox().catch(() => undefined);
+      try {
+        await this.store.flush();
+        await this.store.snapshot();
+      } catch (err) {
+        this.opts.log?.(`Could not write the usage database on close: ${(err as Error).message}; the journal keeps it.`);
+      }
+    }
+    this.lock?.release();
     this.store.close();
     this.events.removeAllListeners();
   }

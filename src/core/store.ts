@@ -1,8 +1,12 @@
+import * as fs from 'node:fs';
 import { promises as fsp } from 'node:fs';
 import * as path from 'node:path';
 import type { Database, SqlValue, Statement } from 'sql.js';
 import { loadSqlJs } from './sqljs';
 import { totalTokens, type Source, type UsageRecord } from './model';
+import { defaultIo, statOrUndefined, type StorageIo } from './storage/fsio';
+import { Journal, readJournal, type JournalEntry } from './storage/journal';
+import { hashKey } from './storage/keys';
 
 /** How far a transcript file has been read. */
 export interface FileCursor {
@@ -16,17 +20,37 @@ export interface FileCursor {
   state?: string;
 }
 
-const SCHEMA_VERSION = 2;
+/** What opening the database had to repair, told to the user once. */
+export interface RecoveryReport {
+  /** Where an unreadable database file was moved (it is never deleted). */
+  movedAside?: string;
+  /** The backup the data was restored from, if any. */
+  restoredFrom?: string;
+  /** Journal entries replayed over the snapshot (changes not yet in the snapshot). */
+  replayed: number;
+  /** Journal lines that could not be read (a write torn by a crash). */
+  unreadableJournalLines: number;
+}
 
-const SCHEMA = `
-CREATE TABLE IF NOT EXISTS usage (
-  id INTEGER PRIMARY KEY,
-  dedup_key TEXT NOT NULL UNIQUE,
+export const SCHEMA_VERSION = 3;
+
+/**
+ * Requests keep integer references to small dimension tables and a 64-bit hash of their
+ * identity instead of text: about 70-90 bytes per request with its indexes. The `usage` view
+ * gives every reader the plain columns.
+ */
+const SCHEMA_V3 = `
+CREATE TABLE IF NOT EXISTS sources (id INTEGER PRIMARY KEY, name TEXT NOT NULL UNIQUE);
+CREATE TABLE IF NOT EXISTS models (id INTEGER PRIMARY KEY, name TEXT NOT NULL UNIQUE);
+CREATE TABLE IF NOT EXISTS projects (id INTEGER PRIMARY KEY, name TEXT NOT NULL UNIQUE);
+CREATE TABLE IF NOT EXISTS sessions (id INTEGER PRIMARY KEY, name TEXT NOT NULL UNIQUE);
+CREATE TABLE IF NOT EXISTS requests (
+  key INTEGER PRIMARY KEY,
   ts INTEGER NOT NULL,
-  source TEXT NOT NULL,
-  model TEXT NOT NULL,
-  project TEXT NOT NULL,
-  session TEXT NOT NULL,
+  source_id INTEGER NOT NULL,
+  model_id INTEGER NOT NULL,
+  project_id INTEGER NOT NULL,
+  session_id INTEGER NOT NULL,
   input INTEGER NOT NULL,
   output INTEGER NOT NULL,
   cache_write INTEGER NOT NULL,
@@ -34,86 +58,299 @@ CREATE TABLE IF NOT EXISTS usage (
   cache_read INTEGER NOT NULL,
   reported_cost REAL,
   cost REAL NOT NULL,
-  unpriced INTEGER NOT NULL,
-  sidechain INTEGER NOT NULL
+  flags INTEGER NOT NULL,
+  message INTEGER
 );
-CREATE INDEX IF NOT EXISTS usage_ts ON usage(ts);
+CREATE INDEX IF NOT EXISTS requests_ts ON requests(ts);
+CREATE INDEX IF NOT EXISTS requests_message ON requests(message) WHERE message IS NOT NULL;
 CREATE TABLE IF NOT EXISTS files (
   path TEXT PRIMARY KEY,
   size INTEGER NOT NULL,
   mtime INTEGER NOT NULL,
   ino INTEGER NOT NULL,
-  offset INTEGER NOT NULL
+  offset INTEGER NOT NULL,
+  state TEXT
 );
+CREATE VIEW IF NOT EXISTS usage AS
+  SELECT r.key AS id, r.key AS dedup_key, r.ts AS ts, so.name AS source, mo.name AS model, pr.name AS project,
+         se.name AS session, r.input AS input, r.output AS output, r.cache_write AS cache_write,
+         r.cache_write_1h AS cache_write_1h, r.cache_read AS cache_read, r.reported_cost AS reported_cost,
+         r.cost AS cost, r.flags & 1 AS unpriced, (r.flags >> 1) & 1 AS sidechain, r.message AS message_id
+    FROM requests r
+    JOIN sources so ON so.id = r.source_id
+    JOIN models mo ON mo.id = r.model_id
+    JOIN projects pr ON pr.id = r.project_id
+    JOIN sessions se ON se.id = r.session_id;
 `;
 
-/** Ordered upgrades: MIGRATIONS[n] takes a database from schema n+1 to n+2. */
-const MIGRATIONS: string[] = [
-  `ALTER TABLE usage ADD COLUMN message_id TEXT;
-   CREATE INDEX IF NOT EXISTS usage_message ON usage(message_id) WHERE message_id IS NOT NULL;
-   ALTER TABLE files ADD COLUMN state TEXT;`,
-];
+/** The schema of version 1 (0.1.0); kept to upgrade old files and to test that upgrade. */
+export const SCHEMA_V1 = `
+CREATE TABLE usage (
+  id INTEGER PRIMARY KEY, dedup_key TEXT NOT NULL UNIQUE, ts INTEGER NOT NULL, source TEXT NOT NULL,
+  model TEXT NOT NULL, project TEXT NOT NULL, session TEXT NOT NULL, input INTEGER NOT NULL,
+  output INTEGER NOT NULL, cache_write INTEGER NOT NULL, cache_write_1h INTEGER NOT NULL,
+  cache_read INTEGER NOT NULL, reported_cost REAL, cost REAL NOT NULL, unpriced INTEGER NOT NULL,
+  sidechain INTEGER NOT NULL
+);
+CREATE INDEX usage_ts ON usage(ts);
+CREATE TABLE files (path TEXT PRIMARY KEY, size INTEGER NOT NULL, mtime INTEGER NOT NULL, ino INTEGER NOT NULL, offset INTEGER NOT NULL);
+PRAGMA user_version = 1;
+`;
+
+const MIGRATE_V1_TO_V2 = `
+ALTER TABLE usage ADD COLUMN message_id TEXT;
+ALTER TABLE files ADD COLUMN state TEXT;
+`;
 
 // A later copy replaces the stored one only when it is more complete: a non-sidechain copy beats
 // a sidechain copy, then the larger token total wins (streamed replies repeat usage per block).
 const UPSERT = `
-INSERT INTO usage (dedup_key, ts, source, model, project, session, input, output, cache_write,
-  cache_write_1h, cache_read, reported_cost, cost, unpriced, sidechain, message_id)
-VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-ON CONFLICT(dedup_key) DO UPDATE SET
-  ts = excluded.ts, source = excluded.source, model = excluded.model, project = excluded.project,
-  session = excluded.session, input = excluded.input, output = excluded.output,
-  cache_write = excluded.cache_write, cache_write_1h = excluded.cache_write_1h,
-  cache_read = excluded.cache_read, reported_cost = excluded.reported_cost, cost = excluded.cost,
-  unpriced = excluded.unpriced, sidechain = excluded.sidechain
-WHERE EXISTS (SELECT 1 FROM temp.stale s WHERE s.dedup_key = usage.dedup_key)
-   OR excluded.sidechain < usage.sidechain
-   OR (excluded.sidechain = usage.sidechain
+INSERT INTO requests (key, ts, source_id, model_id, project_id, session_id, input, output, cache_write,
+  cache_write_1h, cache_read, reported_cost, cost, flags, message)
+VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+ON CONFLICT(key) DO UPDATE SET
+  ts = excluded.ts, source_id = excluded.source_id, model_id = excluded.model_id, project_id = excluded.project_id,
+  session_id = excluded.session_id, input = excluded.input, output = excluded.output,
+  cache_write = excluded.cache_write, cache_write_1h = excluded.cache_write_1h, cache_read = excluded.cache_read,
+  reported_cost = excluded.reported_cost, cost = excluded.cost, flags = excluded.flags, message = excluded.message
+WHERE (excluded.flags & 2) < (requests.flags & 2)
+   OR ((excluded.flags & 2) = (requests.flags & 2)
        AND excluded.input + excluded.output + excluded.cache_write + excluded.cache_read
-         > usage.input + usage.output + usage.cache_write + usage.cache_read)
+         > requests.input + requests.output + requests.cache_write + requests.cache_read)
 `;
 
 export type Row = Record<string, SqlValue>;
 
+// sql.js binds and returns BigInt (64-bit keys); its type declarations predate that.
+type BigStatement = Statement & {
+  run(values: (SqlValue | bigint)[]): void;
+  bind(values: (SqlValue | bigint)[]): boolean;
+  getAsObject(params?: undefined, config?: { useBigInt: boolean }): Record<string, SqlValue | bigint>;
+  get(params: null, config: { useBigInt: boolean }): (SqlValue | bigint)[];
+};
+
+const DIMENSIONS = { source: 'sources', model: 'models', project: 'projects', session: 'sessions' } as const;
+type Dimension = keyof typeof DIMENSIONS;
+
+export interface StoreOptions {
+  /** Write a journal and snapshots (the writer); false opens the files read-only (a reader). */
+  writable?: boolean;
+  io?: StorageIo;
+  /** How many snapshot backups to keep, at most one per `backupEveryMs`. */
+  backups?: number;
+  backupEveryMs?: number;
+}
+
+interface FileSignature {
+  ino: number;
+  size: number;
+  mtimeMs: number;
+}
+
+const sig = (st: fs.Stats | undefined): FileSignature | undefined => (st ? { ino: st.ino, size: st.size, mtimeMs: st.mtimeMs } : undefined);
+const sameSig = (a?: FileSignature, b?: FileSignature) => a?.ino === b?.ino && a?.size === b?.size && a?.mtimeMs === b?.mtimeMs;
+
 /**
- * The usage database: sql.js in memory, persisted to one file. Writes of the file are atomic
- * (temporary file, flush, rename), so a crash mid-save leaves the previous file intact.
+ * The usage database: sql.js in memory, made durable by a journal and snapshots in one folder.
+ * - Every change is appended to `<file>.journal` and flushed before it is acknowledged.
+ * - Snapshots are written to a temporary file, flushed and renamed over `<file>`; the journal is
+ *   cut back only after the snapshot holding its entries is on disk.
+ * - Opening loads the snapshot and replays the journal. An unreadable snapshot is moved aside and
+ *   the newest good backup is used instead.
+ * Only the writer process writes; readers follow the files.
  */
 export class UsageStore {
   private dirty = false;
-  private rebuilding = false;
+  private changedSinceSnapshot = false;
+  private rebuildStale: Set<bigint> | undefined;
+  private dims = new Map<Dimension, Map<string, number>>();
+  private journal: Journal | undefined;
+  private snapshotSig: FileSignature | undefined;
+  private journalIno: number | undefined;
+  private journalOffset = 0;
+  private lastBackupAt = 0;
+  private snapshotting: Promise<void> | undefined;
+  recovery: RecoveryReport = { replayed: 0, unreadableJournalLines: 0 };
 
   private constructor(
-    private readonly db: Database,
+    private db: Database,
     readonly file: string | null,
+    private readonly opts: Required<Pick<StoreOptions, 'io' | 'backups' | 'backupEveryMs'>> & { writable: boolean },
   ) {}
 
-  /** Opens the database file, creating it when missing; `null` keeps it in memory only. */
-  static async open(file: string | null): Promise<UsageStore> {
+  get journalFile(): string | null {
+    return this.file ? `${this.file}.journal` : null;
+  }
+
+  get backupDir(): string | null {
+    return this.file ? path.join(path.dirname(this.file), 'backups') : null;
+  }
+
+  get writable(): boolean {
+    return this.opts.writable;
+  }
+
+  /** Opens (or creates) the database; `null` keeps everything in memory only. */
+  static async open(file: string | null, options: StoreOptions = {}): Promise<UsageStore> {
+    const opts = { io: options.io ?? defaultIo, backups: options.backups ?? 3, backupEveryMs: options.backupEveryMs ?? 3600_000, writable: options.writable ?? true };
     const SQL = await loadSqlJs();
-    let bytes: Uint8Array | undefined;
-    if (file) {
-      try {
-        bytes = await fsp.readFile(file);
-      } catch (err) {
-        if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
-      }
-    }
-    const db = new SQL.Database(bytes);
-    const store = new UsageStore(db, file);
-    store.migrate();
+    const store = new UsageStore(new SQL.Database(), file, opts);
+    if (file) await store.load();
+    else store.migrate();
+    if (file && opts.writable) store.journal = new Journal(store.journalFile!, opts.io);
     return store;
   }
 
-  private migrate(): void {
-    const version = Number(this.db.exec('PRAGMA user_version')[0]?.values[0][0] ?? 0);
-    if (version > SCHEMA_VERSION) {
-      throw new Error(`The usage database was written by a newer version (schema ${version}); update the extension.`);
+  /** Loads the snapshot (or the newest good backup) and replays the journal. */
+  private async load(): Promise<void> {
+    const SQL = await loadSqlJs();
+    const file = this.file!;
+    const recovery: RecoveryReport = { replayed: 0, unreadableJournalLines: 0 };
+    const tryOpen = (bytes: Uint8Array | undefined): Database | undefined => {
+      const db = new SQL.Database(bytes);
+      try {
+        const check = db.exec('PRAGMA quick_check')[0]?.values[0]?.[0];
+        if (check !== 'ok') throw new Error(String(check));
+        db.exec('SELECT count(*) FROM sqlite_master');
+        return db;
+      } catch {
+        db.close();
+        return undefined;
+      }
+    };
+    const st = statOrUndefined(file);
+    let db: Database | undefined;
+    if (st) {
+      db = tryOpen(await fsp.readFile(file));
+      if (!db) {
+        // Never delete what a user may still need: keep the bad file beside the good one.
+        const aside = `${file}.unreadable-${new Date().toISOString().replace(/[:.]/g, '-')}`;
+        if (this.opts.writable) {
+          await fsp.rename(file, aside);
+          recovery.movedAside = aside;
+        }
+        for (const backup of this.listBackups()) {
+          db = tryOpen(await fsp.readFile(backup).catch(() => undefined));
+          if (db) {
+            recovery.restoredFrom = backup;
+            break;
+          }
+        }
+      }
     }
-    if (version === 0) this.db.exec(SCHEMA);
-    for (let v = Math.max(version, 1); v < SCHEMA_VERSION; v++) this.db.exec(MIGRATIONS[v - 1]);
-    this.db.exec(`PRAGMA user_version = ${SCHEMA_VERSION}`);
-    this.db.exec('CREATE TEMP TABLE IF NOT EXISTS stale (dedup_key TEXT PRIMARY KEY)');
+    this.db = db ?? new SQL.Database();
+    this.dims.clear();
+    this.migrate();
+    this.snapshotSig = sig(statOrUndefined(file));
+    const replay = this.replayJournal(0);
+    recovery.replayed = replay.replayed;
+    recovery.unreadableJournalLines = replay.bad;
+    this.recovery = recovery;
+    if (recovery.movedAside || recovery.restoredFrom) this.changedSinceSnapshot = true;
+  }
+
+  private replayJournal(from: number): { replayed: number; bad: number } {
+    const jf = this.journalFile!;
+    const { entries, end, bad } = readJournal(jf, from);
+    this.applyEntries(entries);
+    this.journalIno = statOrUndefined(jf)?.ino;
+    this.journalOffset = end;
+    return { replayed: entries.length, bad };
+  }
+
+  private applyEntries(entries: JournalEntry[]): void {
+    const records: UsageRecord[] = [];
+    const journal = this.journal;
+    this.journal = undefined; // replayed entries are already in the journal
+    try {
+      for (const e of entries) {
+        if ('r' in e) records.push(e.r);
+        else {
+          if (records.length) this.insert(records.splice(0));
+          this.setCursor(e.c);
+        }
+      }
+      if (records.length) this.insert(records);
+    } finally {
+      this.journal = journal;
+    }
+  }
+
+  private listBackups(): string[] {
+    const dir = this.backupDir;
+    if (!dir) return [];
+    try {
+      return fs.readdirSync(dir).filter((f) => f.endsWith('.sqlite')).sort().reverse().map((f) => path.join(dir, f));
+    } catch {
+      return [];
+    }
+  }
+
+  private migrate(): void {
+    let version = Number(this.db.exec('PRAGMA user_version')[0]?.values[0][0] ?? 0);
+    if (version > SCHEMA_VERSION) {
+      throw new Error(`The usage database was written by a newer version of Token Cost Dashboard (schema ${version}); update the extension.`);
+    }
+    if (version === 0) {
+      const hasTables = Number(this.db.exec("SELECT count(*) FROM sqlite_master WHERE type = 'table'")[0]?.values[0][0] ?? 0) > 0;
+      if (!hasTables) {
+        this.db.exec(SCHEMA_V3);
+        this.db.exec(`PRAGMA user_version = ${SCHEMA_VERSION}`);
+        return;
+      }
+      version = 1;
+    }
+    if (version === 1) {
+      this.db.exec(MIGRATE_V1_TO_V2);
+      version = 2;
+    }
+    if (version === 2) {
+      this.migrateV2ToV3();
+      version = 3;
+    }
+    this.db.exec(`PRAGMA user_version = ${version}`);
+  }
+
+  /** Text columns to dimension tables and hashed identities; rows go through the normal insert. */
+  private migrateV2ToV3(): void {
+    this.db.exec('ALTER TABLE usage RENAME TO usage_v2; ALTER TABLE files RENAME TO files_v2; DROP INDEX IF EXISTS usage_ts; DROP INDEX IF EXISTS usage_message;');
+    this.db.exec(SCHEMA_V3);
+    const batch: UsageRecord[] = [];
+    this.each('SELECT * FROM usage_v2 ORDER BY id', [], (r) => {
+      batch.push({
+        dedupKey: String(r.dedup_key), messageId: r.message_id == null ? undefined : String(r.message_id), timestamp: Number(r.ts),
+        source: String(r.source) as Source, model: String(r.model), project: String(r.project), sessionId: String(r.session),
+        inputTokens: Number(r.input), outputTokens: Number(r.output), cacheWriteTokens: Number(r.cache_write),
+        cacheWrite1hTokens: Number(r.cache_write_1h), cacheReadTokens: Number(r.cache_read),
+        reportedCost: r.reported_cost == null ? null : Number(r.reported_cost), cost: Number(r.cost),
+        unpriced: Number(r.unpriced) === 1, isSidechain: Number(r.sidechain) === 1,
+      });
+    });
+    const journal = this.journal;
+    this.journal = undefined;
+    try {
+      this.insert(batch);
+    } finally {
+      this.journal = journal;
+    }
+    this.db.exec('INSERT INTO files (path, size, mtime, ino, offset, state) SELECT path, size, mtime, ino, offset, state FROM files_v2; DROP TABLE usage_v2; DROP TABLE files_v2;');
+    this.changedSinceSnapshot = true;
+  }
+
+  private dimId(kind: Dimension, name: string): number {
+    let cache = this.dims.get(kind);
+    if (!cache) {
+      cache = new Map();
+      for (const r of this.all(`SELECT id, name FROM ${DIMENSIONS[kind]}`)) cache.set(String(r.name), Number(r.id));
+      this.dims.set(kind, cache);
+    }
+    let id = cache.get(name);
+    if (id === undefined) {
+      this.db.run(`INSERT OR IGNORE INTO ${DIMENSIONS[kind]} (name) VALUES (?)`, [name]);
+      id = Number(this.get(`SELECT id FROM ${DIMENSIONS[kind]} WHERE name = ?`, [name])?.id);
+      cache.set(name, id);
+    }
+    return id;
   }
 
   /** Inserts or merges records; returns how many rows were added or replaced by a better copy. */
@@ -121,22 +358,26 @@ export class UsageStore {
     if (records.length === 0) return 0;
     let changed = 0;
     this.db.exec('BEGIN');
-    const stmt = this.db.prepare(UPSERT);
+    const stmt = this.db.prepare(UPSERT) as BigStatement;
     const sameMessage = this.db.prepare(
-      'SELECT dedup_key, sidechain, input + output + cache_write + cache_read AS total FROM usage WHERE message_id = ? AND dedup_key <> ?',
-    );
-    const drop = this.db.prepare('DELETE FROM usage WHERE dedup_key = ?');
-    const unstale = this.db.prepare('DELETE FROM temp.stale WHERE dedup_key = ?');
+      'SELECT key, flags, input + output + cache_write + cache_read AS total FROM requests WHERE message = ? AND key <> ?',
+    ) as BigStatement;
+    const drop = this.db.prepare('DELETE FROM requests WHERE key = ?') as BigStatement;
     try {
       for (const r of records) {
-        if (r.messageId && !this.keepOverSidechainCopies(r, sameMessage, drop)) continue;
+        const key = hashKey(r.dedupKey);
+        const message = r.messageId ? hashKey(r.messageId) : null;
+        if (this.rebuildStale?.delete(key)) drop.run([key]);
+        if (message !== null && !this.keepOverSidechainCopies(r, key, message, sameMessage, drop)) continue;
+        const flags = (r.unpriced ? 1 : 0) | (r.isSidechain ? 2 : 0);
         stmt.run([
-          r.dedupKey, r.timestamp, r.source, r.model, r.project, r.sessionId, r.inputTokens, r.outputTokens,
-          r.cacheWriteTokens, r.cacheWrite1hTokens, r.cacheReadTokens, r.reportedCost, r.cost, r.unpriced ? 1 : 0,
-          r.isSidechain ? 1 : 0, r.messageId ?? null,
+          key, r.timestamp, this.dimId('source', r.source), this.dimId('model', r.model), this.dimId('project', r.project),
+          this.dimId('session', r.sessionId), r.inputTokens, r.outputTokens, r.cacheWriteTokens, r.cacheWrite1hTokens,
+          r.cacheReadTokens, r.reportedCost, r.cost, flags, message,
         ]);
-        changed += this.db.getRowsModified();
-        if (this.rebuilding) unstale.run([r.dedupKey]);
+        const n = this.db.getRowsModified();
+        changed += n;
+        if (n > 0) this.journal?.add({ r });
       }
       this.db.exec('COMMIT');
     } catch (err) {
@@ -146,9 +387,8 @@ export class UsageStore {
       stmt.free();
       sameMessage.free();
       drop.free();
-      unstale.free();
     }
-    if (changed > 0) this.dirty = true;
+    if (changed > 0) this.markChanged();
     return changed;
   }
 
@@ -156,12 +396,13 @@ export class UsageStore {
    * The same message id under another requestId is one message when either copy is a sidechain
    * (a subagent replay): only the better copy stays. Returns false when `r` must not be stored.
    */
-  private keepOverSidechainCopies(r: UsageRecord, sameMessage: Statement, drop: Statement): boolean {
-    const rivals: { key: string; sidechain: number; total: number }[] = [];
-    sameMessage.bind([r.messageId!, r.dedupKey]);
+  private keepOverSidechainCopies(r: UsageRecord, key: bigint, message: bigint, sameMessage: BigStatement, drop: BigStatement): boolean {
+    const rivals: { key: bigint; sidechain: number; total: number }[] = [];
+    sameMessage.bind([message, key]);
     while (sameMessage.step()) {
-      const row = sameMessage.getAsObject();
-      if (r.isSidechain || Number(row.sidechain) === 1) rivals.push({ key: String(row.dedup_key), sidechain: Number(row.sidechain), total: Number(row.total) });
+      const row = sameMessage.getAsObject(undefined, { useBigInt: true });
+      const sidechain = Number(row.flags) & 2 ? 1 : 0;
+      if (r.isSidechain || sidechain === 1) rivals.push({ key: row.key as bigint, sidechain, total: Number(row.total) });
     }
     sameMessage.reset();
     const mine = { sidechain: r.isSidechain ? 1 : 0, total: totalTokens(r) };
@@ -171,6 +412,11 @@ export class UsageStore {
     }
     for (const rival of rivals) drop.run([rival.key]);
     return true;
+  }
+
+  private markChanged(): void {
+    this.dirty = true;
+    this.changedSinceSnapshot = true;
   }
 
   cursor(filePath: string): FileCursor | undefined {
@@ -186,7 +432,8 @@ export class UsageStore {
     this.db.run('INSERT OR REPLACE INTO files (path, size, mtime, ino, offset, state) VALUES (?, ?, ?, ?, ?, ?)', [
       c.path, c.size, c.mtimeMs, c.ino, c.offset, c.state ?? null,
     ]);
-    this.dirty = true;
+    this.journal?.add({ c });
+    this.markChanged();
   }
 
   /** Rows of a read-only query. */
@@ -240,19 +487,33 @@ export class UsageStore {
    * are kept as they were; heartbeat and manual records are never touched.
    */
   beginRebuild(): void {
-    this.db.exec(`DELETE FROM temp.stale;
-      INSERT INTO temp.stale (dedup_key) SELECT dedup_key FROM usage WHERE source NOT IN ('heartbeat', 'manual');
-      DELETE FROM files;`);
-    this.rebuilding = true;
-    this.dirty = true;
+    this.rebuildStale = new Set();
+    const stmt = this.db.prepare(
+      "SELECT key FROM requests WHERE source_id NOT IN (SELECT id FROM sources WHERE name IN ('heartbeat', 'manual'))",
+    ) as BigStatement;
+    try {
+      while (stmt.step()) this.rebuildStale.add(stmt.get(null, { useBigInt: true })[0] as bigint);
+    } finally {
+      stmt.free();
+    }
+    for (const r of this.all('SELECT path FROM files')) this.journal?.add({ c: { path: String(r.path), size: -1, mtimeMs: -1, ino: -1, offset: 0 } });
+    this.db.exec('DELETE FROM files');
+    this.markChanged();
   }
 
   /** Ends a rebuild; returns how many requests were kept only from the database. */
   endRebuild(): number {
-    const kept = Number(this.get('SELECT count(*) AS n FROM temp.stale')?.n ?? 0);
-    this.db.exec('DELETE FROM temp.stale');
-    this.rebuilding = false;
+    const kept = this.rebuildStale?.size ?? 0;
+    this.rebuildStale = undefined;
     return kept;
+  }
+
+  /** Deletes requests older than `before` (retention); returns how many. */
+  prune(before: number): number {
+    this.db.run('DELETE FROM requests WHERE ts < ?', [before]);
+    const n = this.db.getRowsModified();
+    if (n > 0) this.markChanged();
+    return n;
   }
 
   get isDirty(): boolean {
@@ -260,34 +521,110 @@ export class UsageStore {
   }
 
   recordCount(): number {
-    return Number(this.get('SELECT count(*) AS n FROM usage')?.n ?? 0);
+    return Number(this.get('SELECT count(*) AS n FROM requests')?.n ?? 0);
   }
 
   sources(): Source[] {
     return this.all('SELECT DISTINCT source FROM usage ORDER BY source').map((r) => String(r.source) as Source);
   }
 
-  /** Writes the database file atomically. A no-op for an in-memory store or when nothing changed. */
-  async save(): Promise<void> {
-    if (!this.file || !this.dirty) return;
-    const bytes = this.db.export();
+  /** Makes every change so far durable (journal flush). Cheap: one append and one fsync. */
+  async flush(): Promise<void> {
+    await this.journal?.flush();
     this.dirty = false;
-    await fsp.mkdir(path.dirname(this.file), { recursive: true });
-    const tmp = `${this.file}.${process.pid}.tmp`;
-    try {
-      const fh = await fsp.open(tmp, 'w');
+  }
+
+  get journalBytes(): number {
+    return this.journal?.size() ?? 0;
+  }
+
+  get needsSnapshot(): boolean {
+    return this.changedSinceSnapshot;
+  }
+
+  /**
+   * Writes a full snapshot atomically, then cuts the journal back to what came after it.
+   * A failed write leaves the journal as it was: nothing is lost, the next attempt retries.
+   */
+  async snapshot(): Promise<void> {
+    if (!this.file || !this.opts.writable || !this.changedSinceSnapshot) return;
+    if (this.snapshotting) return this.snapshotting;
+    this.snapshotting = (async () => {
+      await this.journal?.flush();
+      await this.journal?.idle();
+      const covered = this.journal?.size() ?? 0;
+      this.changedSinceSnapshot = false;
+      const bytes = this.db.export();
       try {
-        await fh.writeFile(bytes);
-        await fh.sync();
-      } finally {
-        await fh.close();
+        await this.opts.io.writeFileDurable(this.file!, bytes);
+      } catch (err) {
+        this.changedSinceSnapshot = true;
+        throw err;
       }
-      await fsp.rename(tmp, this.file);
-    } catch (err) {
-      this.dirty = true;
-      await fsp.rm(tmp, { force: true });
-      throw err;
+      await this.journal?.compact(covered);
+      this.snapshotSig = sig(statOrUndefined(this.file!));
+      this.journalIno = statOrUndefined(this.journalFile!)?.ino;
+      this.journalOffset = this.journal?.size() ?? 0;
+      await this.backup(bytes).catch(() => undefined);
+    })().finally(() => {
+      this.snapshotting = undefined;
+    });
+    return this.snapshotting;
+  }
+
+  private async backup(bytes: Uint8Array): Promise<void> {
+    const dir = this.backupDir;
+    if (!dir || Date.now() - this.lastBackupAt < this.opts.backupEveryMs) return;
+    const existing = this.listBackups();
+    const newest = existing[0] ? statOrUndefined(existing[0])?.mtimeMs ?? 0 : 0;
+    if (Date.now() - newest < this.opts.backupEveryMs) {
+      this.lastBackupAt = newest;
+      return;
     }
+    await fsp.mkdir(dir, { recursive: true });
+    await this.opts.io.writeFileDurable(path.join(dir, `usage-${new Date().toISOString().replace(/[:.]/g, '-')}.sqlite`), bytes);
+    this.lastBackupAt = Date.now();
+    for (const old of this.listBackups().slice(this.opts.backups)) await fsp.rm(old, { force: true });
+  }
+
+  /** The pre-v3 name of a full durable write: flush the journal, then snapshot if due. */
+  async save(): Promise<void> {
+    await this.flush();
+    await this.snapshot();
+  }
+
+  /**
+   * For a reader: picks up what the writer wrote since the last look. Returns true when the data
+   * changed. A replaced snapshot means a full reload; a grown journal only its new entries.
+   */
+  async follow(): Promise<boolean> {
+    if (!this.file) return false;
+    const snap = sig(statOrUndefined(this.file));
+    if (!sameSig(snap, this.snapshotSig)) {
+      await this.load();
+      return true;
+    }
+    const jst = statOrUndefined(this.journalFile!);
+    if (!jst) return false;
+    if (jst.ino !== this.journalIno) {
+      return this.replayJournal(0).replayed > 0;
+    }
+    if (jst.size > this.journalOffset) return this.replayJournal(this.journalOffset).replayed > 0;
+    return false;
+  }
+
+  /** Turns a reader into the writer (after the writer window closed or died). */
+  async promote(): Promise<void> {
+    if (!this.file || this.opts.writable) return;
+    this.opts.writable = true;
+    await this.load(); // the latest state, including anything the old writer journaled last
+    this.journal = new Journal(this.journalFile!, this.opts.io);
+  }
+
+  /** Turns the writer into a reader (it lost its lock). */
+  demote(): void {
+    this.opts.writable = false;
+    this.journal = undefined;
   }
 
   close(): void {

@@ -57,19 +57,19 @@ describe('store: rebuild', () => {
   it('recounts what is read again, keeps what only the database has', async () => {
     const s = await UsageStore.open(null);
     s.insert([
-      rec({ dedupKey: 'm:a:r', messageId: 'a', cost: 1 }),
-      rec({ dedupKey: 'm:gone:r', messageId: 'gone', cost: 2 }),
-      rec({ dedupKey: 'h:1', source: 'heartbeat', cost: 3 }),
+      rec({ dedupKey: 'm:a:r', messageId: 'a', cost: 1, model: 'read-again' }),
+      rec({ dedupKey: 'm:gone:r', messageId: 'gone', cost: 2, model: 'transcript-gone' }),
+      rec({ dedupKey: 'h:1', source: 'heartbeat', cost: 3, model: 'heartbeat' }),
     ]);
     s.setCursor({ path: '/t.jsonl', size: 1, mtimeMs: 1, ino: 1, offset: 1 });
     s.beginRebuild();
     assert.equal(s.cursor('/t.jsonl'), undefined, 'files are read again from the start');
     // New prices: the same request read again now costs 0.5, even though its total is not larger.
-    s.insert([rec({ dedupKey: 'm:a:r', messageId: 'a', cost: 0.5 })]);
+    s.insert([rec({ dedupKey: 'm:a:r', messageId: 'a', cost: 0.5, model: 'read-again' })]);
     // A second, smaller streamed copy read in the same rebuild does not replace the first.
-    s.insert([rec({ dedupKey: 'm:a:r', messageId: 'a', cost: 0.1, outputTokens: 1 })]);
+    s.insert([rec({ dedupKey: 'm:a:r', messageId: 'a', cost: 0.1, outputTokens: 1, model: 'read-again' })]);
     assert.equal(s.endRebuild(), 1, 'one request whose transcript is gone was kept from the database');
-    const costs = Object.fromEntries(s.all('SELECT dedup_key, cost FROM usage').map((r) => [r.dedup_key, r.cost]));
-    assert.deepEqual(costs, { 'm:a:r': 0.5, 'm:gone:r': 2, 'h:1': 3 });
+    const costs = Object.fromEntries(s.all('SELECT model, cost FROM usage').map((r) => [r.model, r.cost]));
+    assert.deepEqual(costs, { 'read-again': 0.5, 'transcript-gone': 2, heartbeat: 3 });
   });
 });

@@ -1,0 +1,207 @@
+import * as assert from 'node:assert/strict';
+import { spawn, type ChildProcess } from 'node:child_process';
+import { existsSync, readdirSync, readFileSync, truncateSync, writeFileSync } from 'node:fs';
+import * as path from 'node:path';
+import { UsageEngine } from '../../src/core/engine';
+import type { UsageRecord } from '../../src/core/model';
+import { PriceTable } from '../../src/core/pricing/pricing';
+import { defaultIo, type StorageIo } from '../../src/core/storage/fsio';
+import { SCHEMA_V1, UsageStore } from '../../src/core/store';
+import { loadSqlJs } from '../../src/core/sqljs';
+import { tempDir } from './helpers';
+
+const child = path.join(__dirname, 'storageChild.js');
+
+function run(dbFile: string, prefix: string, count: number, shared = 0): { proc: ChildProcess; acks: string[]; lines: string[]; exited: Promise<number | null> } {
+  const proc = spawn(process.execPath, [child, dbFile, prefix, String(count), String(shared)], { stdio: ['ignore', 'pipe', 'pipe'] });
+  const acks: string[] = [];
+  const lines: string[] = [];
+  let buf = '';
+  proc.stdout!.on('data', (d) => {
+    buf += d;
+    let nl;
+    while ((nl = buf.indexOf('\n')) >= 0) {
+      const line = buf.slice(0, nl);
+      buf = buf.slice(nl + 1);
+      lines.push(line);
+      if (line.startsWith('ack ')) acks.push(line.slice(4));
+    }
+  });
+  let err = '';
+  proc.stderr!.on('data', (d) => (err += d));
+  const exited = new Promise<number | null>((resolve) => proc.on('exit', (code) => {
+    if (code) process.stderr.write(err);
+    resolve(code);
+  }));
+  return { proc, acks, lines, exited };
+}
+
+async function storedSessions(dbFile: string): Promise<string[]> {
+  const store = await UsageStore.open(dbFile, { writable: false });
+  try {
+    return store.all('SELECT session FROM usage').map((r) => String(r.session));
+  } finally {
+    store.close();
+  }
+}
+
+const waitFor = async (what: string, ok: () => boolean, ms = 20_000) => {
+  const end = Date.now() + ms;
+  while (!ok()) {
+    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 20));
+  }
+};
+
+function rec(key: string, extra: Partial<UsageRecord> = {}): UsageRecord {
+  return {
+    dedupKey: `hb:${key}`, timestamp: Date.parse('2026-11-20T10:00:00Z'), source: 'heartbeat', model: 'm', project: '/p', sessionId: key,
+    inputTokens: 1, outputTokens: 1, cacheWriteTokens: 0, cacheWrite1hTokens: 0, cacheReadTokens: 0, reportedCost: null, cost: 0.01,
+    unpriced: false, isSidechain: false, ...extra,
+  };
+}
+
+const engineOpts = (dbFile: string, io?: StorageIo) => ({
+  dbFile, io, roots: () => [], prices: () => new PriceTable(), costMode: () => 'auto' as const, snapshotAfterMs: 0,
+});
+
+describe('storage: nothing acknowledged is lost', function () {
+  this.timeout(180_000);
+
+  it('keeps every acknowledged record across SIGKILLs at random moments (25 rounds)', async () => {
+    const dbFile = path.join(tempDir(), 'usage.sqlite');
+    const acked: string[] = [];
+    for (let round = 0; round < 25; round++) {
+      const c = run(dbFile, `r${round}`, -1);
+      await waitFor('a first ack', () => c.acks.length > 0);
+      await new Promise((r) => setTimeout(r, Math.floor(Math.random() * 250)));
+      c.proc.kill('SIGKILL');
+      await c.exited;
+      acked.push(...c.acks);
+      const stored = new Set(await storedSessions(dbFile));
+      const missing = acked.filter((k) => !stored.has(k));
+      assert.deepEqual(missing, [], `round ${round}: acknowledged but lost`);
+    }
+    assert.ok(acked.length > 100, `enough records were acknowledged to mean something (${acked.length})`);
+  });
+
+  for (const processes of [2, 3]) {
+    it(`loses and double-counts nothing with ${processes} processes writing at once`, async () => {
+      const dbFile = path.join(tempDir(), 'usage.sqlite');
+      const runs = Array.from({ length: processes }, (_, i) => run(dbFile, `p${i}`, 150, 40));
+      const codes = await Promise.all(runs.map((r) => r.exited));
+      assert.deepEqual(codes, runs.map(() => 0));
+      const roles = runs.map((r) => r.lines.find((l) => l.startsWith('role ')));
+      assert.equal(roles.filter((r) => r === 'role writer').length, 1, `exactly one writer at start: ${roles.join(', ')}`);
+      // The last one to close hands over nothing; whatever is left in the inbox is read on next open.
+      const engine = await UsageEngine.open(engineOpts(dbFile));
+      await engine.close();
+      const stored = await storedSessions(dbFile);
+      assert.equal(stored.length, new Set(stored).size, 'no request stored twice');
+      const expected = new Set(runs.flatMap((r) => r.acks));
+      assert.equal(expected.size, processes * 150 + 40);
+      assert.deepEqual([...expected].filter((k) => !stored.includes(k)), []);
+      assert.equal(stored.length, expected.size);
+    });
+  }
+
+  it('hands the writer role to a reader when the writer is killed, losing nothing', async () => {
+    const dbFile = path.join(tempDir(), 'usage.sqlite');
+    const writer = run(dbFile, 'w', -1);
+    await waitFor('the writer', () => writer.lines.includes('role writer') && writer.acks.length > 5);
+    const reader = run(dbFile, 'r', -1);
+    await waitFor('the reader', () => reader.lines.includes('role reader') && reader.acks.length > 5);
+    writer.proc.kill('SIGKILL');
+    const killedAt = Date.now();
+    await writer.exited;
+    await waitFor('the reader to take over', () => reader.lines.includes('role writer'));
+    console.log(`      took over ${Date.now() - killedAt} ms after the writer died`);
+    const before = reader.acks.length;
+    await waitFor('acks as the new writer', () => reader.acks.length > before + 5);
+    reader.proc.kill('SIGKILL');
+    await reader.exited;
+    const engine = await UsageEngine.open(engineOpts(dbFile));
+    await engine.close();
+    const stored = new Set(await storedSessions(dbFile));
+    assert.deepEqual([...writer.acks, ...reader.acks].filter((k) => !stored.has(k)), []);
+  });
+});
+
+describe('storage: damaged files and failing disks', () => {
+  async function seeded(): Promise<{ dir: string; dbFile: string }> {
+    const dir = tempDir();
+    const dbFile = path.join(dir, 'usage.sqlite');
+    const store = await UsageStore.open(dbFile, { backupEveryMs: 0 });
+    store.insert([rec('a'), rec('b')]);
+    await store.save();
+    store.insert([rec('c')]); // in the journal only
+    await store.flush();
+    store.close();
+    return { dir, dbFile };
+  }
+
+  for (const [name, damage] of [
+    ['a truncated', (f: string) => truncateSync(f, Math.floor(readFileSync(f).length / 3))],
+    ['a garbage', (f: string) => writeFileSync(f, Buffer.from('this is not a database at all '.repeat(200)))],
+  ] as const) {
+    it(`recovers from ${name} database file: moved aside, backup and journal restored`, async () => {
+      const { dir, dbFile } = await seeded();
+      damage(dbFile);
+      const store = await UsageStore.open(dbFile);
+      assert.ok(store.recovery.movedAside && existsSync(store.recovery.movedAside), 'the bad file is kept');
+      assert.ok(store.recovery.restoredFrom?.startsWith(path.join(dir, 'backups')), 'the backup was used');
+      assert.deepEqual(store.all('SELECT session FROM usage ORDER BY session').map((r) => r.session), ['a', 'b', 'c']);
+      store.close();
+    });
+  }
+
+  it('survives a full disk: nothing acknowledged while failing, everything kept once it clears', async () => {
+    const dbFile = path.join(tempDir(), 'usage.sqlite');
+    let failing = true;
+    const enospc = () => Object.assign(new Error('ENOSPC: no space left on device'), { code: 'ENOSPC' });
+    const io: StorageIo = {
+      writeFileDurable: (f, b) => (failing ? Promise.reject(enospc()) : defaultIo.writeFileDurable(f, b)),
+      appendDurable: (f, t) => (failing ? Promise.reject(enospc()) : defaultIo.appendDurable(f, t)),
+    };
+    const logs: string[] = [];
+    const engine = await UsageEngine.open({ ...engineOpts(dbFile, io), log: (m) => logs.push(m) });
+    await assert.rejects(engine.accept([rec('x')]), /ENOSPC/, 'not acknowledged while the disk is full');
+    assert.equal(engine.store.recordCount(), 1, 'still counted in memory');
+    failing = false;
+    assert.equal(await engine.accept([rec('x')]), 0, 'the retry is idempotent');
+    await engine.accept([rec('y')]);
+    await engine.close();
+    const stored = await storedSessions(dbFile);
+    assert.deepEqual(stored.sort(), ['x', 'y']);
+  });
+});
+
+describe('storage: schema upgrades', () => {
+  it('upgrades a version-1 database (0.1.0) with every record and cursor', async () => {
+    const SQL = await loadSqlJs();
+    const db = new SQL.Database();
+    db.exec(SCHEMA_V1);
+    db.run(`INSERT INTO usage (dedup_key, ts, source, model, project, session, input, output, cache_write, cache_write_1h, cache_read,
+      reported_cost, cost, unpriced, sidechain) VALUES ('m:a:r', 1, 'claude-code', 'claude-opus-4-5', '/p', 's1', 1, 2, 3, 0, 4, NULL, 0.5, 0, 0),
+      ('m:b:r', 2, 'claude-code-subagent', 'claude-haiku-4-5', '/q', 's2', 5, 6, 7, 1, 8, 0.25, 0.25, 0, 1)`);
+    db.run(`INSERT INTO files VALUES ('/t.jsonl', 10, 20, 30, 10)`);
+    const dbFile = path.join(tempDir(), 'usage.sqlite');
+    writeFileSync(dbFile, db.export());
+    const store = await UsageStore.open(dbFile);
+    const rows = store.all('SELECT source, model, project, session, input, output, cache_write, cache_write_1h, cache_read, reported_cost, cost, sidechain FROM usage ORDER BY ts');
+    assert.deepEqual(rows, [
+      { source: 'claude-code', model: 'claude-opus-4-5', project: '/p', session: 's1', input: 1, output: 2, cache_write: 3, cache_write_1h: 0, cache_read: 4, reported_cost: null, cost: 0.5, sidechain: 0 },
+      { source: 'claude-code-subagent', model: 'claude-haiku-4-5', project: '/q', session: 's2', input: 5, output: 6, cache_write: 7, cache_write_1h: 1, cache_read: 8, reported_cost: 0.25, cost: 0.25, sidechain: 1 },
+    ]);
+    assert.equal(store.cursor('/t.jsonl')?.offset, 10);
+    // Re-inserting an upgraded record does not duplicate it: identities survived the upgrade.
+    assert.equal(store.insert([{ ...rec('s1'), dedupKey: 'm:a:r', sessionId: 's1', inputTokens: 1, outputTokens: 2, cacheWriteTokens: 3, cacheReadTokens: 4 }]), 0);
+    await store.save();
+    store.close();
+    const again = await UsageStore.open(dbFile);
+    assert.equal(again.recordCount(), 2);
+    assert.equal(Number(again.get('PRAGMA user_version')?.user_version), 3);
+    again.close();
+    assert.ok(readdirSync(path.dirname(dbFile)).includes('usage.sqlite'));
+  });
+});
