@@ -37,6 +37,11 @@ export interface DashboardSnapshot {
   scanned: boolean;
   /** Total records stored, across all time. */
   recordCount: number;
+  /**
+   * Whether this window writes the usage database or follows the one that does (every VS Code
+   * window runs its own extension host; exactly one writes).
+   */
+  storageRole: 'writer' | 'reader' | 'memory';
 }
 
 export type HostMessage =

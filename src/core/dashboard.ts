@@ -16,7 +16,13 @@ function kpis(t: Totals, days: number): KpiSnapshot {
 }
 
 /** Everything the dashboard and sidebar draw, computed from the store in one pass. */
-export function buildSnapshot(store: UsageStore, timeZone: string, scanned: boolean, now = Date.now()): DashboardSnapshot {
+export function buildSnapshot(
+  store: UsageStore,
+  timeZone: string,
+  scanned: boolean,
+  storageRole: DashboardSnapshot['storageRole'] = 'memory',
+  now = Date.now(),
+): DashboardSnapshot {
   const today = todayRange(timeZone, now);
   const all = totals(store);
   const daily = dailyReport(store, timeZone);
@@ -30,5 +36,6 @@ export function buildSnapshot(store: UsageStore, timeZone: string, scanned: bool
     unpricedModels: all.unpricedModels,
     scanned,
     recordCount: all.requests,
+    storageRole,
   };
 }

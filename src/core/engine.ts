@@ -104,7 +104,12 @@ export class UsageEngine {
 
   /** Reads transcripts into the store. A reader does not scan: the writer does, and it follows. */
   scan(): Promise<ScanStats> {
-    if (this.currentRole !== 'writer') return Promise.resolve(this.lastStats ?? EMPTY_STATS);
+    if (this.currentRole !== 'writer') {
+      return this.store.follow().then((changed) => {
+        if (changed) this.events.emit('change', this.lastStats ?? EMPTY_STATS);
+        return this.lastStats ?? EMPTY_STATS;
+      });
+    }
     if (this.running) {
       this.again = true;
       return this.running;
@@ -119,7 +124,15 @@ export class UsageEngine {
     let stats: ScanStats;
     do {
       this.again = false;
-      stats = await this.scanner.scanAll();
+      // A first scan (or a rebuild) reads everything: snapshot it instead of journaling each row.
+      const bulk = this.store.fileCount() === 0;
+      this.store.setBulk(bulk);
+      try {
+        stats = await this.scanner.scanAll();
+      } finally {
+        this.store.setBulk(false);
+      }
+      if (bulk && stats.changed > 0) await this.maybeSnapshot(true);
       this.lastStats = stats;
       if (stats.malformedLines || stats.oversizedLines || stats.unreadableFiles) {
         this.opts.log?.(
@@ -151,7 +164,7 @@ export class UsageEngine {
       await this.sendToWriter(records);
       return 0;
     }
-    const changed = this.store.insert(records);
+    const changed = this.store.insert(records, { journal: true });
     if (changed > 0) {
       await this.store.flush();
       this.events.emit('change', this.lastStats ?? EMPTY_STATS);
@@ -184,7 +197,7 @@ export class UsageEngine {
     let changed = 0;
     for (const name of names) {
       const { entries } = readJournal(path.join(dir, name));
-      changed += this.store.insert(entries.flatMap((e) => ('r' in e ? [e.r] : [])));
+      changed += this.store.insert(entries.flatMap((e) => ('r' in e ? [e.r] : [])), { journal: true });
     }
     await this.store.flush();
     for (const name of names) fs.rmSync(path.join(dir, name), { force: true });

@@ -21,6 +21,12 @@ export class Settings {
     return valid;
   }
 
+  /** Days of history to keep; 0 keeps everything (the default). */
+  get retentionDays(): number {
+    const d = this.config.get<number>('retentionDays') ?? 0;
+    return Number.isFinite(d) && d > 0 ? Math.floor(d) : 0;
+  }
+
   get costMode(): CostMode {
     const m = this.config.get<string>('costMode');
     return m === 'calculate' || m === 'display' ? m : 'auto';

@@ -41,6 +41,8 @@ export class CostStatusBar implements vscode.Disposable {
         md.appendMarkdown(`$(warning) No price for: ${s.unpricedModels.map((m) => `\`${m.replace(/`/g, '')}\``).join(', ')} (counted as $0)\n\n`);
       }
       if (!s.scanned) md.appendMarkdown('$(sync~spin) Scanning transcripts…\n\n');
+      if (s.storageRole === 'reader') md.appendMarkdown('$(eye) Another VS Code window writes the usage database; this one shows its figures.\n\n');
+      else if (s.storageRole === 'writer') md.appendMarkdown('$(database) This window writes the usage database.\n\n');
       md.appendMarkdown('[Open Dashboard](command:tokenCost.openDashboard) · [Export CSV](command:tokenCost.exportCsv)');
     }
     this.item.tooltip = md;

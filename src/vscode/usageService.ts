@@ -26,6 +26,7 @@ export class UsageService implements vscode.Disposable {
   private timer: NodeJS.Timeout | undefined;
   private ready: Promise<void> | undefined;
   private watcher: TranscriptWatcher | undefined;
+  private ticks = 0;
 
   readonly onDidUpdate = this.emitter.event;
   readonly onDidChangeBusy = this.busyEmitter.event;
@@ -65,9 +66,22 @@ export class UsageService implements vscode.Disposable {
       costMode: () => this.settings.costMode,
       log: (m) => this.log.warn(m),
     });
-    this.log.info(`Opened ${this.dbFile} with ${this.engine.store.recordCount()} stored request(s) in ${Date.now() - started} ms.`);
+    const engine = this.engine;
+    this.log.info(
+      `Opened ${this.dbFile} with ${engine.store.recordCount()} stored request(s) in ${Date.now() - started} ms ` +
+        `(${engine.role === 'writer' ? 'this window writes it' : 'another window writes it; this one follows'}).`,
+    );
+    this.reportRecovery();
     this.publish();
-    this.disposables.push(this.engine.onDidChange(() => this.publish()));
+    this.disposables.push(
+      engine.onDidChange(() => this.publish()),
+      { dispose: engine.onDidChangeRole((role) => {
+        this.log.info(role === 'writer' ? 'This window now writes the usage database.' : 'This window now follows the usage database.');
+        if (role === 'writer') void this.scan().then(() => this.publish());
+        else this.publish();
+      }).dispose },
+    );
+    await this.prune();
     await this.scan();
     this.scanned = true;
     this.publish();
@@ -82,7 +96,29 @@ export class UsageService implements vscode.Disposable {
     this.timer = setInterval(() => {
       this.watcher?.refreshRoots();
       void this.scan();
+      if (++this.ticks % 120 === 0) void this.prune(); // hourly
     }, RESCAN_INTERVAL_MS);
+  }
+
+  /** Tells the user once what opening the database had to repair. */
+  private reportRecovery(): void {
+    const r = this.engine?.recovery;
+    if (!r) return;
+    if (r.movedAside) {
+      const from = r.restoredFrom ? `restored from the backup ${r.restoredFrom}` : 'no backup was readable';
+      const msg = `Token Cost: the usage database could not be read and was moved to ${r.movedAside}; ${from}, ` +
+        `${r.replayed} recent change(s) were replayed from the journal, and transcripts are being read again.`;
+      this.log.error(msg);
+      void vscode.window.showWarningMessage(msg);
+    }
+    if (r.unreadableJournalLines > 0) this.log.warn(`Skipped ${r.unreadableJournalLines} unreadable journal line(s) (a write torn by a crash).`);
+  }
+
+  private async prune(): Promise<void> {
+    const days = this.settings.retentionDays;
+    if (!this.engine || days <= 0) return;
+    const removed = await this.engine.prune(days);
+    if (removed > 0) this.log.info(`Removed ${removed} request(s) older than ${days} days (tokenCost.retentionDays).`);
   }
 
   private async scan(): Promise<void> {
@@ -132,7 +168,7 @@ export class UsageService implements vscode.Disposable {
 
   private publish(): void {
     if (!this.engine) return;
-    this.latest = buildSnapshot(this.engine.store, this.settings.timeZone, this.scanned);
+    this.latest = buildSnapshot(this.engine.store, this.settings.timeZone, this.scanned, this.engine.role);
     this.emitter.fire(this.latest);
   }
 
