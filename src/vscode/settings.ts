@@ -21,6 +21,39 @@ export class Settings {
     return valid;
   }
 
+  /** Budgets in USD; undefined when not set. */
+  get budget(): { daily?: number; monthly?: number } {
+    const pick = (key: string) => {
+      const v = this.config.get<number | null>(key);
+      return typeof v === 'number' && Number.isFinite(v) && v > 0 ? v : undefined;
+    };
+    return { daily: pick('budget.daily'), monthly: pick('budget.monthly') };
+  }
+
+  /** Budget percentages to notify at, ascending (default 80 and 100). */
+  get alertThresholds(): number[] {
+    const raw = this.config.get<number[]>('alerts.thresholds') ?? [80, 100];
+    const valid = raw.filter((n) => typeof n === 'number' && Number.isFinite(n) && n > 0 && n <= 1000);
+    return [...new Set(valid.length ? valid : [80, 100])].sort((a, b) => a - b);
+  }
+
+  /** USD for the selected period above which the dashboard alerts; 0 = off. */
+  get costThreshold(): number {
+    const v = this.config.get<number>('alerts.costThreshold') ?? 100;
+    return Number.isFinite(v) && v > 0 ? v : 0;
+  }
+
+  /** USD per hour (over the last 15 minutes) that counts as a high burn rate; 0 = off. */
+  get burnRateAlertPerHour(): number {
+    const v = this.config.get<number>('alerts.burnRatePerHour') ?? 20;
+    return Number.isFinite(v) && v > 0 ? v : 0;
+  }
+
+  get statusBarShows(): 'cost' | 'tokens' | 'both' {
+    const v = this.config.get<string>('statusBar.show');
+    return v === 'tokens' || v === 'both' ? v : 'cost';
+  }
+
   /** Days of history to keep; 0 keeps everything (the default). */
   get retentionDays(): number {
     const d = this.config.get<number>('retentionDays') ?? 0;
