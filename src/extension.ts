@@ -3,12 +3,17 @@ import { registerCommands } from './vscode/commands';
 import { DashboardPanel } from './vscode/dashboardPanel';
 import { Settings } from './vscode/settings';
 import { SIDEBAR_VIEW_ID, SidebarView } from './vscode/sidebarView';
+import { BudgetAlerts } from './vscode/alerts';
 import { CostStatusBar } from './vscode/statusBar';
 import { UsageService } from './vscode/usageService';
 
 /** What activate() returns: used by the integration tests, and by any extension that wants the figures. */
 export interface TokenCostApi {
   statusBarText(): string;
+  statusBarTooltip(): string;
+  budgetLevel(): 'ok' | 'warning' | 'error';
+  /** Budget notifications shown in this session. */
+  alertsShown(): readonly string[];
   /** Resolves once the database is open and the first scan has finished. */
   whenReady(): Promise<void>;
   refresh(): Promise<void>;
@@ -23,6 +28,7 @@ export function activate(context: vscode.ExtensionContext): TokenCostApi {
   const settings = new Settings();
   const statusBar = new CostStatusBar();
   usage = new UsageService(vscode.Uri.joinPath(context.globalStorageUri, 'usage.sqlite').fsPath, settings, log);
+  const alerts = new BudgetAlerts(context.globalState, settings, log);
   const panel = new DashboardPanel(context.extensionUri, usage);
   const sidebar = new SidebarView(context.extensionUri, usage);
 
@@ -32,7 +38,11 @@ export function activate(context: vscode.ExtensionContext): TokenCostApi {
     usage,
     panel,
     sidebar,
-    usage.onDidUpdate((s) => statusBar.update(s)),
+    usage.onDidUpdateStatus((summary) => {
+      const role = usage!.role;
+      statusBar.update({ summary, role, scanned: usage!.isScanned, show: settings.statusBarShows, warnAtPct: settings.alertThresholds[0] ?? 80 });
+      void alerts.check(summary, role);
+    }),
     vscode.window.registerWebviewViewProvider(SIDEBAR_VIEW_ID, sidebar),
     ...registerCommands({ usage, panel, settings, log }),
   );
@@ -46,6 +56,9 @@ export function activate(context: vscode.ExtensionContext): TokenCostApi {
 
   return {
     statusBarText: () => statusBar.text,
+    statusBarTooltip: () => statusBar.tooltipMarkdown,
+    budgetLevel: () => statusBar.budgetLevel,
+    alertsShown: () => alerts.shown,
     whenReady: () => ready,
     refresh: () => usage!.refresh(),
     isDashboardOpen: () => panel.isOpen,

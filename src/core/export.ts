@@ -1,10 +1,11 @@
 import { createWriteStream } from 'node:fs';
 import { once } from 'node:events';
+import { agentOf, providerOf } from './model';
 import type { UsageStore } from './store';
 import { eachRequest, type ExportRow, type TimeRange } from './query';
 
 export const CSV_COLUMNS = [
-  'timestamp', 'source', 'model', 'project', 'session', 'input_tokens', 'output_tokens',
+  'timestamp', 'source', 'agent', 'provider', 'model', 'project', 'session', 'input_tokens', 'output_tokens',
   'cache_write_tokens', 'cache_read_tokens', 'total_tokens', 'cost_usd',
 ] as const;
 
@@ -20,13 +21,64 @@ export function csvCell(value: string | number): string {
 
 export function csvLine(row: ExportRow): string {
   return [
-    row.timestamp, row.source, row.model, row.project, row.session, row.inputTokens, row.outputTokens,
-    row.cacheWriteTokens, row.cacheReadTokens, row.totalTokens, row.cost,
+    row.timestamp, row.source, agentOf(row.source, row.session), providerOf(row.model), row.model, row.project, row.session,
+    row.inputTokens, row.outputTokens, row.cacheWriteTokens, row.cacheReadTokens, row.totalTokens, row.cost,
   ].map(csvCell).join(',');
 }
 
+export type ExportFormat = 'csv' | 'json';
+
+/**
+ * Writes every request in the range as CSV (one row per request) or JSON (`{exportedAt, range,
+ * totals, requests: [...]}`), streaming in chunks so exports of any size keep memory flat.
+ * `onProgress` gets the number of rows written so far. Returns the number of rows.
+ */
+export async function writeExport(
+  store: UsageStore,
+  range: TimeRange,
+  file: string,
+  format: ExportFormat,
+  onProgress?: (rows: number) => void,
+): Promise<number> {
+  if (format === 'csv') return writeCsv(store, range, file, onProgress);
+  const out = createWriteStream(file, { encoding: 'utf8' });
+  const failed = once(out, 'error').then(([err]) => Promise.reject(err as Error));
+  failed.catch(() => undefined);
+  const chunks: string[] = [];
+  let rows = 0;
+  const totals = { inputTokens: 0, outputTokens: 0, cacheWriteTokens: 0, cacheReadTokens: 0, totalTokens: 0, cost: 0, requests: 0 };
+  eachRequest(store, range, (row) => {
+    chunks.push(JSON.stringify({
+      timestamp: row.timestamp, source: row.source, agent: agentOf(row.source, row.session), provider: providerOf(row.model),
+      model: row.model, project: row.project, session: row.session, inputTokens: row.inputTokens, outputTokens: row.outputTokens,
+      cacheWriteTokens: row.cacheWriteTokens, cacheReadTokens: row.cacheReadTokens, totalTokens: row.totalTokens, cost: row.cost,
+    }));
+    totals.inputTokens += row.inputTokens;
+    totals.outputTokens += row.outputTokens;
+    totals.cacheWriteTokens += row.cacheWriteTokens;
+    totals.cacheReadTokens += row.cacheReadTokens;
+    totals.totalTokens += row.totalTokens;
+    totals.cost += row.cost;
+    rows++;
+  });
+  totals.requests = rows;
+  const head = `{"exportedAt":${JSON.stringify(new Date().toISOString())},"range":${JSON.stringify({
+    from: range.start === undefined ? null : new Date(range.start).toISOString(),
+    until: range.end === undefined ? null : new Date(range.end).toISOString(),
+  })},"totals":${JSON.stringify(totals)},"requests":[\n`;
+  if (!out.write(head)) await Promise.race([once(out, 'drain'), failed]);
+  for (let i = 0; i < chunks.length; i += 10_000) {
+    const piece = chunks.slice(i, i + 10_000).join(',\n') + (i + 10_000 < chunks.length ? ',\n' : '\n');
+    if (!out.write(piece)) await Promise.race([once(out, 'drain'), failed]);
+    onProgress?.(Math.min(rows, i + 10_000));
+  }
+  out.end(']}\n');
+  await Promise.race([once(out, 'finish'), failed]);
+  return rows;
+}
+
 /** Writes one CSV row per request in the range; returns the number of rows. */
-export async function writeCsv(store: UsageStore, range: TimeRange, file: string): Promise<number> {
+export async function writeCsv(store: UsageStore, range: TimeRange, file: string, onProgress?: (rows: number) => void): Promise<number> {
   const out = createWriteStream(file, { encoding: 'utf8' });
   const failed = once(out, 'error').then(([err]) => Promise.reject(err as Error));
   failed.catch(() => undefined);
@@ -38,6 +90,7 @@ export async function writeCsv(store: UsageStore, range: TimeRange, file: string
   });
   for (let i = 0; i < lines.length; i += 10_000) {
     if (!out.write(`${lines.slice(i, i + 10_000).join('\n')}\n`)) await Promise.race([once(out, 'drain'), failed]);
+    onProgress?.(Math.max(0, Math.min(rows, i + 10_000 - 1)));
   }
   out.end();
   await Promise.race([once(out, 'finish'), failed]);

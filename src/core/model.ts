@@ -43,3 +43,23 @@ export interface UsageRecord {
 export function totalTokens(r: Pick<UsageRecord, 'inputTokens' | 'outputTokens' | 'cacheWriteTokens' | 'cacheReadTokens'>): number {
   return r.inputTokens + r.outputTokens + r.cacheWriteTokens + r.cacheReadTokens;
 }
+
+/** The company behind a model, from its name (for exports and breakdowns). */
+export function providerOf(model: string): string {
+  const m = model.toLowerCase().replace(/^(?:[a-z0-9_-]+\/)+/, '');
+  if (/^(?:claude|anthropic)|^(?:[a-z]{2}\.)?anthropic\./.test(m) || model.startsWith('anthropic/') || model === '<synthetic>') return 'Anthropic';
+  if (/^(?:gpt|o\d|codex|chatgpt|text-embedding|davinci)/.test(m)) return 'OpenAI';
+  if (/^gemini|^gemma/.test(m)) return 'Google';
+  if (/^(?:mistral|codestral|devstral|magistral)/.test(m)) return 'Mistral';
+  if (/^deepseek/.test(m)) return 'DeepSeek';
+  if (/^(?:grok)/.test(m)) return 'xAI';
+  return 'Other';
+}
+
+/**
+ * The agent that produced a request: the reporting agent's id for heartbeats (kept as the
+ * session), else the tool that wrote the transcript.
+ */
+export function agentOf(source: string, session: string): string {
+  return source === 'heartbeat' ? session : source;
+}

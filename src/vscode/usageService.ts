@@ -1,10 +1,14 @@
+import { randomUUID } from 'node:crypto';
 import * as vscode from 'vscode';
+import type { UsageRecord } from '../core/model';
+import type { ManualLogArgs } from './commands';
 import { buildSnapshot } from '../core/dashboard';
 import { UsageEngine } from '../core/engine';
 import { claudeProjectRoots } from '../core/ingest/claude';
 import { TranscriptWatcher } from '../core/ingest/watcher';
 import { PriceTable } from '../core/pricing/pricing';
 import { todayRange } from '../core/query';
+import { statusSummary, type StatusSummary } from '../core/status';
 import type { DashboardSnapshot } from '../protocol';
 import type { Settings } from './settings';
 
@@ -21,6 +25,8 @@ export class UsageService implements vscode.Disposable {
   private latest: DashboardSnapshot | undefined;
   private scanned = false;
   private readonly emitter = new vscode.EventEmitter<DashboardSnapshot>();
+  private readonly statusEmitter = new vscode.EventEmitter<StatusSummary>();
+  private latestStatus: StatusSummary | undefined;
   private readonly busyEmitter = new vscode.EventEmitter<boolean>();
   private readonly disposables: vscode.Disposable[] = [];
   private timer: NodeJS.Timeout | undefined;
@@ -29,6 +35,8 @@ export class UsageService implements vscode.Disposable {
   private ticks = 0;
 
   readonly onDidUpdate = this.emitter.event;
+  /** Fires with fresh status-bar figures whenever the data, the day or the budget changes. */
+  readonly onDidUpdateStatus = this.statusEmitter.event;
   readonly onDidChangeBusy = this.busyEmitter.event;
 
   constructor(
@@ -148,6 +156,36 @@ export class UsageService implements vscode.Disposable {
     this.publish();
   }
 
+  /**
+   * Stores a usage entry typed in by the user (project, task, tokens). It exists nowhere else, so
+   * it is journaled before this resolves. Without a model it costs $0 (nothing to price).
+   */
+  async logManual(input: ManualLogArgs): Promise<UsageRecord> {
+    await this.start();
+    if (!this.engine) throw new Error('the usage database is not open');
+    const project = String(input.project ?? '').trim();
+    const task = String(input.task ?? '').trim();
+    if (!project || !task) throw new Error('project and task are required');
+    const inputTokens = input.inputTokens ?? input.tokens ?? 0;
+    const outputTokens = input.outputTokens ?? 0;
+    for (const [name, v] of [['tokens', inputTokens], ['output tokens', outputTokens]] as const) {
+      if (!Number.isInteger(v) || v < 0 || v > 1e9) throw new Error(`${name} must be a whole number from 0 to 1,000,000,000`);
+    }
+    if (inputTokens + outputTokens === 0) throw new Error('tokens must be more than 0');
+    const model = input.model?.trim() || 'unspecified';
+    const counts = { inputTokens, outputTokens, cacheWriteTokens: 0, cacheWrite1hTokens: 0, cacheReadTokens: 0 };
+    const reported = typeof input.cost === 'number' && Number.isFinite(input.cost) && input.cost >= 0 ? input.cost : null;
+    const priced = model === 'unspecified' ? { cost: reported ?? 0, priced: true } : this.prices.cost(model, counts, reported, 'auto');
+    const record: UsageRecord = {
+      dedupKey: `manual:${randomUUID()}`, timestamp: Date.now(), source: 'manual', model, project, sessionId: task, ...counts,
+      reportedCost: reported, cost: priced.cost, unpriced: !priced.priced, isSidechain: false,
+    };
+    await this.engine.accept([record]);
+    this.log.info(`Logged ${inputTokens + outputTokens} token(s) by hand for ${project} / ${task} (${model}).`);
+    this.publish();
+    return record;
+  }
+
   /** Reads every transcript again (new prices, cost mode); database-only records are kept. */
   async rebuild(): Promise<{ reread: number; keptFromDatabase: number }> {
     await this.start();
@@ -158,6 +196,26 @@ export class UsageService implements vscode.Disposable {
     return result;
   }
 
+  get status(): StatusSummary | undefined {
+    return this.latestStatus;
+  }
+
+  get role(): 'writer' | 'reader' | 'memory' {
+    return this.engine?.role ?? 'memory';
+  }
+
+  get isScanned(): boolean {
+    return this.scanned;
+  }
+
+  get engineForServer() {
+    return this.engine;
+  }
+
+  get timeZone(): string {
+    return this.settings.timeZone;
+  }
+
   get snapshot(): DashboardSnapshot | undefined {
     return this.latest;
   }
@@ -166,10 +224,13 @@ export class UsageService implements vscode.Disposable {
     return this.engine?.store;
   }
 
-  private publish(): void {
+  /** Recomputes and pushes the figures (also after settings such as budgets change). */
+  publish(): void {
     if (!this.engine) return;
     this.latest = buildSnapshot(this.engine.store, this.settings.timeZone, this.scanned, this.engine.role);
+    this.latestStatus = statusSummary(this.engine.store, this.settings.timeZone, this.settings.budget);
     this.emitter.fire(this.latest);
+    this.statusEmitter.fire(this.latestStatus);
   }
 
   async close(): Promise<void> {
@@ -184,6 +245,7 @@ export class UsageService implements vscode.Disposable {
     void this.watcher?.close();
     for (const d of this.disposables) d.dispose();
     this.emitter.dispose();
+    this.statusEmitter.dispose();
     this.busyEmitter.dispose();
   }
 }
