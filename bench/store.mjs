@@ -34,7 +34,7 @@ function record(i) {
 const mb = (b) => (b / 1048576).toFixed(1);
 const results = { machine: '2 cores', date: new Date().toISOString(), sizes: [] };
 
-for (const n of [100_000, 1_000_000]) {
+for (const n of (process.env.BENCH_SIZES ?? "100000,1000000").split(",").map(Number)) {
   const dir = mkdtempSync(join(tmpdir(), 'tcd-bench-store-'));
   const file = join(dir, 'usage.sqlite');
   global.gc?.();

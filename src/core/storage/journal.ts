@@ -15,6 +15,9 @@ export type JournalEntry = { r: UsageRecord } | { c: FileCursor };
 export class Journal {
   private queue: string[] = [];
   private flushing: Promise<void> | undefined;
+  /** Entries added so far, and how many of them are known to be on disk. */
+  private added = 0;
+  private durable = 0;
 
   constructor(
     readonly file: string,
@@ -23,6 +26,7 @@ export class Journal {
 
   add(entry: JournalEntry): void {
     this.queue.push(`${JSON.stringify(entry)}\n`);
+    this.added++;
   }
 
   get pendingEntries(): number {
@@ -31,21 +35,29 @@ export class Journal {
 
   /** Resolves once every entry added before the call is on disk; rejects if writing failed. */
   async flush(): Promise<void> {
-    for (;;) {
-      while (this.flushing) await this.flushing.catch(() => undefined);
-      if (this.queue.length === 0) return;
-      const text = this.queue.join('');
-      this.queue = [];
-      const attempt = this.io.appendDurable(this.file, text).catch((err) => {
-        // Keep the entries for the next flush: nothing accepted is dropped.
-        this.queue.unshift(text);
-        throw err;
-      });
-      this.flushing = attempt.finally(() => {
+    const target = this.added;
+    while (this.durable < target) {
+      this.flushing ??= this.writeBatch().finally(() => {
         this.flushing = undefined;
       });
       await this.flushing;
-      return;
+    }
+  }
+
+  private async writeBatch(): Promise<void> {
+    // Let every caller that is ready in this turn add its entries first: one fsync for all.
+    await new Promise((resolve) => setImmediate(resolve));
+    if (this.queue.length === 0) return;
+    const text = this.queue.join('');
+    const upTo = this.added;
+    this.queue = [];
+    try {
+      await this.io.appendDurable(this.file, text);
+      this.durable = upTo;
+    } catch (err) {
+      // Keep the entries for the next flush: nothing accepted is dropped.
+      this.queue.unshift(text);
+      throw err;
     }
   }
 
