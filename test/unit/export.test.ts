@@ -29,7 +29,7 @@ describe('export: CSV', () => {
     assert.equal(await writeCsv(engine.store, {}, out), 2);
     const lines = readFileSync(out, 'utf8').trim().split('\n');
     assert.equal(lines.length, 3);
-    assert.match(lines[0], /^timestamp,source,model,project,session,input_tokens,output_tokens/);
+    assert.match(lines[0], /^timestamp,source,agent,provider,model,project,session,input_tokens,output_tokens,cache_write_tokens,cache_read_tokens,total_tokens,cost_usd$/);
     assert.ok(lines.some((l) => /,'=cmd\|calc,/.test(l)), 'the formula-like project is neutralised');
     await engine.close();
   });
