@@ -1,9 +1,35 @@
 /**
  * Messages between the extension host and the dashboard webviews. Imported by both bundles, so
- * it holds types only. The host computes every number; the webview only formats and draws.
+ * it holds types and constants only. The host computes every number; the webview only formats
+ * and draws what it receives.
  */
 
 export type ViewKind = 'panel' | 'sidebar';
+
+/** The quick timeframes (as the reference dashboards' Hour / Day / Week / Month). */
+export type QuickRange = 'hour' | 'day' | 'week' | 'month';
+export type RangePreset = 'today' | 'yesterday' | 'last7' | 'last30' | 'thisMonth' | 'lastMonth' | 'all';
+
+export type RangeChoice =
+  | { kind: 'quick'; quick: QuickRange }
+  | { kind: 'preset'; preset: RangePreset }
+  /** Inclusive local days, YYYY-MM-DD. */
+  | { kind: 'custom'; from: string; until: string };
+
+/** Marks the "This workspace" project choice: the open workspace folders and everything under them. */
+export const WORKSPACE_PROJECT = '\u0000workspace';
+
+/** One filter state drives every part of the page; the webview keeps it across reloads. */
+export interface DashboardFilter {
+  range: RangeChoice;
+  source?: string;
+  provider?: string;
+  model?: string;
+  project?: string;
+  agent?: string;
+}
+
+export const DEFAULT_FILTER: DashboardFilter = { range: { kind: 'preset', preset: 'last30' } };
 
 export interface KpiSnapshot {
   inputTokens: number;
@@ -13,42 +39,180 @@ export interface KpiSnapshot {
   totalTokens: number;
   cost: number;
   requests: number;
-  /** Days spanned by the data shown, for the "~N per day" line. */
+  /** Calendar days the range spans (for "~N per day"). */
   days: number;
+  avgTokensPerRequest: number;
+  avgCostPerRequest: number;
+  /** Models in the range without a price: their cost counts as $0. */
+  unpricedModels: string[];
 }
 
-export interface DailyPoint {
-  date: string;
+export type Bucket = 'hour' | 'day' | 'week' | 'month';
+
+/** One point of the time charts: a bucket of the range. */
+export interface TrendPoint {
+  /** Bucket start, epoch ms, and its label in the chosen zone. */
+  start: number;
+  label: string;
+  inputTokens: number;
+  outputTokens: number;
+  cacheWriteTokens: number;
+  cacheReadTokens: number;
+  totalTokens: number;
+  cost: number;
+  requests: number;
+  /** Cost per source in this bucket, keyed by source name. */
+  costBySource: Record<string, number>;
+}
+
+export interface ModelRow {
+  model: string;
+  provider: string;
+  inputTokens: number;
+  outputTokens: number;
+  cacheWriteTokens: number;
+  cacheReadTokens: number;
+  totalTokens: number;
+  cost: number;
+  requests: number;
+  avgCostPerRequest: number;
+  avgTokensPerRequest: number;
+  /** USD per 1,000 tokens; null when the model has no tokens. */
+  costPer1k: number | null;
+  /** Share of the range's cost, 0..100. */
+  costShare: number;
+  unpriced: boolean;
+}
+
+export interface ShareSlice {
+  label: string;
+  cost: number;
+  share: number;
+}
+
+export interface SessionRow {
+  session: string;
+  project: string;
+  agent: string;
+  source: string;
   cost: number;
   totalTokens: number;
+  requests: number;
+  firstActivity: number;
+  lastActivity: number;
+  /** Activity within the last 30 minutes. */
+  active: boolean;
 }
 
-export interface DashboardSnapshot {
+export interface ProjectRow {
+  project: string;
+  cost: number;
+  totalTokens: number;
+  requests: number;
+  sessions: number;
+  lastActivity: number;
+}
+
+export interface TaskRow {
+  task: string;
+  project: string;
+  agent: string;
+  source: string;
+  cost: number;
+  totalTokens: number;
+  requests: number;
+  lastActivity: number;
+}
+
+export interface RecentRow {
+  timestamp: number;
+  source: string;
+  agent: string;
+  model: string;
+  project: string;
+  session: string;
+  totalTokens: number;
+  cost: number;
+}
+
+export interface Insights {
+  mostEfficientModel?: { model: string; costPer1k: number };
+  mostUsedModel?: { model: string; totalTokens: number; requests: number };
+  /** What the range would have cost on the most efficient model. */
+  optimization?: { model: string; wouldCost: number; saving: number; savingPct: number };
+  /** Over the last 15 minutes, whatever the range. */
+  burn: { tokensPerMinute: number; costPerHour: number; windowMinutes: number };
+  activeSessions: number;
+  /** This calendar month so far and at this pace by its end. */
+  month: { month: string; cost: number; projected: number; budget?: number };
+  days: { today: number; yesterday: number; sameDayLastWeek: number; todayVsYesterdayPct: number | null };
+  /** The current 5-hour billing block, when one is running. */
+  block?: { start: number; end: number; cost: number; totalTokens: number; projectedCost: number; minutesLeft: number };
+}
+
+export interface Alert {
+  id: string;
+  severity: 'info' | 'warning' | 'error';
+  title: string;
+  detail: string;
+  /** A command the alert's button runs, with its label. */
+  action?: { label: string; command: 'openPricingSettings' | 'setBudget' | 'openSettings' };
+}
+
+export interface FilterOptions {
+  sources: string[];
+  providers: string[];
+  models: { model: string; provider: string }[];
+  projects: string[];
+  agents: string[];
+  /** True when a workspace folder is open (the "This workspace" choice). */
+  hasWorkspace: boolean;
+}
+
+/** Everything one view draws for one filter, computed by the host. */
+export interface DashboardData {
   /** When the host computed this, epoch ms. */
   generatedAt: number;
   /** The local day the host considers "today" (YYYY-MM-DD). */
   today: string;
   timeZone: string;
-  todayKpis: KpiSnapshot;
+  filter: DashboardFilter;
+  range: { start: number | null; end: number | null; label: string; bucket: Bucket };
   kpis: KpiSnapshot;
-  daily: DailyPoint[];
-  unpricedModels: string[];
+  todayKpis: KpiSnapshot;
+  trend: TrendPoint[];
+  /** Sources that appear in `trend` (the stacked-by-source series), by cost. */
+  trendSources: string[];
+  models: ModelRow[];
+  costShare: ShareSlice[];
+  sessions: SessionRow[];
+  projects: ProjectRow[];
+  tasks: TaskRow[];
+  recent: RecentRow[];
+  insights: Insights;
+  alerts: Alert[];
+  options: FilterOptions;
+  /** Total records stored, across all time and filters. */
+  recordCount: number;
   /** False until the first scan has finished. */
   scanned: boolean;
-  /** Total records stored, across all time. */
-  recordCount: number;
   /**
    * Whether this window writes the usage database or follows the one that does (every VS Code
    * window runs its own extension host; exactly one writes).
    */
   storageRole: 'writer' | 'reader' | 'memory';
+  /** Where transcripts are read from and how agents report, for the "no usage yet" page. */
+  gettingStarted: { transcriptRoots: string[]; heartbeatUrl?: string };
 }
 
 export type HostMessage =
-  | { type: 'snapshot'; snapshot: DashboardSnapshot; requestId?: number }
-  | { type: 'busy'; busy: boolean };
+  | { type: 'data'; data: DashboardData; requestId?: number }
+  | { type: 'busy'; busy: boolean }
+  | { type: 'error'; message: string; requestId?: number };
 
 export type WebviewMessage =
-  | { type: 'ready' }
+  | { type: 'ready'; filter: DashboardFilter }
+  | { type: 'query'; requestId: number; filter: DashboardFilter }
   | { type: 'refresh'; requestId: number }
-  | { type: 'export'; format: 'csv' };
+  | { type: 'export'; format: 'csv' | 'json'; filter: DashboardFilter }
+  | { type: 'command'; command: 'openDashboard' | 'openPricingSettings' | 'setBudget' | 'openSettings' };

@@ -5,6 +5,11 @@ export function formatCost(usd: number, decimals = 4): string {
   return `${sign}$${Math.abs(usd).toLocaleString('en-US', { minimumFractionDigits: decimals, maximumFractionDigits: decimals })}`;
 }
 
+/** Cost with 2 decimals from $1 up, 4 below (a request often costs fractions of a cent). */
+export function formatMoney(usd: number): string {
+  return formatCost(usd, Math.abs(usd) >= 1 ? 2 : 4);
+}
+
 /** 2,500,000 -> "2.5M"; 45,200 -> "45.2K"; below 1,000 as is. */
 export function formatTokens(n: number): string {
   const abs = Math.abs(n);
@@ -12,11 +17,15 @@ export function formatTokens(n: number): string {
   if (abs >= 1e9) return `${trim(n / 1e9)}B`;
   if (abs >= 1e6) return `${trim(n / 1e6)}M`;
   if (abs >= 1e3) return `${trim(n / 1e3)}K`;
-  return String(n);
+  return String(Math.round(n));
 }
 
 export function formatInt(n: number): string {
   return Math.round(n).toLocaleString('en-US');
+}
+
+export function formatPct(n: number): string {
+  return `${n.toFixed(n >= 10 || n === 0 ? 0 : 1)} %`;
 }
 
 export function formatAgo(ms: number): string {
@@ -26,4 +35,23 @@ export function formatAgo(ms: number): string {
   const m = Math.round(s / 60);
   if (m < 60) return `${m} min ago`;
   return `${Math.round(m / 60)} h ago`;
+}
+
+export function formatTime(ms: number, timeZone: string): string {
+  return new Intl.DateTimeFormat('en-CA', { timeZone, year: 'numeric', month: '2-digit', day: '2-digit', hour: '2-digit', minute: '2-digit', hourCycle: 'h23' })
+    .format(ms)
+    .replace(',', '');
+}
+
+/** Names the sources as users know them. */
+export function sourceLabel(source: string): string {
+  const labels: Record<string, string> = {
+    'claude-code': 'Claude Code',
+    'claude-code-subagent': 'Claude Code subagents',
+    codex: 'Codex CLI',
+    workspace: 'Workspace transcripts',
+    heartbeat: 'Heartbeat agents',
+    manual: 'Manual logs',
+  };
+  return labels[source] ?? source;
 }

@@ -2,7 +2,7 @@ import { createWriteStream } from 'node:fs';
 import { once } from 'node:events';
 import { agentOf, providerOf } from './model';
 import type { UsageStore } from './store';
-import { eachRequest, type ExportRow, type TimeRange } from './query';
+import { eachRequest, type ExportRow, type UsageFilter } from './query';
 
 export const CSV_COLUMNS = [
   'timestamp', 'source', 'agent', 'provider', 'model', 'project', 'session', 'input_tokens', 'output_tokens',
@@ -35,7 +35,7 @@ export type ExportFormat = 'csv' | 'json';
  */
 export async function writeExport(
   store: UsageStore,
-  range: TimeRange,
+  range: UsageFilter,
   file: string,
   format: ExportFormat,
   onProgress?: (rows: number) => void,
@@ -78,7 +78,7 @@ export async function writeExport(
 }
 
 /** Writes one CSV row per request in the range; returns the number of rows. */
-export async function writeCsv(store: UsageStore, range: TimeRange, file: string, onProgress?: (rows: number) => void): Promise<number> {
+export async function writeCsv(store: UsageStore, range: UsageFilter, file: string, onProgress?: (rows: number) => void): Promise<number> {
   const out = createWriteStream(file, { encoding: 'utf8' });
   const failed = once(out, 'error').then(([err]) => Promise.reject(err as Error));
   failed.catch(() => undefined);

@@ -49,3 +49,96 @@ export function customRange(from: string, until: string, timeZone: string): Time
   if (until < from) throw new Error(`"${until}" is before "${from}".`);
   return { start: startOfDay(from, timeZone), end: startOfDay(nextDay(until), timeZone) };
 }
+
+/** The local day `days` before (negative) or after `day`. */
+export function addDays(day: string, days: number): string {
+  const { year, month, day: d } = parseDayKey(day);
+  return new Date(Date.UTC(year, month - 1, d + days)).toISOString().slice(0, 10);
+}
+
+export type RangeBucket = 'hour' | 'day' | 'week' | 'month';
+
+export interface ResolvedRange extends TimeRange {
+  label: string;
+}
+
+/**
+ * The instants a dashboard range choice covers, in the zone. Quick picks are the current
+ * hour/day/week/month as the exports count them; presets are whole local days ending today.
+ */
+export function resolveRange(
+  choice: { kind: 'quick'; quick: 'hour' | 'day' | 'week' | 'month' } | { kind: 'preset'; preset: string } | { kind: 'custom'; from: string; until: string },
+  timeZone: string,
+  now = Date.now(),
+): ResolvedRange {
+  const today = dayKey(now, timeZone);
+  const days = (from: string, until: string, label: string): ResolvedRange => ({ ...customRange(from, until, timeZone), label });
+  switch (choice.kind) {
+    case 'quick': {
+      const labels = { hour: 'Last hour', day: 'Today', week: 'This week', month: 'This month' } as const;
+      return { ...timeframeRange(choice.quick, timeZone, now), label: labels[choice.quick] };
+    }
+    case 'custom':
+      return days(choice.from, choice.until, choice.from === choice.until ? choice.from : `${choice.from} – ${choice.until}`);
+    case 'preset':
+      switch (choice.preset) {
+        case 'today':
+          return days(today, today, 'Today');
+        case 'yesterday':
+          return days(addDays(today, -1), addDays(today, -1), 'Yesterday');
+        case 'last7':
+          return days(addDays(today, -6), today, 'Last 7 days');
+        case 'last30':
+          return days(addDays(today, -29), today, 'Last 30 days');
+        case 'thisMonth':
+          return { ...monthRange(now, timeZone), label: 'This month' };
+        case 'lastMonth': {
+          const firstOfThis = `${today.slice(0, 7)}-01`;
+          const lastOfPrev = addDays(firstOfThis, -1);
+          return days(`${lastOfPrev.slice(0, 7)}-01`, lastOfPrev, 'Last month');
+        }
+        case 'all':
+          return { label: 'All time' };
+        default:
+          throw new Error(`Unknown range preset "${choice.preset}".`);
+      }
+  }
+}
+
+/** Chart buckets that fit a span: hours up to two days, days up to 92, weeks up to two years. */
+export function bucketFor(spanMs: number): RangeBucket {
+  const day = 86_400_000;
+  if (spanMs <= 2 * day) return 'hour';
+  if (spanMs <= 92 * day) return 'day';
+  if (spanMs <= 731 * day) return 'week';
+  return 'month';
+}
+
+/** Consecutive [start, end) buckets covering [start, end) in the zone, with their labels. */
+export function bucketsBetween(start: number, end: number, bucket: RangeBucket, timeZone: string): { start: number; end: number; label: string }[] {
+  const out: { start: number; end: number; label: string }[] = [];
+  if (!(end > start)) return out;
+  if (bucket === 'hour') {
+    const fmt = new Intl.DateTimeFormat('en-GB', { timeZone, hour: '2-digit', minute: '2-digit', day: '2-digit', month: 'short', hourCycle: 'h23' });
+    // Hours in every zone start on a multiple of 15 minutes of UTC; step by real hours from the
+    // local hour that holds `start`.
+    const first = start - (((start - startOfDay(dayKey(start, timeZone), timeZone)) % 3_600_000) + 3_600_000) % 3_600_000;
+    for (let t = first; t < end; t += 3_600_000) out.push({ start: t, end: t + 3_600_000, label: fmt.format(t) });
+    return out;
+  }
+  let day = dayKey(start, timeZone);
+  if (bucket === 'week') day = weekStart(day);
+  if (bucket === 'month') day = `${day.slice(0, 7)}-01`;
+  while (startOfDay(day, timeZone) < end) {
+    let next: string;
+    if (bucket === 'day') next = nextDay(day);
+    else if (bucket === 'week') next = addDays(day, 7);
+    else {
+      const { year, month } = parseDayKey(day);
+      next = month === 12 ? `${year + 1}-01-01` : `${year}-${String(month + 1).padStart(2, '0')}-01`;
+    }
+    out.push({ start: startOfDay(day, timeZone), end: startOfDay(next, timeZone), label: bucket === 'month' ? day.slice(0, 7) : day });
+    day = next;
+  }
+  return out;
+}

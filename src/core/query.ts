@@ -54,31 +54,70 @@ export interface DailyReport {
   };
 }
 
-function rangeClause(range: TimeRange, column = 'ts'): { sql: string; params: SqlValue[] } {
+/**
+ * What the dashboard, exports and API narrow usage to, besides time. Each list is "any of";
+ * an empty or missing list does not narrow. A project matches exactly or as a parent folder
+ * (the dashboard's "This workspace"); an agent is a heartbeat agent's id or another source.
+ */
+export interface UsageFilter extends TimeRange {
+  sources?: readonly string[];
+  models?: readonly string[];
+  projects?: readonly string[];
+  agents?: readonly string[];
+}
+
+function inList(column: string, values: readonly string[], params: SqlValue[]): string {
+  params.push(...values);
+  return `${column} IN (${values.map(() => '?').join(', ')})`;
+}
+
+/** The WHERE clause (with its parameters) narrowing the `usage` view to a filter. */
+export function filterClause(filter: UsageFilter, alias = ''): { sql: string; params: SqlValue[] } {
   const parts: string[] = [];
   const params: SqlValue[] = [];
-  if (range.start !== undefined) {
-    parts.push(`${column} >= ?`);
-    params.push(range.start);
+  if (filter.start !== undefined) {
+    parts.push(`${alias}ts >= ?`);
+    params.push(filter.start);
   }
-  if (range.end !== undefined) {
-    parts.push(`${column} < ?`);
-    params.push(range.end);
+  if (filter.end !== undefined) {
+    parts.push(`${alias}ts < ?`);
+    params.push(filter.end);
+  }
+  if (filter.sources?.length) parts.push(inList(`${alias}source`, filter.sources, params));
+  if (filter.models?.length) parts.push(inList(`${alias}model`, filter.models, params));
+  if (filter.projects?.length) {
+    const any = filter.projects.map((p) => {
+      // A prefix compare, not LIKE: folder names may contain % and _.
+      const sep = p.includes('\\') && !p.includes('/') ? '\\' : '/';
+      const folder = `${p.replace(/[\\/]+$/, '')}${sep}`;
+      params.push(p, folder.length, folder);
+      return `${alias}project = ? OR substr(${alias}project, 1, ?) = ?`;
+    });
+    parts.push(`(${any.join(' OR ')})`);
+  }
+  if (filter.agents?.length) {
+    const others = filter.agents.filter((a) => a !== 'heartbeat');
+    const ors: string[] = [];
+    if (others.length) {
+      ors.push(`(${alias}source <> 'heartbeat' AND ${inList(`${alias}source`, others, params)})`);
+      ors.push(`(${alias}source = 'heartbeat' AND ${inList(`${alias}session`, others, params)})`);
+    }
+    parts.push(ors.length ? `(${ors.join(' OR ')})` : '0');
   }
   return { sql: parts.length ? `WHERE ${parts.join(' AND ')}` : '', params };
 }
 
 const n = (v: SqlValue | undefined): number => (v === null || v === undefined ? 0 : Number(v));
 
-export function totals(store: UsageStore, range: TimeRange = {}): Totals {
-  const where = rangeClause(range);
+export function totals(store: UsageStore, range: UsageFilter = {}): Totals {
+  const where = filterClause(range);
   const row = store.get(
     `SELECT count(*) AS requests, sum(input) AS input, sum(output) AS output, sum(cache_write) AS cw,
             sum(cache_read) AS cr, sum(cost) AS cost
        FROM usage ${where.sql}`,
     where.params,
   );
-  const unpricedWhere = rangeClause(range);
+  const unpricedWhere = filterClause(range);
   const unpriced = store
     .all(
       `SELECT DISTINCT model FROM usage ${unpricedWhere.sql ? `${unpricedWhere.sql} AND` : 'WHERE'} unpriced = 1 ORDER BY model`,
@@ -145,7 +184,7 @@ export function periodReport(store: UsageStore, timeZone: string, period: 'weekl
  * stays in the database.
  */
 export function dailyReport(store: UsageStore, timeZone: string, range: TimeRange = {}, period: Period = 'daily'): DailyReport {
-  const where = rangeClause(range);
+  const where = filterClause(range);
   const span = store.get(`SELECT min(ts) AS lo, max(ts) AS hi FROM usage ${where.sql}`, where.params);
   const empty: DailyReport = {
     daily: [],
@@ -156,7 +195,7 @@ export function dailyReport(store: UsageStore, timeZone: string, range: TimeRang
     ...d,
     day: periodKey(d.day, period),
   }));
-  const joinWhere = rangeClause(range, 'u.ts');
+  const joinWhere = filterClause(range, 'u.');
   const rows = store.withDayTable(days, () =>
     store.all(
       `SELECT d.day AS day, u.model AS model, sum(u.input) AS input, sum(u.output) AS output,
@@ -233,8 +272,8 @@ export interface SessionReport {
 }
 
 /** Per-session totals, most recently active last (as ccusage lists them). */
-export function sessionReport(store: UsageStore, range: TimeRange = {}): SessionReport {
-  const where = rangeClause(range);
+export function sessionReport(store: UsageStore, range: UsageFilter = {}): SessionReport {
+  const where = filterClause(range);
   const rows = store.all(
     `SELECT session, model, sum(input) AS input, sum(output) AS output, sum(cache_write) AS cw, sum(cache_read) AS cr,
             sum(cost) AS cost, count(*) AS requests, min(ts) AS first, max(ts) AS last,
@@ -301,8 +340,8 @@ export interface ExportRow {
 }
 
 /** Streams every request in the range, oldest first. */
-export function eachRequest(store: UsageStore, range: TimeRange, onRow: (row: ExportRow) => void): void {
-  const where = rangeClause(range);
+export function eachRequest(store: UsageStore, range: UsageFilter, onRow: (row: ExportRow) => void): void {
+  const where = filterClause(range);
   store.each(
     `SELECT ts, source, model, project, session, input, output, cache_write, cache_read, cost
        FROM usage ${where.sql} ORDER BY ts, id`,

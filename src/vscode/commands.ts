@@ -2,8 +2,10 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
 import { writeExport, type ExportFormat } from '../core/export';
-import { customRange, timeframeRange, type Timeframe } from '../core/periods';
-import type { TimeRange } from '../core/query';
+import type { UsageFilter } from '../core/query';
+import { storeFilter } from '../core/dashboard';
+import { customRange, resolveRange, timeframeRange, type Timeframe } from '../core/periods';
+import type { DashboardFilter } from '../protocol';
 import { dayKey } from '../core/time';
 import type { UsageRecord } from '../core/model';
 import type { DashboardPanel } from './dashboardPanel';
@@ -25,6 +27,8 @@ export interface ExportArgs {
   timeframe?: Timeframe;
   from?: string;
   until?: string;
+  /** Export exactly what a dashboard filter shows (the dashboard's Export buttons). */
+  filter?: DashboardFilter;
 }
 
 /** Arguments of "Log Usage Manually…" when run programmatically. */
@@ -36,6 +40,10 @@ export interface ManualLogArgs {
   inputTokens?: number;
   outputTokens?: number;
   cost?: number;
+}
+
+export function workspaceFolderPaths(): string[] {
+  return (vscode.workspace.workspaceFolders ?? []).filter((f) => f.uri.scheme === 'file').map((f) => f.uri.fsPath);
 }
 
 function defaultExportUri(name: string): vscode.Uri {
@@ -54,7 +62,11 @@ const TIMEFRAMES: { label: string; value: Timeframe | 'custom'; detail: string }
 
 const isDay = (v: string) => (/^\d{4}-\d{2}-\d{2}$/.test(v) && !Number.isNaN(Date.parse(v)) ? undefined : 'Use YYYY-MM-DD, e.g. 2026-11-01');
 
-async function pickRange(args: ExportArgs | undefined, tz: string): Promise<{ range: TimeRange; label: string } | undefined> {
+async function pickRange(args: ExportArgs | undefined, tz: string, filterOf: (f: DashboardFilter, r: UsageFilter) => UsageFilter): Promise<{ range: UsageFilter; label: string } | undefined> {
+  if (args?.filter) {
+    const r = resolveRange(args.filter.range, tz);
+    return { range: filterOf(args.filter, r), label: r.label.toLowerCase().replace(/[^a-z0-9]+/g, '-') };
+  }
   if (args?.from && args.until) return { range: customRange(args.from, args.until, tz), label: `${args.from}_${args.until}` };
   if (args?.timeframe) return { range: timeframeRange(args.timeframe, tz), label: args.timeframe };
   const pick = await vscode.window.showQuickPick(TIMEFRAMES, { title: 'Export usage: which period?', placeHolder: 'Timeframe' });
@@ -85,7 +97,7 @@ export function registerCommands(deps: CommandDeps): vscode.Disposable[] {
     const tz = settings.timeZone;
     let chosen;
     try {
-      chosen = await pickRange(opts, tz);
+      chosen = await pickRange(opts, tz, (f, r) => storeFilter(store, f, r, workspaceFolderPaths()));
     } catch (err) {
       void vscode.window.showErrorMessage(`Token Cost: ${(err as Error).message}`);
       return undefined;

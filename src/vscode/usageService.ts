@@ -2,14 +2,14 @@ import { randomUUID } from 'node:crypto';
 import * as vscode from 'vscode';
 import type { UsageRecord } from '../core/model';
 import type { ManualLogArgs } from './commands';
-import { buildSnapshot } from '../core/dashboard';
+import { buildDashboard } from '../core/dashboard';
 import { UsageEngine } from '../core/engine';
 import { claudeProjectRoots } from '../core/ingest/claude';
 import { TranscriptWatcher } from '../core/ingest/watcher';
 import { PriceTable } from '../core/pricing/pricing';
 import { todayRange } from '../core/query';
 import { statusSummary, type StatusSummary } from '../core/status';
-import type { DashboardSnapshot } from '../protocol';
+import type { DashboardData, DashboardFilter } from '../protocol';
 import type { Settings } from './settings';
 
 /** A cheap rescan (unchanged files are skipped by their cursor) that catches anything missed. */
@@ -22,9 +22,9 @@ const RESCAN_INTERVAL_MS = 30_000;
 export class UsageService implements vscode.Disposable {
   private engine: UsageEngine | undefined;
   private prices: PriceTable;
-  private latest: DashboardSnapshot | undefined;
   private scanned = false;
-  private readonly emitter = new vscode.EventEmitter<DashboardSnapshot>();
+  /** Fires whenever the data, the day or a setting that changes figures changes. */
+  private readonly emitter = new vscode.EventEmitter<void>();
   private readonly statusEmitter = new vscode.EventEmitter<StatusSummary>();
   private latestStatus: StatusSummary | undefined;
   private readonly busyEmitter = new vscode.EventEmitter<boolean>();
@@ -66,7 +66,7 @@ export class UsageService implements vscode.Disposable {
 
   private async open(): Promise<void> {
     const started = Date.now();
-    const roots = () => claudeProjectRoots({ configDirs: this.settings.claudeConfigDirs });
+    const roots = () => this.roots();
     this.engine = await UsageEngine.open({
       dbFile: this.dbFile,
       roots,
@@ -144,7 +144,7 @@ export class UsageService implements vscode.Disposable {
       this.busyEmitter.fire(false);
     }
     // "Today" moves at midnight even when no new usage arrives.
-    if (this.latest && this.latest.today !== todayRange(this.settings.timeZone).day) {
+    if (this.latestStatus && this.latestStatus.day !== todayRange(this.settings.timeZone).day) {
       this.publish();
     }
   }
@@ -216,8 +216,30 @@ export class UsageService implements vscode.Disposable {
     return this.settings.timeZone;
   }
 
-  get snapshot(): DashboardSnapshot | undefined {
-    return this.latest;
+  /** True once the database is open: until then there is nothing to show. */
+  get isOpen(): boolean {
+    return this.engine !== undefined;
+  }
+
+  /** The dashboard's figures for one filter, computed now from the store. */
+  dashboard(filter: DashboardFilter, workspaceFolders: readonly string[], heartbeatUrl?: string): DashboardData | undefined {
+    if (!this.engine) return undefined;
+    return buildDashboard(this.engine.store, filter, {
+      timeZone: this.settings.timeZone,
+      scanned: this.scanned,
+      storageRole: this.engine.role,
+      budget: this.settings.budget,
+      thresholds: this.settings.alertThresholds,
+      costThreshold: this.settings.costThreshold,
+      burnRatePerHour: this.settings.burnRateAlertPerHour,
+      workspaceFolders,
+      gettingStarted: { transcriptRoots: this.roots(), heartbeatUrl },
+    });
+  }
+
+  /** The transcript folders read, for the "no usage yet" page and the log. */
+  roots(): string[] {
+    return claudeProjectRoots({ configDirs: this.settings.claudeConfigDirs });
   }
 
   get store() {
@@ -227,9 +249,8 @@ export class UsageService implements vscode.Disposable {
   /** Recomputes and pushes the figures (also after settings such as budgets change). */
   publish(): void {
     if (!this.engine) return;
-    this.latest = buildSnapshot(this.engine.store, this.settings.timeZone, this.scanned, this.engine.role);
     this.latestStatus = statusSummary(this.engine.store, this.settings.timeZone, this.settings.budget);
-    this.emitter.fire(this.latest);
+    this.emitter.fire();
     this.statusEmitter.fire(this.latestStatus);
   }
 

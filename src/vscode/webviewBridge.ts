@@ -1,33 +1,76 @@
 import * as vscode from 'vscode';
-import type { HostMessage, WebviewMessage } from '../protocol';
+import { DEFAULT_FILTER, type DashboardFilter, type HostMessage, type WebviewMessage } from '../protocol';
+import { workspaceFolderPaths } from './commands';
 import type { UsageService } from './usageService';
 
+/** The heartbeat URL shown on the "no usage yet" page, when the local server runs. */
+export type HeartbeatUrl = () => string | undefined;
+
 /**
- * Wires one webview to the usage service: it sends a snapshot once the page says it is ready,
- * pushes every later snapshot (no polling from the page), and answers refresh and export.
+ * Wires one webview to the usage service. The page owns its filter and sends it with every query
+ * (request ids let it drop stale answers); the host answers with the aggregates for that filter
+ * and pushes fresh ones whenever the data changes (no polling from the page).
  */
-export function connectWebview(webview: vscode.Webview, usage: UsageService): vscode.Disposable {
-  let ready = false;
+export function connectWebview(webview: vscode.Webview, usage: UsageService, heartbeatUrl: HeartbeatUrl = () => undefined): vscode.Disposable {
+  let filter: DashboardFilter | undefined;
+  let pushQueued = false;
   const send = (msg: HostMessage) => void webview.postMessage(msg);
+
+  const answer = (requestId?: number) => {
+    if (!filter) return;
+    try {
+      const data = usage.dashboard(filter, workspaceFolderPaths(), heartbeatUrl());
+      if (data) send({ type: 'data', data, requestId });
+    } catch (err) {
+      send({ type: 'error', message: (err as Error).message, requestId });
+    }
+  };
+
   const subscriptions = [
-    usage.onDidUpdate((snapshot) => {
-      if (ready) send({ type: 'snapshot', snapshot });
+    usage.onDidUpdate(() => {
+      // Bursts of appends (a streaming agent) coalesce into one push per turn.
+      if (!filter || pushQueued) return;
+      pushQueued = true;
+      setImmediate(() => {
+        pushQueued = false;
+        answer();
+      });
     }),
     usage.onDidChangeBusy((busy) => {
-      if (ready) send({ type: 'busy', busy });
+      if (filter) send({ type: 'busy', busy });
     }),
     webview.onDidReceiveMessage(async (msg: WebviewMessage) => {
       switch (msg.type) {
         case 'ready':
-          ready = true;
-          if (usage.snapshot) send({ type: 'snapshot', snapshot: usage.snapshot });
+          filter = msg.filter ?? DEFAULT_FILTER;
+          answer();
+          break;
+        case 'query':
+          filter = msg.filter;
+          answer(msg.requestId);
           break;
         case 'refresh':
           await usage.refresh();
-          if (usage.snapshot) send({ type: 'snapshot', snapshot: usage.snapshot, requestId: msg.requestId });
+          answer(msg.requestId);
           break;
         case 'export':
-          await vscode.commands.executeCommand('tokenCost.exportCsv');
+          await vscode.commands.executeCommand(msg.format === 'csv' ? 'tokenCost.exportCsv' : 'tokenCost.exportJson', { filter: msg.filter });
+          break;
+        case 'command':
+          switch (msg.command) {
+            case 'openDashboard':
+              await vscode.commands.executeCommand('tokenCost.openDashboard');
+              break;
+            case 'setBudget':
+              await vscode.commands.executeCommand('tokenCost.setBudget');
+              break;
+            case 'openPricingSettings':
+              await vscode.commands.executeCommand('workbench.action.openSettings', 'tokenCost.pricing');
+              break;
+            case 'openSettings':
+              await vscode.commands.executeCommand('workbench.action.openSettings', 'tokenCost.alerts');
+              break;
+          }
           break;
       }
     }),

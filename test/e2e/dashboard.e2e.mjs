@@ -117,7 +117,7 @@ for (const theme of ['light', 'dark']) {
       const requests = Number(await frame.locator('[data-kpi="requests"]').getAttribute('title'));
       assert.equal(requests, 6, 'six distinct requests: streamed duplicates, user lines, the corrupt and the half-written line are not requests');
       assert.equal((await frame.locator('[data-kpi="today-cost"]').innerText()).trim(), `$${expected.today.totalCost.toFixed(2)}`);
-      const chart = await frame.locator('#daily-chart').boundingBox();
+      const chart = await frame.locator('#chart-trend-canvas').boundingBox();
       assert.ok(chart && chart.width > 200 && chart.height > 100, `the daily chart is drawn (${JSON.stringify(chart)})`);
       await page.waitForTimeout(800); // let the chart's entry animation finish before the picture
       await page.screenshot({ path: join(shots, `dashboard-${theme}.png`) });
