@@ -115,6 +115,15 @@ describe('server: heartbeats and events are stored durably and idempotently', ()
     assert.equal((await h.call('POST', '/api/agents/a2/heartbeat', { body })).json.accepted, 1);
   });
 
+  it('tells each of many concurrent requests exactly what it added, retries included', async () => {
+    const ids = Array.from({ length: 60 }, (_, i) => `c${i % 40}`); // 20 retries among 60 requests
+    const replies = await Promise.all(ids.map((id) => h.call('POST', '/api/agents/burst/heartbeat', { body: heartbeat({ requestId: id }) })));
+    assert.ok(replies.every((r) => r.status === 200));
+    assert.equal(replies.reduce((s, r) => s + r.json.accepted, 0), 40);
+    assert.equal(replies.reduce((s, r) => s + r.json.duplicate, 0), 20);
+    assert.equal(h.engine.store.recordCount(), 40);
+  });
+
   it('accepts a heartbeat without tokens as a status ping and stores nothing', async () => {
     const r = await h.call('POST', '/api/agents/idle-one/heartbeat', { body: { status: 'idle' } });
     assert.deepEqual(r.json, { ok: true, agent: 'idle-one', status: 'idle', accepted: 0, duplicate: 0, cost: 0 });

@@ -5,6 +5,7 @@ import type { Role } from '../engine';
 import type { UsageRecord } from '../model';
 import type { PriceTable } from '../pricing/pricing';
 import type { Budget } from '../status';
+import { storedDedupKeys } from '../query';
 import type { UsageStore } from '../store';
 import { apiKeyMatches, presentedApiKey } from './apiKey';
 import { METRICS_CONTENT_TYPE, prometheusText } from './metrics';
@@ -309,13 +310,67 @@ export class UsageServer {
     if (records.length === 0) return { accepted: 0, duplicate: 0, cost: 0 };
     let changed: number;
     try {
-      changed = await this.opts.engine.accept(records);
+      changed = await this.acceptBatched(records);
     } catch (err) {
       throw new RequestError(503, 'not_durable', `could not store the usage durably (${(err as Error).message}); nothing was acknowledged, retry`);
     }
     // A reader hands records to the writer through its inbox: all of them are taken, none counted here.
     const accepted = this.opts.engine.role === 'writer' ? changed : records.length;
     return { accepted, duplicate: records.length - accepted, cost };
+  }
+
+  private pending: { records: UsageRecord[]; resolve: (changed: number) => void; reject: (err: Error) => void }[] = [];
+  private batchScheduled = false;
+
+  /**
+   * One insert costs about 80 µs however few rows it has, so the new records of all requests
+   * that arrive in one event-loop turn go to the engine together (their fsync is shared anyway).
+   * A request whose records are not all new (a retry, a key repeated in the turn) is accepted on
+   * its own, so that each request is still told exactly what it added.
+   */
+  private acceptBatched(records: UsageRecord[]): Promise<number> {
+    return new Promise((resolve, reject) => {
+      this.pending.push({ records, resolve, reject });
+      if (this.batchScheduled) return;
+      this.batchScheduled = true;
+      setImmediate(() => this.acceptPending());
+    });
+  }
+
+  private acceptPending(): void {
+    this.batchScheduled = false;
+    const batch = this.pending;
+    this.pending = [];
+    const engine = this.opts.engine;
+    let stored: Set<string>;
+    try {
+      stored = storedDedupKeys(engine.store, batch.flatMap((p) => p.records.map((r) => r.dedupKey)));
+    } catch (err) {
+      for (const p of batch) p.reject(err as Error);
+      return;
+    }
+    const seen = new Set<string>();
+    const fresh: typeof batch = [];
+    const others: typeof batch = [];
+    for (const p of batch) {
+      const allNew = p.records.every((r) => !stored.has(r.dedupKey) && !seen.has(r.dedupKey) && !r.messageId);
+      for (const r of p.records) seen.add(r.dedupKey);
+      (allNew ? fresh : others).push(p);
+    }
+    // Inserts happen synchronously inside accept(), in this order, before anything else runs.
+    if (fresh.length) {
+      engine.accept(fresh.flatMap((p) => p.records)).then(
+        () => fresh.forEach((p) => p.resolve(p.records.length)),
+        (err: Error) => fresh.forEach((p) => p.reject(err)),
+      );
+    }
+    for (const p of others) {
+      engine.accept(p.records).then(async (changed) => {
+        // A duplicate of a record still being flushed is acknowledged only once that is durable.
+        if (changed < p.records.length) await engine.store.flush();
+        p.resolve(changed);
+      }, p.reject);
+    }
   }
 
   private async heartbeat(req: http.IncomingMessage, rawId: string): Promise<Reply> {
