@@ -1,8 +1,13 @@
 #!/usr/bin/env node
+import { randomUUID } from 'node:crypto';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { UsageEngine } from './core/engine';
 import { claudeProjectRoots } from './core/ingest/claude';
+import { TranscriptWatcher } from './core/ingest/watcher';
+import { loadOrCreateKeyFile, readApiKey, API_KEY_ENV } from './core/server/apiKey';
+import { readDiscovery } from './core/server/discovery';
+import { ServerSupervisor } from './core/server/supervisor';
 import { PriceTable, type CostMode } from './core/pricing/pricing';
 import { dailyReport, dayBounds, periodReport, sessionReport, type DailyEntry } from './core/query';
 import { parseDayKey, systemTimeZone, validateTimeZone } from './core/time';
@@ -12,6 +17,12 @@ const USAGE = `token-cost: what your coding agents cost, from the same engine as
 Usage:
   token-cost report daily|weekly|monthly|session [--json] [--since YYYY-MM-DD] [--until YYYY-MM-DD]
                           [--tz ZONE] [--mode auto|calculate|display] [--data-dir DIR] [--verbose]
+  token-cost serve [--port N] [--data-dir DIR] [--tz ZONE] [--verbose]
+      Reads transcripts continuously and serves the heartbeat endpoint and API on 127.0.0.1
+      (default port 8787; 0 = any free port). The API key is $TOKEN_COST_API_KEY, else the file
+      DIR/api-key (created with mode 0600 on first run).
+  token-cost log <project> <task> <tokens> [--model M] [--data-dir DIR] [--url URL]
+      Posts a manual usage entry to the running server (found through DIR/server.json).
 
 JSON output has ccusage's shapes ({daily:[{date,…}]}, {weekly:[{week,…}]}, {monthly:[{month,…}]},
 {sessions:[{sessionId,…}]}, each with totals), so scripts written for ccusage read it unchanged.
@@ -31,6 +42,9 @@ interface Flags {
   tz: string;
   mode: CostMode;
   dataDir: string;
+  port: number;
+  model?: string;
+  url?: string;
 }
 
 function defaultDataDir(): string {
@@ -39,7 +53,7 @@ function defaultDataDir(): string {
 }
 
 function parseFlags(args: string[]): { positional: string[]; flags: Flags } {
-  const flags: Flags = { json: false, verbose: false, tz: systemTimeZone(), mode: 'auto', dataDir: defaultDataDir() };
+  const flags: Flags = { json: false, verbose: false, tz: systemTimeZone(), mode: 'auto', dataDir: defaultDataDir(), port: 8787 };
   const positional: string[] = [];
   for (let i = 0; i < args.length; i++) {
     const a = args[i];
@@ -55,6 +69,14 @@ function parseFlags(args: string[]): { positional: string[]; flags: Flags } {
       case '--until': flags.until = value(); parseDayKey(flags.until); break;
       case '--tz': case '-z': flags.tz = validateTimeZone(value()); break;
       case '--data-dir': flags.dataDir = path.resolve(value()); break;
+      case '--model': flags.model = value(); break;
+      case '--url': flags.url = value().replace(/\/+$/, ''); break;
+      case '--port': {
+        const v = value();
+        if (!/^\d{1,5}$/.test(v) || Number(v) > 65535) throw new UsageError('--port must be a number from 0 to 65535 (0 = any free port)');
+        flags.port = Number(v);
+        break;
+      }
       case '--mode': {
         const m = value();
         if (m !== 'auto' && m !== 'calculate' && m !== 'display') throw new UsageError(`--mode must be auto, calculate or display`);
@@ -132,6 +154,85 @@ async function report(kind: string, flags: Flags): Promise<void> {
   }
 }
 
+/** Scanner + heartbeat server, headless, until SIGINT/SIGTERM. */
+async function serve(flags: Flags): Promise<number> {
+  const say = (m: string) => process.stderr.write(`${m}\n`);
+  const log = flags.verbose ? say : undefined;
+  const prices = new PriceTable();
+  const dbFile = path.join(flags.dataDir, 'usage.sqlite');
+  const roots = () => claudeProjectRoots();
+  const engine = await UsageEngine.open({ dbFile, roots, prices: () => prices, costMode: () => flags.mode, log: say });
+  const key = loadOrCreateKeyFile(flags.dataDir);
+  let failed: string | undefined;
+  const supervisor = new ServerSupervisor({
+    engine,
+    storageDir: flags.dataDir,
+    settings: () => ({ enabled: true, port: flags.port }),
+    apiKey: async () => key.key,
+    prices: () => prices,
+    timeZone: () => flags.tz,
+    version: 'cli',
+    portHint: 'Pass --port with a free port, or --port 0 to pick any free port.',
+    log,
+    onProblem: (m) => {
+      failed = m;
+      say(`token-cost: ${m}`);
+    },
+    onDidChange: (url) => {
+      if (url) say(`Serving on ${url} (heartbeats: ${url}/api/agents/<id>/heartbeat). API key: ${key.created ? 'created in ' : ''}${key.source}.`);
+    },
+  });
+  if (engine.role !== 'writer') say(`Another process writes ${dbFile}; this one serves once it takes over.`);
+  await supervisor.reconfigure();
+  if (failed && engine.role === 'writer') {
+    await supervisor.dispose();
+    await engine.close();
+    return 1;
+  }
+  await engine.scan();
+  const watcher = new TranscriptWatcher({ roots, onChange: () => void engine.scan(), log: say });
+  watcher.refreshRoots();
+  const timer = setInterval(() => {
+    watcher.refreshRoots();
+    void engine.scan();
+  }, 30_000);
+  await new Promise<void>((resolve) => {
+    process.once('SIGINT', resolve);
+    process.once('SIGTERM', resolve);
+  });
+  clearInterval(timer);
+  await watcher.close();
+  await supervisor.dispose();
+  await engine.close();
+  return 0;
+}
+
+/** Posts one manual entry to the running server (`token-tracker.sh log` of the reference scripts). */
+async function logUsage(args: string[], flags: Flags): Promise<void> {
+  const [project, task, tokens] = args;
+  if (!project || !task || tokens === undefined) throw new UsageError('log needs <project> <task> <tokens>');
+  if (!/^\d+$/.test(tokens) || Number(tokens) < 1 || Number(tokens) > 1e9) throw new UsageError('<tokens> must be a whole number from 1 to 1000000000');
+  const url = flags.url ?? readDiscovery(flags.dataDir)?.url;
+  if (!url) {
+    throw new Error(`no Token Cost server is running for ${flags.dataDir} (no server.json there). Start one with "token-cost serve", or pass --url.`);
+  }
+  const key = readApiKey(flags.dataDir);
+  if (!key) throw new Error(`no API key: set $${API_KEY_ENV} (VS Code: "Token Cost: Copy API Key") or run "token-cost serve" once to create ${path.join(flags.dataDir, 'api-key')}.`);
+  const body = { project, task, tokens: Number(tokens), model: flags.model, requestId: randomUUID() };
+  let res: Response;
+  try {
+    res = await fetch(`${url}/api/usage`, { method: 'POST', headers: { 'content-type': 'application/json', 'x-api-key': key }, body: JSON.stringify(body) });
+  } catch (err) {
+    throw new Error(`no server answers at ${url} (${(err as Error & { cause?: Error }).cause?.message ?? (err as Error).message}); start one with "token-cost serve".`);
+  }
+  const reply = (await res.json().catch(() => ({}))) as { error?: string; detail?: string; cost?: number; unpriced?: boolean };
+  if (!res.ok) throw new Error(`the server refused the entry: ${res.status} ${reply.error ?? ''} ${reply.detail ?? ''}`.trim());
+  process.stdout.write(
+    `Logged ${Number(tokens).toLocaleString('en-US')} tokens for ${project} / ${task}` +
+      (reply.unpriced ? ' (no price for this model: $0)' : ` ($${(reply.cost ?? 0).toFixed(4)})`) + '.\n',
+  );
+}
+
 export async function main(argv: string[]): Promise<number> {
   try {
     const { positional, flags } = parseFlags(argv);
@@ -139,6 +240,11 @@ export async function main(argv: string[]): Promise<number> {
     switch (command) {
       case 'report':
         await report(sub ?? 'daily', flags);
+        return 0;
+      case 'serve':
+        return await serve(flags);
+      case 'log':
+        await logUsage(positional.slice(1), flags);
         return 0;
       case undefined:
       case 'help':

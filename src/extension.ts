@@ -1,6 +1,7 @@
 import * as vscode from 'vscode';
 import { registerCommands } from './vscode/commands';
 import { DashboardPanel } from './vscode/dashboardPanel';
+import { HeartbeatServer } from './vscode/heartbeatServer';
 import { Settings } from './vscode/settings';
 import { SIDEBAR_VIEW_ID, SidebarView } from './vscode/sidebarView';
 import { BudgetAlerts } from './vscode/alerts';
@@ -21,6 +22,7 @@ export interface TokenCostApi {
 }
 
 let usage: UsageService | undefined;
+let heartbeat: HeartbeatServer | undefined;
 
 export function activate(context: vscode.ExtensionContext): TokenCostApi {
   const started = Date.now();
@@ -31,6 +33,9 @@ export function activate(context: vscode.ExtensionContext): TokenCostApi {
   const alerts = new BudgetAlerts(context.globalState, settings, log);
   const panel = new DashboardPanel(context.extensionUri, usage);
   const sidebar = new SidebarView(context.extensionUri, usage);
+  heartbeat = new HeartbeatServer(
+    usage, settings, context.secrets, context.globalStorageUri.fsPath, log, String(context.extension.packageJSON.version ?? ''),
+  );
 
   context.subscriptions.push(
     log,
@@ -38,13 +43,14 @@ export function activate(context: vscode.ExtensionContext): TokenCostApi {
     usage,
     panel,
     sidebar,
+    heartbeat,
     usage.onDidUpdateStatus((summary) => {
       const role = usage!.role;
       statusBar.update({ summary, role, scanned: usage!.isScanned, show: settings.statusBarShows, warnAtPct: settings.alertThresholds[0] ?? 80 });
       void alerts.check(summary, role);
     }),
     vscode.window.registerWebviewViewProvider(SIDEBAR_VIEW_ID, sidebar),
-    ...registerCommands({ usage, panel, settings, log }),
+    ...registerCommands({ usage, panel, settings, log, server: heartbeat }),
   );
 
   // Scanning runs in the background: activation returns before any file is read.
@@ -52,6 +58,7 @@ export function activate(context: vscode.ExtensionContext): TokenCostApi {
     log.error(`Could not start: ${err.message}`);
     void vscode.window.showErrorMessage(`Token Cost could not open its database: ${err.message}`);
   });
+  void ready.then(() => heartbeat?.start()).catch((err: Error) => log.error(`Heartbeat server: ${err.message}`));
   log.info(`Activated in ${Date.now() - started} ms.`);
 
   return {
@@ -66,5 +73,6 @@ export function activate(context: vscode.ExtensionContext): TokenCostApi {
 }
 
 export async function deactivate(): Promise<void> {
+  await heartbeat?.close();
   await usage?.close();
 }

@@ -1,5 +1,6 @@
 import type { SqlValue } from 'sql.js';
 import type { UsageStore } from './store';
+import { hashKey } from './storage/keys';
 import { dayKey, dayRange, daysBetween, nextDay, startOfDay, weekStart } from './time';
 
 /** A half-open interval of instants [start, end); either side may be open. */
@@ -366,4 +367,170 @@ export function eachRequest(store: UsageStore, range: UsageFilter, onRow: (row: 
       });
     },
   );
+}
+
+// ---------------------------------------------------------------------------------------------
+// Aggregates for the local HTTP API (src/core/server). Everything is summed in SQL here so the
+// server only renames fields; each function takes the same half-open TimeRange as the above.
+// ---------------------------------------------------------------------------------------------
+
+/** Token, cost and request sums of one group (an agent, a model, a project, a session, a bucket). */
+export interface GroupTotals {
+  key: string;
+  inputTokens: number;
+  outputTokens: number;
+  cacheWriteTokens: number;
+  cacheReadTokens: number;
+  totalTokens: number;
+  cost: number;
+  requests: number;
+  /** Latest request in the group (epoch ms). */
+  lastTs: number;
+}
+
+const GROUP_SUMS = `sum(input) AS input, sum(output) AS output, sum(cache_write) AS cw, sum(cache_read) AS cr,
+  sum(cost) AS cost, count(*) AS requests, max(ts) AS last`;
+
+function groupTotals(r: Record<string, SqlValue>): GroupTotals {
+  const t = { inputTokens: n(r.input), outputTokens: n(r.output), cacheWriteTokens: n(r.cw), cacheReadTokens: n(r.cr) };
+  return {
+    key: String(r.k), ...t, totalTokens: t.inputTokens + t.outputTokens + t.cacheWriteTokens + t.cacheReadTokens,
+    cost: n(r.cost), requests: n(r.requests), lastTs: n(r.last),
+  };
+}
+
+/** WHERE clause for a range and, optionally, one source. */
+function rangeAndSource(range: TimeRange, source?: string): { sql: string; params: SqlValue[] } {
+  const where = rangeClause(range);
+  if (source === undefined) return where;
+  return { sql: where.sql ? `${where.sql} AND source = ?` : 'WHERE source = ?', params: [...where.params, source] };
+}
+
+// Must name agents exactly as agentOf() in model.ts: a heartbeat's agent is kept as its session.
+const AGENT_SQL = `CASE WHEN source = 'heartbeat' THEN session ELSE source END`;
+
+export type GroupBy = 'agent' | 'model' | 'project' | 'session' | 'source';
+const GROUP_COLUMN: Record<GroupBy, string> = { agent: AGENT_SQL, model: 'model', project: 'project', session: 'session', source: 'source' };
+
+/** Sums per agent, model, project, session or source; most expensive first. `limit` 0 = all. */
+export function totalsBy(store: UsageStore, by: GroupBy, range: TimeRange = {}, opts: { source?: string; limit?: number } = {}): GroupTotals[] {
+  const where = rangeAndSource(range, opts.source);
+  const limit = opts.limit && opts.limit > 0 ? `LIMIT ${Math.floor(opts.limit)}` : '';
+  return store
+    .all(
+      `SELECT ${GROUP_COLUMN[by]} AS k, ${GROUP_SUMS} FROM usage ${where.sql}
+        GROUP BY k ORDER BY cost DESC, (sum(input) + sum(output) + sum(cache_write) + sum(cache_read)) DESC, k ${limit}`,
+      where.params,
+    )
+    .map(groupTotals);
+}
+
+/** Sessions with their latest project and source, most expensive first. */
+export function sessionTotals(
+  store: UsageStore,
+  range: TimeRange = {},
+  limit = 0,
+): (GroupTotals & { project: string; source: string })[] {
+  const where = rangeClause(range);
+  const lim = limit > 0 ? `LIMIT ${Math.floor(limit)}` : '';
+  return store
+    .all(
+      `SELECT session AS k, ${GROUP_SUMS},
+              (SELECT project FROM usage p WHERE p.session = usage.session ORDER BY ts DESC LIMIT 1) AS project,
+              (SELECT source FROM usage p WHERE p.session = usage.session ORDER BY ts DESC LIMIT 1) AS source
+         FROM usage ${where.sql} GROUP BY session ORDER BY cost DESC, k ${lim}`,
+      where.params,
+    )
+    .map((r) => ({ ...groupTotals(r), project: String(r.project), source: String(r.source) }));
+}
+
+/**
+ * Fixed-width buckets from `start` (e.g. 2-minute or 1-hour buckets). Only buckets with usage
+ * are returned; `key` is the bucket's start instant as a decimal string.
+ */
+export function totalsByBucket(store: UsageStore, range: Required<TimeRange>, bucketMs: number, source?: string): GroupTotals[] {
+  const where = rangeAndSource(range, source);
+  // sql.js binds numbers beyond 32 bits as REAL, so the division must be truncated explicitly.
+  return store
+    .all(
+      `SELECT ? + CAST((ts - ?) / ? AS INTEGER) * ? AS k, ${GROUP_SUMS} FROM usage ${where.sql} GROUP BY k ORDER BY k`,
+      [range.start, range.start, Math.floor(bucketMs), Math.floor(bucketMs), ...where.params],
+    )
+    .map(groupTotals);
+}
+
+/** Sums per local calendar day (`key` is YYYY-MM-DD), oldest first; days without usage are left out. */
+export function totalsByDay(store: UsageStore, timeZone: string, range: TimeRange = {}, source?: string): GroupTotals[] {
+  const where = rangeAndSource(range, source);
+  const span = store.get(`SELECT min(ts) AS lo, max(ts) AS hi FROM usage ${where.sql}`, where.params);
+  if (!span || span.lo === null) return [];
+  const days = daysBetween(dayKey(n(span.lo), timeZone), dayKey(n(span.hi), timeZone), timeZone);
+  const joinWhere = rangeClause(range, 'u.ts');
+  if (source !== undefined) {
+    joinWhere.sql = joinWhere.sql ? `${joinWhere.sql} AND u.source = ?` : 'WHERE u.source = ?';
+    joinWhere.params.push(source);
+  }
+  const sql = joinWhere.sql;
+  return store.withDayTable(days, () =>
+    store
+      .all(
+        `SELECT d.day AS k, sum(u.input) AS input, sum(u.output) AS output, sum(u.cache_write) AS cw,
+                sum(u.cache_read) AS cr, sum(u.cost) AS cost, count(*) AS requests, max(u.ts) AS last
+           FROM temp.days d JOIN usage u ON u.ts >= d.start AND u.ts < d.end ${sql}
+          GROUP BY d.day ORDER BY d.day`,
+        joinWhere.params,
+      )
+      .map(groupTotals),
+  );
+}
+
+/** The latest `limit` requests in the range, returned oldest first (as the tail of a log). */
+export function latestRequests(store: UsageStore, range: TimeRange, limit: number, source?: string): ExportRow[] {
+  const where = rangeAndSource(range, source);
+  return store
+    .all(
+      `SELECT * FROM (SELECT ts, id, source, model, project, session, input, output, cache_write, cache_read, cost
+                        FROM usage ${where.sql} ORDER BY ts DESC, id DESC LIMIT ?)
+        ORDER BY ts, id`,
+      [...where.params, Math.max(0, Math.floor(limit))],
+    )
+    .map((r) => {
+      const t = { inputTokens: n(r.input), outputTokens: n(r.output), cacheWriteTokens: n(r.cache_write), cacheReadTokens: n(r.cache_read) };
+      return {
+        timestamp: new Date(n(r.ts)).toISOString(), source: String(r.source), model: String(r.model), project: String(r.project),
+        session: String(r.session), ...t, totalTokens: t.inputTokens + t.outputTokens + t.cacheWriteTokens + t.cacheReadTokens, cost: n(r.cost),
+      };
+    });
+}
+
+/** Distinct sessions with a request at or after `since` (the "active sessions" of the live view). */
+export function activeSessionCount(store: UsageStore, since: number): number {
+  return n(store.get('SELECT count(DISTINCT session) AS c FROM usage WHERE ts >= ?', [since])?.c);
+}
+
+/** All-time sums per (model, source, project): the counters of the Prometheus exposition. */
+export function countersByModelSourceProject(store: UsageStore): (GroupTotals & { model: string; source: string; project: string })[] {
+  return store
+    .all(`SELECT model, source, project, '' AS k, ${GROUP_SUMS} FROM usage GROUP BY model, source, project ORDER BY model, source, project`)
+    .map((r) => ({ ...groupTotals(r), model: String(r.model), source: String(r.source), project: String(r.project) }));
+}
+
+/**
+ * Which of these dedup keys are stored already. The server uses it to batch new records from
+ * concurrent requests into one insert while still telling each request what it added.
+ */
+export function storedDedupKeys(store: UsageStore, keys: readonly string[]): Set<string> {
+  const found = new Set<string>();
+  for (let i = 0; i < keys.length; i += 400) {
+    const chunk = keys.slice(i, i + 400);
+    // sql.js binds 64-bit BigInt keys; its type declarations predate that.
+    const params = chunk.flatMap((k, j) => [j, hashKey(k)]) as unknown as SqlValue[];
+    const rows = store.all(
+      `WITH wanted(i, k) AS (VALUES ${chunk.map(() => '(?, ?)').join(', ')})
+       SELECT wanted.i AS i FROM wanted JOIN requests r ON r.key = wanted.k`,
+      params,
+    );
+    for (const r of rows) found.add(chunk[n(r.i)]);
+  }
+  return found;
 }

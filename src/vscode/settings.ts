@@ -60,6 +60,17 @@ export class Settings {
     return Number.isFinite(d) && d > 0 ? Math.floor(d) : 0;
   }
 
+  /** Whether to run the local heartbeat/API server (in the window that writes the database). */
+  get serverEnabled(): boolean {
+    return this.config.get<boolean>('server.enabled') ?? true;
+  }
+
+  /** The server's port; 0 picks any free port. Out-of-range values fall back to 8787. */
+  get serverPort(): number {
+    const p = this.config.get<number>('server.port') ?? 8787;
+    return Number.isInteger(p) && p >= 0 && p <= 65535 ? p : 8787;
+  }
+
   get costMode(): CostMode {
     const m = this.config.get<string>('costMode');
     return m === 'calculate' || m === 'display' ? m : 'auto';
