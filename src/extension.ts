@@ -31,11 +31,15 @@ export function activate(context: vscode.ExtensionContext): TokenCostApi {
   const statusBar = new CostStatusBar();
   usage = new UsageService(vscode.Uri.joinPath(context.globalStorageUri, 'usage.sqlite').fsPath, settings, log);
   const alerts = new BudgetAlerts(context.globalState, settings, log);
-  const panel = new DashboardPanel(context.extensionUri, usage);
-  const sidebar = new SidebarView(context.extensionUri, usage);
   heartbeat = new HeartbeatServer(
     usage, settings, context.secrets, context.globalStorageUri.fsPath, log, String(context.extension.packageJSON.version ?? ''),
   );
+  const heartbeatUrl = () => {
+    const url = heartbeat?.url();
+    return url ? `${url}/api/agents/{agentId}/heartbeat` : undefined;
+  };
+  const panel = new DashboardPanel(context.extensionUri, usage, heartbeatUrl);
+  const sidebar = new SidebarView(context.extensionUri, usage, heartbeatUrl);
 
   context.subscriptions.push(
     log,

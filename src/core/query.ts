@@ -401,9 +401,7 @@ function groupTotals(r: Record<string, SqlValue>): GroupTotals {
 
 /** WHERE clause for a range and, optionally, one source. */
 function rangeAndSource(range: TimeRange, source?: string): { sql: string; params: SqlValue[] } {
-  const where = rangeClause(range);
-  if (source === undefined) return where;
-  return { sql: where.sql ? `${where.sql} AND source = ?` : 'WHERE source = ?', params: [...where.params, source] };
+  return filterClause({ start: range.start, end: range.end, sources: source === undefined ? undefined : [source] });
 }
 
 // Must name agents exactly as agentOf() in model.ts: a heartbeat's agent is kept as its session.
@@ -431,7 +429,7 @@ export function sessionTotals(
   range: TimeRange = {},
   limit = 0,
 ): (GroupTotals & { project: string; source: string })[] {
-  const where = rangeClause(range);
+  const where = filterClause(range);
   const lim = limit > 0 ? `LIMIT ${Math.floor(limit)}` : '';
   return store
     .all(
@@ -465,11 +463,7 @@ export function totalsByDay(store: UsageStore, timeZone: string, range: TimeRang
   const span = store.get(`SELECT min(ts) AS lo, max(ts) AS hi FROM usage ${where.sql}`, where.params);
   if (!span || span.lo === null) return [];
   const days = daysBetween(dayKey(n(span.lo), timeZone), dayKey(n(span.hi), timeZone), timeZone);
-  const joinWhere = rangeClause(range, 'u.ts');
-  if (source !== undefined) {
-    joinWhere.sql = joinWhere.sql ? `${joinWhere.sql} AND u.source = ?` : 'WHERE u.source = ?';
-    joinWhere.params.push(source);
-  }
+  const joinWhere = filterClause({ start: range.start, end: range.end, sources: source === undefined ? undefined : [source] }, 'u.');
   const sql = joinWhere.sql;
   return store.withDayTable(days, () =>
     store

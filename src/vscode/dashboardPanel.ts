@@ -1,6 +1,6 @@
 import * as vscode from 'vscode';
 import type { UsageService } from './usageService';
-import { connectWebview } from './webviewBridge';
+import { connectWebview, type HeartbeatUrl } from './webviewBridge';
 import { webviewHtml, webviewOptions } from './webviewHtml';
 
 export const DASHBOARD_VIEW_TYPE = 'tokenCost.dashboard';
@@ -14,6 +14,7 @@ export class DashboardPanel implements vscode.Disposable {
   constructor(
     private readonly extensionUri: vscode.Uri,
     private readonly usage: UsageService,
+    private readonly heartbeatUrl: HeartbeatUrl = () => undefined,
   ) {
     this.serializer = vscode.window.registerWebviewPanelSerializer(DASHBOARD_VIEW_TYPE, {
       deserializeWebviewPanel: async (panel) => this.adopt(panel),
@@ -40,7 +41,7 @@ export class DashboardPanel implements vscode.Disposable {
     this.panel = panel;
     panel.iconPath = vscode.Uri.joinPath(this.extensionUri, 'media', 'icon.png');
     panel.webview.options = webviewOptions(this.extensionUri);
-    this.connection = connectWebview(panel.webview, this.usage);
+    this.connection = connectWebview(panel.webview, this.usage, this.heartbeatUrl);
     panel.webview.html = webviewHtml(panel.webview, this.extensionUri, 'panel');
     panel.onDidDispose(() => {
       this.connection?.dispose();

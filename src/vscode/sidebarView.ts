@@ -1,6 +1,6 @@
 import * as vscode from 'vscode';
 import type { UsageService } from './usageService';
-import { connectWebview } from './webviewBridge';
+import { connectWebview, type HeartbeatUrl } from './webviewBridge';
 import { webviewHtml, webviewOptions } from './webviewHtml';
 
 export const SIDEBAR_VIEW_ID = 'tokenCost.summary';
@@ -12,12 +12,13 @@ export class SidebarView implements vscode.WebviewViewProvider, vscode.Disposabl
   constructor(
     private readonly extensionUri: vscode.Uri,
     private readonly usage: UsageService,
+    private readonly heartbeatUrl: HeartbeatUrl = () => undefined,
   ) {}
 
   resolveWebviewView(view: vscode.WebviewView): void {
     view.webview.options = webviewOptions(this.extensionUri);
     this.connection?.dispose();
-    this.connection = connectWebview(view.webview, this.usage);
+    this.connection = connectWebview(view.webview, this.usage, this.heartbeatUrl);
     view.webview.html = webviewHtml(view.webview, this.extensionUri, 'sidebar');
     view.onDidDispose(() => this.connection?.dispose());
   }

@@ -14,6 +14,7 @@ import type { Settings } from './settings';
 
 /** A cheap rescan (unchanged files are skipped by their cursor) that catches anything missed. */
 const RESCAN_INTERVAL_MS = 30_000;
+const PUBLISH_INTERVAL_MS = 250;
 
 /**
  * The extension host's view of the usage data: owns the engine, rescans, and publishes a fresh
@@ -33,6 +34,8 @@ export class UsageService implements vscode.Disposable {
   private ready: Promise<void> | undefined;
   private watcher: TranscriptWatcher | undefined;
   private ticks = 0;
+  private publishTimer: NodeJS.Timeout | undefined;
+  private lastPublished = 0;
 
   readonly onDidUpdate = this.emitter.event;
   /** Fires with fresh status-bar figures whenever the data, the day or the budget changes. */
@@ -82,7 +85,7 @@ export class UsageService implements vscode.Disposable {
     this.reportRecovery();
     this.publish();
     this.disposables.push(
-      engine.onDidChange(() => this.publish()),
+      engine.onDidChange(() => this.publishSoon()),
       { dispose: engine.onDidChangeRole((role) => {
         this.log.info(role === 'writer' ? 'This window now writes the usage database.' : 'This window now follows the usage database.');
         if (role === 'writer') void this.scan().then(() => this.publish());
@@ -246,9 +249,29 @@ export class UsageService implements vscode.Disposable {
     return this.engine?.store;
   }
 
+  /**
+   * Publishes at most about four times a second when changes stream in (a fleet of agents
+   * posting heartbeats, a streaming transcript): the first change shows at once, a burst after
+   * it shows when it settles.
+   */
+  private publishSoon(): void {
+    const now = Date.now();
+    if (this.publishTimer) return;
+    const wait = Math.max(0, this.lastPublished + PUBLISH_INTERVAL_MS - now);
+    if (wait === 0) {
+      this.publish();
+      return;
+    }
+    this.publishTimer = setTimeout(() => {
+      this.publishTimer = undefined;
+      this.publish();
+    }, wait);
+  }
+
   /** Recomputes and pushes the figures (also after settings such as budgets change). */
   publish(): void {
     if (!this.engine) return;
+    this.lastPublished = Date.now();
     this.latestStatus = statusSummary(this.engine.store, this.settings.timeZone, this.settings.budget);
     this.emitter.fire();
     this.statusEmitter.fire(this.latestStatus);
@@ -256,6 +279,7 @@ export class UsageService implements vscode.Disposable {
 
   async close(): Promise<void> {
     if (this.timer) clearInterval(this.timer);
+    if (this.publishTimer) clearTimeout(this.publishTimer);
     await this.watcher?.close();
     await this.ready?.catch(() => undefined);
     await this.engine?.close();
@@ -263,6 +287,7 @@ export class UsageService implements vscode.Disposable {
 
   dispose(): void {
     if (this.timer) clearInterval(this.timer);
+    if (this.publishTimer) clearTimeout(this.publishTimer);
     void this.watcher?.close();
     for (const d of this.disposables) d.dispose();
     this.emitter.dispose();
