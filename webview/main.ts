@@ -39,7 +39,7 @@ const view = (app.dataset.view as ViewKind) ?? 'panel';
 const isPanel = view === 'panel';
 
 const saved = vscode.getState() as { filter?: DashboardFilter } | undefined;
-let filter: DashboardFilter = saved?.filter ?? (isPanel ? DEFAULT_FILTER : { range: { kind: 'preset', preset: 'thisMonth' } });
+let filter: DashboardFilter = saved?.filter ?? DEFAULT_FILTER;
 let data: DashboardData | undefined;
 let nextRequestId = 1;
 let latestQuery = 0;

@@ -2,56 +2,25 @@
 // over it (error colour), driven by the "Token Cost: Set Budget…" command from the palette, as a
 // user would. Screenshots: artifacts/screenshots/badge-{ok,warning,error}-{theme}.png.
 import assert from 'node:assert/strict';
-import { execFileSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readdirSync } from 'node:fs';
+import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { makeFixtureHome } from '../fixtures/makeHome.mjs';
-import { installVsix, launchBrowser, repoRoot, startServer } from '../runner/vscodeServer.mjs';
-
-const shots = join(repoRoot, 'artifacts', 'screenshots');
-mkdirSync(shots, { recursive: true });
-
-function localToday() {
-  const d = new Date();
-  return `${d.getFullYear()}-${String(d.getMonth() + 1).padStart(2, '0')}-${String(d.getDate()).padStart(2, '0')}`;
-}
-
-function todayCost(home) {
-  const out = execFileSync(process.execPath, [join(repoRoot, 'dist/cli.js'), 'report', 'daily', '--json', '--data-dir', mkdtempSync(join(tmpdir(), 'tcd-cli-'))], {
-    env: { ...process.env, HOME: home, CLAUDE_CONFIG_DIR: '' }, encoding: 'utf8',
-  });
-  return JSON.parse(out).daily.find((d) => d.date === localToday()).totalCost;
-}
+import { cliReport, localDay, openWorkbench, runCommand, shots } from './helpers.mjs';
 
 for (const theme of ['dark', 'light']) {
   describe(`the status bar badge against a daily budget (${theme})`, function () {
-    let server, browser, page, home, baseSettings, cost;
+    let wb, page, cost;
 
     before(async function () {
-      const work = mkdtempSync(join(tmpdir(), `tcd-badge-${theme}-`));
-      home = makeFixtureHome(join(work, 'home'));
-      cost = todayCost(home);
-      const dirs = { extensionsDir: join(work, 'ext'), userDataDir: join(work, 'user'), serverDataDir: join(work, 'server') };
-      const vsix = readdirSync(repoRoot).find((f) => /^token-cost-dashboard-.*\.vsix$/.test(f));
-      assert.ok(vsix, 'npm run package first');
-      installVsix({ vsix: join(repoRoot, vsix), home, ...dirs });
-      const workspace = join(work, 'project');
-      mkdirSync(workspace, { recursive: true });
-      baseSettings = {
-        'workbench.colorTheme': theme === 'light' ? 'Default Light Modern' : 'Default Dark Modern', 'workbench.startupEditor': 'none',
-        'workbench.secondarySideBar.defaultVisibility': 'hidden', 'chat.disableAIFeatures': true, 'security.workspace.trust.enabled': false,
-      };
-      server = await startServer({ home, ...dirs, settings: baseSettings });
-      browser = await launchBrowser();
-      page = await browser.newPage({ viewport: { width: 1200, height: 700 } });
-      await page.goto(`${server.url}/?folder=${encodeURIComponent(workspace)}`);
-      await page.locator('.monaco-workbench').waitFor({ timeout: 60_000 });
+      const home = makeFixtureHome(mkdtempSync(join(tmpdir(), `tcd-badge-${theme}-`)));
+      cost = cliReport(home).daily.find((d) => d.date === localDay(0)).totalCost;
+      wb = await openWorkbench({ name: 'badge', theme, home, viewport: { width: 1200, height: 700 } });
+      page = wb.page;
     });
 
     after(async function () {
-      await browser?.close().catch(() => {});
-      await server?.stop();
+      await wb?.close();
     });
 
     const badge = () => page.locator('.statusbar-item', { hasText: 'today' }).filter({ hasText: '$' }).first();
@@ -73,12 +42,8 @@ for (const theme of ['dark', 'light']) {
     }
 
     async function setBudget(daily) {
-      await page.keyboard.press('F1');
+      await runCommand(page, 'Token Cost: Set Budget');
       const input = page.locator('.quick-input-widget input');
-      await input.waitFor({ state: 'visible' });
-      await input.fill('>Token Cost: Set Budget');
-      await page.locator('.quick-input-list .monaco-list-row', { hasText: 'Token Cost: Set Budget' }).first().waitFor();
-      await page.keyboard.press('Enter');
       await page.locator('.quick-input-list .monaco-list-row', { hasText: 'Daily budget' }).first().waitFor();
       await input.fill('Daily budget');
       await page.keyboard.press('Enter');
