@@ -28,7 +28,7 @@ try {
   server = await startServer({
     home, ...dirs,
     // A trusted run: these tests check behaviour, the e2e layer checks Restricted Mode.
-    settings: { 'security.workspace.trust.enabled': false, 'workbench.startupEditor': 'none', 'telemetry.telemetryLevel': 'off' },
+    settings: { 'security.workspace.trust.enabled': false, 'workbench.startupEditor': 'none', 'telemetry.telemetryLevel': 'off', 'tokenCost.server.port': 0 },
   });
   const authority = `127.0.0.1:${server.port}`;
   const payload = [
