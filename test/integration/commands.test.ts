@@ -1,35 +1,12 @@
 import * as assert from 'node:assert/strict';
-import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
 import type { TokenCostApi } from '../../src/extension';
-import type { DailyReport } from '../../src/core/query';
-
-const repo = process.env.TOKEN_COST_REPO ?? path.resolve(__dirname, '../../..');
-
-function cliDaily(): DailyReport {
-  const out = execFileSync(process.execPath, [path.join(repo, 'dist', 'cli.js'), 'report', 'daily', '--json', '--data-dir', mkdtempSync(path.join(os.tmpdir(), 'tcd-cli-'))], {
-    env: { ...process.env, ELECTRON_RUN_AS_NODE: '1' }, encoding: 'utf8',
-  });
-  return JSON.parse(out) as DailyReport;
-}
-
-function localToday(): string {
-  const d = new Date();
-  return `${d.getFullYear()}-${String(d.getMonth() + 1).padStart(2, '0')}-${String(d.getDate()).padStart(2, '0')}`;
-}
+import { cliDaily, localToday, repo, until } from './util';
 
 const tmpFile = (name: string) => vscode.Uri.file(path.join(mkdtempSync(path.join(os.tmpdir(), 'tcd-cmd-')), name));
-
-async function until(what: string, ok: () => boolean, ms = 10_000): Promise<void> {
-  const end = Date.now() + ms;
-  while (!ok()) {
-    if (Date.now() > end) throw new Error(`timed out: ${what}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
 
 describe('Token Cost commands, from the command palette ids', function () {
   let api: TokenCostApi;

@@ -1,29 +1,10 @@
 import * as assert from 'node:assert/strict';
-import { execFileSync } from 'node:child_process';
 import { appendFileSync, mkdtempSync, readFileSync, readdirSync, renameSync, statSync } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
 import type { TokenCostApi } from '../../src/extension';
-import type { DailyReport } from '../../src/core/query';
-
-const EXTENSION_ID = 'tokencost.token-cost-dashboard';
-const repo = process.env.TOKEN_COST_REPO ?? path.resolve(__dirname, '../../..');
-
-/** The headless CLI over the same HOME: the figures a user would compare the status bar with. */
-function cliDaily(): DailyReport {
-  const dataDir = mkdtempSync(path.join(os.tmpdir(), 'tcd-cli-'));
-  const out = execFileSync(process.execPath, [path.join(repo, 'dist', 'cli.js'), 'report', 'daily', '--json', '--data-dir', dataDir], {
-    env: { ...process.env, ELECTRON_RUN_AS_NODE: '1' },
-    encoding: 'utf8',
-  });
-  return JSON.parse(out) as DailyReport;
-}
-
-function localToday(): string {
-  const d = new Date();
-  return `${d.getFullYear()}-${String(d.getMonth() + 1).padStart(2, '0')}-${String(d.getDate()).padStart(2, '0')}`;
-}
+import { cliDaily, EXTENSION_ID, localToday } from './util';
 
 function findTranscripts(dir: string): string[] {
   const out: string[] = [];

@@ -1,14 +1,7 @@
 import * as assert from 'node:assert/strict';
 import * as vscode from 'vscode';
 import type { TokenCostApi } from '../../src/extension';
-
-async function until(what: string, ok: () => boolean, ms = 10_000): Promise<void> {
-  const end = Date.now() + ms;
-  while (!ok()) {
-    if (Date.now() > end) throw new Error(`timed out: ${what}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
+import { until } from './util';
 
 const todayDollars = (text: string) => Number(/\$([\d,.]+) today/.exec(text)?.[1].replace(/,/g, '') ?? NaN);
 
