@@ -4,7 +4,7 @@ import * as path from 'node:path';
 import { UsageEngine } from './core/engine';
 import { claudeProjectRoots } from './core/ingest/claude';
 import { PriceTable, type CostMode } from './core/pricing/pricing';
-import { dailyReport, dayBounds, periodReport, sessionReport, type DailyEntry } from './core/query';
+import { dailyReport, dayBounds, periodReport, sessionReport, totals, type DailyEntry } from './core/query';
 import { parseDayKey, systemTimeZone, validateTimeZone } from './core/time';
 
 const USAGE = `token-cost: what your coding agents cost, from the same engine as the VS Code extension.
@@ -82,6 +82,19 @@ function table(head: string[], rows: string[][]): string {
   return `${[line(head), ...rows.map(line)].join('\n')}\n`;
 }
 
+/**
+ * ccusage counts the tokens of `<synthetic>` lines (Claude Code's locally made placeholder
+ * replies, priced $0) in day and session figures but lists no per-model row for them; the JSON
+ * does the same so that every figure matches. Real transcripts give these lines zero usage.
+ */
+function withoutSyntheticRows<T extends { modelsUsed: string[]; modelBreakdowns: { modelName: string }[] }>(rows: T[]): T[] {
+  for (const r of rows) {
+    r.modelsUsed = r.modelsUsed.filter((m) => m !== '<synthetic>');
+    r.modelBreakdowns = r.modelBreakdowns.filter((b) => b.modelName !== '<synthetic>');
+  }
+  return rows;
+}
+
 type Figures = Pick<DailyEntry, 'inputTokens' | 'outputTokens' | 'cacheCreationTokens' | 'cacheReadTokens' | 'totalTokens' | 'totalCost'>;
 const figures = (d: Figures) => [fmtInt(d.inputTokens), fmtInt(d.outputTokens), fmtInt(d.cacheCreationTokens), fmtInt(d.cacheReadTokens),
   fmtInt(d.totalTokens), `$${d.totalCost.toFixed(2)}`];
@@ -109,20 +122,27 @@ async function report(kind: string, flags: Flags): Promise<void> {
     const range = dayBounds(flags.tz, flags.since, flags.until);
     let json: unknown;
     let text: string;
+    // ccusage names the models it could not price next to its totals; so do we.
+    const unpricedModels = totals(engine.store, range).unpricedModels;
     if (kind === 'session') {
       const r = sessionReport(engine.store, range);
-      json = r;
+      // ccusage lists sessions by cost, most expensive first.
+      r.sessions.sort((a, b) => b.totalCost - a.totalCost || a.sessionId.localeCompare(b.sessionId));
+      withoutSyntheticRows(r.sessions);
+      json = { ...r, totals: { ...r.totals, unpricedModels } };
       text = table(['Session', 'Project', 'Last activity', ...FIGURE_HEAD], [
         ...r.sessions.map((e) => [e.sessionId, e.projectPath, e.lastActivity.slice(0, 16).replace('T', ' '), ...figures(e)]),
         ['Total', '', '', ...figures(r.totals)],
       ]);
     } else if (kind === 'daily') {
       const r = dailyReport(engine.store, flags.tz, range);
-      json = r;
+      withoutSyntheticRows(r.daily);
+      json = { ...r, totals: { ...r.totals, unpricedModels } };
       text = table(['Date', ...FIGURE_HEAD], [...r.daily.map((d) => [d.date, ...figures(d)]), ['Total', ...figures(r.totals)]]);
     } else {
       const r = periodReport(engine.store, flags.tz, kind as 'weekly' | 'monthly', range);
-      json = r;
+      withoutSyntheticRows<Omit<DailyEntry, 'date'>>(r.weekly ?? r.monthly ?? []);
+      json = { ...r, totals: { ...r.totals, unpricedModels } };
       const rows = kind === 'weekly' ? r.weekly!.map((d) => [d.week, ...figures(d)]) : r.monthly!.map((d) => [d.month, ...figures(d)]);
       text = table([kind === 'weekly' ? 'Week of' : 'Month', ...FIGURE_HEAD], [...rows, ['Total', ...figures(r.totals)]]);
     }

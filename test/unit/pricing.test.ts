@@ -45,6 +45,12 @@ describe('pricing', () => {
     close(cost, 200_000 * 3e-6 + 50_000 * 6e-6 + 10 * 15e-6);
   });
 
+  it('tiers 1-hour cache writes above 200k at twice the above-200k input rate', () => {
+    const p = prices.lookup('claude-sonnet-4-5-20250929')!;
+    const { cost } = prices.cost('claude-sonnet-4-5-20250929', { ...zero, cacheWriteTokens: 300_000, cacheWrite1hTokens: 300_000 }, null, 'auto');
+    close(cost, 200_000 * 2 * p.input_cost_per_token + 100_000 * 2 * p.input_cost_per_token_above_200k_tokens!);
+  });
+
   it('uses a reported costUSD in auto and display modes, and recomputes in calculate mode', () => {
     const t = { ...zero, inputTokens: 1000 };
     assert.equal(prices.cost('claude-sonnet-4-5', t, 0.5, 'auto').cost, 0.5);

@@ -146,7 +146,8 @@ export function computeCost(p: ModelPrice, t: TokenCounts): number {
     tiered(t.inputTokens, inRate, p.input_cost_per_token_above_200k_tokens) +
     tiered(t.outputTokens, p.output_cost_per_token, p.output_cost_per_token_above_200k_tokens) +
     tiered(write5m, writeRate, writeAbove) +
-    t.cacheWrite1hTokens * inRate * 2 +
+    // 1-hour writes cost twice the input rate, tiered like every other kind (ccusage does the same).
+    tiered(t.cacheWrite1hTokens, inRate * 2, p.input_cost_per_token_above_200k_tokens === undefined ? undefined : p.input_cost_per_token_above_200k_tokens * 2) +
     tiered(t.cacheReadTokens, readRate, readAbove)
   );
 }
