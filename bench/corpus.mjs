@@ -1,6 +1,6 @@
 // Writes a fake HOME full of Claude Code transcripts (and, on request, Codex CLI sessions) with
 // every edge case that makes usage counting go wrong, deterministically from a seed:
-//   node bench/corpus.mjs --out DIR [--size-mb N] [--seed S] [--tz ZONE] [--codex]
+//   node bench/corpus.mjs --out DIR [--size-mb N] [--seed S] [--tz ZONE] [--codex | --codex-only]
 // The parity test and bench/scan.mjs use it; `generateCorpus()` also returns what it wrote, so a
 // test can name the edge cases it covers.
 import { closeSync, mkdirSync, openSync, writeSync } from 'node:fs';
@@ -95,7 +95,7 @@ function filler(r, bytes) {
  * always written first), seed, tz (the zone whose midnights get lines on both sides), codex.
  * Returns { home, files, bytes, usageLines, cases, claudeConfigDir, codexHome }.
  */
-export function generateCorpus({ out, sizeMb = 4, seed = 1, tz = 'America/St_Johns', codex = false }) {
+export function generateCorpus({ out, sizeMb = 4, seed = 1, tz = 'America/St_Johns', codex = false, claude = true }) {
   const r = rng(seed);
   const home = out;
   const roots = {
@@ -261,6 +261,11 @@ export function generateCorpus({ out, sizeMb = 4, seed = 1, tz = 'America/St_Joh
   // construction; `days` are the local days (in `tz`) the case's requests fall on. ----
   const cases = [];
   let caseIndex = 0;
+  if (!claude) {
+    if (codex) writeCodex(join(home, '.codex'), r, stats, note);
+    stats.edgeCases = cases;
+    return stats;
+  }
   const caseDay = () => localMidnight(EDGE_FIRST_DAY + 4 * caseIndex++, tz) + 12 * 3600_000;
   const dayOf = (ms) => new Intl.DateTimeFormat('en-CA', { timeZone: tz, year: 'numeric', month: '2-digit', day: '2-digit' }).format(new Date(ms));
   /**
@@ -557,10 +562,10 @@ if (import.meta.url === `file://${process.argv[1]}`) {
   const get = (flag, dflt) => { const i = args.indexOf(flag); return i >= 0 ? args[i + 1] : dflt; };
   const out = get('--out');
   if (!out) {
-    console.error('usage: node bench/corpus.mjs --out DIR [--size-mb N] [--seed S] [--tz ZONE] [--codex]');
+    console.error('usage: node bench/corpus.mjs --out DIR [--size-mb N] [--seed S] [--tz ZONE] [--codex | --codex-only]');
     process.exit(2);
   }
   const started = Date.now();
-  const s = generateCorpus({ out, sizeMb: Number(get('--size-mb', '4')), seed: Number(get('--seed', '1')), tz: get('--tz', 'America/St_Johns'), codex: args.includes('--codex') });
+  const s = generateCorpus({ out, sizeMb: Number(get('--size-mb', '4')), seed: Number(get('--seed', '1')), tz: get('--tz', 'America/St_Johns'), codex: args.includes('--codex') || args.includes('--codex-only'), claude: !args.includes('--codex-only') });
   console.log(JSON.stringify({ ...s, ms: Date.now() - started }, null, 2));
 }

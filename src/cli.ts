@@ -2,7 +2,7 @@
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { UsageEngine } from './core/engine';
-import { claudeProjectRoots } from './core/ingest/claude';
+import { usageRoots } from './core/ingest/roots';
 import { PriceTable, type CostMode } from './core/pricing/pricing';
 import { dailyReport, dayBounds, periodReport, sessionReport, totals, type DailyEntry } from './core/query';
 import { parseDayKey, systemTimeZone, validateTimeZone } from './core/time';
@@ -11,14 +11,19 @@ const USAGE = `token-cost: what your coding agents cost, from the same engine as
 
 Usage:
   token-cost report daily|weekly|monthly|session [--json] [--since YYYY-MM-DD] [--until YYYY-MM-DD]
-                          [--tz ZONE] [--mode auto|calculate|display] [--data-dir DIR] [--verbose]
+                          [--tz ZONE] [--mode auto|calculate|display] [--data-dir DIR]
+                          [--workspace DIR [--glob GLOB]…] [--verbose]
 
 JSON output has ccusage's shapes ({daily:[{date,…}]}, {weekly:[{week,…}]}, {monthly:[{month,…}]},
 {sessions:[{sessionId,…}]}, each with totals), so scripts written for ccusage read it unchanged.
 Weeks start on Monday; days are calendar days in --tz (default: the system time zone).
 
-Reads Claude Code transcripts from $CLAUDE_CONFIG_DIR, else ~/.config/claude and ~/.claude,
-keeps a database of what it read in --data-dir (default: $XDG_DATA_HOME/token-cost-dashboard).
+Reads Claude Code transcripts from $CLAUDE_CONFIG_DIR, else ~/.config/claude and ~/.claude;
+Codex CLI sessions from $CODEX_HOME (else ~/.codex) sessions/ and archived_sessions/; and, with
+--workspace (repeatable), JSONL files in that folder matching --glob (repeatable; default: the
+tokenCost.workspaceTranscripts defaults). Keeps a database of what it read in --data-dir
+(default: $XDG_DATA_HOME/token-cost-dashboard). --verbose prints what was read and, per file,
+the lines skipped as malformed or oversized.
 `;
 
 class UsageError extends Error {}
@@ -31,6 +36,8 @@ interface Flags {
   tz: string;
   mode: CostMode;
   dataDir: string;
+  workspaces: string[];
+  globs: string[];
 }
 
 function defaultDataDir(): string {
@@ -39,7 +46,7 @@ function defaultDataDir(): string {
 }
 
 function parseFlags(args: string[]): { positional: string[]; flags: Flags } {
-  const flags: Flags = { json: false, verbose: false, tz: systemTimeZone(), mode: 'auto', dataDir: defaultDataDir() };
+  const flags: Flags = { json: false, verbose: false, tz: systemTimeZone(), mode: 'auto', dataDir: defaultDataDir(), workspaces: [], globs: [] };
   const positional: string[] = [];
   for (let i = 0; i < args.length; i++) {
     const a = args[i];
@@ -55,6 +62,8 @@ function parseFlags(args: string[]): { positional: string[]; flags: Flags } {
       case '--until': flags.until = value(); parseDayKey(flags.until); break;
       case '--tz': case '-z': flags.tz = validateTimeZone(value()); break;
       case '--data-dir': flags.dataDir = path.resolve(value()); break;
+      case '--workspace': flags.workspaces.push(path.resolve(value())); break;
+      case '--glob': flags.globs.push(value()); break;
       case '--mode': {
         const m = value();
         if (m !== 'auto' && m !== 'calculate' && m !== 'display') throw new UsageError(`--mode must be auto, calculate or display`);
@@ -106,7 +115,7 @@ async function report(kind: string, flags: Flags): Promise<void> {
   const prices = new PriceTable();
   const engine = await UsageEngine.open({
     dbFile: path.join(flags.dataDir, 'usage.sqlite'),
-    roots: () => claudeProjectRoots(),
+    roots: () => usageRoots({ workspaces: flags.workspaces.map((folder) => ({ folder, globs: flags.globs })) }),
     prices: () => prices,
     costMode: () => flags.mode,
     log,
@@ -118,6 +127,9 @@ async function report(kind: string, flags: Flags): Promise<void> {
         `Scanned ${stats.filesSeen} file(s), read ${stats.filesRead} (${stats.bytesRead} bytes) in ${stats.durationMs} ms; ` +
           `${stats.records} usage line(s), ${stats.malformedLines} malformed, ${stats.oversizedLines} oversized skipped.\n`,
       );
+      for (const f of stats.fileIssues) {
+        process.stderr.write(`  ${f.path}: ${f.malformedLines} malformed, ${f.oversizedLines} oversized line(s) skipped\n`);
+      }
     }
     const range = dayBounds(flags.tz, flags.since, flags.until);
     let json: unknown;

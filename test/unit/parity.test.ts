@@ -14,7 +14,7 @@
 //   real working directory from the transcript (the encoding is not reversible).
 import * as assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { appendFileSync, existsSync, mkdirSync, readdirSync, statSync } from 'node:fs';
+import { appendFileSync, existsSync, mkdirSync, readFileSync, readdirSync, statSync } from 'node:fs';
 import * as path from 'node:path';
 import { assistantLine, tempDir } from './helpers';
 
@@ -244,5 +244,39 @@ describe('parity with ccusage 20.0.24 on a generated corpus', function () {
     const c = ccusage<Daily>('daily', corpus.home, run.variant);
     sameDays(o, c, 'after appends');
     assert.equal(o.totals.outputTokens - run.ours.totals.outputTokens, 111 + 333 + 100, 'each new request once, the streamed copy replacing its first copy');
+  });
+});
+
+describe('parity with ccusage 20.0.24 on Codex CLI sessions', function () {
+  this.timeout(120_000);
+
+  it('same tokens per day and model; same cost except that ccusage prices an unknown model by a known prefix', () => {
+    const home = tempDir('tcd-parity-codex-');
+    execFileSync(process.execPath, [path.join(root, 'bench', 'corpus.mjs'), '--out', home, '--seed', '7', '--codex-only'], { encoding: 'utf8' });
+    const v: Variant = { label: 'codex', tz: 'Europe/Berlin', mode: 'auto' };
+    interface CodexDay { date: string; costUSD: number; models: Record<string, { inputTokens: number; outputTokens: number; cacheReadTokens: number; cacheCreationTokens: number }> }
+    const c = JSON.parse(execFileSync(ccusageBin, ['codex', 'daily', '--offline', '--json', '-z', v.tz], { env: envFor(home, v), encoding: 'utf8' })) as { daily: CodexDay[] };
+    const o = ours<Daily>('daily', home, v, tempDir('tcd-parity-data-'));
+    assert.ok(c.daily.length >= 3, 'ccusage read the rollouts');
+    assert.deepEqual(o.daily.map((d) => d.date), c.daily.map((d) => d.date));
+    // ccusage prices "o4-mini-deep-thought" as "o4-mini"; we never guess by prefix (the rule that
+    // keeps claude-opus-4 from taking claude-opus-4-5's price), so it is unpriced and $0 here.
+    const unknown = 'o4-mini-deep-thought';
+    const guess = JSON.parse(readFileSync(path.join(root, 'src/core/pricing/prices.json'), 'utf8'))['o4-mini'];
+    c.daily.forEach((cd, i) => {
+      const od = o.daily[i];
+      assert.deepEqual(od.modelBreakdowns.map((b) => b.modelName).sort(), Object.keys(cd.models).sort(), `${cd.date}: models`);
+      let guessed = 0;
+      for (const b of od.modelBreakdowns) {
+        const cm = cd.models[b.modelName];
+        for (const k of TOKEN_KINDS) assert.equal(b[k], cm[k], `${cd.date} ${b.modelName}: ${k}`);
+        if (b.modelName === unknown) {
+          assert.equal(b.cost, 0);
+          guessed = cm.inputTokens * guess.input_cost_per_token + cm.outputTokens * guess.output_cost_per_token + cm.cacheReadTokens * guess.cache_read_input_token_cost;
+        }
+      }
+      closeCost(od.totalCost + guessed, cd.costUSD, cd.date);
+    });
+    assert.ok(o.totals.unpricedModels?.includes(unknown));
   });
 });

@@ -86,6 +86,17 @@ export function parseClaudeLine(
     return { kind: 'malformed' };
   }
   if (typeof obj !== 'object' || obj === null) return { kind: 'malformed' };
+  return parseClaudeObject(obj, offset, file, prices, mode);
+}
+
+/** The same for a line already decoded (workspace files detect the format first). */
+export function parseClaudeObject(
+  obj: Record<string, unknown>,
+  offset: number,
+  file: TranscriptFile,
+  prices: PriceTable,
+  mode: CostMode,
+): ParseOutcome {
   const message = obj.message as Record<string, unknown> | undefined;
   const usage = message?.usage as Record<string, unknown> | undefined;
   if (!usage || typeof usage !== 'object' || !isCount(usage.input_tokens) || !isCount(usage.output_tokens)) {
