@@ -53,9 +53,12 @@ function stripProvider(model: string): string {
   return m;
 }
 
-/** Date suffixes ("-20250929") and Bedrock version tags ("-v1:0", "@20250929") name the same model. */
+/**
+ * Date suffixes ("-20250929", OpenAI's "-2025-08-07") and Bedrock version tags ("-v1:0",
+ * "@20250929") name the same model.
+ */
 function stripVersion(model: string): string {
-  return model.replace(/(?:-v\d+(?::\d+)?|@\d{8}|-\d{8})$/, '').replace(/-\d{8}$/, '');
+  return model.replace(/(?:-v\d+(?::\d+)?|@\d{8}|-\d{8}|-\d{4}-\d{2}-\d{2})$/, '').replace(/-\d{8}$/, '');
 }
 
 export class PriceTable {
