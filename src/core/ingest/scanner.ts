@@ -58,6 +58,29 @@ export interface ScannerOptions {
   log?: (message: string) => void;
 }
 
+/**
+ * Streamed replies repeat a request on several lines of the same file; keeping only the copy the
+ * store would keep (non-sidechain first, then the larger token total, else the first) before
+ * inserting saves most of the database work of a first scan. The store applies the same rule
+ * across files and scans.
+ */
+export function collapseCopies(batch: UsageRecord[]): UsageRecord[] {
+  const best = new Map<string, number>();
+  const out: UsageRecord[] = [];
+  const total = (r: UsageRecord) => r.inputTokens + r.outputTokens + r.cacheWriteTokens + r.cacheReadTokens;
+  for (const r of batch) {
+    const i = best.get(r.dedupKey);
+    if (i === undefined) {
+      best.set(r.dedupKey, out.length);
+      out.push(r);
+      continue;
+    }
+    const kept = out[i];
+    if (Number(r.isSidechain) < Number(kept.isSidechain) || (r.isSidechain === kept.isSidechain && total(r) > total(kept))) out[i] = r;
+  }
+  return out;
+}
+
 /** Lists every `*.jsonl` below `dir`, recursively; a missing folder lists nothing. */
 export async function listJsonl(dir: string): Promise<string[]> {
   const out: string[] = [];
@@ -184,7 +207,7 @@ export class TranscriptScanner {
     stats.malformedLines += malformed;
     stats.oversizedLines += result.oversized;
     if (malformed || result.oversized) stats.fileIssues.push({ path: filePath, malformedLines: malformed, oversizedLines: result.oversized });
-    stats.changed += this.store.insert(batch);
+    stats.changed += this.store.insert(collapseCopies(batch));
     const keepState = root.kind !== 'claude' && Object.keys(state).length > 0;
     this.store.setCursor({
       path: filePath, size: st.size, mtimeMs: st.mtimeMs, ino: st.ino, offset: result.endOffset,
