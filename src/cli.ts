@@ -3,21 +3,22 @@ import { randomUUID } from 'node:crypto';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { UsageEngine } from './core/engine';
-import { claudeProjectRoots } from './core/ingest/claude';
 import { TranscriptWatcher } from './core/ingest/watcher';
 import { loadOrCreateKeyFile, readApiKey, API_KEY_ENV } from './core/server/apiKey';
 import { readDiscovery } from './core/server/discovery';
 import { ServerSupervisor } from './core/server/supervisor';
+import { usageRoots } from './core/ingest/roots';
 import { PriceTable, type CostMode } from './core/pricing/pricing';
-import { dailyReport, dayBounds, periodReport, sessionReport, type DailyEntry } from './core/query';
+import { dailyReport, dayBounds, periodReport, sessionReport, totals, type DailyEntry } from './core/query';
 import { parseDayKey, systemTimeZone, validateTimeZone } from './core/time';
 
 const USAGE = `token-cost: what your coding agents cost, from the same engine as the VS Code extension.
 
 Usage:
   token-cost report daily|weekly|monthly|session [--json] [--since YYYY-MM-DD] [--until YYYY-MM-DD]
-                          [--tz ZONE] [--mode auto|calculate|display] [--data-dir DIR] [--verbose]
-  token-cost serve [--port N] [--data-dir DIR] [--tz ZONE] [--verbose]
+                          [--tz ZONE] [--mode auto|calculate|display] [--data-dir DIR]
+                          [--workspace DIR [--glob GLOB]…] [--verbose]
+  token-cost serve [--port N] [--data-dir DIR] [--tz ZONE] [--workspace DIR [--glob GLOB]…] [--verbose]
       Reads transcripts continuously and serves the heartbeat endpoint and API on 127.0.0.1
       (default port 8787; 0 = any free port). The API key is $TOKEN_COST_API_KEY, else the file
       DIR/api-key (created with mode 0600 on first run).
@@ -28,8 +29,12 @@ JSON output has ccusage's shapes ({daily:[{date,…}]}, {weekly:[{week,…}]}, {
 {sessions:[{sessionId,…}]}, each with totals), so scripts written for ccusage read it unchanged.
 Weeks start on Monday; days are calendar days in --tz (default: the system time zone).
 
-Reads Claude Code transcripts from $CLAUDE_CONFIG_DIR, else ~/.config/claude and ~/.claude,
-keeps a database of what it read in --data-dir (default: $XDG_DATA_HOME/token-cost-dashboard).
+Reads Claude Code transcripts from $CLAUDE_CONFIG_DIR, else ~/.config/claude and ~/.claude;
+Codex CLI sessions from $CODEX_HOME (else ~/.codex) sessions/ and archived_sessions/; and, with
+--workspace (repeatable), JSONL files in that folder matching --glob (repeatable; default: the
+tokenCost.workspaceTranscripts defaults). Keeps a database of what it read in --data-dir
+(default: $XDG_DATA_HOME/token-cost-dashboard). --verbose prints what was read and, per file,
+the lines skipped as malformed or oversized.
 `;
 
 class UsageError extends Error {}
@@ -45,6 +50,8 @@ interface Flags {
   port: number;
   model?: string;
   url?: string;
+  workspaces: string[];
+  globs: string[];
 }
 
 function defaultDataDir(): string {
@@ -53,7 +60,7 @@ function defaultDataDir(): string {
 }
 
 function parseFlags(args: string[]): { positional: string[]; flags: Flags } {
-  const flags: Flags = { json: false, verbose: false, tz: systemTimeZone(), mode: 'auto', dataDir: defaultDataDir(), port: 8787 };
+  const flags: Flags = { json: false, verbose: false, tz: systemTimeZone(), mode: 'auto', dataDir: defaultDataDir(), port: 8787, workspaces: [], globs: [] };
   const positional: string[] = [];
   for (let i = 0; i < args.length; i++) {
     const a = args[i];
@@ -77,6 +84,8 @@ function parseFlags(args: string[]): { positional: string[]; flags: Flags } {
         flags.port = Number(v);
         break;
       }
+      case '--workspace': flags.workspaces.push(path.resolve(value())); break;
+      case '--glob': flags.globs.push(value()); break;
       case '--mode': {
         const m = value();
         if (m !== 'auto' && m !== 'calculate' && m !== 'display') throw new UsageError(`--mode must be auto, calculate or display`);
@@ -104,10 +113,28 @@ function table(head: string[], rows: string[][]): string {
   return `${[line(head), ...rows.map(line)].join('\n')}\n`;
 }
 
+/**
+ * ccusage counts the tokens of `<synthetic>` lines (Claude Code's locally made placeholder
+ * replies, priced $0) in day and session figures but lists no per-model row for them; the JSON
+ * does the same so that every figure matches. Real transcripts give these lines zero usage.
+ */
+function withoutSyntheticRows<T extends { modelsUsed: string[]; modelBreakdowns: { modelName: string }[] }>(rows: T[]): T[] {
+  for (const r of rows) {
+    r.modelsUsed = r.modelsUsed.filter((m) => m !== '<synthetic>');
+    r.modelBreakdowns = r.modelBreakdowns.filter((b) => b.modelName !== '<synthetic>');
+  }
+  return rows;
+}
+
 type Figures = Pick<DailyEntry, 'inputTokens' | 'outputTokens' | 'cacheCreationTokens' | 'cacheReadTokens' | 'totalTokens' | 'totalCost'>;
 const figures = (d: Figures) => [fmtInt(d.inputTokens), fmtInt(d.outputTokens), fmtInt(d.cacheCreationTokens), fmtInt(d.cacheReadTokens),
   fmtInt(d.totalTokens), `$${d.totalCost.toFixed(2)}`];
 const FIGURE_HEAD = ['Input', 'Output', 'Cache write', 'Cache read', 'Total tokens', 'Cost'];
+
+/** Claude Code and Codex folders as the extension reads them, plus any --workspace folders. */
+function cliRoots(flags: Flags) {
+  return usageRoots({ workspaces: flags.workspaces.map((folder) => ({ folder, globs: flags.globs })) });
+}
 
 async function report(kind: string, flags: Flags): Promise<void> {
   if (!(REPORTS as readonly string[]).includes(kind)) throw new UsageError(`Unknown report "${kind}" (available: ${REPORTS.join(', ')})`);
@@ -115,7 +142,7 @@ async function report(kind: string, flags: Flags): Promise<void> {
   const prices = new PriceTable();
   const engine = await UsageEngine.open({
     dbFile: path.join(flags.dataDir, 'usage.sqlite'),
-    roots: () => claudeProjectRoots(),
+    roots: () => cliRoots(flags),
     prices: () => prices,
     costMode: () => flags.mode,
     log,
@@ -127,24 +154,34 @@ async function report(kind: string, flags: Flags): Promise<void> {
         `Scanned ${stats.filesSeen} file(s), read ${stats.filesRead} (${stats.bytesRead} bytes) in ${stats.durationMs} ms; ` +
           `${stats.records} usage line(s), ${stats.malformedLines} malformed, ${stats.oversizedLines} oversized skipped.\n`,
       );
+      for (const f of stats.fileIssues) {
+        process.stderr.write(`  ${f.path}: ${f.malformedLines} malformed, ${f.oversizedLines} oversized line(s) skipped\n`);
+      }
     }
     const range = dayBounds(flags.tz, flags.since, flags.until);
     let json: unknown;
     let text: string;
+    // ccusage names the models it could not price next to its totals; so do we.
+    const unpricedModels = totals(engine.store, range).unpricedModels;
     if (kind === 'session') {
       const r = sessionReport(engine.store, range);
-      json = r;
+      // ccusage lists sessions by cost, most expensive first.
+      r.sessions.sort((a, b) => b.totalCost - a.totalCost || a.sessionId.localeCompare(b.sessionId));
+      withoutSyntheticRows(r.sessions);
+      json = { ...r, totals: { ...r.totals, unpricedModels } };
       text = table(['Session', 'Project', 'Last activity', ...FIGURE_HEAD], [
         ...r.sessions.map((e) => [e.sessionId, e.projectPath, e.lastActivity.slice(0, 16).replace('T', ' '), ...figures(e)]),
         ['Total', '', '', ...figures(r.totals)],
       ]);
     } else if (kind === 'daily') {
       const r = dailyReport(engine.store, flags.tz, range);
-      json = r;
+      withoutSyntheticRows(r.daily);
+      json = { ...r, totals: { ...r.totals, unpricedModels } };
       text = table(['Date', ...FIGURE_HEAD], [...r.daily.map((d) => [d.date, ...figures(d)]), ['Total', ...figures(r.totals)]]);
     } else {
       const r = periodReport(engine.store, flags.tz, kind as 'weekly' | 'monthly', range);
-      json = r;
+      withoutSyntheticRows<Omit<DailyEntry, 'date'>>(r.weekly ?? r.monthly ?? []);
+      json = { ...r, totals: { ...r.totals, unpricedModels } };
       const rows = kind === 'weekly' ? r.weekly!.map((d) => [d.week, ...figures(d)]) : r.monthly!.map((d) => [d.month, ...figures(d)]);
       text = table([kind === 'weekly' ? 'Week of' : 'Month', ...FIGURE_HEAD], [...rows, ['Total', ...figures(r.totals)]]);
     }
@@ -160,7 +197,7 @@ async function serve(flags: Flags): Promise<number> {
   const log = flags.verbose ? say : undefined;
   const prices = new PriceTable();
   const dbFile = path.join(flags.dataDir, 'usage.sqlite');
-  const roots = () => claudeProjectRoots();
+  const roots = () => cliRoots(flags);
   const engine = await UsageEngine.open({ dbFile, roots, prices: () => prices, costMode: () => flags.mode, log: say });
   const key = loadOrCreateKeyFile(flags.dataDir);
   let failed: string | undefined;
@@ -190,7 +227,7 @@ async function serve(flags: Flags): Promise<number> {
     return 1;
   }
   await engine.scan();
-  const watcher = new TranscriptWatcher({ roots, onChange: () => void engine.scan(), log: say });
+  const watcher = new TranscriptWatcher({ roots: () => roots().map((r) => r.path), onChange: () => void engine.scan(), log: say });
   watcher.refreshRoots();
   const timer = setInterval(() => {
     watcher.refreshRoots();

@@ -25,7 +25,7 @@ export type Role = 'writer' | 'reader';
 
 const EMPTY_STATS: ScanStats = {
   filesSeen: 0, filesRead: 0, bytesRead: 0, records: 0, changed: 0, malformedLines: 0, oversizedLines: 0,
-  unreadableFiles: 0, unpricedModels: [], durationMs: 0,
+  unreadableFiles: 0, unpricedModels: [], fileIssues: [], durationMs: 0,
 };
 
 /**
@@ -137,7 +137,9 @@ export class UsageEngine {
       if (stats.malformedLines || stats.oversizedLines || stats.unreadableFiles) {
         this.opts.log?.(
           `Scan skipped ${stats.malformedLines} malformed line(s), ${stats.oversizedLines} oversized line(s), ` +
-            `${stats.unreadableFiles} unreadable file(s).`,
+            `${stats.unreadableFiles} unreadable file(s)` +
+            (stats.fileIssues.length ? `: ${stats.fileIssues.slice(0, 10).map((f) => `${f.path} (${f.malformedLines + f.oversizedLines})`).join(', ')}` : '') +
+            (stats.fileIssues.length > 10 ? `, and ${stats.fileIssues.length - 10} more file(s).` : '.'),
         );
       }
       if (stats.unpricedModels.length) {

@@ -11,7 +11,8 @@ export type Source =
 export interface UsageRecord {
   /**
    * Identity used for deduplication across files, roots and restarts:
-   * `m:<message.id>:<requestId>` when both exist, else a key stable for the line's position.
+   * `m:<message.id>:<requestId>` when both exist, `t:<message.id>:<timestamp>` without a requestId,
+   * else a key stable for the line's position.
    */
   dedupKey: string;
   /**

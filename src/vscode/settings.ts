@@ -12,6 +12,18 @@ export class Settings {
     return (this.config.get<string[]>('claudeConfigDirs') ?? []).filter((d) => typeof d === 'string' && d.trim() !== '');
   }
 
+  /** `tokenCost.codexHome`, or undefined for `$CODEX_HOME` / `~/.codex`. */
+  get codexHome(): string | undefined {
+    const v = (this.config.get<string>('codexHome') ?? '').trim();
+    return v === '' ? undefined : v;
+  }
+
+  /** Globs of transcripts to read inside a workspace folder (`tokenCost.workspaceTranscripts`, per folder). */
+  workspaceTranscripts(folder: vscode.Uri): string[] {
+    const raw = vscode.workspace.getConfiguration('tokenCost', folder).get<string[]>('workspaceTranscripts');
+    return (Array.isArray(raw) ? raw : []).filter((g) => typeof g === 'string' && g.trim() !== '').map((g) => g.trim());
+  }
+
   get pricing(): Record<string, PriceOverride> {
     const raw = this.config.get<Record<string, PriceOverride>>('pricing') ?? {};
     const valid: Record<string, PriceOverride> = {};

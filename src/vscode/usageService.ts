@@ -4,7 +4,8 @@ import type { UsageRecord } from '../core/model';
 import type { ManualLogArgs } from './commands';
 import { buildDashboard } from '../core/dashboard';
 import { UsageEngine } from '../core/engine';
-import { claudeProjectRoots } from '../core/ingest/claude';
+import { usageRoots } from '../core/ingest/roots';
+import type { ScanRoot } from '../core/ingest/scanner';
 import { TranscriptWatcher } from '../core/ingest/watcher';
 import { PriceTable } from '../core/pricing/pricing';
 import { todayRange } from '../core/query';
@@ -99,16 +100,35 @@ export class UsageService implements vscode.Disposable {
     // Live updates come from file events; the periodic rescan catches anything a watcher missed
     // (network file systems, inotify limits) and picks up roots created later.
     this.watcher = new TranscriptWatcher({
-      roots,
+      roots: () => roots().map((r) => r.path),
       onChange: () => void this.scan(),
       log: (m) => this.log.warn(m),
     });
     this.watcher.refreshRoots();
+    // Opened, closed or newly trusted folders change which workspace transcripts are read.
+    const rootsChanged = () => {
+      this.watcher?.refreshRoots();
+      void this.scan().then(() => this.publish());
+    };
+    this.disposables.push(vscode.workspace.onDidChangeWorkspaceFolders(rootsChanged), vscode.workspace.onDidGrantWorkspaceTrust(rootsChanged));
     this.timer = setInterval(() => {
       this.watcher?.refreshRoots();
       void this.scan();
       if (++this.ticks % 120 === 0) void this.prune(); // hourly
     }, RESCAN_INTERVAL_MS);
+  }
+
+  /**
+   * Claude and Codex folders, plus the open workspace folders once trusted (in Restricted Mode
+   * only the default locations are read, as the manifest promises).
+   */
+  private roots(): ScanRoot[] {
+    const folders = vscode.workspace.isTrusted ? vscode.workspace.workspaceFolders ?? [] : [];
+    return usageRoots({
+      claudeConfigDirs: this.settings.claudeConfigDirs,
+      codexHome: this.settings.codexHome,
+      workspaces: folders.filter((f) => f.uri.scheme === 'file').map((f) => ({ folder: f.uri.fsPath, globs: this.settings.workspaceTranscripts(f.uri) })),
+    });
   }
 
   /** Tells the user once what opening the database had to repair. */
@@ -236,13 +256,8 @@ export class UsageService implements vscode.Disposable {
       costThreshold: this.settings.costThreshold,
       burnRatePerHour: this.settings.burnRateAlertPerHour,
       workspaceFolders,
-      gettingStarted: { transcriptRoots: this.roots(), heartbeatUrl },
+      gettingStarted: { transcriptRoots: this.roots().map((r) => r.path), heartbeatUrl },
     });
-  }
-
-  /** The transcript folders read, for the "no usage yet" page and the log. */
-  roots(): string[] {
-    return claudeProjectRoots({ configDirs: this.settings.claudeConfigDirs });
   }
 
   get store() {

@@ -47,6 +47,16 @@ describe('claude: discovery and parsing', () => {
     assert.ok(out.record.cost > 0);
   });
 
+  it('keys a message id without requestId by its instant (copies written together are one)', () => {
+    const file = describeTranscript('/r', '/r/-p/s.jsonl');
+    const key = (ts: string) => {
+      const out = parseClaudeLine(assistantLine({ id: 'msg_1', timestamp: ts }), 0, file, new PriceTable(), 'auto');
+      return out.kind === 'record' ? out.record.dedupKey : undefined;
+    };
+    assert.equal(key('2026-11-20T10:00:00Z'), key('2026-11-20T10:00:00.000Z'));
+    assert.notEqual(key('2026-11-20T10:00:00Z'), key('2026-11-20T10:00:01Z'));
+  });
+
   it('keys lines without message id by their position, and flags malformed lines', () => {
     const file = describeTranscript('/r', '/r/-p/s.jsonl');
     const out = parseClaudeLine(assistantLine({}), 42, file, new PriceTable(), 'auto');

@@ -10,9 +10,11 @@ describe('pricing', () => {
   it('matches exact keys, provider prefixes and date-less names', () => {
     const exact = prices.lookup('claude-sonnet-4-5-20250929');
     assert.ok(exact);
-    assert.equal(prices.lookup('anthropic/claude-sonnet-4-5-20250929'), exact);
-    assert.equal(prices.lookup('claude-sonnet-4-5'), exact);
-    assert.equal(prices.lookup('us.anthropic.claude-sonnet-4-5-20250929-v1:0'), exact);
+    assert.deepEqual(prices.lookup('anthropic/claude-sonnet-4-5-20250929'), exact);
+    assert.deepEqual(prices.lookup('claude-sonnet-4-5'), exact);
+    assert.deepEqual(prices.lookup('us.anthropic.claude-sonnet-4-5-20250929-v1:0'), exact);
+    // OpenAI's dated names ("-2025-08-07") without a key of their own.
+    assert.deepEqual(prices.lookup('gpt-4.1-nano-2099-01-01'), prices.lookup('gpt-4.1-nano'));
   });
 
   it('never lets claude-opus-4 take the price of claude-opus-4-5 (or the reverse)', () => {
@@ -22,6 +24,11 @@ describe('pricing', () => {
     assert.equal(opus4.input_cost_per_token, 15e-6);
     assert.equal(opus45.input_cost_per_token, 5e-6);
     assert.equal(prices.lookup('claude-opus'), null);
+    // Exact, then provider-stripped, then date-stripped, never by prefix.
+    assert.equal(prices.lookup('anthropic/claude-opus-4')?.input_cost_per_token, 15e-6);
+    assert.equal(prices.lookup('claude-opus-4-20990101')?.input_cost_per_token, 15e-6);
+    assert.equal(prices.lookup('claude-opus-4-5-20990101')?.input_cost_per_token, 5e-6);
+    assert.equal(prices.lookup('o4-mini-deep-thought'), null);
   });
 
   it('prices input, output, cache write and cache read', () => {
@@ -43,6 +50,12 @@ describe('pricing', () => {
   it('prices tokens above 200k at the tiered rate, per token kind', () => {
     const { cost } = prices.cost('claude-sonnet-4-5-20250929', { ...zero, inputTokens: 250_000, outputTokens: 10 }, null, 'auto');
     close(cost, 200_000 * 3e-6 + 50_000 * 6e-6 + 10 * 15e-6);
+  });
+
+  it('tiers 1-hour cache writes above 200k at twice the above-200k input rate', () => {
+    const p = prices.lookup('claude-sonnet-4-5-20250929')!;
+    const { cost } = prices.cost('claude-sonnet-4-5-20250929', { ...zero, cacheWriteTokens: 300_000, cacheWrite1hTokens: 300_000 }, null, 'auto');
+    close(cost, 200_000 * 2 * p.input_cost_per_token + 100_000 * 2 * p.input_cost_per_token_above_200k_tokens!);
   });
 
   it('uses a reported costUSD in auto and display modes, and recomputes in calculate mode', () => {

@@ -55,6 +55,17 @@ export function describeTranscript(root: string, file: string): TranscriptFile {
   return { path: file, root, projectDir, sessionFromPath, isSubagent };
 }
 
+/**
+ * A request's identity, as ccusage keys it: message id and request id; without a request id,
+ * copies of a message written at the same instant are one (older Claude Code versions); a line
+ * without a message id is only itself.
+ */
+function dedupKey(messageId: string | undefined, requestId: string | undefined, timestamp: number, file: TranscriptFile, offset: number): string {
+  if (messageId && requestId) return `m:${messageId}:${requestId}`;
+  if (messageId) return `t:${messageId}:${timestamp}`;
+  return `l:${file.path}:${offset}`;
+}
+
 export type ParseOutcome = { kind: 'record'; record: UsageRecord } | { kind: 'malformed' } | { kind: 'no-usage' };
 
 const isCount = (v: unknown): v is number => typeof v === 'number' && Number.isFinite(v) && v >= 0;
@@ -75,6 +86,17 @@ export function parseClaudeLine(
     return { kind: 'malformed' };
   }
   if (typeof obj !== 'object' || obj === null) return { kind: 'malformed' };
+  return parseClaudeObject(obj, offset, file, prices, mode);
+}
+
+/** The same for a line already decoded (workspace files detect the format first). */
+export function parseClaudeObject(
+  obj: Record<string, unknown>,
+  offset: number,
+  file: TranscriptFile,
+  prices: PriceTable,
+  mode: CostMode,
+): ParseOutcome {
   const message = obj.message as Record<string, unknown> | undefined;
   const usage = message?.usage as Record<string, unknown> | undefined;
   if (!usage || typeof usage !== 'object' || !isCount(usage.input_tokens) || !isCount(usage.output_tokens)) {
@@ -101,7 +123,7 @@ export function parseClaudeLine(
   return {
     kind: 'record',
     record: {
-      dedupKey: messageId && requestId ? `m:${messageId}:${requestId}` : `l:${file.path}:${offset}`,
+      dedupKey: dedupKey(messageId, requestId, timestamp, file, offset),
       messageId,
       timestamp,
       source: file.isSubagent || isSidechain ? 'claude-code-subagent' : 'claude-code',

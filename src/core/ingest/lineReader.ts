@@ -15,17 +15,20 @@ export interface LineScanResult {
 }
 
 /**
- * Calls `onLine` for every complete line at or after `start` that contains `marker`, reading the
- * file in 1 MiB chunks. Lines without the marker are never decoded, and a file is never held in
- * one string. The trailing line without a newline is left for the next read: it may still be
- * being written.
+ * Calls `onLine` for every complete line at or after `start` that contains one of the markers,
+ * reading the file in 1 MiB chunks. Lines without a marker are never decoded, and a file is never
+ * held in one string. The trailing line without a newline is left for the next read: it may still
+ * be being written.
  */
 export async function scanMarkedLines(
   path: string,
   start: number,
-  marker: Buffer,
+  markers: Buffer | readonly Buffer[],
   onLine: (line: string, offset: number) => void,
 ): Promise<LineScanResult> {
+  const list = Array.isArray(markers) ? (markers as readonly Buffer[]) : [markers as Buffer];
+  const has = (b: Buffer) => list.some((m) => b.indexOf(m) !== -1);
+  const longest = Math.max(...list.map((m) => m.length));
   const fh = await fs.open(path, 'r');
   try {
     let pos = start;
@@ -49,10 +52,9 @@ export async function scanMarkedLines(
         const nl = chunk.indexOf(NEWLINE, cursor);
         const segEnd = nl === -1 ? chunk.length : nl;
         const seg = chunk.subarray(cursor, segEnd);
-        let marked: boolean = pendingMarked || seg.indexOf(marker) !== -1;
+        let marked: boolean = pendingMarked || has(seg);
         if (!marked && pendingBytes > 0 && overlap.length > 0) {
-          const joined = Buffer.concat([overlap, seg.subarray(0, marker.length - 1)]);
-          marked = joined.indexOf(marker) !== -1;
+          marked = has(Buffer.concat([overlap, seg.subarray(0, longest - 1)]));
         }
         if (nl === -1) {
           // The line continues into the next chunk.
@@ -61,7 +63,7 @@ export async function scanMarkedLines(
           }
           pendingBytes += seg.length;
           pendingMarked = marked;
-          overlap = Buffer.from(seg.subarray(Math.max(0, seg.length - (marker.length - 1))));
+          overlap = Buffer.from(seg.subarray(Math.max(0, seg.length - (longest - 1))));
           cursor = segEnd;
           break;
         }

@@ -3,8 +3,36 @@ import * as path from 'node:path';
 import type { UsageRecord } from '../model';
 import type { CostMode, PriceTable } from '../pricing/pricing';
 import type { UsageStore } from '../store';
-import { USAGE_MARKER, describeTranscript, parseClaudeLine, type TranscriptFile } from './claude';
+import { USAGE_MARKER, describeTranscript, parseClaudeLine, type ParseOutcome } from './claude';
+import { CODEX_MARKERS, describeCodexFile, parseCodexLine, type CodexState } from './codex';
 import { scanMarkedLines } from './lineReader';
+import { DEFAULT_WORKSPACE_GLOBS, WORKSPACE_MARKERS, describeWorkspaceFile, listWorkspaceTranscripts, parseWorkspaceLine } from './workspace';
+
+/** What a root holds, which decides how its files are found and read. */
+export type RootKind = 'claude' | 'codex' | 'workspace';
+
+/**
+ * A folder to read. Claude roots are `projects/` folders, Codex roots `sessions/` or
+ * `archived_sessions/` folders (every `*.jsonl` below them); a workspace root is an open
+ * workspace folder, of which only files matching `globs` are read.
+ */
+export interface ScanRoot {
+  path: string;
+  kind: RootKind;
+  globs?: readonly string[];
+}
+
+/** A bare path is a Claude `projects/` root (what callers passed before there were other kinds). */
+export function toScanRoot(r: string | ScanRoot): ScanRoot {
+  return typeof r === 'string' ? { path: r, kind: 'claude' } : r;
+}
+
+/** Lines skipped in one file, for `--verbose` and the log. */
+export interface FileIssues {
+  path: string;
+  malformedLines: number;
+  oversizedLines: number;
+}
 
 export interface ScanStats {
   filesSeen: number;
@@ -17,14 +45,40 @@ export interface ScanStats {
   oversizedLines: number;
   unreadableFiles: number;
   unpricedModels: string[];
+  /** Files with skipped lines, read in this scan. */
+  fileIssues: FileIssues[];
   durationMs: number;
 }
 
 export interface ScannerOptions {
-  roots: () => string[];
+  /** Folders to read; a bare string is a Claude `projects/` root. */
+  roots: () => (string | ScanRoot)[];
   prices: () => PriceTable;
   costMode: () => CostMode;
   log?: (message: string) => void;
+}
+
+/**
+ * Streamed replies repeat a request on several lines of the same file; keeping only the copy the
+ * store would keep (non-sidechain first, then the larger token total, else the first) before
+ * inserting saves most of the database work of a first scan. The store applies the same rule
+ * across files and scans.
+ */
+export function collapseCopies(batch: UsageRecord[]): UsageRecord[] {
+  const best = new Map<string, number>();
+  const out: UsageRecord[] = [];
+  const total = (r: UsageRecord) => r.inputTokens + r.outputTokens + r.cacheWriteTokens + r.cacheReadTokens;
+  for (const r of batch) {
+    const i = best.get(r.dedupKey);
+    if (i === undefined) {
+      best.set(r.dedupKey, out.length);
+      out.push(r);
+      continue;
+    }
+    const kept = out[i];
+    if (Number(r.isSidechain) < Number(kept.isSidechain) || (r.isSidechain === kept.isSidechain && total(r) > total(kept))) out[i] = r;
+  }
+  return out;
 }
 
 /** Lists every `*.jsonl` below `dir`, recursively; a missing folder lists nothing. */
@@ -62,13 +116,18 @@ export class TranscriptScanner {
     const started = Date.now();
     const stats: ScanStats = {
       filesSeen: 0, filesRead: 0, bytesRead: 0, records: 0, changed: 0, malformedLines: 0, oversizedLines: 0,
-      unreadableFiles: 0, unpricedModels: [], durationMs: 0,
+      unreadableFiles: 0, unpricedModels: [], fileIssues: [], durationMs: 0,
     };
     const unpriced = new Set<string>();
-    for (const root of this.opts.roots()) {
-      for (const file of await listJsonl(root)) {
+    const roots = this.opts.roots().map(toScanRoot);
+    // Native roots inside a workspace folder are read once, natively.
+    const native = roots.filter((r) => r.kind !== 'workspace').map((r) => r.path);
+    for (const root of roots) {
+      const files =
+        root.kind === 'workspace' ? await listWorkspaceTranscripts(root.path, root.globs ?? DEFAULT_WORKSPACE_GLOBS, native) : await listJsonl(root.path);
+      for (const file of files) {
         stats.filesSeen++;
-        await this.scanFile(describeTranscript(root, file), stats, unpriced);
+        await this.scanFile(root, file, stats, unpriced);
       }
     }
     stats.unpricedModels = [...unpriced].sort();
@@ -76,42 +135,83 @@ export class TranscriptScanner {
     return stats;
   }
 
-  private async scanFile(file: TranscriptFile, stats: ScanStats, unpriced: Set<string>): Promise<void> {
+  private async scanFile(root: ScanRoot, filePath: string, stats: ScanStats, unpriced: Set<string>): Promise<void> {
     let st;
     try {
-      st = await fsp.stat(file.path);
+      st = await fsp.stat(filePath);
     } catch {
       return;
     }
-    const prior = this.store.cursor(file.path);
+    const prior = this.store.cursor(filePath);
     const replaced = prior !== undefined && (prior.ino !== st.ino || st.size < prior.offset);
     if (prior && !replaced && prior.size === st.size && prior.mtimeMs === st.mtimeMs) return;
     const start = prior && !replaced ? prior.offset : 0;
+    // Readers with state (the Codex model of the current turn) go on from what the cursor kept.
+    let state: CodexState = {};
+    if (start > 0 && prior?.state) {
+      try {
+        state = JSON.parse(prior.state) as CodexState;
+      } catch {
+        state = {};
+      }
+    }
 
-    const batch: UsageRecord[] = [];
     const prices = this.opts.prices();
     const mode = this.opts.costMode();
+    let markers: Buffer | Buffer[];
+    let parse: (line: string, offset: number) => ParseOutcome;
+    if (root.kind === 'codex') {
+      const file = describeCodexFile(filePath);
+      markers = CODEX_MARKERS;
+      parse = (line) => {
+        let obj: Record<string, unknown>;
+        try {
+          obj = JSON.parse(line) as Record<string, unknown>;
+        } catch {
+          return { kind: 'malformed' };
+        }
+        if (typeof obj !== 'object' || obj === null) return { kind: 'malformed' };
+        return parseCodexLine(obj, file, state, prices, mode);
+      };
+    } else if (root.kind === 'workspace') {
+      const file = describeWorkspaceFile(root.path, filePath, st.mtimeMs);
+      markers = WORKSPACE_MARKERS;
+      parse = (line, offset) => parseWorkspaceLine(line, offset, file, state, prices, mode);
+    } else {
+      const file = describeTranscript(root.path, filePath);
+      markers = USAGE_MARKER;
+      parse = (line, offset) => parseClaudeLine(line, offset, file, prices, mode);
+    }
+
+    const batch: UsageRecord[] = [];
+    let malformed = 0;
     let result;
     try {
-      result = await scanMarkedLines(file.path, start, USAGE_MARKER, (line, offset) => {
-        const outcome = parseClaudeLine(line, offset, file, prices, mode);
+      result = await scanMarkedLines(filePath, start, markers, (line, offset) => {
+        const outcome = parse(line, offset);
         if (outcome.kind === 'record') {
           batch.push(outcome.record);
           if (outcome.record.unpriced) unpriced.add(outcome.record.model);
         } else if (outcome.kind === 'malformed') {
-          stats.malformedLines++;
+          malformed++;
         }
       });
     } catch (err) {
       stats.unreadableFiles++;
-      this.opts.log?.(`Could not read ${file.path}: ${(err as Error).message}`);
+      this.opts.log?.(`Could not read ${filePath}: ${(err as Error).message}`);
       return;
     }
     stats.filesRead++;
     stats.bytesRead += st.size - start;
     stats.records += batch.length;
+    stats.malformedLines += malformed;
     stats.oversizedLines += result.oversized;
-    stats.changed += this.store.insert(batch);
-    this.store.setCursor({ path: file.path, size: st.size, mtimeMs: st.mtimeMs, ino: st.ino, offset: result.endOffset });
+    if (malformed || result.oversized) stats.fileIssues.push({ path: filePath, malformedLines: malformed, oversizedLines: result.oversized });
+    stats.changed += this.store.insert(collapseCopies(batch));
+    const keepState = root.kind !== 'claude' && Object.keys(state).length > 0;
+    this.store.setCursor({
+      path: filePath, size: st.size, mtimeMs: st.mtimeMs, ino: st.ino, offset: result.endOffset,
+      ...(keepState ? { state: JSON.stringify(state) } : {}),
+    });
   }
 }

@@ -1,6 +1,8 @@
 import { existsSync } from 'node:fs';
 import { watch, type FSWatcher } from 'chokidar';
 
+const IGNORED_DIR = /[\\/](?:node_modules|\.git|\.hg|\.svn)(?:[\\/]|$)/;
+
 export interface TranscriptWatcherOptions {
   /** Folders to watch recursively; ones that do not exist yet are picked up by `refreshRoots()`. */
   roots: () => string[];
@@ -36,8 +38,9 @@ export class TranscriptWatcher {
         ignoreInitial: true,
         persistent: true,
         depth: 8,
-        // Only transcripts matter; directories must pass so that new project folders are followed.
-        ignored: (p, stats) => (stats?.isFile() ?? false) && !p.endsWith('.jsonl'),
+        // Only transcripts matter; directories must pass so that new project folders are followed,
+        // except dependency and VCS folders of workspace roots (large, and never transcripts).
+        ignored: (p, stats) => IGNORED_DIR.test(p) || ((stats?.isFile() ?? false) && !p.endsWith('.jsonl')),
       });
       const w = this.watcher;
       this.readyPromise = new Promise<void>((resolve) => w.once('ready', () => resolve()));

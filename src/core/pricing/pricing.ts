@@ -53,9 +53,12 @@ function stripProvider(model: string): string {
   return m;
 }
 
-/** Date suffixes ("-20250929") and Bedrock version tags ("-v1:0", "@20250929") name the same model. */
+/**
+ * Date suffixes ("-20250929", OpenAI's "-2025-08-07") and Bedrock version tags ("-v1:0",
+ * "@20250929") name the same model.
+ */
 function stripVersion(model: string): string {
-  return model.replace(/(?:-v\d+(?::\d+)?|@\d{8}|-\d{8})$/, '').replace(/-\d{8}$/, '');
+  return model.replace(/(?:-v\d+(?::\d+)?|@\d{8}|-\d{8}|-\d{4}-\d{2}-\d{2})$/, '').replace(/-\d{8}$/, '');
 }
 
 export class PriceTable {
@@ -146,7 +149,8 @@ export function computeCost(p: ModelPrice, t: TokenCounts): number {
     tiered(t.inputTokens, inRate, p.input_cost_per_token_above_200k_tokens) +
     tiered(t.outputTokens, p.output_cost_per_token, p.output_cost_per_token_above_200k_tokens) +
     tiered(write5m, writeRate, writeAbove) +
-    t.cacheWrite1hTokens * inRate * 2 +
+    // 1-hour writes cost twice the input rate, tiered like every other kind (ccusage does the same).
+    tiered(t.cacheWrite1hTokens, inRate * 2, p.input_cost_per_token_above_200k_tokens === undefined ? undefined : p.input_cost_per_token_above_200k_tokens * 2) +
     tiered(t.cacheReadTokens, readRate, readAbove)
   );
 }

@@ -83,8 +83,10 @@ export class WriterLock {
   async tryAcquire(): Promise<boolean> {
     if (this.held) return true;
     fs.mkdirSync(path.dirname(this.file), { recursive: true });
+    let tookOver = false;
     if (!this.create()) {
       if (!this.isStale()) return false;
+      tookOver = true;
       // Move the dead owner's lock aside (a rename is atomic; only one taker succeeds with it).
       try {
         fs.renameSync(this.file, `${this.file}.stale-${process.pid}`);
@@ -95,7 +97,8 @@ export class WriterLock {
       if (!this.create()) return false;
     }
     // Two takers racing over a stale lock: whoever's token is in the file a moment later won.
-    await new Promise((r) => setTimeout(r, 150));
+    // (A lock created where there was none is exclusive already: no need to wait.)
+    if (tookOver) await new Promise((r) => setTimeout(r, 150));
     if (!this.ours()) return false;
     this.held = true;
     this.timer = setInterval(() => this.beat(), HEARTBEAT_MS);
