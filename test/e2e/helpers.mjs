@@ -57,12 +57,16 @@ export async function openWorkbench({ name, theme = 'dark', home, settings = {},
   });
   const browser = await launchBrowser();
   const page = await browser.newPage({ viewport });
+  const logged = [];
+  page.on('console', (m) => logged.push(`${m.type()}: ${m.text()}`));
   await page.goto(`${server.url}/?folder=${encodeURIComponent(folder)}`);
   await page.locator('.monaco-workbench').waitFor({ timeout: 60_000 });
   // The badge appears when the extension has activated; its commands are in the palette by then.
   await page.locator('.statusbar-item', { hasText: 'today' }).first().waitFor({ timeout: 60_000 });
   return {
     page, server, browser, folder, installed: installed.split('\n').pop(),
+    /** Everything the workbench and its webviews logged to the browser console so far. */
+    console: () => [...logged],
     async close() {
       await browser.close().catch(() => {});
       await server.stop();
