@@ -96,7 +96,7 @@ function* session(s, size, live) {
     const p = PRICE[model];
     const id = `${s}-${k}`;
     yield {
-      dedupKey: `m:msg_${id}:req_${id}`, messageId: source.startsWith('claude') ? `msg_${id}` : undefined, timestamp: Math.min(ts, NOW - 1),
+      dedupKey: `m:msg_${id}:req_${id}`, messageId: source.startsWith('claude') ? `msg_${id}` : undefined, timestamp: Math.floor(Math.min(ts, NOW - 1)),
       source, model, project, sessionId, inputTokens: input, outputTokens: output, cacheWriteTokens: cw, cacheWrite1hTokens: 0,
       cacheReadTokens: cr, reportedCost: null, cost: p ? input * p[0] + output * p[1] + cw * p[2] + cr * p[3] : 0,
       unpriced: !p, isSidechain: source === 'claude-code-subagent',

@@ -83,6 +83,55 @@ CREATE VIEW IF NOT EXISTS usage AS
     JOIN sessions se ON se.id = r.session_id;
 `;
 
+/**
+ * Hourly sums per (source, model, project, session), kept in step with `requests` by triggers so
+ * every writer (the upsert, sidechain replacements, rebuilds, pruning, older builds of this
+ * extension) maintains them. The dashboard reads whole hours from here and only the parts of a
+ * range that do not fill an hour from `requests`. Additive to schema 3: files without it get it
+ * on open (`ensureRollup`), and builds that do not know it still keep it right.
+ */
+export const ROLLUP_HOUR_MS = 3_600_000;
+const ROLLUP_SUMS = 'requests, input, output, cache_write, cache_read, cost, unpriced';
+const rollupRow = (r: 'new' | 'old') =>
+  `CAST(${r}.ts / ${ROLLUP_HOUR_MS} AS INTEGER), ${r}.source_id, ${r}.model_id, ${r}.project_id, ${r}.session_id`;
+const rollupAdd = `
+  INSERT INTO rollup (hour, source_id, model_id, project_id, session_id, ${ROLLUP_SUMS})
+  VALUES (${rollupRow('new')}, 1, new.input, new.output, new.cache_write, new.cache_read, new.cost, new.flags & 1)
+  ON CONFLICT DO UPDATE SET requests = requests + 1, input = input + excluded.input, output = output + excluded.output,
+    cache_write = cache_write + excluded.cache_write, cache_read = cache_read + excluded.cache_read,
+    cost = cost + excluded.cost, unpriced = unpriced + excluded.unpriced;`;
+const rollupKey = `hour = CAST(old.ts / ${ROLLUP_HOUR_MS} AS INTEGER) AND source_id = old.source_id AND model_id = old.model_id
+    AND project_id = old.project_id AND session_id = old.session_id`;
+const rollupRemove = `
+  UPDATE rollup SET requests = requests - 1, input = input - old.input, output = output - old.output,
+    cache_write = cache_write - old.cache_write, cache_read = cache_read - old.cache_read, cost = cost - old.cost,
+    unpriced = unpriced - (old.flags & 1)
+  WHERE ${rollupKey};
+  DELETE FROM rollup WHERE ${rollupKey} AND requests <= 0;`;
+const ROLLUP_SCHEMA = `
+CREATE TABLE IF NOT EXISTS rollup (
+  hour INTEGER NOT NULL,
+  source_id INTEGER NOT NULL,
+  model_id INTEGER NOT NULL,
+  project_id INTEGER NOT NULL,
+  session_id INTEGER NOT NULL,
+  requests INTEGER NOT NULL,
+  input INTEGER NOT NULL,
+  output INTEGER NOT NULL,
+  cache_write INTEGER NOT NULL,
+  cache_read INTEGER NOT NULL,
+  cost REAL NOT NULL,
+  unpriced INTEGER NOT NULL,
+  PRIMARY KEY (hour, source_id, model_id, project_id, session_id)
+) WITHOUT ROWID;
+CREATE TRIGGER IF NOT EXISTS rollup_insert AFTER INSERT ON requests BEGIN ${rollupAdd}
+END;
+CREATE TRIGGER IF NOT EXISTS rollup_delete AFTER DELETE ON requests BEGIN ${rollupRemove}
+END;
+CREATE TRIGGER IF NOT EXISTS rollup_update AFTER UPDATE ON requests BEGIN ${rollupRemove} ${rollupAdd}
+END;
+`;
+
 /** The schema of version 1 (0.1.0); kept to upgrade old files and to test that upgrade. */
 export const SCHEMA_V1 = `
 CREATE TABLE usage (
@@ -297,6 +346,7 @@ export class UsageStore {
       const hasTables = Number(this.db.exec("SELECT count(*) FROM sqlite_master WHERE type = 'table'")[0]?.values[0][0] ?? 0) > 0;
       if (!hasTables) {
         this.db.exec(SCHEMA_V3);
+        this.db.exec(ROLLUP_SCHEMA);
         this.db.exec(`PRAGMA user_version = ${SCHEMA_VERSION}`);
         return;
       }
@@ -311,6 +361,26 @@ export class UsageStore {
       version = 3;
     }
     this.db.exec(`PRAGMA user_version = ${version}`);
+    this.ensureRollup();
+  }
+
+  /** Adds the hourly rollup (and its triggers) to a file written before it existed. */
+  private ensureRollup(): void {
+    if (this.get("SELECT 1 AS x FROM sqlite_master WHERE type = 'trigger' AND name = 'rollup_update'")) return;
+    this.db.exec('BEGIN');
+    try {
+      this.db.exec('DROP TABLE IF EXISTS rollup');
+      this.db.exec(ROLLUP_SCHEMA);
+      this.db.exec(`INSERT INTO rollup (hour, source_id, model_id, project_id, session_id, ${ROLLUP_SUMS})
+        SELECT CAST(ts / ${ROLLUP_HOUR_MS} AS INTEGER) AS h, source_id, model_id, project_id, session_id, count(*), sum(input), sum(output),
+               sum(cache_write), sum(cache_read), sum(cost), sum(flags & 1)
+          FROM requests GROUP BY h, source_id, model_id, project_id, session_id`);
+      this.db.exec('COMMIT');
+    } catch (err) {
+      this.db.exec('ROLLBACK');
+      throw err;
+    }
+    this.changedSinceSnapshot = true;
   }
 
   /** Text columns to dimension tables and hashed identities; rows go through the normal insert. */
