@@ -17,10 +17,10 @@ import {
 import { agentOf, providerOf } from './model';
 import { addDays, bucketFor, bucketsBetween, monthProgress, monthRange, resolveRange } from './periods';
 import { todayRange, type Totals, type UsageFilter } from './query';
-import { hourWithin, idWhere, names, usageRows } from './rollupQuery';
+import { bucketIndex, idWhere, names, usageRows } from './rollupQuery';
 import type { SqlValue } from 'sql.js';
 import type { Budget } from './status';
-import type { UsageStore } from './store';
+import { ROLLUP_HOUR_MS, type UsageStore } from './store';
 import { dayKey, startOfDay } from './time';
 
 /** What the dashboard needs besides the store: the zone, settings and the window's state. */
@@ -159,36 +159,10 @@ function totalsOf(models: ModelSums[]): Totals {
 
 const rangeTotals = (q: Q, range: Range) => totalsOf(sumsByModel(q, range));
 
-/** The first and last request of the filtered range (for "All time"), exact to the millisecond. */
+/** The first and last request of the filtered range (for "All time"). */
 function span(q: Q, range: Range): { lo: number; hi: number } | undefined {
-  const r = over(q, range, 'SELECT min(h) AS lo, max(h) AS hi FROM u')[0];
-  if (r?.lo == null) return undefined;
-  const edge = (agg: 'min' | 'max', h: number) => {
-    const [a, b] = hourWithin(h, range);
-    return n(q.store.get(`SELECT ${agg}(ts) AS v FROM requests WHERE ts >= ? AND ts < ?${q.where ? ` AND ${q.where}` : ''}`, [a, b])?.v);
-  };
-  return { lo: edge('min', n(r.lo)), hi: edge('max', n(r.hi)) };
-}
-
-/**
- * Exact first or last request times of a few groups (table rows): the rollup tells the hour, one
- * indexed read of that hour tells the millisecond.
- */
-function edgeTimes(q: Q, range: Range, where: string, agg: 'min' | 'max', groups: { cols: Record<string, number>; h: number }[]): Map<string, number> {
-  const out = new Map<string, number>();
-  if (!groups.length) return out;
-  const cols = Object.keys(groups[0].cols);
-  const params: SqlValue[] = [];
-  const terms = groups.map((g) => {
-    params.push(...hourWithin(g.h, range));
-    return `(ts >= ? AND ts < ? AND ${cols.map((c) => `${c} = ${g.cols[c]}`).join(' AND ')})`;
-  });
-  const rows = q.store.all(
-    `SELECT ${cols.join(', ')}, ${agg}(ts) AS v FROM requests WHERE (${terms.join(' OR ')})${where ? ` AND ${where}` : ''} GROUP BY ${cols.join(', ')}`,
-    params,
-  );
-  for (const r of rows) out.set(cols.map((c) => n(r[c])).join(','), n(r.v));
-  return out;
+  const r = over(q, range, 'SELECT min(lo) AS lo, max(hi) AS hi FROM u')[0];
+  return r?.lo == null ? undefined : { lo: n(r.lo), hi: n(r.hi) };
 }
 
 /** Fills the chart buckets (each rollup row lies inside one); also yields the sources seen, by cost. */
@@ -199,10 +173,12 @@ function trend(q: Q, range: Range, buckets: { start: number; end: number; label:
   }));
   const sourceCost = new Map<string, number>();
   if (buckets.length) {
-    const cuts = [...buckets.map((b) => b.start), buckets[buckets.length - 1].end];
-    const rows = q.store.withDayTable(buckets.map((b, i) => ({ day: String(i), start: b.start, end: b.end })), () =>
-      over(q, range, `SELECT d.day AS b, u.s AS s, ${SUMS} FROM u JOIN temp.days d ON u.t >= d.start AND u.t < d.end GROUP BY d.day, u.s`, { cuts }),
-    );
+    const starts = buckets.map((b) => b.start);
+    const last = buckets[buckets.length - 1].end;
+    const rows = over(q, range, `SELECT ${bucketIndex('lo', starts)} AS b, s, ${SUMS} FROM u WHERE lo >= ? AND lo < ? GROUP BY b, s`, {
+      cuts: [...starts, last],
+      params: [starts[0], last],
+    });
     for (const r of rows) {
       const p = points[n(r.b)];
       const source = q.sources.get(n(r.s)) ?? '';
@@ -249,51 +225,38 @@ function topSessions(q: Q, range: Range, where: string, limit: number) {
   const rows = over(
     q, range,
     `SELECT u.se AS se, u.s AS s, max(pr.name) AS project, sum(u.cost) AS cost, sum(${TOKENS}) AS tokens, sum(u.n) AS requests,
-            min(u.h) AS h0, max(u.h) AS h1
+            min(u.lo) AS first, max(u.hi) AS last
        FROM u JOIN projects pr ON pr.id = u.p GROUP BY u.se, u.s ORDER BY cost DESC, tokens DESC LIMIT ${limit}`,
     { where },
   );
   const sessionNames = names(q.store, 'sessions', rows.map((r) => n(r.se)));
   return rows.map((r) => ({
     se: n(r.se), s: n(r.s), session: sessionNames.get(n(r.se)) ?? '', source: q.sources.get(n(r.s)) ?? '', project: String(r.project),
-    cost: n(r.cost), tokens: n(r.tokens), requests: n(r.requests), h0: n(r.h0), h1: n(r.h1),
+    cost: n(r.cost), tokens: n(r.tokens), requests: n(r.requests), first: n(r.first), last: n(r.last),
   }));
 }
 
 function sessionRows(q: Q, range: Range, now: number): SessionRow[] {
-  const top = topSessions(q, range, q.where, 20);
-  const group = (r: (typeof top)[number], h: number) => ({ cols: { session_id: r.se, source_id: r.s }, h });
-  const first = edgeTimes(q, range, q.where, 'min', top.map((r) => group(r, r.h0)));
-  const last = edgeTimes(q, range, q.where, 'max', top.map((r) => group(r, r.h1)));
-  return top.map((r) => {
-    const key = `${r.se},${r.s}`;
-    const lastActivity = last.get(key) ?? 0;
-    return {
-      session: r.session, source: r.source, project: r.project, agent: agentOf(r.source, r.session), cost: r.cost, totalTokens: r.tokens,
-      requests: r.requests, firstActivity: first.get(key) ?? 0, lastActivity, active: now - lastActivity <= ACTIVE_WINDOW_MS,
-    };
-  });
+  return topSessions(q, range, q.where, 20).map((r) => ({
+    session: r.session, source: r.source, project: r.project, agent: agentOf(r.source, r.session), cost: r.cost, totalTokens: r.tokens,
+    requests: r.requests, firstActivity: r.first, lastActivity: r.last, active: now - r.last <= ACTIVE_WINDOW_MS,
+  }));
 }
 
 function projectRows(q: Q, range: Range): ProjectRow[] {
-  const rows = over(
+  return over(
     q, range,
-    `SELECT p, sum(cost) AS cost, sum(${TOKENS}) AS tokens, sum(n) AS requests, count(DISTINCT se) AS sessions, max(h) AS h1
+    `SELECT p, sum(cost) AS cost, sum(${TOKENS}) AS tokens, sum(n) AS requests, count(DISTINCT se) AS sessions, max(hi) AS last
        FROM u GROUP BY p ORDER BY cost DESC, tokens DESC LIMIT 50`,
-  );
-  const last = edgeTimes(q, range, q.where, 'max', rows.map((r) => ({ cols: { project_id: n(r.p) }, h: n(r.h1) })));
-  return rows.map((r) => ({
-    project: q.projects.get(n(r.p)) ?? '', cost: n(r.cost), totalTokens: n(r.tokens), requests: n(r.requests), sessions: n(r.sessions),
-    lastActivity: last.get(String(n(r.p))) ?? 0,
+  ).map((r) => ({
+    project: q.projects.get(n(r.p)) ?? '', cost: n(r.cost), totalTokens: n(r.tokens), requests: n(r.requests), sessions: n(r.sessions), lastActivity: n(r.last),
   }));
 }
 
 function taskRows(q: Q, range: Range, where: string): TaskRow[] {
-  const top = topSessions(q, range, where, 20);
-  const last = edgeTimes(q, range, where, 'max', top.map((r) => ({ cols: { session_id: r.se, source_id: r.s }, h: r.h1 })));
-  return top.map((r) => ({
+  return topSessions(q, range, where, 20).map((r) => ({
     task: r.session, project: r.project, source: r.source, agent: agentOf(r.source, r.session), cost: r.cost, totalTokens: r.tokens,
-    requests: r.requests, lastActivity: last.get(`${r.se},${r.s}`) ?? 0,
+    requests: r.requests, lastActivity: r.last,
   }));
 }
 
@@ -301,12 +264,12 @@ function taskRows(q: Q, range: Range, where: string): TaskRow[] {
 function recentRows(q: Q, range: Range): RecentRow[] {
   const r = over(
     q, range,
-    `SELECT max(CASE WHEN c >= 20 THEN h END) AS h20, min(h) AS hmin, max(h) AS hmax
-       FROM (SELECT h, sum(sum(n)) OVER (ORDER BY h DESC) AS c FROM u GROUP BY h)`,
+    `SELECT max(CASE WHEN c >= 20 THEN lo END) AS lo20, min(lo) AS lo, max(hi) AS hi
+       FROM (SELECT min(lo) AS lo, max(hi) AS hi, sum(sum(n)) OVER (ORDER BY h DESC) AS c FROM u GROUP BY h)`,
   )[0];
-  if (r?.hmin == null) return [];
-  const from = hourWithin(r.h20 != null ? n(r.h20) : n(r.hmin), range)[0];
-  const until = hourWithin(n(r.hmax), range)[1];
+  if (r?.lo == null) return [];
+  const from = r.lo20 != null ? n(r.lo20) : n(r.lo);
+  const until = n(r.hi) + 1;
   const sessions = new Map<number, string>();
   const rows = q.store.all(
     `SELECT ts, source_id, model_id, project_id, session_id, input + output + cache_write + cache_read AS tokens, cost
@@ -367,14 +330,15 @@ function insights(q: Q, models: ModelRow[], ctx: DashboardContext, now: number):
  * its first request and ends 5 hours later; a gap of 5 hours also ends it.
  */
 function currentBlock(q: Q, now: number): Insights['block'] {
-  const times = q.store
-    .all(`SELECT DISTINCT ts FROM requests WHERE ts >= ? AND ts < ?${q.where ? ` AND ${q.where}` : ''} ORDER BY ts`, [now - 2 * BLOCK_MS, now + 1])
-    .map((r) => n(r.ts));
+  // Per hour, only the first request can start a block (gaps inside an hour are shorter than 5
+  // hours and a block starts on a whole hour), so the hours' first and last requests suffice.
+  const hours = over(q, { start: now - 2 * BLOCK_MS, end: now + 1 }, 'SELECT min(lo) AS lo, max(hi) AS hi FROM u GROUP BY h ORDER BY h');
   let start: number | undefined;
   let last: number | undefined;
-  for (const t of times) {
-    if (start === undefined || t - start >= BLOCK_MS || (last !== undefined && t - last >= BLOCK_MS)) start = Math.floor(t / 3_600_000) * 3_600_000;
-    last = t;
+  for (const h of hours) {
+    const t = n(h.lo);
+    if (start === undefined || t - start >= BLOCK_MS || (last !== undefined && t - last >= BLOCK_MS)) start = Math.floor(t / ROLLUP_HOUR_MS) * ROLLUP_HOUR_MS;
+    last = n(h.hi);
   }
   if (start === undefined || last === undefined || now >= start + BLOCK_MS || now - last >= BLOCK_MS) return undefined;
   const end = start + BLOCK_MS;

@@ -9,7 +9,7 @@ import { ROLLUP_HOUR_MS as HOUR, type UsageStore } from './store';
  */
 
 /** The rows `usageRows` yields, one per rollup group or per request. */
-export const USAGE_COLUMNS = 'h, s, m, p, se, n, input, output, cw, cr, cost, unpriced, t';
+export const USAGE_COLUMNS = 'h, s, m, p, se, n, input, output, cw, cr, cost, unpriced, lo, hi';
 
 const ids = (rows: { id: SqlValue }[]) => rows.map((r) => Number(r.id));
 const inIds = (column: string, list: number[]) => (list.length ? `${column} IN (${list.join(', ')})` : '0');
@@ -54,7 +54,7 @@ function heartbeatId(store: UsageStore): number | undefined {
  * A SELECT of every request of `[start, end)` matching `where`, pre-summed per hour where it
  * can be: an hour comes from the rollup when it lies wholly in the range and contains none of
  * `cuts` (chart bucket boundaries, so each row falls in one bucket); the rest from `requests`.
- * Columns: USAGE_COLUMNS; `t` is a time inside the row's span (the hour's start, or the request's).
+ * Columns: USAGE_COLUMNS; `lo` and `hi` are the row's first and last request times.
  */
 export function usageRows(range: { start?: number; end?: number }, where: string, cuts: readonly number[] = []): { sql: string; params: SqlValue[] } {
   const { start, end } = range;
@@ -96,14 +96,14 @@ export function usageRows(range: { start?: number; end?: number }, where: string
     if (where) conds.push(where);
     parts.push(
       `SELECT hour AS h, source_id AS s, model_id AS m, project_id AS p, session_id AS se, requests AS n, input, output,
-              cache_write AS cw, cache_read AS cr, cost, unpriced, hour * ${HOUR} AS t
+              cache_write AS cw, cache_read AS cr, cost, unpriced, first_ts AS lo, last_ts AS hi
          FROM rollup${conds.length ? ` WHERE ${conds.join(' AND ')}` : ''}`,
     );
   }
   if (raw.length) {
     parts.push(
       `SELECT CAST(ts / ${HOUR} AS INTEGER) AS h, source_id AS s, model_id AS m, project_id AS p, session_id AS se, 1 AS n, input, output,
-              cache_write AS cw, cache_read AS cr, cost, flags & 1 AS unpriced, ts AS t
+              cache_write AS cw, cache_read AS cr, cost, flags & 1 AS unpriced, ts AS lo, ts AS hi
          FROM requests WHERE (${raw.map(() => '(ts >= ? AND ts < ?)').join(' OR ')})${and}`,
     );
     for (const [a, b] of raw) params.push(a, b);
@@ -111,9 +111,14 @@ export function usageRows(range: { start?: number; end?: number }, where: string
   return { sql: parts.join(' UNION ALL '), params };
 }
 
-/** `[start, end)` of the hour `h` clipped to a range: where one group's requests of that hour lie. */
-export function hourWithin(h: number, range: { start?: number; end?: number }): [number, number] {
-  return [Math.max(h * HOUR, range.start ?? -Infinity), Math.min((h + 1) * HOUR, range.end ?? Infinity)];
+/**
+ * A SQL expression giving the index of the bucket holding `column`, for contiguous buckets
+ * starting at `starts` (a balanced tree of comparisons: a few per row whatever the bucket count).
+ */
+export function bucketIndex(column: string, starts: readonly number[], from = 0, to = starts.length): string {
+  if (to - from <= 1) return String(from);
+  const mid = (from + to) >> 1;
+  return `(CASE WHEN ${column} < ${Math.floor(starts[mid])} THEN ${bucketIndex(column, starts, from, mid)} ELSE ${bucketIndex(column, starts, mid, to)} END)`;
 }
 
 /** Names of dimension ids (sources, models, projects are small; sessions are looked up by id). */

@@ -91,23 +91,33 @@ CREATE VIEW IF NOT EXISTS usage AS
  * on open (`ensureRollup`), and builds that do not know it still keep it right.
  */
 export const ROLLUP_HOUR_MS = 3_600_000;
-const ROLLUP_SUMS = 'requests, input, output, cache_write, cache_read, cost, unpriced';
+const ROLLUP_SUMS = 'requests, input, output, cache_write, cache_read, cost, unpriced, first_ts, last_ts';
 const rollupRow = (r: 'new' | 'old') =>
   `CAST(${r}.ts / ${ROLLUP_HOUR_MS} AS INTEGER), ${r}.source_id, ${r}.model_id, ${r}.project_id, ${r}.session_id`;
 const rollupAdd = `
   INSERT INTO rollup (hour, source_id, model_id, project_id, session_id, ${ROLLUP_SUMS})
-  VALUES (${rollupRow('new')}, 1, new.input, new.output, new.cache_write, new.cache_read, new.cost, new.flags & 1)
+  VALUES (${rollupRow('new')}, 1, new.input, new.output, new.cache_write, new.cache_read, new.cost, new.flags & 1, new.ts, new.ts)
   ON CONFLICT DO UPDATE SET requests = requests + 1, input = input + excluded.input, output = output + excluded.output,
     cache_write = cache_write + excluded.cache_write, cache_read = cache_read + excluded.cache_read,
-    cost = cost + excluded.cost, unpriced = unpriced + excluded.unpriced;`;
+    cost = cost + excluded.cost, unpriced = unpriced + excluded.unpriced,
+    first_ts = min(first_ts, excluded.first_ts), last_ts = max(last_ts, excluded.last_ts);`;
 const rollupKey = `hour = CAST(old.ts / ${ROLLUP_HOUR_MS} AS INTEGER) AND source_id = old.source_id AND model_id = old.model_id
     AND project_id = old.project_id AND session_id = old.session_id`;
+// A removed first or last request is looked up again in its hour (an indexed read of one hour).
+const rollupEdge = (agg: 'min' | 'max') => `coalesce((SELECT ${agg}(ts) FROM requests r WHERE r.ts >= rollup.hour * ${ROLLUP_HOUR_MS}
+    AND r.ts < (rollup.hour + 1) * ${ROLLUP_HOUR_MS} AND r.source_id = old.source_id AND r.model_id = old.model_id
+    AND r.project_id = old.project_id AND r.session_id = old.session_id), old.ts)`;
 const rollupRemove = `
   UPDATE rollup SET requests = requests - 1, input = input - old.input, output = output - old.output,
     cache_write = cache_write - old.cache_write, cache_read = cache_read - old.cache_read, cost = cost - old.cost,
-    unpriced = unpriced - (old.flags & 1)
+    unpriced = unpriced - (old.flags & 1),
+    first_ts = CASE WHEN old.ts <= first_ts THEN ${rollupEdge('min')} ELSE first_ts END,
+    last_ts = CASE WHEN old.ts >= last_ts THEN ${rollupEdge('max')} ELSE last_ts END
   WHERE ${rollupKey};
   DELETE FROM rollup WHERE ${rollupKey} AND requests <= 0;`;
+// A better copy of a request at the same time and in the same group (a streamed reply) only changes sums.
+const sameGroup = (not: string) => `${not} (old.ts = new.ts AND old.source_id = new.source_id AND old.model_id = new.model_id
+    AND old.project_id = new.project_id AND old.session_id = new.session_id)`;
 const ROLLUP_SCHEMA = `
 CREATE TABLE IF NOT EXISTS rollup (
   hour INTEGER NOT NULL,
@@ -122,13 +132,21 @@ CREATE TABLE IF NOT EXISTS rollup (
   cache_read INTEGER NOT NULL,
   cost REAL NOT NULL,
   unpriced INTEGER NOT NULL,
+  first_ts INTEGER NOT NULL,
+  last_ts INTEGER NOT NULL,
   PRIMARY KEY (hour, source_id, model_id, project_id, session_id)
 ) WITHOUT ROWID;
 CREATE TRIGGER IF NOT EXISTS rollup_insert AFTER INSERT ON requests BEGIN ${rollupAdd}
 END;
 CREATE TRIGGER IF NOT EXISTS rollup_delete AFTER DELETE ON requests BEGIN ${rollupRemove}
 END;
-CREATE TRIGGER IF NOT EXISTS rollup_update AFTER UPDATE ON requests BEGIN ${rollupRemove} ${rollupAdd}
+CREATE TRIGGER IF NOT EXISTS rollup_update AFTER UPDATE ON requests WHEN ${sameGroup('NOT')} BEGIN ${rollupRemove} ${rollupAdd}
+END;
+CREATE TRIGGER IF NOT EXISTS rollup_replace AFTER UPDATE ON requests WHEN ${sameGroup('')} BEGIN
+  UPDATE rollup SET input = input + new.input - old.input, output = output + new.output - old.output,
+    cache_write = cache_write + new.cache_write - old.cache_write, cache_read = cache_read + new.cache_read - old.cache_read,
+    cost = cost + new.cost - old.cost, unpriced = unpriced + (new.flags & 1) - (old.flags & 1)
+  WHERE ${rollupKey};
 END;
 `;
 
@@ -366,14 +384,14 @@ export class UsageStore {
 
   /** Adds the hourly rollup (and its triggers) to a file written before it existed. */
   private ensureRollup(): void {
-    if (this.get("SELECT 1 AS x FROM sqlite_master WHERE type = 'trigger' AND name = 'rollup_update'")) return;
+    if (this.get("SELECT 1 AS x FROM sqlite_master WHERE type = 'trigger' AND name = 'rollup_replace'")) return;
     this.db.exec('BEGIN');
     try {
-      this.db.exec('DROP TABLE IF EXISTS rollup');
+      this.db.exec('DROP TRIGGER IF EXISTS rollup_insert; DROP TRIGGER IF EXISTS rollup_delete; DROP TRIGGER IF EXISTS rollup_update; DROP TRIGGER IF EXISTS rollup_replace; DROP TABLE IF EXISTS rollup');
       this.db.exec(ROLLUP_SCHEMA);
       this.db.exec(`INSERT INTO rollup (hour, source_id, model_id, project_id, session_id, ${ROLLUP_SUMS})
         SELECT CAST(ts / ${ROLLUP_HOUR_MS} AS INTEGER) AS h, source_id, model_id, project_id, session_id, count(*), sum(input), sum(output),
-               sum(cache_write), sum(cache_read), sum(cost), sum(flags & 1)
+               sum(cache_write), sum(cache_read), sum(cost), sum(flags & 1), min(ts), max(ts)
           FROM requests GROUP BY h, source_id, model_id, project_id, session_id`);
       this.db.exec('COMMIT');
     } catch (err) {
@@ -587,6 +605,8 @@ export class UsageStore {
 
   /** Deletes requests older than `before` (retention); returns how many. */
   prune(before: number): number {
+    // Whole hours go from the rollup at once, so its triggers have nothing to look up per request.
+    this.db.run('DELETE FROM rollup WHERE hour < ?', [Math.floor(before / ROLLUP_HOUR_MS)]);
     this.db.run('DELETE FROM requests WHERE ts < ?', [before]);
     const n = this.db.getRowsModified();
     if (n > 0) this.markChanged();

@@ -21,11 +21,12 @@ function rec(key: string, ts: number, o: Partial<UsageRecord> = {}): UsageRecord
 /** The rollup as it must be: a GROUP BY of what `requests` holds now. */
 function expected(s: UsageStore) {
   return s.all(`SELECT CAST(ts / ${H} AS INTEGER) AS hour, source_id, model_id, project_id, session_id, count(*) AS requests, sum(input) AS input,
-                       sum(output) AS output, sum(cache_write) AS cache_write, sum(cache_read) AS cache_read, round(sum(cost), 9) AS cost, sum(flags & 1) AS unpriced
+                       sum(output) AS output, sum(cache_write) AS cache_write, sum(cache_read) AS cache_read, round(sum(cost), 9) AS cost, sum(flags & 1) AS unpriced,
+                       min(ts) AS first_ts, max(ts) AS last_ts
                   FROM requests GROUP BY 1, 2, 3, 4, 5 ORDER BY 1, 2, 3, 4, 5`);
 }
 const actual = (s: UsageStore) =>
-  s.all(`SELECT hour, source_id, model_id, project_id, session_id, requests, input, output, cache_write, cache_read, round(cost, 9) AS cost, unpriced
+  s.all(`SELECT hour, source_id, model_id, project_id, session_id, requests, input, output, cache_write, cache_read, round(cost, 9) AS cost, unpriced, first_ts, last_ts
            FROM rollup ORDER BY 1, 2, 3, 4, 5`);
 
 function mixed(): UsageRecord[] {
@@ -47,6 +48,8 @@ describe('rollup: hourly sums kept in step with requests', () => {
     assert.deepEqual(actual(s), expected(s));
     // A more complete copy replaces the stored one (the upsert's UPDATE), in another hour and session.
     s.insert([rec('r3', NOW - 50 * H, { inputTokens: 99_999, sessionId: 'moved', cost: 7 })]);
+    // ...or the same request at the same time with more tokens (a streamed reply): only sums change.
+    s.insert([{ ...mixed()[4], inputTokens: 88_888, cost: 9, unpriced: true }]);
     // A sidechain copy under another requestId loses to the main copy; a main copy replaces a sidechain one.
     s.insert([rec('side', NOW - 2 * H, { messageId: 'm5', isSidechain: true, inputTokens: 1 })]);
     s.insert([rec('sc', NOW - 3 * H, { messageId: 'mx', isSidechain: true }), rec('main', NOW - 3 * H, { messageId: 'mx' })]);
@@ -66,6 +69,7 @@ describe('rollup: hourly sums kept in step with requests', () => {
     s.all('DROP TRIGGER rollup_insert');
     s.all('DROP TRIGGER rollup_delete');
     s.all('DROP TRIGGER rollup_update');
+    s.all('DROP TRIGGER rollup_replace');
     s.all('DROP TABLE rollup');
     const file = path.join(tempDir(), 'usage.sqlite');
     writeFileSync(file, (s as unknown as { db: { export(): Uint8Array } }).db.export());
