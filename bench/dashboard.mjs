@@ -154,7 +154,7 @@ const pct = (xs, p) => {
   const s = [...xs].sort((a, b) => a - b);
   return s.length ? s[Math.min(s.length - 1, Math.ceil((p / 100) * s.length) - 1)] : NaN;
 };
-const ms = (v) => (Number.isFinite(v) ? `${Math.round(v)} ms` : '–');
+const ms = (v) => (Number.isFinite(v) ? `${v < 10 ? v.toFixed(1) : Math.round(v)} ms` : '–');
 
 function hostCompute(store) {
   const rows = [];
@@ -272,7 +272,7 @@ async function browser(store) {
           poll();
         });
         const mark = window.__marks[window.__marks.length - 1];
-        return { ms: mark.painted - t0, render: mark.rendered - mark.received, kpi: document.querySelector('[data-kpi="cost"]').textContent };
+        return { ms: mark.painted - t0, toPost: window.__posted.at - t0, roundTrip: mark.received - window.__posted.at, render: mark.rendered - mark.received, frame: mark.painted - mark.rendered, kpi: document.querySelector('[data-kpi="cost"]').textContent };
       }, [id, value]);
       if (i >= 2) changes.push(m);
     }
@@ -286,6 +286,9 @@ async function browser(store) {
       firstHost: ready,
       change: changes.map((c) => c.ms),
       changeRender: changes.map((c) => c.render),
+      changeToPost: changes.map((c) => c.toPost),
+      changeRoundTrip: changes.map((c) => c.roundTrip),
+      changeFrame: changes.map((c) => c.frame),
       changeHost: queries,
     };
   } finally {
@@ -321,8 +324,11 @@ if (BROWSER) {
     console.log(`|   of which: host buildDashboard | ${ms(median(web.firstHost))} | ${ms(pct(web.firstHost, 95))} | |`);
     console.log(`|   of which: render() in the page | ${ms(median(web.firstRender))} | ${ms(pct(web.firstRender, 95))} | |`);
     console.log(`| filter change (change event -> new figures drawn) | ${ms(median(web.change))} | ${ms(pct(web.change, 95))} | <= 100 ms |`);
-    console.log(`|   of which: host buildDashboard | ${ms(median(web.changeHost))} | ${ms(pct(web.changeHost, 95))} | |`);
+    console.log(`|   of which: change event -> 'query' posted | ${ms(median(web.changeToPost))} | ${ms(pct(web.changeToPost, 95))} | |`);
+    console.log(`|   of which: 'query' posted -> 'data' received | ${ms(median(web.changeRoundTrip))} | ${ms(pct(web.changeRoundTrip, 95))} | |`);
+    console.log(`|     of which: host buildDashboard | ${ms(median(web.changeHost))} | ${ms(pct(web.changeHost, 95))} | |`);
     console.log(`|   of which: render() in the page | ${ms(median(web.changeRender))} | ${ms(pct(web.changeRender, 95))} | |`);
+    console.log(`|   of which: render() -> next frame drawn | ${ms(median(web.changeFrame))} | ${ms(pct(web.changeFrame, 95))} | |`);
   }
 }
 store.close();
