@@ -233,6 +233,7 @@ export class UsageStore {
   private bulk = false;
   private sizeAtVacuum = 0;
   private dims = new Map<Dimension, Map<string, number>>();
+  private prepared: { db: Database; upsert: BigStatement; sameMessage: BigStatement; drop: BigStatement } | undefined;
   private journal: Journal | undefined;
   private snapshotSig: FileSignature | undefined;
   private journalIno: number | undefined;
@@ -453,11 +454,7 @@ export class UsageStore {
     if (records.length === 0) return 0;
     let changed = 0;
     this.db.exec('BEGIN');
-    const stmt = this.db.prepare(UPSERT) as BigStatement;
-    const sameMessage = this.db.prepare(
-      'SELECT key, flags, input + output + cache_write + cache_read AS total FROM requests WHERE message = ? AND key <> ?',
-    ) as BigStatement;
-    const drop = this.db.prepare('DELETE FROM requests WHERE key = ?') as BigStatement;
+    const { upsert: stmt, sameMessage, drop } = this.insertStatements();
     try {
       for (const r of records) {
         const key = hashKey(r.dedupKey);
@@ -479,12 +476,30 @@ export class UsageStore {
       this.db.exec('ROLLBACK');
       throw err;
     } finally {
-      stmt.free();
-      sameMessage.free();
-      drop.free();
+      stmt.reset();
+      sameMessage.reset();
+      drop.reset();
     }
     if (changed > 0) this.markChanged();
     return changed;
+  }
+
+  /**
+   * The insert's statements, prepared once per database: preparing the upsert compiles the
+   * rollup's triggers too, which cost more than the insert itself for one record (heartbeats).
+   */
+  private insertStatements(): { upsert: BigStatement; sameMessage: BigStatement; drop: BigStatement } {
+    if (this.prepared?.db !== this.db) {
+      this.prepared = {
+        db: this.db,
+        upsert: this.db.prepare(UPSERT) as BigStatement,
+        sameMessage: this.db.prepare(
+          'SELECT key, flags, input + output + cache_write + cache_read AS total FROM requests WHERE message = ? AND key <> ?',
+        ) as BigStatement,
+        drop: this.db.prepare('DELETE FROM requests WHERE key = ?') as BigStatement,
+      };
+    }
+    return this.prepared;
   }
 
   /**
