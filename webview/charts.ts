@@ -89,12 +89,25 @@ export class ChartCard {
     this.draw();
   }
 
-  /** Redraws with the theme's current colours (after a theme change). */
+  /**
+   * Draws the current figures with the theme's current colours. A chart of the same type is
+   * updated in place (no new canvas context, no re-measuring): filter changes redraw six charts.
+   */
   draw(): void {
+    if (!this.lastConfig) {
+      this.chart?.destroy();
+      this.chart = undefined;
+      return;
+    }
+    const config = this.lastConfig(palette());
+    if (this.chart && (this.chart.config as { type?: string }).type === config.type) {
+      this.chart.data = config.data;
+      this.chart.options = config.options ?? {};
+      this.chart.update('none');
+      return;
+    }
     this.chart?.destroy();
-    this.chart = undefined;
-    if (!this.lastConfig) return;
-    this.chart = new Chart(this.canvas, this.lastConfig(palette()));
+    this.chart = new Chart(this.canvas, config);
   }
 }
 

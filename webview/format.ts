@@ -1,8 +1,16 @@
 /** Display formatting only: every number arrives computed from the host. */
 
+// Formatters are built once and reused: building one per call (what toLocaleString with options
+// does) was a large part of drawing the tables on every filter change.
+const costFormats = new Map<number, Intl.NumberFormat>();
+const intFormat = new Intl.NumberFormat('en-US');
+const timeFormats = new Map<string, Intl.DateTimeFormat>();
+
 export function formatCost(usd: number, decimals = 4): string {
   const sign = usd < 0 ? '-' : '';
-  return `${sign}$${Math.abs(usd).toLocaleString('en-US', { minimumFractionDigits: decimals, maximumFractionDigits: decimals })}`;
+  let f = costFormats.get(decimals);
+  if (!f) costFormats.set(decimals, (f = new Intl.NumberFormat('en-US', { minimumFractionDigits: decimals, maximumFractionDigits: decimals })));
+  return `${sign}$${f.format(Math.abs(usd))}`;
 }
 
 /** Cost with 2 decimals from $1 up, 4 below (a request often costs fractions of a cent). */
@@ -21,7 +29,7 @@ export function formatTokens(n: number): string {
 }
 
 export function formatInt(n: number): string {
-  return Math.round(n).toLocaleString('en-US');
+  return intFormat.format(Math.round(n));
 }
 
 export function formatPct(n: number): string {
@@ -38,9 +46,12 @@ export function formatAgo(ms: number): string {
 }
 
 export function formatTime(ms: number, timeZone: string): string {
-  return new Intl.DateTimeFormat('en-CA', { timeZone, year: 'numeric', month: '2-digit', day: '2-digit', hour: '2-digit', minute: '2-digit', hourCycle: 'h23' })
-    .format(ms)
-    .replace(',', '');
+  let f = timeFormats.get(timeZone);
+  if (!f) {
+    f = new Intl.DateTimeFormat('en-CA', { timeZone, year: 'numeric', month: '2-digit', day: '2-digit', hour: '2-digit', minute: '2-digit', hourCycle: 'h23' });
+    timeFormats.set(timeZone, f);
+  }
+  return f.format(ms).replace(',', '');
 }
 
 /** Names the sources as users know them. */

@@ -7,16 +7,20 @@ import {
   type Insights,
   type KpiSnapshot,
   type ModelRow,
+  type ProjectRow,
   type RecentRow,
   type SessionRow,
   type ShareSlice,
+  type TaskRow,
   type TrendPoint,
 } from '../protocol';
 import { agentOf, providerOf } from './model';
 import { addDays, bucketFor, bucketsBetween, monthProgress, monthRange, resolveRange } from './periods';
-import { filterClause, todayRange, totals, type Totals, type UsageFilter } from './query';
+import { todayRange, type Totals, type UsageFilter } from './query';
+import { bucketIndex, idWhere, names, usageRows } from './rollupQuery';
+import type { SqlValue } from 'sql.js';
 import type { Budget } from './status';
-import type { UsageStore } from './store';
+import { ROLLUP_HOUR_MS, type UsageStore } from './store';
 import { dayKey, startOfDay } from './time';
 
 /** What the dashboard needs besides the store: the zone, settings and the window's state. */
@@ -36,15 +40,32 @@ export interface DashboardContext {
   gettingStarted: DashboardData['gettingStarted'];
 }
 
+const TASK_SOURCES: readonly string[] = ['heartbeat', 'manual'];
 const ACTIVE_WINDOW_MS = 30 * 60_000;
 const BURN_WINDOW_MIN = 15;
 const BLOCK_MS = 5 * 3_600_000;
-// Every zone's offset is a multiple of 15 minutes, so 15-minute groups never straddle a local
-// hour or day: SQL groups by them and the host folds them into the chart's buckets.
-const QUANTUM_MS = 15 * 60_000;
 
 const n = (v: unknown): number => (v === null || v === undefined ? 0 : Number(v));
-const TOKENS = 'input + output + cache_write + cache_read';
+const TOKENS = 'input + output + cw + cr';
+const SUMS = `sum(n) AS requests, sum(input) AS input, sum(output) AS output, sum(cw) AS cw, sum(cr) AS cr, sum(cost) AS cost`;
+const byName = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0); // SQLite's BINARY order
+
+/** What every query of one dashboard shares: the filter's id conditions and the small name tables. */
+interface Q {
+  store: UsageStore;
+  where: string;
+  sources: Map<number, string>;
+  models: Map<number, string>;
+  projects: Map<number, string>;
+}
+
+type Range = { start?: number; end?: number };
+
+/** `WITH u AS (rows of the range)` followed by `select`, run. */
+function over(q: Q, range: Range, select: string, opts: { where?: string; cuts?: readonly number[]; params?: SqlValue[] } = {}) {
+  const u = usageRows(range, opts.where ?? q.where, opts.cuts);
+  return q.store.all(`WITH u AS (${u.sql}) ${select}`, [...u.params, ...(opts.params ?? [])]);
+}
 
 /** The store filter a dashboard filter stands for (provider is resolved to its models). */
 export function storeFilter(store: UsageStore, f: DashboardFilter, range: { start?: number; end?: number }, workspaceFolders: readonly string[]): UsageFilter {
@@ -77,82 +98,119 @@ function kpis(t: Totals, days: number): KpiSnapshot {
   };
 }
 
-function filterOptions(store: UsageStore, workspaceFolders: readonly string[]): FilterOptions {
-  const names = (table: string) => store.all(`SELECT name FROM ${table} ORDER BY name`).map((r) => String(r.name));
-  const sources = store.all('SELECT DISTINCT s.name AS name FROM sources s WHERE EXISTS (SELECT 1 FROM requests r WHERE r.source_id = s.id) ORDER BY name').map((r) => String(r.name));
-  const models = names('models').map((model) => ({ model, provider: providerOf(model) }));
+function filterOptions(q: Q, workspaceFolders: readonly string[]): FilterOptions {
+  // The rollup holds a row for every source and heartbeat agent with requests: no request is read.
+  const present = new Set(q.store.all('SELECT DISTINCT source_id AS s FROM rollup').map((r) => n(r.s)));
+  const sources = [...q.sources].filter(([id]) => present.has(id)).map(([, name]) => name).sort(byName);
+  const models = [...q.models.values()].sort(byName).map((model) => ({ model, provider: providerOf(model) }));
   const agents = [
     ...sources.filter((s) => s !== 'heartbeat'),
-    ...store.all(`SELECT DISTINCT session FROM usage WHERE source = 'heartbeat' ORDER BY session`).map((r) => String(r.session)),
+    ...q.store
+      .all(
+        `SELECT DISTINCT se.name AS session FROM rollup r JOIN sessions se ON se.id = r.session_id
+          WHERE r.source_id = (SELECT id FROM sources WHERE name = 'heartbeat') ORDER BY session`,
+      )
+      .map((r) => String(r.session)),
   ];
   return {
     sources,
     providers: [...new Set(models.map((m) => m.provider))].sort(),
     models,
-    projects: store.all('SELECT name FROM projects ORDER BY name LIMIT 500').map((r) => String(r.name)),
+    projects: [...q.projects.values()].sort(byName).slice(0, 500),
     agents,
     hasWorkspace: workspaceFolders.length > 0,
   };
 }
 
-/** Fills the chart buckets from 15-minute groups; also yields the sources seen, by cost. */
-function trend(store: UsageStore, f: UsageFilter, span: { start: number; end: number }, bucket: DashboardData['range']['bucket'], timeZone: string) {
-  const w = filterClause(f);
-  const rows = store.all(
-    `SELECT ts / ${QUANTUM_MS} AS q, source, sum(input) AS input, sum(output) AS output, sum(cache_write) AS cw,
-            sum(cache_read) AS cr, sum(cost) AS cost, count(*) AS requests
-       FROM usage ${w.sql} GROUP BY q, source ORDER BY q`,
-    w.params,
-  );
-  const buckets = bucketsBetween(span.start, span.end, bucket, timeZone);
+interface ModelSums {
+  model: string;
+  input: number;
+  output: number;
+  cw: number;
+  cr: number;
+  cost: number;
+  requests: number;
+  unpriced: boolean;
+}
+
+/** Sums per model over a range: the KPIs, the model table and the unpriced list all come from it. */
+function sumsByModel(q: Q, range: Range, opts: { where?: string; cuts?: readonly number[] } = {}): ModelSums[] {
+  return over(q, range, `SELECT m, ${SUMS}, sum(unpriced) AS unpriced FROM u GROUP BY m`, opts).map((r) => ({
+    model: q.models.get(n(r.m)) ?? '', input: n(r.input), output: n(r.output), cw: n(r.cw), cr: n(r.cr), cost: n(r.cost),
+    requests: n(r.requests), unpriced: n(r.unpriced) > 0,
+  }));
+}
+
+function totalsOf(models: ModelSums[]): Totals {
+  const t = { inputTokens: 0, outputTokens: 0, cacheWriteTokens: 0, cacheReadTokens: 0, cost: 0, requests: 0 };
+  for (const m of models) {
+    t.inputTokens += m.input;
+    t.outputTokens += m.output;
+    t.cacheWriteTokens += m.cw;
+    t.cacheReadTokens += m.cr;
+    t.cost += m.cost;
+    t.requests += m.requests;
+  }
+  return {
+    ...t,
+    totalTokens: t.inputTokens + t.outputTokens + t.cacheWriteTokens + t.cacheReadTokens,
+    unpricedModels: models.filter((m) => m.unpriced).map((m) => m.model).sort(byName),
+  };
+}
+
+const rangeTotals = (q: Q, range: Range) => totalsOf(sumsByModel(q, range));
+
+/** The first and last request of the filtered range (for "All time"). */
+function span(q: Q, range: Range): { lo: number; hi: number } | undefined {
+  const r = over(q, range, 'SELECT min(lo) AS lo, max(hi) AS hi FROM u')[0];
+  return r?.lo == null ? undefined : { lo: n(r.lo), hi: n(r.hi) };
+}
+
+/** Fills the chart buckets (each rollup row lies inside one); also yields the sources seen, by cost. */
+function trend(q: Q, range: Range, buckets: { start: number; end: number; label: string }[]) {
   const points: TrendPoint[] = buckets.map((b) => ({
     start: b.start, label: b.label, inputTokens: 0, outputTokens: 0, cacheWriteTokens: 0, cacheReadTokens: 0,
     totalTokens: 0, cost: 0, requests: 0, costBySource: {},
   }));
   const sourceCost = new Map<string, number>();
-  let i = 0;
-  for (const r of rows) {
-    const t = n(r.q) * QUANTUM_MS;
-    while (i < buckets.length && buckets[i].end <= t) i++;
-    if (i >= buckets.length) break;
-    if (t < buckets[i].start) continue;
-    const p = points[i];
-    const source = String(r.source);
-    p.inputTokens += n(r.input);
-    p.outputTokens += n(r.output);
-    p.cacheWriteTokens += n(r.cw);
-    p.cacheReadTokens += n(r.cr);
-    p.cost += n(r.cost);
-    p.requests += n(r.requests);
-    p.costBySource[source] = (p.costBySource[source] ?? 0) + n(r.cost);
-    sourceCost.set(source, (sourceCost.get(source) ?? 0) + n(r.cost));
+  if (buckets.length) {
+    const starts = buckets.map((b) => b.start);
+    const last = buckets[buckets.length - 1].end;
+    const rows = over(q, range, `SELECT ${bucketIndex('lo', starts)} AS b, s, ${SUMS} FROM u WHERE lo >= ? AND lo < ? GROUP BY b, s`, {
+      cuts: [...starts, last],
+      params: [starts[0], last],
+    });
+    for (const r of rows) {
+      const p = points[n(r.b)];
+      const source = q.sources.get(n(r.s)) ?? '';
+      p.inputTokens += n(r.input);
+      p.outputTokens += n(r.output);
+      p.cacheWriteTokens += n(r.cw);
+      p.cacheReadTokens += n(r.cr);
+      p.cost += n(r.cost);
+      p.requests += n(r.requests);
+      p.costBySource[source] = (p.costBySource[source] ?? 0) + n(r.cost);
+      sourceCost.set(source, (sourceCost.get(source) ?? 0) + n(r.cost));
+    }
   }
   for (const p of points) p.totalTokens = p.inputTokens + p.outputTokens + p.cacheWriteTokens + p.cacheReadTokens;
   const trendSources = [...sourceCost.entries()].sort((a, b) => b[1] - a[1] || a[0].localeCompare(b[0])).map(([s]) => s);
   return { points, trendSources };
 }
 
-function modelRows(store: UsageStore, f: UsageFilter, totalCost: number): ModelRow[] {
-  const w = filterClause(f);
-  return store
-    .all(
-      `SELECT model, sum(input) AS input, sum(output) AS output, sum(cache_write) AS cw, sum(cache_read) AS cr,
-              sum(cost) AS cost, count(*) AS requests, max(unpriced) AS unpriced
-         FROM usage ${w.sql} GROUP BY model ORDER BY cost DESC, model`,
-      w.params,
-    )
+function modelRows(sums: ModelSums[], totalCost: number): ModelRow[] {
+  return sums
     .map((r) => {
-      const totalTokens = n(r.input) + n(r.output) + n(r.cw) + n(r.cr);
-      const requests = n(r.requests);
-      const cost = n(r.cost);
+      const totalTokens = r.input + r.output + r.cw + r.cr;
       return {
-        model: String(r.model), provider: providerOf(String(r.model)), inputTokens: n(r.input), outputTokens: n(r.output),
-        cacheWriteTokens: n(r.cw), cacheReadTokens: n(r.cr), totalTokens, cost, requests,
-        avgCostPerRequest: requests ? cost / requests : 0, avgTokensPerRequest: requests ? totalTokens / requests : 0,
-        costPer1k: totalTokens ? (cost / totalTokens) * 1000 : null, costShare: totalCost > 0 ? (cost / totalCost) * 100 : 0,
-        unpriced: n(r.unpriced) === 1,
+        model: r.model, provider: providerOf(r.model), inputTokens: r.input, outputTokens: r.output,
+        cacheWriteTokens: r.cw, cacheReadTokens: r.cr, totalTokens, cost: r.cost, requests: r.requests,
+        avgCostPerRequest: r.requests ? r.cost / r.requests : 0, avgTokensPerRequest: r.requests ? totalTokens / r.requests : 0,
+        costPer1k: totalTokens ? (r.cost / totalTokens) * 1000 : null, costShare: totalCost > 0 ? (r.cost / totalCost) * 100 : 0,
+        unpriced: r.unpriced,
       };
-    });
+    })
+    .sort((a, b) => b.cost - a.cost || byName(a.model, b.model));
 }
 
 function shareSlices(models: ModelRow[], total: number): ShareSlice[] {
@@ -163,23 +221,74 @@ function shareSlices(models: ModelRow[], total: number): ShareSlice[] {
   return slices;
 }
 
-function sessionRows(store: UsageStore, f: UsageFilter, now: number): SessionRow[] {
-  const w = filterClause(f);
-  return store
-    .all(
-      `SELECT session, source, max(project) AS project, sum(cost) AS cost, sum(${TOKENS}) AS tokens, count(*) AS requests,
-              min(ts) AS first, max(ts) AS last
-         FROM usage ${w.sql} GROUP BY session, source ORDER BY cost DESC, tokens DESC LIMIT 20`,
-      w.params,
-    )
-    .map((r) => ({
-      session: String(r.session), source: String(r.source), project: String(r.project), agent: agentOf(String(r.source), String(r.session)),
-      cost: n(r.cost), totalTokens: n(r.tokens), requests: n(r.requests), firstActivity: n(r.first), lastActivity: n(r.last),
-      active: now - n(r.last) <= ACTIVE_WINDOW_MS,
-    }));
+/** The top sessions (or tasks) by cost, with their latest project name, as SQL's max(project). */
+function topSessions(q: Q, range: Range, where: string, limit: number) {
+  const rows = over(
+    q, range,
+    `SELECT u.se AS se, u.s AS s, max(pr.name) AS project, sum(u.cost) AS cost, sum(${TOKENS}) AS tokens, sum(u.n) AS requests,
+            min(u.lo) AS first, max(u.hi) AS last
+       FROM u JOIN projects pr ON pr.id = u.p GROUP BY u.se, u.s ORDER BY cost DESC, tokens DESC LIMIT ${limit}`,
+    { where },
+  );
+  const sessionNames = names(q.store, 'sessions', rows.map((r) => n(r.se)));
+  return rows.map((r) => ({
+    se: n(r.se), s: n(r.s), session: sessionNames.get(n(r.se)) ?? '', source: q.sources.get(n(r.s)) ?? '', project: String(r.project),
+    cost: n(r.cost), tokens: n(r.tokens), requests: n(r.requests), first: n(r.first), last: n(r.last),
+  }));
 }
 
-function insights(store: UsageStore, f: UsageFilter, models: ModelRow[], ctx: DashboardContext, now: number): Insights {
+function sessionRows(q: Q, range: Range, now: number): SessionRow[] {
+  return topSessions(q, range, q.where, 20).map((r) => ({
+    session: r.session, source: r.source, project: r.project, agent: agentOf(r.source, r.session), cost: r.cost, totalTokens: r.tokens,
+    requests: r.requests, firstActivity: r.first, lastActivity: r.last, active: now - r.last <= ACTIVE_WINDOW_MS,
+  }));
+}
+
+function projectRows(q: Q, range: Range): ProjectRow[] {
+  return over(
+    q, range,
+    `SELECT p, sum(cost) AS cost, sum(${TOKENS}) AS tokens, sum(n) AS requests, count(DISTINCT se) AS sessions, max(hi) AS last
+       FROM u GROUP BY p ORDER BY cost DESC, tokens DESC LIMIT 50`,
+  ).map((r) => ({
+    project: q.projects.get(n(r.p)) ?? '', cost: n(r.cost), totalTokens: n(r.tokens), requests: n(r.requests), sessions: n(r.sessions), lastActivity: n(r.last),
+  }));
+}
+
+function taskRows(q: Q, range: Range, where: string): TaskRow[] {
+  return topSessions(q, range, where, 20).map((r) => ({
+    task: r.session, project: r.project, source: r.source, agent: agentOf(r.source, r.session), cost: r.cost, totalTokens: r.tokens,
+    requests: r.requests, lastActivity: r.last,
+  }));
+}
+
+/** The 20 latest requests: the rollup finds the hour from which on there are 20, requests has them. */
+function recentRows(q: Q, range: Range): RecentRow[] {
+  const r = over(
+    q, range,
+    `SELECT max(CASE WHEN c >= 20 THEN lo END) AS lo20, min(lo) AS lo, max(hi) AS hi
+       FROM (SELECT min(lo) AS lo, max(hi) AS hi, sum(sum(n)) OVER (ORDER BY h DESC) AS c FROM u GROUP BY h)`,
+  )[0];
+  if (r?.lo == null) return [];
+  const from = r.lo20 != null ? n(r.lo20) : n(r.lo);
+  const until = n(r.hi) + 1;
+  const sessions = new Map<number, string>();
+  const rows = q.store.all(
+    `SELECT ts, source_id, model_id, project_id, session_id, input + output + cache_write + cache_read AS tokens, cost
+       FROM requests WHERE ts >= ? AND ts < ?${q.where ? ` AND ${q.where}` : ''} ORDER BY ts DESC LIMIT 20`,
+    [from, until],
+  );
+  for (const [id, name] of names(q.store, 'sessions', rows.map((x) => n(x.session_id)))) sessions.set(id, name);
+  return rows.map((x) => {
+    const source = q.sources.get(n(x.source_id)) ?? '';
+    const session = sessions.get(n(x.session_id)) ?? '';
+    return {
+      timestamp: n(x.ts), source, agent: agentOf(source, session), model: q.models.get(n(x.model_id)) ?? '',
+      project: q.projects.get(n(x.project_id)) ?? '', session, totalTokens: n(x.tokens), cost: n(x.cost),
+    };
+  });
+}
+
+function insights(q: Q, models: ModelRow[], ctx: DashboardContext, now: number): Insights {
   const priced = models.filter((m) => !m.unpriced && m.cost > 0 && m.costPer1k !== null);
   const efficient = priced.reduce<ModelRow | undefined>((best, m) => (!best || m.costPer1k! < best.costPer1k! ? m : best), undefined);
   const used = models.reduce<ModelRow | undefined>((best, m) => (!best || m.requests > best.requests ? m : best), undefined);
@@ -192,18 +301,14 @@ function insights(store: UsageStore, f: UsageFilter, models: ModelRow[], ctx: Da
     optimization = { model: efficient.model, wouldCost, saving, savingPct: (saving / rangeCost) * 100 };
   }
   const tz = ctx.timeZone;
-  const sum = (start: number, end: number) => totals(store, { ...f, start, end });
-  const burnRow = store.get(
-    `SELECT coalesce(sum(${TOKENS}), 0) AS tokens, coalesce(sum(cost), 0) AS cost FROM usage ${filterClause({ ...f, start: now - BURN_WINDOW_MIN * 60_000, end: now + 1 }).sql}`,
-    filterClause({ ...f, start: now - BURN_WINDOW_MIN * 60_000, end: now + 1 }).params,
-  );
-  const activeW = filterClause({ ...f, start: now - ACTIVE_WINDOW_MS, end: now + 1 });
-  const active = store.get(`SELECT count(DISTINCT session) AS c FROM usage ${activeW.sql}`, activeW.params);
+  const cost = (start: number, end: number) => n(over(q, { start, end }, 'SELECT sum(cost) AS cost FROM u')[0]?.cost);
+  const burnRow = over(q, { start: now - BURN_WINDOW_MIN * 60_000, end: now + 1 }, `SELECT coalesce(sum(${TOKENS}), 0) AS tokens, coalesce(sum(cost), 0) AS cost FROM u`)[0];
+  const active = over(q, { start: now - ACTIVE_WINDOW_MS, end: now + 1 }, 'SELECT count(DISTINCT se) AS c FROM u')[0];
   const month = monthRange(now, tz);
-  const monthCost = sum(month.start!, month.end!).cost;
+  const monthCost = cost(month.start!, month.end!);
   const progress = monthProgress(now, tz);
   const today = dayKey(now, tz);
-  const dayCost = (day: string) => sum(startOfDay(day, tz), startOfDay(addDays(day, 1), tz)).cost;
+  const dayCost = (day: string) => cost(startOfDay(day, tz), startOfDay(addDays(day, 1), tz));
   const todayCost = dayCost(today);
   const yesterday = dayCost(addDays(today, -1));
   return {
@@ -217,7 +322,7 @@ function insights(store: UsageStore, f: UsageFilter, models: ModelRow[], ctx: Da
       today: todayCost, yesterday, sameDayLastWeek: dayCost(addDays(today, -7)),
       todayVsYesterdayPct: yesterday > 0 ? ((todayCost - yesterday) / yesterday) * 100 : null,
     },
-    block: currentBlock(store, f, now),
+    block: currentBlock(q, now),
   };
 }
 
@@ -225,18 +330,20 @@ function insights(store: UsageStore, f: UsageFilter, models: ModelRow[], ctx: Da
  * The running 5-hour block, as ccusage's `blocks` counts them: a block starts at the hour of
  * its first request and ends 5 hours later; a gap of 5 hours also ends it.
  */
-function currentBlock(store: UsageStore, f: UsageFilter, now: number): Insights['block'] {
-  const w = filterClause({ ...f, start: now - 2 * BLOCK_MS, end: now + 1 });
-  const times = store.all(`SELECT DISTINCT ts FROM usage ${w.sql} ORDER BY ts`, w.params).map((r) => n(r.ts));
+function currentBlock(q: Q, now: number): Insights['block'] {
+  // Per hour, only the first request can start a block (gaps inside an hour are shorter than 5
+  // hours and a block starts on a whole hour), so the hours' first and last requests suffice.
+  const hours = over(q, { start: now - 2 * BLOCK_MS, end: now + 1 }, 'SELECT min(lo) AS lo, max(hi) AS hi FROM u GROUP BY h ORDER BY h');
   let start: number | undefined;
   let last: number | undefined;
-  for (const t of times) {
-    if (start === undefined || t - start >= BLOCK_MS || (last !== undefined && t - last >= BLOCK_MS)) start = Math.floor(t / 3_600_000) * 3_600_000;
-    last = t;
+  for (const h of hours) {
+    const t = n(h.lo);
+    if (start === undefined || t - start >= BLOCK_MS || (last !== undefined && t - last >= BLOCK_MS)) start = Math.floor(t / ROLLUP_HOUR_MS) * ROLLUP_HOUR_MS;
+    last = n(h.hi);
   }
   if (start === undefined || last === undefined || now >= start + BLOCK_MS || now - last >= BLOCK_MS) return undefined;
   const end = start + BLOCK_MS;
-  const t = totals(store, { ...f, start, end: now + 1 });
+  const t = rangeTotals(q, { start, end: now + 1 });
   const elapsed = Math.max(60_000, now - start);
   return { start, end, cost: t.cost, totalTokens: t.totalTokens, projectedCost: (t.cost / elapsed) * BLOCK_MS, minutesLeft: Math.max(0, Math.round((end - now) / 60_000)) };
 }
@@ -279,26 +386,35 @@ function alerts(k: KpiSnapshot, ins: Insights, rangeLabel: string, ctx: Dashboar
   return out;
 }
 
-/** Everything one view draws for one filter, aggregated in SQL. */
+/**
+ * Everything one view draws for one filter, aggregated in SQL: whole hours from the rollup, the
+ * rest of a range (and the few exact times a table shows) from `requests`, names from the
+ * dimension tables.
+ */
 export function buildDashboard(store: UsageStore, filter: DashboardFilter, ctx: DashboardContext): DashboardData {
   const now = ctx.now ?? Date.now();
   const tz = ctx.timeZone;
   const resolved = resolveRange(filter.range, tz, now);
   const f = storeFilter(store, filter, resolved, ctx.workspaceFolders);
-  const t = totals(store, f);
-  const w = filterClause(f);
-  const spanRow = store.get(`SELECT min(ts) AS lo, max(ts) AS hi FROM usage ${w.sql}`, w.params);
-  const start = resolved.start ?? (spanRow?.lo != null ? startOfDay(dayKey(n(spanRow.lo), tz), tz) : startOfDay(dayKey(now, tz), tz));
-  const end = resolved.end ?? Math.max(now, n(spanRow?.hi) + 1);
+  const q: Q = { store, where: idWhere(store, f), sources: names(store, 'sources'), models: names(store, 'models'), projects: names(store, 'projects') };
+  const range: Range = { start: resolved.start, end: resolved.end };
+  const bounds = resolved.start === undefined || resolved.end === undefined ? span(q, range) : undefined;
+  const start = resolved.start ?? (bounds ? startOfDay(dayKey(bounds.lo, tz), tz) : startOfDay(dayKey(now, tz), tz));
+  const end = resolved.end ?? Math.max(now, (bounds?.hi ?? 0) + 1);
   const spanDays = Math.max(1, Math.round((Math.min(end, Math.max(now, start + 1)) - start) / 86_400_000));
   const bucket = bucketFor(end - start);
-  const todayT = totals(store, { ...storeFilter(store, { ...filter, range: { kind: 'preset', preset: 'today' } }, todayRange(tz, now), ctx.workspaceFolders) });
+  const buckets = bucketsBetween(start, end, bucket, tz);
+  const sums = sumsByModel(q, range);
+  const t = totalsOf(sums);
+  const todayF = storeFilter(store, { ...filter, range: { kind: 'preset', preset: 'today' } }, todayRange(tz, now), ctx.workspaceFolders);
+  const todayT = rangeTotals(q, { start: todayF.start, end: todayF.end });
   const k = kpis(t, t.requests ? spanDays : 0);
-  const models = modelRows(store, f, t.cost);
-  const { points, trendSources } = trend(store, f, { start, end }, bucket, tz);
-  const ins = insights(store, f, models, ctx, now);
-  const projectsW = filterClause(f);
-  const tasksW = filterClause({ ...f, sources: f.sources?.length ? f.sources.filter((s) => s === 'heartbeat' || s === 'manual') : ['heartbeat', 'manual'] });
+  const models = modelRows(sums, t.cost);
+  const { points, trendSources } = trend(q, range, buckets);
+  const ins = insights(q, models, ctx, now);
+  // Tasks are what heartbeat agents and manual logs name; a source filter naming neither leaves none.
+  const taskSources = (f.sources?.length ? f.sources : TASK_SOURCES).filter((s) => TASK_SOURCES.includes(s));
+  const tasksWhere = idWhere(store, { ...f, sources: taskSources.length ? taskSources : ['\u0000none'] });
   return {
     generatedAt: now,
     today: dayKey(now, tz),
@@ -311,41 +427,16 @@ export function buildDashboard(store: UsageStore, filter: DashboardFilter, ctx: 
     trendSources,
     models,
     costShare: shareSlices(models, t.cost),
-    sessions: sessionRows(store, f, now),
-    projects: store
-      .all(
-        `SELECT project, sum(cost) AS cost, sum(${TOKENS}) AS tokens, count(*) AS requests, count(DISTINCT session) AS sessions, max(ts) AS last
-           FROM usage ${projectsW.sql} GROUP BY project ORDER BY cost DESC, tokens DESC LIMIT 50`,
-        projectsW.params,
-      )
-      .map((r) => ({ project: String(r.project), cost: n(r.cost), totalTokens: n(r.tokens), requests: n(r.requests), sessions: n(r.sessions), lastActivity: n(r.last) })),
-    tasks: store
-      .all(
-        `SELECT session, source, max(project) AS project, sum(cost) AS cost, sum(${TOKENS}) AS tokens, count(*) AS requests, max(ts) AS last
-           FROM usage ${tasksW.sql} GROUP BY session, source ORDER BY cost DESC, tokens DESC LIMIT 20`,
-        tasksW.params,
-      )
-      .map((r) => ({
-        task: String(r.session), project: String(r.project), source: String(r.source), agent: agentOf(String(r.source), String(r.session)),
-        cost: n(r.cost), totalTokens: n(r.tokens), requests: n(r.requests), lastActivity: n(r.last),
-      })),
-    recent: recentRows(store, f),
+    sessions: sessionRows(q, range, now),
+    projects: projectRows(q, range),
+    tasks: taskRows(q, range, tasksWhere),
+    recent: recentRows(q, range),
     insights: ins,
     alerts: alerts(k, ins, resolved.label, ctx),
-    options: filterOptions(store, ctx.workspaceFolders),
-    recordCount: store.recordCount(),
+    options: filterOptions(q, ctx.workspaceFolders),
+    recordCount: n(store.get('SELECT total(requests) AS n FROM rollup')?.n),
     scanned: ctx.scanned,
     storageRole: ctx.storageRole,
     gettingStarted: ctx.gettingStarted,
   };
-}
-
-function recentRows(store: UsageStore, f: UsageFilter): RecentRow[] {
-  const w = filterClause(f);
-  return store
-    .all(`SELECT ts, source, model, project, session, ${TOKENS} AS tokens, cost FROM usage ${w.sql} ORDER BY ts DESC LIMIT 20`, w.params)
-    .map((r) => ({
-      timestamp: n(r.ts), source: String(r.source), agent: agentOf(String(r.source), String(r.session)), model: String(r.model),
-      project: String(r.project), session: String(r.session), totalTokens: n(r.tokens), cost: n(r.cost),
-    }));
 }

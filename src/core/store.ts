@@ -83,6 +83,73 @@ CREATE VIEW IF NOT EXISTS usage AS
     JOIN sessions se ON se.id = r.session_id;
 `;
 
+/**
+ * Hourly sums per (source, model, project, session), kept in step with `requests` by triggers so
+ * every writer (the upsert, sidechain replacements, rebuilds, pruning, older builds of this
+ * extension) maintains them. The dashboard reads whole hours from here and only the parts of a
+ * range that do not fill an hour from `requests`. Additive to schema 3: files without it get it
+ * on open (`ensureRollup`), and builds that do not know it still keep it right.
+ */
+export const ROLLUP_HOUR_MS = 3_600_000;
+const ROLLUP_SUMS = 'requests, input, output, cache_write, cache_read, cost, unpriced, first_ts, last_ts';
+const rollupRow = (r: 'new' | 'old') =>
+  `CAST(${r}.ts / ${ROLLUP_HOUR_MS} AS INTEGER), ${r}.source_id, ${r}.model_id, ${r}.project_id, ${r}.session_id`;
+const rollupAdd = `
+  INSERT INTO rollup (hour, source_id, model_id, project_id, session_id, ${ROLLUP_SUMS})
+  VALUES (${rollupRow('new')}, 1, new.input, new.output, new.cache_write, new.cache_read, new.cost, new.flags & 1, new.ts, new.ts)
+  ON CONFLICT DO UPDATE SET requests = requests + 1, input = input + excluded.input, output = output + excluded.output,
+    cache_write = cache_write + excluded.cache_write, cache_read = cache_read + excluded.cache_read,
+    cost = cost + excluded.cost, unpriced = unpriced + excluded.unpriced,
+    first_ts = min(first_ts, excluded.first_ts), last_ts = max(last_ts, excluded.last_ts);`;
+const rollupKey = `hour = CAST(old.ts / ${ROLLUP_HOUR_MS} AS INTEGER) AND source_id = old.source_id AND model_id = old.model_id
+    AND project_id = old.project_id AND session_id = old.session_id`;
+// A removed first or last request is looked up again in its hour (an indexed read of one hour).
+const rollupEdge = (agg: 'min' | 'max') => `coalesce((SELECT ${agg}(ts) FROM requests r WHERE r.ts >= rollup.hour * ${ROLLUP_HOUR_MS}
+    AND r.ts < (rollup.hour + 1) * ${ROLLUP_HOUR_MS} AND r.source_id = old.source_id AND r.model_id = old.model_id
+    AND r.project_id = old.project_id AND r.session_id = old.session_id), old.ts)`;
+const rollupRemove = `
+  UPDATE rollup SET requests = requests - 1, input = input - old.input, output = output - old.output,
+    cache_write = cache_write - old.cache_write, cache_read = cache_read - old.cache_read, cost = cost - old.cost,
+    unpriced = unpriced - (old.flags & 1),
+    first_ts = CASE WHEN old.ts <= first_ts THEN ${rollupEdge('min')} ELSE first_ts END,
+    last_ts = CASE WHEN old.ts >= last_ts THEN ${rollupEdge('max')} ELSE last_ts END
+  WHERE ${rollupKey};
+  DELETE FROM rollup WHERE ${rollupKey} AND requests <= 0;`;
+// A better copy of a request at the same time and in the same group (a streamed reply) only changes sums.
+const sameGroup = (not: string) => `${not} (old.ts = new.ts AND old.source_id = new.source_id AND old.model_id = new.model_id
+    AND old.project_id = new.project_id AND old.session_id = new.session_id)`;
+const ROLLUP_SCHEMA = `
+CREATE TABLE IF NOT EXISTS rollup (
+  hour INTEGER NOT NULL,
+  source_id INTEGER NOT NULL,
+  model_id INTEGER NOT NULL,
+  project_id INTEGER NOT NULL,
+  session_id INTEGER NOT NULL,
+  requests INTEGER NOT NULL,
+  input INTEGER NOT NULL,
+  output INTEGER NOT NULL,
+  cache_write INTEGER NOT NULL,
+  cache_read INTEGER NOT NULL,
+  cost REAL NOT NULL,
+  unpriced INTEGER NOT NULL,
+  first_ts INTEGER NOT NULL,
+  last_ts INTEGER NOT NULL,
+  PRIMARY KEY (hour, source_id, model_id, project_id, session_id)
+) WITHOUT ROWID;
+CREATE TRIGGER IF NOT EXISTS rollup_insert AFTER INSERT ON requests BEGIN ${rollupAdd}
+END;
+CREATE TRIGGER IF NOT EXISTS rollup_delete AFTER DELETE ON requests BEGIN ${rollupRemove}
+END;
+CREATE TRIGGER IF NOT EXISTS rollup_update AFTER UPDATE ON requests WHEN ${sameGroup('NOT')} BEGIN ${rollupRemove} ${rollupAdd}
+END;
+CREATE TRIGGER IF NOT EXISTS rollup_replace AFTER UPDATE ON requests WHEN ${sameGroup('')} BEGIN
+  UPDATE rollup SET input = input + new.input - old.input, output = output + new.output - old.output,
+    cache_write = cache_write + new.cache_write - old.cache_write, cache_read = cache_read + new.cache_read - old.cache_read,
+    cost = cost + new.cost - old.cost, unpriced = unpriced + (new.flags & 1) - (old.flags & 1)
+  WHERE ${rollupKey};
+END;
+`;
+
 /** The schema of version 1 (0.1.0); kept to upgrade old files and to test that upgrade. */
 export const SCHEMA_V1 = `
 CREATE TABLE usage (
@@ -166,6 +233,7 @@ export class UsageStore {
   private bulk = false;
   private sizeAtVacuum = 0;
   private dims = new Map<Dimension, Map<string, number>>();
+  private prepared: { db: Database; upsert: BigStatement; sameMessage: BigStatement; drop: BigStatement } | undefined;
   private journal: Journal | undefined;
   private snapshotSig: FileSignature | undefined;
   private journalIno: number | undefined;
@@ -297,6 +365,7 @@ export class UsageStore {
       const hasTables = Number(this.db.exec("SELECT count(*) FROM sqlite_master WHERE type = 'table'")[0]?.values[0][0] ?? 0) > 0;
       if (!hasTables) {
         this.db.exec(SCHEMA_V3);
+        this.db.exec(ROLLUP_SCHEMA);
         this.db.exec(`PRAGMA user_version = ${SCHEMA_VERSION}`);
         return;
       }
@@ -311,6 +380,26 @@ export class UsageStore {
       version = 3;
     }
     this.db.exec(`PRAGMA user_version = ${version}`);
+    this.ensureRollup();
+  }
+
+  /** Adds the hourly rollup (and its triggers) to a file written before it existed. */
+  private ensureRollup(): void {
+    if (this.get("SELECT 1 AS x FROM sqlite_master WHERE type = 'trigger' AND name = 'rollup_replace'")) return;
+    this.db.exec('BEGIN');
+    try {
+      this.db.exec('DROP TRIGGER IF EXISTS rollup_insert; DROP TRIGGER IF EXISTS rollup_delete; DROP TRIGGER IF EXISTS rollup_update; DROP TRIGGER IF EXISTS rollup_replace; DROP TABLE IF EXISTS rollup');
+      this.db.exec(ROLLUP_SCHEMA);
+      this.db.exec(`INSERT INTO rollup (hour, source_id, model_id, project_id, session_id, ${ROLLUP_SUMS})
+        SELECT CAST(ts / ${ROLLUP_HOUR_MS} AS INTEGER) AS h, source_id, model_id, project_id, session_id, count(*), sum(input), sum(output),
+               sum(cache_write), sum(cache_read), sum(cost), sum(flags & 1), min(ts), max(ts)
+          FROM requests GROUP BY h, source_id, model_id, project_id, session_id`);
+      this.db.exec('COMMIT');
+    } catch (err) {
+      this.db.exec('ROLLBACK');
+      throw err;
+    }
+    this.changedSinceSnapshot = true;
   }
 
   /** Text columns to dimension tables and hashed identities; rows go through the normal insert. */
@@ -365,11 +454,7 @@ export class UsageStore {
     if (records.length === 0) return 0;
     let changed = 0;
     this.db.exec('BEGIN');
-    const stmt = this.db.prepare(UPSERT) as BigStatement;
-    const sameMessage = this.db.prepare(
-      'SELECT key, flags, input + output + cache_write + cache_read AS total FROM requests WHERE message = ? AND key <> ?',
-    ) as BigStatement;
-    const drop = this.db.prepare('DELETE FROM requests WHERE key = ?') as BigStatement;
+    const { upsert: stmt, sameMessage, drop } = this.insertStatements();
     try {
       for (const r of records) {
         const key = hashKey(r.dedupKey);
@@ -391,12 +476,30 @@ export class UsageStore {
       this.db.exec('ROLLBACK');
       throw err;
     } finally {
-      stmt.free();
-      sameMessage.free();
-      drop.free();
+      stmt.reset();
+      sameMessage.reset();
+      drop.reset();
     }
     if (changed > 0) this.markChanged();
     return changed;
+  }
+
+  /**
+   * The insert's statements, prepared once per database: preparing the upsert compiles the
+   * rollup's triggers too, which cost more than the insert itself for one record (heartbeats).
+   */
+  private insertStatements(): { upsert: BigStatement; sameMessage: BigStatement; drop: BigStatement } {
+    if (this.prepared?.db !== this.db) {
+      this.prepared = {
+        db: this.db,
+        upsert: this.db.prepare(UPSERT) as BigStatement,
+        sameMessage: this.db.prepare(
+          'SELECT key, flags, input + output + cache_write + cache_read AS total FROM requests WHERE message = ? AND key <> ?',
+        ) as BigStatement,
+        drop: this.db.prepare('DELETE FROM requests WHERE key = ?') as BigStatement,
+      };
+    }
+    return this.prepared;
   }
 
   /**
@@ -517,6 +620,8 @@ export class UsageStore {
 
   /** Deletes requests older than `before` (retention); returns how many. */
   prune(before: number): number {
+    // Whole hours go from the rollup at once, so its triggers have nothing to look up per request.
+    this.db.run('DELETE FROM rollup WHERE hour < ?', [Math.floor(before / ROLLUP_HOUR_MS)]);
     this.db.run('DELETE FROM requests WHERE ts < ?', [before]);
     const n = this.db.getRowsModified();
     if (n > 0) this.markChanged();

@@ -93,6 +93,8 @@ describe('dashboard: the figures every section shows', () => {
     assert.equal(by({ project: WORKSPACE_PROJECT }).requests, 3, 'a, b and c are under the open folder /work/app');
     assert.equal(by({ agent: 'nexus' }).cost, 2);
     assert.equal(by({ agent: 'manual' }).requests, 1);
+    assert.deepEqual(buildDashboard(s, { ...base, source: 'claude-code' }, ctx()).tasks, [], 'Claude Code sessions are not tasks');
+    assert.deepEqual(buildDashboard(s, { ...base, source: 'manual' }, ctx()).tasks.map((t) => t.task), ['write docs']);
     const none = buildDashboard(s, { ...base, model: 'no-such-model' }, ctx());
     assert.equal(none.kpis.requests, 0);
     assert.equal(none.recordCount, 7, 'the database is not empty: a filter is');
