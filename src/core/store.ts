@@ -129,6 +129,32 @@ type BigStatement = Statement & {
   get(params: null, config: { useBigInt: boolean }): (SqlValue | bigint)[];
 };
 
+interface InsertStatements {
+  upsert: BigStatement;
+  sameMessage: BigStatement;
+  drop: BigStatement;
+  setCursor: BigStatement;
+}
+
+/** A request kept by a bulk load: the record and what the store's rules compare. */
+interface PendingRow {
+  r: UsageRecord;
+  message: string | null;
+  sidechain: number;
+  total: number;
+}
+
+interface PendingLoad {
+  rows: Map<string, PendingRow>;
+  /** Keys of the kept rows per message id (only for rows with one). */
+  byMessage: Map<string, string[]>;
+  cursors: Map<string, FileCursor>;
+}
+
+/** The store's "more complete copy" rule: a non-sidechain copy beats a sidechain one, then the larger total. */
+const better = (a: { sidechain: number; total: number }, b: { sidechain: number; total: number }) =>
+  a.sidechain < b.sidechain || (a.sidechain === b.sidechain && a.total > b.total);
+
 const DIMENSIONS = { source: 'sources', model: 'models', project: 'projects', session: 'sessions' } as const;
 type Dimension = keyof typeof DIMENSIONS;
 
@@ -166,6 +192,12 @@ export class UsageStore {
   private bulk = false;
   private sizeAtVacuum = 0;
   private dims = new Map<Dimension, Map<string, number>>();
+  /** Statements of the insert path, prepared once per open database (export() and load() free them). */
+  private stmts: InsertStatements | undefined;
+  /** Every cursor of the `files` table, read once: a rescan asks for one per file. */
+  private cursorCache: Map<string, FileCursor> | undefined;
+  /** A bulk load's best copy per request, kept in memory and inserted once at its end. */
+  private pending: PendingLoad | undefined;
   private journal: Journal | undefined;
   private snapshotSig: FileSignature | undefined;
   private journalIno: number | undefined;
@@ -240,8 +272,10 @@ export class UsageStore {
         }
       }
     }
+    this.freeStatements();
     this.db = db ?? new SQL.Database();
     this.dims.clear();
+    this.cursorCache = undefined;
     this.migrate();
     this.snapshotSig = sig(statOrUndefined(file));
     const replay = this.replayJournal(0);
@@ -355,48 +389,169 @@ export class UsageStore {
     return id;
   }
 
+  private statements(): InsertStatements {
+    if (!this.stmts) {
+      this.stmts = {
+        upsert: this.db.prepare(UPSERT) as BigStatement,
+        sameMessage: this.db.prepare(
+          'SELECT key, flags, input + output + cache_write + cache_read AS total FROM requests WHERE message = ? AND key <> ?',
+        ) as BigStatement,
+        drop: this.db.prepare('DELETE FROM requests WHERE key = ?') as BigStatement,
+        setCursor: this.db.prepare('INSERT OR REPLACE INTO files (path, size, mtime, ino, offset, state) VALUES (?, ?, ?, ?, ?, ?)') as BigStatement,
+      };
+    }
+    return this.stmts;
+  }
+
+  /** Frees the cached statements (before the database is exported, replaced or closed). */
+  private freeStatements(): void {
+    if (!this.stmts) return;
+    for (const st of Object.values(this.stmts)) st.free();
+    this.stmts = undefined;
+  }
+
   /**
    * Inserts or merges records; returns how many rows were added or replaced by a better copy.
    * `journal: true` journals them even during a bulk load (records reported by agents exist
    * nowhere else).
    */
   insert(records: readonly UsageRecord[], options: { journal?: boolean } = {}): number {
-    const journal = options.journal ?? !this.bulk;
     if (records.length === 0) return 0;
-    let changed = 0;
+    if (this.pending && options.journal !== true) return this.foldPending(records);
+    const journal = options.journal ?? !this.bulk;
+    return this.transaction(() => this.insertRows(records, journal, true));
+  }
+
+  private transaction<T>(fn: () => T): T {
     this.db.exec('BEGIN');
-    const stmt = this.db.prepare(UPSERT) as BigStatement;
-    const sameMessage = this.db.prepare(
-      'SELECT key, flags, input + output + cache_write + cache_read AS total FROM requests WHERE message = ? AND key <> ?',
-    ) as BigStatement;
-    const drop = this.db.prepare('DELETE FROM requests WHERE key = ?') as BigStatement;
+    let result: T;
     try {
-      for (const r of records) {
-        const key = hashKey(r.dedupKey);
-        const message = r.messageId ? hashKey(r.messageId) : null;
-        if (this.rebuildStale?.delete(key)) drop.run([key]);
-        if (message !== null && !this.keepOverSidechainCopies(r, key, message, sameMessage, drop)) continue;
-        const flags = (r.unpriced ? 1 : 0) | (r.isSidechain ? 2 : 0);
-        stmt.run([
-          key, r.timestamp, this.dimId('source', r.source), this.dimId('model', r.model), this.dimId('project', r.project),
-          this.dimId('session', r.sessionId), r.inputTokens, r.outputTokens, r.cacheWriteTokens, r.cacheWrite1hTokens,
-          r.cacheReadTokens, r.reportedCost, r.cost, flags, message,
-        ]);
-        const n = this.db.getRowsModified();
-        changed += n;
-        if (n > 0 && journal) this.journal?.add({ r });
-      }
+      result = fn();
       this.db.exec('COMMIT');
     } catch (err) {
       this.db.exec('ROLLBACK');
       throw err;
-    } finally {
-      stmt.free();
-      sameMessage.free();
-      drop.free();
+    }
+    return result;
+  }
+
+  /**
+   * The SQL path: one UPSERT per record. `rivals: false` skips the sidechain-rival lookup, for
+   * records already resolved against each other into an empty table (a bulk load's end).
+   */
+  private insertRows(records: readonly UsageRecord[], journal: boolean, rivals: boolean, keys?: readonly bigint[]): number {
+    const { upsert, sameMessage, drop } = this.statements();
+    let changed = 0;
+    for (let i = 0; i < records.length; i++) {
+      const r = records[i];
+      const key = keys ? keys[i] : hashKey(r.dedupKey);
+      const message = r.messageId ? hashKey(r.messageId) : null;
+      if (this.rebuildStale?.delete(key)) drop.run([key]);
+      if (rivals && message !== null && !this.keepOverSidechainCopies(r, key, message, sameMessage, drop)) continue;
+      const flags = (r.unpriced ? 1 : 0) | (r.isSidechain ? 2 : 0);
+      upsert.run([
+        key, r.timestamp, this.dimId('source', r.source), this.dimId('model', r.model), this.dimId('project', r.project),
+        this.dimId('session', r.sessionId), r.inputTokens, r.outputTokens, r.cacheWriteTokens, r.cacheWrite1hTokens,
+        r.cacheReadTokens, r.reportedCost, r.cost, flags, message,
+      ]);
+      const n = this.db.getRowsModified();
+      changed += n;
+      if (n > 0 && journal) this.journal?.add({ r });
     }
     if (changed > 0) this.markChanged();
     return changed;
+  }
+
+  /**
+   * A bulk load applies exactly the rules of the SQL path (same key: the more complete copy;
+   * same message under another key with a sidechain on either side: only the better copy), in
+   * the same order, to rows kept in memory; returns what the SQL path would have counted.
+   */
+  private foldPending(records: readonly UsageRecord[]): number {
+    const { rows, byMessage } = this.pending!;
+    let changed = 0;
+    for (const r of records) {
+      const key = r.dedupKey;
+      const message = r.messageId ? r.messageId : null;
+      const mine: PendingRow = { r, message, sidechain: r.isSidechain ? 1 : 0, total: totalTokens(r) };
+      if (message !== null) {
+        const keys = byMessage.get(message);
+        if (keys && (keys.length > 1 || keys[0] !== key)) {
+          let beaten = true;
+          let anyRival = false;
+          for (const k of keys) {
+            if (k === key) continue;
+            const rival = rows.get(k)!;
+            if (mine.sidechain === 0 && rival.sidechain === 0) continue;
+            anyRival = true;
+            if (!better(mine, rival)) {
+              beaten = false;
+              break;
+            }
+          }
+          if (!beaten) continue;
+          if (anyRival) {
+            const kept = keys.filter((k) => {
+              if (k === key) return true;
+              if (mine.sidechain === 0 && rows.get(k)!.sidechain === 0) return true;
+              rows.delete(k);
+              return false;
+            });
+            byMessage.set(message, kept);
+          }
+        }
+      }
+      const stored = rows.get(key);
+      if (stored === undefined) {
+        rows.set(key, mine);
+        if (message !== null) this.indexMessage(message, key);
+        changed++;
+      } else if (better(mine, stored)) {
+        rows.set(key, mine);
+        if (stored.message !== message) {
+          if (stored.message !== null) this.unindexMessage(stored.message, key);
+          if (message !== null) this.indexMessage(message, key);
+        }
+        changed++;
+      }
+    }
+    if (changed > 0) this.markChanged();
+    return changed;
+  }
+
+  private indexMessage(message: string, key: string): void {
+    const byMessage = this.pending!.byMessage;
+    const keys = byMessage.get(message);
+    if (keys === undefined) byMessage.set(message, [key]);
+    else if (!keys.includes(key)) keys.push(key);
+  }
+
+  private unindexMessage(message: string, key: string): void {
+    const byMessage = this.pending!.byMessage;
+    const keys = byMessage.get(message)?.filter((k) => k !== key);
+    if (!keys || keys.length === 0) byMessage.delete(message);
+    else byMessage.set(message, keys);
+  }
+
+  /**
+   * Writes what a bulk load kept, in one transaction. Into an empty table the rows go without
+   * rival lookups (they were resolved against each other); when something was stored meanwhile
+   * (a record accepted during the scan) every row takes the full SQL path.
+   */
+  private flushPending(): void {
+    const pending = this.pending;
+    this.pending = undefined;
+    if (!pending || (pending.rows.size === 0 && pending.cursors.size === 0)) return;
+    const empty = this.recordCount() === 0;
+    this.transaction(() => {
+      // Ascending keys append to the B-tree instead of splitting pages all over it.
+      const rows = [...pending.rows.values()].map((p) => ({ key: hashKey(p.r.dedupKey), r: p.r }));
+      rows.sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
+      this.insertRows(rows.map((x) => x.r), false, !empty, rows.map((x) => x.key));
+      const { setCursor } = this.statements();
+      for (const c of pending.cursors.values()) setCursor.run([c.path, c.size, c.mtimeMs, c.ino, c.offset, c.state ?? null]);
+    });
+    this.markChanged();
   }
 
   /**
@@ -414,8 +569,7 @@ export class UsageStore {
     sameMessage.reset();
     const mine = { sidechain: r.isSidechain ? 1 : 0, total: totalTokens(r) };
     for (const rival of rivals) {
-      const better = mine.sidechain < rival.sidechain || (mine.sidechain === rival.sidechain && mine.total > rival.total);
-      if (!better) return false;
+      if (!better(mine, rival)) return false;
     }
     for (const rival of rivals) drop.run([rival.key]);
     return true;
@@ -426,19 +580,37 @@ export class UsageStore {
     this.changedSinceSnapshot = true;
   }
 
+  private cursors(): Map<string, FileCursor> {
+    if (!this.cursorCache) {
+      const cache = new Map<string, FileCursor>();
+      this.each('SELECT path, size, mtime, ino, offset, state FROM files', [], (row) => {
+        const c: FileCursor = {
+          path: String(row.path), size: Number(row.size), mtimeMs: Number(row.mtime), ino: Number(row.ino), offset: Number(row.offset),
+          ...(row.state != null ? { state: String(row.state) } : {}),
+        };
+        cache.set(c.path, c);
+      });
+      this.cursorCache = cache;
+    }
+    return this.cursorCache;
+  }
+
   cursor(filePath: string): FileCursor | undefined {
-    const row = this.get('SELECT path, size, mtime, ino, offset, state FROM files WHERE path = ?', [filePath]);
-    if (!row) return undefined;
-    return {
-      path: String(row.path), size: Number(row.size), mtimeMs: Number(row.mtime), ino: Number(row.ino), offset: Number(row.offset),
-      ...(row.state != null ? { state: String(row.state) } : {}),
-    };
+    const c = this.cursors().get(filePath);
+    return c && { ...c };
   }
 
   setCursor(c: FileCursor): void {
-    this.db.run('INSERT OR REPLACE INTO files (path, size, mtime, ino, offset, state) VALUES (?, ?, ?, ?, ?, ?)', [
-      c.path, c.size, c.mtimeMs, c.ino, c.offset, c.state ?? null,
-    ]);
+    const copy: FileCursor = {
+      path: c.path, size: c.size, mtimeMs: c.mtimeMs, ino: c.ino, offset: c.offset, ...(c.state != null ? { state: c.state } : {}),
+    };
+    this.cursors().set(c.path, copy);
+    if (this.pending) {
+      // Written with the rows at the end of the bulk load.
+      this.pending.cursors.set(c.path, copy);
+    } else {
+      this.statements().setCursor.run([c.path, c.size, c.mtimeMs, c.ino, c.offset, c.state ?? null]);
+    }
     if (!this.bulk) this.journal?.add({ c });
     this.markChanged();
   }
@@ -505,6 +677,7 @@ export class UsageStore {
     }
     for (const r of this.all('SELECT path FROM files')) this.journal?.add({ c: { path: String(r.path), size: -1, mtimeMs: -1, ino: -1, offset: 0 } });
     this.db.exec('DELETE FROM files');
+    this.cursorCache = undefined;
     this.markChanged();
   }
 
@@ -528,7 +701,7 @@ export class UsageStore {
   }
 
   fileCount(): number {
-    return Number(this.get('SELECT count(*) AS n FROM files')?.n ?? 0);
+    return this.cursors().size;
   }
 
   recordCount(): number {
@@ -545,7 +718,18 @@ export class UsageStore {
    * crash before that snapshot leaves the old cursors, so the files are simply read again.
    */
   setBulk(bulk: boolean): void {
-    this.bulk = bulk;
+    if (bulk === this.bulk) return;
+    if (bulk) {
+      this.bulk = true;
+      // A rebuild's "first copy read replaces the stored one" needs the SQL path.
+      if (!this.rebuildStale) this.pending = { rows: new Map(), byMessage: new Map(), cursors: new Map() };
+    } else {
+      try {
+        this.flushPending();
+      } finally {
+        this.bulk = false;
+      }
+    }
   }
 
   /** Makes every change so far durable (journal flush). Cheap: one append and one fsync. */
@@ -575,6 +759,8 @@ export class UsageStore {
       const covered = this.journal?.size() ?? 0;
       this.changedSinceSnapshot = false;
       this.compactPages();
+      // export() closes and reopens the database, finalizing every statement.
+      this.freeStatements();
       const bytes = this.db.export();
       try {
         await this.opts.io.writeFileDurable(this.file!, bytes);
@@ -661,6 +847,7 @@ export class UsageStore {
   }
 
   close(): void {
+    this.freeStatements();
     this.db.close();
   }
 }
