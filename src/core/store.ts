@@ -134,6 +134,7 @@ interface InsertStatements {
   sameMessage: BigStatement;
   drop: BigStatement;
   setCursor: BigStatement;
+  dims: Partial<Record<Dimension, BigStatement>>;
 }
 
 /** A request kept by a bulk load: the record and what the store's rules compare. */
@@ -175,6 +176,9 @@ interface FileSignature {
 
 const sig = (st: fs.Stats | undefined): FileSignature | undefined => (st ? { ino: st.ino, size: st.size, mtimeMs: st.mtimeMs } : undefined);
 const sameSig = (a?: FileSignature, b?: FileSignature) => a?.ino === b?.ino && a?.size === b?.size && a?.mtimeMs === b?.mtimeMs;
+/** ctime too: it changes on every write and cannot be set back by tools that restore an mtime. */
+const fullSig = (st: fs.Stats) => `${st.ino}:${st.size}:${st.mtimeMs}:${st.ctimeMs}`;
+const sameFullSig = (a: fs.Stats, b: fs.Stats | undefined) => b !== undefined && fullSig(a) === fullSig(b);
 
 /**
  * The usage database: sql.js in memory, made durable by a journal and snapshots in one folder.
@@ -192,6 +196,7 @@ export class UsageStore {
   private bulk = false;
   private sizeAtVacuum = 0;
   private dims = new Map<Dimension, Map<string, number>>();
+  private dimNext = new Map<Dimension, number>();
   /** Statements of the insert path, prepared once per open database (export() and load() free them). */
   private stmts: InsertStatements | undefined;
   /** Every cursor of the `files` table, read once: a rescan asks for one per file. */
@@ -240,11 +245,13 @@ export class UsageStore {
     const SQL = await loadSqlJs();
     const file = this.file!;
     const recovery: RecoveryReport = { replayed: 0, unreadableJournalLines: 0 };
-    const tryOpen = (bytes: Uint8Array | undefined): Database | undefined => {
+    const tryOpen = (bytes: Uint8Array | undefined, trusted = false): Database | undefined => {
       const db = new SQL.Database(bytes);
       try {
-        const check = db.exec('PRAGMA quick_check')[0]?.values[0]?.[0];
-        if (check !== 'ok') throw new Error(String(check));
+        if (!trusted) {
+          const check = db.exec('PRAGMA quick_check')[0]?.values[0]?.[0];
+          if (check !== 'ok') throw new Error(String(check));
+        }
         db.exec('SELECT count(*) FROM sqlite_master');
         return db;
       } catch {
@@ -255,7 +262,12 @@ export class UsageStore {
     const st = statOrUndefined(file);
     let db: Database | undefined;
     if (st) {
-      db = tryOpen(await fsp.readFile(file));
+      const bytes = await fsp.readFile(file);
+      // The integrity check (a tenth of a second per 100k requests) is skipped for the very file
+      // that passed it last time or that this store wrote (same inode, size, mtime and ctime).
+      const trusted = this.isCheckedFile(st) && sameFullSig(st, statOrUndefined(file));
+      db = tryOpen(bytes, trusted);
+      if (db && !trusted) this.rememberChecked();
       if (!db) {
         // Never delete what a user may still need: keep the bad file beside the good one.
         const aside = `${file}.unreadable-${new Date().toISOString().replace(/[:.]/g, '-')}`;
@@ -275,6 +287,7 @@ export class UsageStore {
     this.freeStatements();
     this.db = db ?? new SQL.Database();
     this.dims.clear();
+    this.dimNext.clear();
     this.cursorCache = undefined;
     this.migrate();
     this.snapshotSig = sig(statOrUndefined(file));
@@ -283,6 +296,31 @@ export class UsageStore {
     recovery.unreadableJournalLines = replay.bad;
     this.recovery = recovery;
     if (recovery.movedAside || recovery.restoredFrom) this.changedSinceSnapshot = true;
+  }
+
+  /** Where the signature of the last database file known to be sound is kept. */
+  private get checkedFile(): string {
+    return `${this.file}.checked`;
+  }
+
+  private isCheckedFile(st: fs.Stats): boolean {
+    try {
+      return fs.readFileSync(this.checkedFile, 'utf8') === fullSig(st);
+    } catch {
+      return false;
+    }
+  }
+
+  /** Notes the database file as sound (after a passed check or a snapshot of ours); best effort. */
+  private rememberChecked(): void {
+    if (!this.file || !this.opts.writable) return;
+    const st = statOrUndefined(this.file);
+    try {
+      if (st) fs.writeFileSync(this.checkedFile, fullSig(st), { mode: 0o600 });
+      else fs.rmSync(this.checkedFile, { force: true });
+    } catch {
+      // Only costs a check at the next open.
+    }
   }
 
   private replayJournal(from: number): { replayed: number; bad: number } {
@@ -382,9 +420,18 @@ export class UsageStore {
     }
     let id = cache.get(name);
     if (id === undefined) {
-      this.db.run(`INSERT OR IGNORE INTO ${DIMENSIONS[kind]} (name) VALUES (?)`, [name]);
-      id = Number(this.get(`SELECT id FROM ${DIMENSIONS[kind]} WHERE name = ?`, [name])?.id);
+      // The cache holds the whole table, so a new name takes the next id (no look-up query).
+      let next = this.dimNext.get(kind);
+      if (next === undefined) {
+        next = 1;
+        for (const v of cache.values()) if (v >= next) next = v + 1;
+      }
+      const stmts = this.statements();
+      const insert = (stmts.dims[kind] ??= this.db.prepare(`INSERT OR IGNORE INTO ${DIMENSIONS[kind]} (id, name) VALUES (?, ?)`) as BigStatement);
+      insert.run([next, name]);
+      id = this.db.getRowsModified() > 0 ? next : Number(this.get(`SELECT id FROM ${DIMENSIONS[kind]} WHERE name = ?`, [name])?.id);
       cache.set(name, id);
+      this.dimNext.set(kind, Math.max(next, id) + 1);
     }
     return id;
   }
@@ -398,6 +445,7 @@ export class UsageStore {
         ) as BigStatement,
         drop: this.db.prepare('DELETE FROM requests WHERE key = ?') as BigStatement,
         setCursor: this.db.prepare('INSERT OR REPLACE INTO files (path, size, mtime, ino, offset, state) VALUES (?, ?, ?, ?, ?, ?)') as BigStatement,
+        dims: {},
       };
     }
     return this.stmts;
@@ -406,7 +454,8 @@ export class UsageStore {
   /** Frees the cached statements (before the database is exported, replaced or closed). */
   private freeStatements(): void {
     if (!this.stmts) return;
-    for (const st of Object.values(this.stmts)) st.free();
+    const { dims, ...rest } = this.stmts;
+    for (const st of [...Object.values(rest), ...Object.values(dims)]) st.free();
     this.stmts = undefined;
   }
 
@@ -430,6 +479,9 @@ export class UsageStore {
       this.db.exec('COMMIT');
     } catch (err) {
       this.db.exec('ROLLBACK');
+      // Names inserted in the rolled-back transaction are gone again.
+      this.dims.clear();
+      this.dimNext.clear();
       throw err;
     }
     return result;
@@ -770,6 +822,7 @@ export class UsageStore {
       }
       await this.journal?.compact(covered);
       this.snapshotSig = sig(statOrUndefined(this.file!));
+      this.rememberChecked();
       this.journalIno = statOrUndefined(this.journalFile!)?.ino;
       this.journalOffset = this.journal?.size() ?? 0;
       await this.backup(bytes).catch(() => undefined);
