@@ -137,16 +137,12 @@ interface InsertStatements {
   dims: Partial<Record<Dimension, BigStatement>>;
 }
 
-/** A request kept by a bulk load: the record and what the store's rules compare. */
-interface PendingRow {
-  r: UsageRecord;
-  message: string | null;
-  sidechain: number;
-  total: number;
-}
+/** What the store's rules compare of a record a bulk load kept. */
+const pendingRank = (r: UsageRecord) => ({ sidechain: r.isSidechain ? 1 : 0, total: totalTokens(r) });
 
 interface PendingLoad {
-  rows: Map<string, PendingRow>;
+  rows: Map<string, UsageRecord>;
+  names: Map<string, string>;
   /** Keys of the kept rows per message id (only for rows with one). */
   byMessage: Map<string, string[]>;
   cursors: Map<string, FileCursor>;
@@ -520,12 +516,12 @@ export class UsageStore {
    * the same order, to rows kept in memory; returns what the SQL path would have counted.
    */
   private foldPending(records: readonly UsageRecord[]): number {
-    const { rows, byMessage } = this.pending!;
+    const { rows, byMessage, names } = this.pending!;
     let changed = 0;
     for (const r of records) {
       const key = r.dedupKey;
       const message = r.messageId ? r.messageId : null;
-      const mine: PendingRow = { r, message, sidechain: r.isSidechain ? 1 : 0, total: totalTokens(r) };
+      const mine = { sidechain: r.isSidechain ? 1 : 0, total: totalTokens(r) };
       if (message !== null) {
         const keys = byMessage.get(message);
         if (keys && (keys.length > 1 || keys[0] !== key)) {
@@ -534,9 +530,9 @@ export class UsageStore {
           for (const k of keys) {
             if (k === key) continue;
             const rival = rows.get(k)!;
-            if (mine.sidechain === 0 && rival.sidechain === 0) continue;
+            if (mine.sidechain === 0 && !rival.isSidechain) continue;
             anyRival = true;
-            if (!better(mine, rival)) {
+            if (!better(mine, pendingRank(rival))) {
               beaten = false;
               break;
             }
@@ -545,7 +541,7 @@ export class UsageStore {
           if (anyRival) {
             const kept = keys.filter((k) => {
               if (k === key) return true;
-              if (mine.sidechain === 0 && rows.get(k)!.sidechain === 0) return true;
+              if (mine.sidechain === 0 && !rows.get(k)!.isSidechain) return true;
               rows.delete(k);
               return false;
             });
@@ -554,18 +550,19 @@ export class UsageStore {
         }
       }
       const stored = rows.get(key);
+      if (stored !== undefined && !better(mine, pendingRank(stored))) continue;
+      // Kept until the end of the load: one copy of each model and project name for all rows.
+      const model = names.get(r.model) ?? (names.set(r.model, r.model), r.model);
+      const project = names.get(r.project) ?? (names.set(r.project, r.project), r.project);
+      rows.set(key, model === r.model && project === r.project ? r : { ...r, model, project });
+      const before = stored === undefined ? undefined : stored.messageId ? stored.messageId : null;
       if (stored === undefined) {
-        rows.set(key, mine);
         if (message !== null) this.indexMessage(message, key);
-        changed++;
-      } else if (better(mine, stored)) {
-        rows.set(key, mine);
-        if (stored.message !== message) {
-          if (stored.message !== null) this.unindexMessage(stored.message, key);
-          if (message !== null) this.indexMessage(message, key);
-        }
-        changed++;
+      } else if (before !== message) {
+        if (before !== null && before !== undefined) this.unindexMessage(before, key);
+        if (message !== null) this.indexMessage(message, key);
       }
+      changed++;
     }
     if (changed > 0) this.markChanged();
     return changed;
@@ -597,12 +594,17 @@ export class UsageStore {
     const empty = this.recordCount() === 0;
     this.transaction(() => {
       // Ascending keys append to the B-tree instead of splitting pages all over it.
-      const rows = [...pending.rows.values()].map((p) => ({ key: hashKey(p.r.dedupKey), r: p.r }));
+      const rows = [...pending.rows.values()].map((r) => ({ key: hashKey(r.dedupKey), r }));
+      pending.rows.clear();
+      pending.byMessage.clear();
       rows.sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
       this.insertRows(rows.map((x) => x.r), false, !empty, rows.map((x) => x.key));
       const { setCursor } = this.statements();
       for (const c of pending.cursors.values()) setCursor.run([c.path, c.size, c.mtimeMs, c.ino, c.offset, c.state ?? null]);
     });
+    // Rows appended in key order into an empty table fill their pages: the VACUUM of the next
+    // snapshot would gain little and costs time and a second copy of the database in memory.
+    if (empty) this.sizeAtVacuum = Math.max(this.sizeAtVacuum, Number(this.get('PRAGMA page_count')?.page_count ?? 0));
     this.markChanged();
   }
 
@@ -774,7 +776,7 @@ export class UsageStore {
     if (bulk) {
       this.bulk = true;
       // A rebuild's "first copy read replaces the stored one" needs the SQL path.
-      if (!this.rebuildStale) this.pending = { rows: new Map(), byMessage: new Map(), cursors: new Map() };
+      if (!this.rebuildStale) this.pending = { rows: new Map(), byMessage: new Map(), names: new Map(), cursors: new Map() };
     } else {
       try {
         this.flushPending();
