@@ -196,6 +196,29 @@ type BigStatement = Statement & {
   get(params: null, config: { useBigInt: boolean }): (SqlValue | bigint)[];
 };
 
+interface InsertStatements {
+  upsert: BigStatement;
+  sameMessage: BigStatement;
+  drop: BigStatement;
+  setCursor: BigStatement;
+  dims: Partial<Record<Dimension, BigStatement>>;
+}
+
+/** What the store's rules compare of a record a bulk load kept. */
+const pendingRank = (r: UsageRecord) => ({ sidechain: r.isSidechain ? 1 : 0, total: totalTokens(r) });
+
+interface PendingLoad {
+  rows: Map<string, UsageRecord>;
+  names: Map<string, string>;
+  /** Keys of the kept rows per message id (only for rows with one). */
+  byMessage: Map<string, string[]>;
+  cursors: Map<string, FileCursor>;
+}
+
+/** The store's "more complete copy" rule: a non-sidechain copy beats a sidechain one, then the larger total. */
+const better = (a: { sidechain: number; total: number }, b: { sidechain: number; total: number }) =>
+  a.sidechain < b.sidechain || (a.sidechain === b.sidechain && a.total > b.total);
+
 const DIMENSIONS = { source: 'sources', model: 'models', project: 'projects', session: 'sessions' } as const;
 type Dimension = keyof typeof DIMENSIONS;
 
@@ -216,6 +239,9 @@ interface FileSignature {
 
 const sig = (st: fs.Stats | undefined): FileSignature | undefined => (st ? { ino: st.ino, size: st.size, mtimeMs: st.mtimeMs } : undefined);
 const sameSig = (a?: FileSignature, b?: FileSignature) => a?.ino === b?.ino && a?.size === b?.size && a?.mtimeMs === b?.mtimeMs;
+/** ctime too: it changes on every write and cannot be set back by tools that restore an mtime. */
+const fullSig = (st: fs.Stats) => `${st.ino}:${st.size}:${st.mtimeMs}:${st.ctimeMs}`;
+const sameFullSig = (a: fs.Stats, b: fs.Stats | undefined) => b !== undefined && fullSig(a) === fullSig(b);
 
 /**
  * The usage database: sql.js in memory, made durable by a journal and snapshots in one folder.
@@ -233,7 +259,13 @@ export class UsageStore {
   private bulk = false;
   private sizeAtVacuum = 0;
   private dims = new Map<Dimension, Map<string, number>>();
-  private prepared: { db: Database; upsert: BigStatement; sameMessage: BigStatement; drop: BigStatement } | undefined;
+  private dimNext = new Map<Dimension, number>();
+  /** Statements of the insert path, prepared once per open database (export() and load() free them). */
+  private stmts: InsertStatements | undefined;
+  /** Every cursor of the `files` table, read once: a rescan asks for one per file. */
+  private cursorCache: Map<string, FileCursor> | undefined;
+  /** A bulk load's best copy per request, kept in memory and inserted once at its end. */
+  private pending: PendingLoad | undefined;
   private journal: Journal | undefined;
   private snapshotSig: FileSignature | undefined;
   private journalIno: number | undefined;
@@ -276,11 +308,13 @@ export class UsageStore {
     const SQL = await loadSqlJs();
     const file = this.file!;
     const recovery: RecoveryReport = { replayed: 0, unreadableJournalLines: 0 };
-    const tryOpen = (bytes: Uint8Array | undefined): Database | undefined => {
+    const tryOpen = (bytes: Uint8Array | undefined, trusted = false): Database | undefined => {
       const db = new SQL.Database(bytes);
       try {
-        const check = db.exec('PRAGMA quick_check')[0]?.values[0]?.[0];
-        if (check !== 'ok') throw new Error(String(check));
+        if (!trusted) {
+          const check = db.exec('PRAGMA quick_check')[0]?.values[0]?.[0];
+          if (check !== 'ok') throw new Error(String(check));
+        }
         db.exec('SELECT count(*) FROM sqlite_master');
         return db;
       } catch {
@@ -291,7 +325,12 @@ export class UsageStore {
     const st = statOrUndefined(file);
     let db: Database | undefined;
     if (st) {
-      db = tryOpen(await fsp.readFile(file));
+      const bytes = await fsp.readFile(file);
+      // The integrity check (a tenth of a second per 100k requests) is skipped for the very file
+      // that passed it last time or that this store wrote (same inode, size, mtime and ctime).
+      const trusted = this.isCheckedFile(st) && sameFullSig(st, statOrUndefined(file));
+      db = tryOpen(bytes, trusted);
+      if (db && !trusted) this.rememberChecked();
       if (!db) {
         // Never delete what a user may still need: keep the bad file beside the good one.
         const aside = `${file}.unreadable-${new Date().toISOString().replace(/[:.]/g, '-')}`;
@@ -308,8 +347,11 @@ export class UsageStore {
         }
       }
     }
+    this.freeStatements();
     this.db = db ?? new SQL.Database();
     this.dims.clear();
+    this.dimNext.clear();
+    this.cursorCache = undefined;
     this.migrate();
     this.snapshotSig = sig(statOrUndefined(file));
     const replay = this.replayJournal(0);
@@ -317,6 +359,31 @@ export class UsageStore {
     recovery.unreadableJournalLines = replay.bad;
     this.recovery = recovery;
     if (recovery.movedAside || recovery.restoredFrom) this.changedSinceSnapshot = true;
+  }
+
+  /** Where the signature of the last database file known to be sound is kept. */
+  private get checkedFile(): string {
+    return `${this.file}.checked`;
+  }
+
+  private isCheckedFile(st: fs.Stats): boolean {
+    try {
+      return fs.readFileSync(this.checkedFile, 'utf8') === fullSig(st);
+    } catch {
+      return false;
+    }
+  }
+
+  /** Notes the database file as sound (after a passed check or a snapshot of ours); best effort. */
+  private rememberChecked(): void {
+    if (!this.file || !this.opts.writable) return;
+    const st = statOrUndefined(this.file);
+    try {
+      if (st) fs.writeFileSync(this.checkedFile, fullSig(st), { mode: 0o600 });
+      else fs.rmSync(this.checkedFile, { force: true });
+    } catch {
+      // Only costs a check at the next open.
+    }
   }
 
   private replayJournal(from: number): { replayed: number; bad: number } {
@@ -437,11 +504,43 @@ export class UsageStore {
     }
     let id = cache.get(name);
     if (id === undefined) {
-      this.db.run(`INSERT OR IGNORE INTO ${DIMENSIONS[kind]} (name) VALUES (?)`, [name]);
-      id = Number(this.get(`SELECT id FROM ${DIMENSIONS[kind]} WHERE name = ?`, [name])?.id);
+      // The cache holds the whole table, so a new name takes the next id (no look-up query).
+      let next = this.dimNext.get(kind);
+      if (next === undefined) {
+        next = 1;
+        for (const v of cache.values()) if (v >= next) next = v + 1;
+      }
+      const stmts = this.statements();
+      const insert = (stmts.dims[kind] ??= this.db.prepare(`INSERT OR IGNORE INTO ${DIMENSIONS[kind]} (id, name) VALUES (?, ?)`) as BigStatement);
+      insert.run([next, name]);
+      id = this.db.getRowsModified() > 0 ? next : Number(this.get(`SELECT id FROM ${DIMENSIONS[kind]} WHERE name = ?`, [name])?.id);
       cache.set(name, id);
+      this.dimNext.set(kind, Math.max(next, id) + 1);
     }
     return id;
+  }
+
+  private statements(): InsertStatements {
+    if (!this.stmts) {
+      this.stmts = {
+        upsert: this.db.prepare(UPSERT) as BigStatement,
+        sameMessage: this.db.prepare(
+          'SELECT key, flags, input + output + cache_write + cache_read AS total FROM requests WHERE message = ? AND key <> ?',
+        ) as BigStatement,
+        drop: this.db.prepare('DELETE FROM requests WHERE key = ?') as BigStatement,
+        setCursor: this.db.prepare('INSERT OR REPLACE INTO files (path, size, mtime, ino, offset, state) VALUES (?, ?, ?, ?, ?, ?)') as BigStatement,
+        dims: {},
+      };
+    }
+    return this.stmts;
+  }
+
+  /** Frees the cached statements (before the database is exported, replaced or closed). */
+  private freeStatements(): void {
+    if (!this.stmts) return;
+    const { dims, ...rest } = this.stmts;
+    for (const st of [...Object.values(rest), ...Object.values(dims)]) st.free();
+    this.stmts = undefined;
   }
 
   /**
@@ -450,56 +549,151 @@ export class UsageStore {
    * nowhere else).
    */
   insert(records: readonly UsageRecord[], options: { journal?: boolean } = {}): number {
-    const journal = options.journal ?? !this.bulk;
     if (records.length === 0) return 0;
-    let changed = 0;
+    if (this.pending && options.journal !== true) return this.foldPending(records);
+    const journal = options.journal ?? !this.bulk;
+    return this.transaction(() => this.insertRows(records, journal, true));
+  }
+
+  private transaction<T>(fn: () => T): T {
     this.db.exec('BEGIN');
-    const { upsert: stmt, sameMessage, drop } = this.insertStatements();
+    let result: T;
     try {
-      for (const r of records) {
-        const key = hashKey(r.dedupKey);
-        const message = r.messageId ? hashKey(r.messageId) : null;
-        if (this.rebuildStale?.delete(key)) drop.run([key]);
-        if (message !== null && !this.keepOverSidechainCopies(r, key, message, sameMessage, drop)) continue;
-        const flags = (r.unpriced ? 1 : 0) | (r.isSidechain ? 2 : 0);
-        stmt.run([
-          key, r.timestamp, this.dimId('source', r.source), this.dimId('model', r.model), this.dimId('project', r.project),
-          this.dimId('session', r.sessionId), r.inputTokens, r.outputTokens, r.cacheWriteTokens, r.cacheWrite1hTokens,
-          r.cacheReadTokens, r.reportedCost, r.cost, flags, message,
-        ]);
-        const n = this.db.getRowsModified();
-        changed += n;
-        if (n > 0 && journal) this.journal?.add({ r });
-      }
+      result = fn();
       this.db.exec('COMMIT');
     } catch (err) {
       this.db.exec('ROLLBACK');
+      // Names inserted in the rolled-back transaction are gone again.
+      this.dims.clear();
+      this.dimNext.clear();
       throw err;
-    } finally {
-      stmt.reset();
-      sameMessage.reset();
-      drop.reset();
+    }
+    return result;
+  }
+
+  /**
+   * The SQL path: one UPSERT per record. `rivals: false` skips the sidechain-rival lookup, for
+   * records already resolved against each other into an empty table (a bulk load's end).
+   */
+  private insertRows(records: readonly UsageRecord[], journal: boolean, rivals: boolean, keys?: readonly bigint[]): number {
+    const { upsert, sameMessage, drop } = this.statements();
+    let changed = 0;
+    for (let i = 0; i < records.length; i++) {
+      const r = records[i];
+      const key = keys ? keys[i] : hashKey(r.dedupKey);
+      const message = r.messageId ? hashKey(r.messageId) : null;
+      if (this.rebuildStale?.delete(key)) drop.run([key]);
+      if (rivals && message !== null && !this.keepOverSidechainCopies(r, key, message, sameMessage, drop)) continue;
+      const flags = (r.unpriced ? 1 : 0) | (r.isSidechain ? 2 : 0);
+      upsert.run([
+        key, r.timestamp, this.dimId('source', r.source), this.dimId('model', r.model), this.dimId('project', r.project),
+        this.dimId('session', r.sessionId), r.inputTokens, r.outputTokens, r.cacheWriteTokens, r.cacheWrite1hTokens,
+        r.cacheReadTokens, r.reportedCost, r.cost, flags, message,
+      ]);
+      const n = this.db.getRowsModified();
+      changed += n;
+      if (n > 0 && journal) this.journal?.add({ r });
     }
     if (changed > 0) this.markChanged();
     return changed;
   }
 
   /**
-   * The insert's statements, prepared once per database: preparing the upsert compiles the
-   * rollup's triggers too, which cost more than the insert itself for one record (heartbeats).
+   * A bulk load applies exactly the rules of the SQL path (same key: the more complete copy;
+   * same message under another key with a sidechain on either side: only the better copy), in
+   * the same order, to rows kept in memory; returns what the SQL path would have counted.
    */
-  private insertStatements(): { upsert: BigStatement; sameMessage: BigStatement; drop: BigStatement } {
-    if (this.prepared?.db !== this.db) {
-      this.prepared = {
-        db: this.db,
-        upsert: this.db.prepare(UPSERT) as BigStatement,
-        sameMessage: this.db.prepare(
-          'SELECT key, flags, input + output + cache_write + cache_read AS total FROM requests WHERE message = ? AND key <> ?',
-        ) as BigStatement,
-        drop: this.db.prepare('DELETE FROM requests WHERE key = ?') as BigStatement,
-      };
+  private foldPending(records: readonly UsageRecord[]): number {
+    const { rows, byMessage, names } = this.pending!;
+    let changed = 0;
+    for (const r of records) {
+      const key = r.dedupKey;
+      const message = r.messageId ? r.messageId : null;
+      const mine = { sidechain: r.isSidechain ? 1 : 0, total: totalTokens(r) };
+      if (message !== null) {
+        const keys = byMessage.get(message);
+        if (keys && (keys.length > 1 || keys[0] !== key)) {
+          let beaten = true;
+          let anyRival = false;
+          for (const k of keys) {
+            if (k === key) continue;
+            const rival = rows.get(k)!;
+            if (mine.sidechain === 0 && !rival.isSidechain) continue;
+            anyRival = true;
+            if (!better(mine, pendingRank(rival))) {
+              beaten = false;
+              break;
+            }
+          }
+          if (!beaten) continue;
+          if (anyRival) {
+            const kept = keys.filter((k) => {
+              if (k === key) return true;
+              if (mine.sidechain === 0 && !rows.get(k)!.isSidechain) return true;
+              rows.delete(k);
+              return false;
+            });
+            byMessage.set(message, kept);
+          }
+        }
+      }
+      const stored = rows.get(key);
+      if (stored !== undefined && !better(mine, pendingRank(stored))) continue;
+      // Kept until the end of the load: one copy of each model and project name for all rows.
+      const model = names.get(r.model) ?? (names.set(r.model, r.model), r.model);
+      const project = names.get(r.project) ?? (names.set(r.project, r.project), r.project);
+      rows.set(key, model === r.model && project === r.project ? r : { ...r, model, project });
+      const before = stored === undefined ? undefined : stored.messageId ? stored.messageId : null;
+      if (stored === undefined) {
+        if (message !== null) this.indexMessage(message, key);
+      } else if (before !== message) {
+        if (before !== null && before !== undefined) this.unindexMessage(before, key);
+        if (message !== null) this.indexMessage(message, key);
+      }
+      changed++;
     }
-    return this.prepared;
+    if (changed > 0) this.markChanged();
+    return changed;
+  }
+
+  private indexMessage(message: string, key: string): void {
+    const byMessage = this.pending!.byMessage;
+    const keys = byMessage.get(message);
+    if (keys === undefined) byMessage.set(message, [key]);
+    else if (!keys.includes(key)) keys.push(key);
+  }
+
+  private unindexMessage(message: string, key: string): void {
+    const byMessage = this.pending!.byMessage;
+    const keys = byMessage.get(message)?.filter((k) => k !== key);
+    if (!keys || keys.length === 0) byMessage.delete(message);
+    else byMessage.set(message, keys);
+  }
+
+  /**
+   * Writes what a bulk load kept, in one transaction. Into an empty table the rows go without
+   * rival lookups (they were resolved against each other); when something was stored meanwhile
+   * (a record accepted during the scan) every row takes the full SQL path.
+   */
+  private flushPending(): void {
+    const pending = this.pending;
+    this.pending = undefined;
+    if (!pending || (pending.rows.size === 0 && pending.cursors.size === 0)) return;
+    const empty = this.recordCount() === 0;
+    this.transaction(() => {
+      // Ascending keys append to the B-tree instead of splitting pages all over it.
+      const rows = [...pending.rows.values()].map((r) => ({ key: hashKey(r.dedupKey), r }));
+      pending.rows.clear();
+      pending.byMessage.clear();
+      rows.sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
+      this.insertRows(rows.map((x) => x.r), false, !empty, rows.map((x) => x.key));
+      const { setCursor } = this.statements();
+      for (const c of pending.cursors.values()) setCursor.run([c.path, c.size, c.mtimeMs, c.ino, c.offset, c.state ?? null]);
+    });
+    // Rows appended in key order into an empty table fill their pages: the VACUUM of the next
+    // snapshot would gain little and costs time and a second copy of the database in memory.
+    if (empty) this.sizeAtVacuum = Math.max(this.sizeAtVacuum, Number(this.get('PRAGMA page_count')?.page_count ?? 0));
+    this.markChanged();
   }
 
   /**
@@ -517,8 +711,7 @@ export class UsageStore {
     sameMessage.reset();
     const mine = { sidechain: r.isSidechain ? 1 : 0, total: totalTokens(r) };
     for (const rival of rivals) {
-      const better = mine.sidechain < rival.sidechain || (mine.sidechain === rival.sidechain && mine.total > rival.total);
-      if (!better) return false;
+      if (!better(mine, rival)) return false;
     }
     for (const rival of rivals) drop.run([rival.key]);
     return true;
@@ -529,19 +722,37 @@ export class UsageStore {
     this.changedSinceSnapshot = true;
   }
 
+  private cursors(): Map<string, FileCursor> {
+    if (!this.cursorCache) {
+      const cache = new Map<string, FileCursor>();
+      this.each('SELECT path, size, mtime, ino, offset, state FROM files', [], (row) => {
+        const c: FileCursor = {
+          path: String(row.path), size: Number(row.size), mtimeMs: Number(row.mtime), ino: Number(row.ino), offset: Number(row.offset),
+          ...(row.state != null ? { state: String(row.state) } : {}),
+        };
+        cache.set(c.path, c);
+      });
+      this.cursorCache = cache;
+    }
+    return this.cursorCache;
+  }
+
   cursor(filePath: string): FileCursor | undefined {
-    const row = this.get('SELECT path, size, mtime, ino, offset, state FROM files WHERE path = ?', [filePath]);
-    if (!row) return undefined;
-    return {
-      path: String(row.path), size: Number(row.size), mtimeMs: Number(row.mtime), ino: Number(row.ino), offset: Number(row.offset),
-      ...(row.state != null ? { state: String(row.state) } : {}),
-    };
+    const c = this.cursors().get(filePath);
+    return c && { ...c };
   }
 
   setCursor(c: FileCursor): void {
-    this.db.run('INSERT OR REPLACE INTO files (path, size, mtime, ino, offset, state) VALUES (?, ?, ?, ?, ?, ?)', [
-      c.path, c.size, c.mtimeMs, c.ino, c.offset, c.state ?? null,
-    ]);
+    const copy: FileCursor = {
+      path: c.path, size: c.size, mtimeMs: c.mtimeMs, ino: c.ino, offset: c.offset, ...(c.state != null ? { state: c.state } : {}),
+    };
+    this.cursors().set(c.path, copy);
+    if (this.pending) {
+      // Written with the rows at the end of the bulk load.
+      this.pending.cursors.set(c.path, copy);
+    } else {
+      this.statements().setCursor.run([c.path, c.size, c.mtimeMs, c.ino, c.offset, c.state ?? null]);
+    }
     if (!this.bulk) this.journal?.add({ c });
     this.markChanged();
   }
@@ -608,6 +819,7 @@ export class UsageStore {
     }
     for (const r of this.all('SELECT path FROM files')) this.journal?.add({ c: { path: String(r.path), size: -1, mtimeMs: -1, ino: -1, offset: 0 } });
     this.db.exec('DELETE FROM files');
+    this.cursorCache = undefined;
     this.markChanged();
   }
 
@@ -633,7 +845,7 @@ export class UsageStore {
   }
 
   fileCount(): number {
-    return Number(this.get('SELECT count(*) AS n FROM files')?.n ?? 0);
+    return this.cursors().size;
   }
 
   recordCount(): number {
@@ -650,7 +862,18 @@ export class UsageStore {
    * crash before that snapshot leaves the old cursors, so the files are simply read again.
    */
   setBulk(bulk: boolean): void {
-    this.bulk = bulk;
+    if (bulk === this.bulk) return;
+    if (bulk) {
+      this.bulk = true;
+      // A rebuild's "first copy read replaces the stored one" needs the SQL path.
+      if (!this.rebuildStale) this.pending = { rows: new Map(), byMessage: new Map(), names: new Map(), cursors: new Map() };
+    } else {
+      try {
+        this.flushPending();
+      } finally {
+        this.bulk = false;
+      }
+    }
   }
 
   /** Makes every change so far durable (journal flush). Cheap: one append and one fsync. */
@@ -680,6 +903,8 @@ export class UsageStore {
       const covered = this.journal?.size() ?? 0;
       this.changedSinceSnapshot = false;
       this.compactPages();
+      // export() closes and reopens the database, finalizing every statement.
+      this.freeStatements();
       const bytes = this.db.export();
       try {
         await this.opts.io.writeFileDurable(this.file!, bytes);
@@ -689,6 +914,7 @@ export class UsageStore {
       }
       await this.journal?.compact(covered);
       this.snapshotSig = sig(statOrUndefined(this.file!));
+      this.rememberChecked();
       this.journalIno = statOrUndefined(this.journalFile!)?.ino;
       this.journalOffset = this.journal?.size() ?? 0;
       await this.backup(bytes).catch(() => undefined);
@@ -766,6 +992,7 @@ export class UsageStore {
   }
 
   close(): void {
+    this.freeStatements();
     this.db.close();
   }
 }

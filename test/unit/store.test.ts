@@ -73,3 +73,67 @@ describe('store: rebuild', () => {
     assert.deepEqual(costs, { 'read-again': 0.5, 'transcript-gone': 2, heartbeat: 3 });
   });
 });
+
+describe('store: bulk loads', () => {
+  /** mulberry32, so that a failing sequence can be replayed. */
+  function rng(seed: number) {
+    let a = seed >>> 0;
+    return () => {
+      a = (a + 0x6d2b79f5) >>> 0;
+      let t = a;
+      t = Math.imul(t ^ (t >>> 15), t | 1);
+      t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+      return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+    };
+  }
+  const dump = (s: UsageStore) => JSON.stringify(s.all('SELECT * FROM usage ORDER BY id'), (_k, v) => (typeof v === 'bigint' ? String(v) : v));
+
+  it('keeps exactly what the row-by-row path keeps (same-key and sidechain rules, 200 random sequences)', async () => {
+    for (let seed = 1; seed <= 200; seed++) {
+      const next = rng(seed);
+      const int = (n: number) => Math.floor(next() * n);
+      const batches: UsageRecord[][] = [];
+      for (let b = 0; b < 1 + int(6); b++) {
+        const batch: UsageRecord[] = [];
+        for (let i = 0; i < 1 + int(12); i++) {
+          const m = `msg${int(5)}`;
+          const kind = int(10);
+          // Mostly message + request ids, some without a request id, some without a message id.
+          const dedupKey = kind < 7 ? `m:${m}:req${int(3)}` : kind < 9 ? `t:${m}:${int(2)}` : `l:/f:${int(4)}`;
+          batch.push(rec({
+            dedupKey, messageId: kind < 9 ? m : undefined, isSidechain: next() < 0.4, outputTokens: int(4) * 100,
+            inputTokens: int(3), model: `model${int(3)}`, sessionId: `s${int(3)}`, cost: int(100) / 100,
+          }));
+        }
+        batches.push(batch);
+      }
+      const rowByRow = await UsageStore.open(null);
+      let changedRowByRow = 0;
+      for (const batch of batches) changedRowByRow += rowByRow.insert(batch);
+      const bulk = await UsageStore.open(null);
+      bulk.setBulk(true);
+      let changedBulk = 0;
+      for (const batch of batches) changedBulk += bulk.insert(batch);
+      bulk.setCursor({ path: '/f', size: 1, mtimeMs: 1, ino: 1, offset: 1 });
+      assert.equal(bulk.recordCount(), 0, 'nothing reaches SQLite before the end of the load');
+      assert.equal(bulk.cursor('/f')?.offset, 1);
+      bulk.setBulk(false);
+      assert.equal(dump(bulk), dump(rowByRow), `seed ${seed}`);
+      assert.equal(changedBulk, changedRowByRow, `seed ${seed}: changed count`);
+      assert.equal(Number(bulk.get('SELECT count(*) AS n FROM files')?.n), 1);
+      rowByRow.close();
+      bulk.close();
+    }
+  });
+
+  it('merges with records accepted during the load', async () => {
+    const s = await UsageStore.open(null);
+    s.setBulk(true);
+    s.insert([rec({ dedupKey: 'm:a:r2', messageId: 'a', isSidechain: true, outputTokens: 900 })]);
+    s.insert([rec({ dedupKey: 'm:a:r1', messageId: 'a', outputTokens: 100 })], { journal: true });
+    assert.equal(s.recordCount(), 1, 'an accepted record is stored at once');
+    s.setBulk(false);
+    assert.equal(s.recordCount(), 1);
+    assert.equal(sum(s), 100, 'the non-sidechain copy wins');
+  });
+});

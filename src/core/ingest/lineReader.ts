@@ -14,9 +14,16 @@ export interface LineScanResult {
   oversized: number;
 }
 
+/** Read buffers are reused across files (a first scan reads a thousand files). */
+const freeBuffers: Buffer[] = [];
+const takeBuffer = (): Buffer => freeBuffers.pop() ?? Buffer.allocUnsafeSlow(CHUNK);
+const giveBuffer = (b: Buffer): void => {
+  if (freeBuffers.length < 4) freeBuffers.push(b);
+};
+
 /**
  * Calls `onLine` for every complete line at or after `start` that contains one of the markers,
- * reading the file in 1 MiB chunks. Lines without a marker are never decoded, and a file is never
+ * reading the file in 1 MiB chunks (the next chunk is read while this one is searched). Lines without a marker are never decoded, and a file is never
  * held in one string. The trailing line without a newline is left for the next read: it may still
  * be being written.
  */
@@ -30,6 +37,9 @@ export async function scanMarkedLines(
   const has = (b: Buffer) => list.some((m) => b.indexOf(m) !== -1);
   const longest = Math.max(...list.map((m) => m.length));
   const fh = await fs.open(path, 'r');
+  let cur = takeBuffer();
+  let next = takeBuffer();
+  let reading: Promise<{ bytesRead: number }> | undefined;
   try {
     let pos = start;
     let lineStart = start;
@@ -41,12 +51,15 @@ export async function scanMarkedLines(
     let pendingMarked = false;
     // The tail of the previous chunk, to find a marker that straddles a chunk boundary.
     let overlap = Buffer.alloc(0);
-    const buf = Buffer.allocUnsafe(CHUNK);
 
+    reading = fh.read(cur, 0, CHUNK, pos);
     for (;;) {
-      const { bytesRead } = await fh.read(buf, 0, CHUNK, pos);
+      const { bytesRead }: { bytesRead: number } = await reading;
+      reading = undefined;
       if (bytesRead === 0) break;
-      const chunk = buf.subarray(0, bytesRead);
+      // A short read of a regular file is its end (for now): no last read that returns nothing.
+      if (bytesRead === CHUNK) reading = fh.read(next, 0, CHUNK, pos + bytesRead);
+      const chunk = cur.subarray(0, bytesRead);
       let cursor = 0;
       while (cursor < chunk.length) {
         const nl = chunk.indexOf(NEWLINE, cursor);
@@ -85,9 +98,17 @@ export async function scanMarkedLines(
         cursor = nl + 1;
       }
       pos += bytesRead;
+      if (!reading) break;
+      const swap = cur;
+      cur = next;
+      next = swap;
     }
     return { endOffset: lineStart, lines, oversized };
   } finally {
+    // A read still running (onLine threw) must not land in a buffer that is reused.
+    if (reading) await reading.catch(() => undefined);
+    giveBuffer(cur);
+    giveBuffer(next);
     await fh.close();
   }
 }
