@@ -424,6 +424,9 @@ export class UsageStore {
   }
 
   private migrate(): void {
+    // Durability comes from our journal and snapshots; SQLite's own rollback journal would be a
+    // file created and deleted in sql.js's in-memory file system on every transaction.
+    this.db.exec('PRAGMA journal_mode = MEMORY; PRAGMA temp_store = MEMORY');
     let version = Number(this.db.exec('PRAGMA user_version')[0]?.values[0][0] ?? 0);
     if (version > SCHEMA_VERSION) {
       throw new Error(`The usage database was written by a newer version of Token Cost Dashboard (schema ${version}); update the extension.`);
