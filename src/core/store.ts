@@ -6,7 +6,10 @@ import { loadSqlJs } from './sqljs';
 import { totalTokens, type Source, type UsageRecord } from './model';
 import { defaultIo, statOrUndefined, type StorageIo } from './storage/fsio';
 import { Journal, readJournal, type JournalEntry } from './storage/journal';
-import { hashKey } from './storage/keys';
+import { messageKeyRange, REQUEST_KEY_MASK, requestKey } from './storage/keys';
+
+/** flags: bit 0 unpriced, bit 1 sidechain, bit 2 the request carries a message id. */
+const HAS_MESSAGE = 4;
 
 /** How far a transcript file has been read. */
 export interface FileCursor {
@@ -32,14 +35,57 @@ export interface RecoveryReport {
   unreadableJournalLines: number;
 }
 
-export const SCHEMA_VERSION = 3;
+export const SCHEMA_VERSION = 4;
 
 /**
  * Requests keep integer references to small dimension tables and a 64-bit hash of their
  * identity instead of text: about 70-90 bytes per request with its indexes. The `usage` view
  * gives every reader the plain columns.
  */
-const SCHEMA_V3 = `
+const SCHEMA_V4 = `
+CREATE TABLE IF NOT EXISTS sources (id INTEGER PRIMARY KEY, name TEXT NOT NULL UNIQUE);
+CREATE TABLE IF NOT EXISTS models (id INTEGER PRIMARY KEY, name TEXT NOT NULL UNIQUE);
+CREATE TABLE IF NOT EXISTS projects (id INTEGER PRIMARY KEY, name TEXT NOT NULL UNIQUE);
+CREATE TABLE IF NOT EXISTS sessions (id INTEGER PRIMARY KEY, name TEXT NOT NULL UNIQUE);
+CREATE TABLE IF NOT EXISTS requests (
+  key INTEGER PRIMARY KEY,
+  ts INTEGER NOT NULL,
+  source_id INTEGER NOT NULL,
+  model_id INTEGER NOT NULL,
+  project_id INTEGER NOT NULL,
+  session_id INTEGER NOT NULL,
+  input INTEGER NOT NULL,
+  output INTEGER NOT NULL,
+  cache_write INTEGER NOT NULL,
+  cache_write_1h INTEGER NOT NULL,
+  cache_read INTEGER NOT NULL,
+  reported_cost REAL,
+  cost REAL NOT NULL,
+  flags INTEGER NOT NULL
+);
+CREATE INDEX IF NOT EXISTS requests_ts ON requests(ts);
+CREATE TABLE IF NOT EXISTS files (
+  path TEXT PRIMARY KEY,
+  size INTEGER NOT NULL,
+  mtime INTEGER NOT NULL,
+  ino INTEGER NOT NULL,
+  offset INTEGER NOT NULL,
+  state TEXT
+);
+CREATE VIEW IF NOT EXISTS usage AS
+  SELECT r.key AS id, r.key AS dedup_key, r.ts AS ts, so.name AS source, mo.name AS model, pr.name AS project,
+         se.name AS session, r.input AS input, r.output AS output, r.cache_write AS cache_write,
+         r.cache_write_1h AS cache_write_1h, r.cache_read AS cache_read, r.reported_cost AS reported_cost,
+         r.cost AS cost, r.flags & 1 AS unpriced, (r.flags >> 1) & 1 AS sidechain
+    FROM requests r
+    JOIN sources so ON so.id = r.source_id
+    JOIN models mo ON mo.id = r.model_id
+    JOIN projects pr ON pr.id = r.project_id
+    JOIN sessions se ON se.id = r.session_id;
+`;
+
+/** The schema of version 3, kept to upgrade files written by it and to test that upgrade. */
+export const SCHEMA_V3 = `
 CREATE TABLE IF NOT EXISTS sources (id INTEGER PRIMARY KEY, name TEXT NOT NULL UNIQUE);
 CREATE TABLE IF NOT EXISTS models (id INTEGER PRIMARY KEY, name TEXT NOT NULL UNIQUE);
 CREATE TABLE IF NOT EXISTS projects (id INTEGER PRIMARY KEY, name TEXT NOT NULL UNIQUE);
@@ -173,13 +219,13 @@ ALTER TABLE files ADD COLUMN state TEXT;
 // a sidechain copy, then the larger token total wins (streamed replies repeat usage per block).
 const UPSERT = `
 INSERT INTO requests (key, ts, source_id, model_id, project_id, session_id, input, output, cache_write,
-  cache_write_1h, cache_read, reported_cost, cost, flags, message)
-VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+  cache_write_1h, cache_read, reported_cost, cost, flags)
+VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
 ON CONFLICT(key) DO UPDATE SET
   ts = excluded.ts, source_id = excluded.source_id, model_id = excluded.model_id, project_id = excluded.project_id,
   session_id = excluded.session_id, input = excluded.input, output = excluded.output,
   cache_write = excluded.cache_write, cache_write_1h = excluded.cache_write_1h, cache_read = excluded.cache_read,
-  reported_cost = excluded.reported_cost, cost = excluded.cost, flags = excluded.flags, message = excluded.message
+  reported_cost = excluded.reported_cost, cost = excluded.cost, flags = excluded.flags
 WHERE (excluded.flags & 2) < (requests.flags & 2)
    OR ((excluded.flags & 2) = (requests.flags & 2)
        AND excluded.input + excluded.output + excluded.cache_write + excluded.cache_read
@@ -434,7 +480,7 @@ export class UsageStore {
     if (version === 0) {
       const hasTables = Number(this.db.exec("SELECT count(*) FROM sqlite_master WHERE type = 'table'")[0]?.values[0][0] ?? 0) > 0;
       if (!hasTables) {
-        this.db.exec(SCHEMA_V3);
+        this.db.exec(SCHEMA_V4);
         this.db.exec(ROLLUP_SCHEMA);
         this.db.exec(`PRAGMA user_version = ${SCHEMA_VERSION}`);
         return;
@@ -446,8 +492,12 @@ export class UsageStore {
       version = 2;
     }
     if (version === 2) {
-      this.migrateV2ToV3();
-      version = 3;
+      this.migrateV2ToV4();
+      version = 4;
+    }
+    if (version === 3) {
+      this.migrateV3ToV4();
+      version = 4;
     }
     this.db.exec(`PRAGMA user_version = ${version}`);
     this.ensureRollup();
@@ -472,10 +522,39 @@ export class UsageStore {
     this.changedSinceSnapshot = true;
   }
 
+  /**
+   * Version 4 drops the message column and its index: a request's key now carries its message's
+   * hash in its high bits (see requestKey). Rows are copied with their new keys; where two copies
+   * of one message would meet on one key, the better copy (main chain, then more tokens) stays.
+   */
+  private migrateV3ToV4(): void {
+    const mask = Number(REQUEST_KEY_MASK);
+    this.db.exec('BEGIN');
+    try {
+      this.db.exec(`DROP VIEW IF EXISTS usage;
+        DROP TRIGGER IF EXISTS rollup_insert; DROP TRIGGER IF EXISTS rollup_delete; DROP TRIGGER IF EXISTS rollup_update; DROP TRIGGER IF EXISTS rollup_replace;
+        ALTER TABLE requests RENAME TO requests_v3; DROP INDEX IF EXISTS requests_ts; DROP INDEX IF EXISTS requests_message;`);
+      this.db.exec(SCHEMA_V4);
+      this.db.exec(`INSERT OR IGNORE INTO requests (key, ts, source_id, model_id, project_id, session_id, input, output, cache_write,
+          cache_write_1h, cache_read, reported_cost, cost, flags)
+        SELECT CASE WHEN message IS NULL THEN key ELSE ((message & ~${mask}) | (key & ${mask})) END, ts, source_id, model_id, project_id,
+               session_id, input, output, cache_write, cache_write_1h, cache_read, reported_cost, cost,
+               flags | CASE WHEN message IS NULL THEN 0 ELSE ${HAS_MESSAGE} END
+          FROM requests_v3 ORDER BY flags & 2, input + output + cache_write + cache_read DESC;
+        DROP TABLE requests_v3;`);
+      this.db.exec('COMMIT');
+    } catch (err) {
+      this.db.exec('ROLLBACK');
+      throw err;
+    }
+    this.changedSinceSnapshot = true;
+  }
+
   /** Text columns to dimension tables and hashed identities; rows go through the normal insert. */
-  private migrateV2ToV3(): void {
+  private migrateV2ToV4(): void {
     this.db.exec('ALTER TABLE usage RENAME TO usage_v2; ALTER TABLE files RENAME TO files_v2; DROP INDEX IF EXISTS usage_ts; DROP INDEX IF EXISTS usage_message;');
-    this.db.exec(SCHEMA_V3);
+    this.db.exec(SCHEMA_V4);
+    this.db.exec(ROLLUP_SCHEMA);
     const batch: UsageRecord[] = [];
     this.each('SELECT * FROM usage_v2 ORDER BY id', [], (r) => {
       batch.push({
@@ -528,7 +607,8 @@ export class UsageStore {
       this.stmts = {
         upsert: this.db.prepare(UPSERT) as BigStatement,
         sameMessage: this.db.prepare(
-          'SELECT key, flags, input + output + cache_write + cache_read AS total FROM requests WHERE message = ? AND key <> ?',
+          `SELECT key, flags, input + output + cache_write + cache_read AS total FROM requests
+            WHERE key BETWEEN ? AND ? AND key <> ? AND flags & ${HAS_MESSAGE}`,
         ) as BigStatement,
         drop: this.db.prepare('DELETE FROM requests WHERE key = ?') as BigStatement,
         setCursor: this.db.prepare('INSERT OR REPLACE INTO files (path, size, mtime, ino, offset, state) VALUES (?, ?, ?, ?, ?, ?)') as BigStatement,
@@ -583,15 +663,14 @@ export class UsageStore {
     let changed = 0;
     for (let i = 0; i < records.length; i++) {
       const r = records[i];
-      const key = keys ? keys[i] : hashKey(r.dedupKey);
-      const message = r.messageId ? hashKey(r.messageId) : null;
+      const key = keys ? keys[i] : requestKey(r.dedupKey, r.messageId);
       if (this.rebuildStale?.delete(key)) drop.run([key]);
-      if (rivals && message !== null && !this.keepOverSidechainCopies(r, key, message, sameMessage, drop)) continue;
-      const flags = (r.unpriced ? 1 : 0) | (r.isSidechain ? 2 : 0);
+      if (rivals && r.messageId && !this.keepOverSidechainCopies(r, key, messageKeyRange(r.messageId), sameMessage, drop)) continue;
+      const flags = (r.unpriced ? 1 : 0) | (r.isSidechain ? 2 : 0) | (r.messageId ? HAS_MESSAGE : 0);
       upsert.run([
         key, r.timestamp, this.dimId('source', r.source), this.dimId('model', r.model), this.dimId('project', r.project),
         this.dimId('session', r.sessionId), r.inputTokens, r.outputTokens, r.cacheWriteTokens, r.cacheWrite1hTokens,
-        r.cacheReadTokens, r.reportedCost, r.cost, flags, message,
+        r.cacheReadTokens, r.reportedCost, r.cost, flags,
       ]);
       const n = this.db.getRowsModified();
       changed += n;
@@ -685,7 +764,7 @@ export class UsageStore {
     const empty = this.recordCount() === 0;
     this.transaction(() => {
       // Ascending keys append to the B-tree instead of splitting pages all over it.
-      const rows = [...pending.rows.values()].map((r) => ({ key: hashKey(r.dedupKey), r }));
+      const rows = [...pending.rows.values()].map((r) => ({ key: requestKey(r.dedupKey, r.messageId), r }));
       pending.rows.clear();
       pending.byMessage.clear();
       rows.sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
@@ -703,9 +782,9 @@ export class UsageStore {
    * The same message id under another requestId is one message when either copy is a sidechain
    * (a subagent replay): only the better copy stays. Returns false when `r` must not be stored.
    */
-  private keepOverSidechainCopies(r: UsageRecord, key: bigint, message: bigint, sameMessage: BigStatement, drop: BigStatement): boolean {
+  private keepOverSidechainCopies(r: UsageRecord, key: bigint, range: [bigint, bigint], sameMessage: BigStatement, drop: BigStatement): boolean {
     const rivals: { key: bigint; sidechain: number; total: number }[] = [];
-    sameMessage.bind([message, key]);
+    sameMessage.bind([range[0], range[1], key]);
     while (sameMessage.step()) {
       const row = sameMessage.getAsObject(undefined, { useBigInt: true });
       const sidechain = Number(row.flags) & 2 ? 1 : 0;

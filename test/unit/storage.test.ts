@@ -6,7 +6,8 @@ import { UsageEngine } from '../../src/core/engine';
 import type { UsageRecord } from '../../src/core/model';
 import { PriceTable } from '../../src/core/pricing/pricing';
 import { defaultIo, type StorageIo } from '../../src/core/storage/fsio';
-import { SCHEMA_V1, UsageStore } from '../../src/core/store';
+import { hashKey } from '../../src/core/storage/keys';
+import { SCHEMA_V1, SCHEMA_V3, SCHEMA_VERSION, UsageStore } from '../../src/core/store';
 import { loadSqlJs } from '../../src/core/sqljs';
 import { tempDir } from './helpers';
 
@@ -200,8 +201,52 @@ describe('storage: schema upgrades', () => {
     store.close();
     const again = await UsageStore.open(dbFile);
     assert.equal(again.recordCount(), 2);
-    assert.equal(Number(again.get('PRAGMA user_version')?.user_version), 3);
+    assert.equal(Number(again.get('PRAGMA user_version')?.user_version), SCHEMA_VERSION);
     again.close();
     assert.ok(readdirSync(path.dirname(dbFile)).includes('usage.sqlite'));
+  });
+
+  it('upgrades a version-3 database: messages move into the keys, and replays are still recognised', async () => {
+    const SQL = await loadSqlJs();
+    const db = new SQL.Database();
+    db.exec(SCHEMA_V3);
+    db.exec("INSERT INTO sources VALUES (1, 'claude-code'), (2, 'claude-code-subagent'), (3, 'heartbeat'); INSERT INTO models VALUES (1, 'claude-sonnet-4-5');");
+    db.exec("INSERT INTO projects VALUES (1, '/p'); INSERT INTO sessions VALUES (1, 's1'), (2, 'agent-7');");
+    const insert = db.prepare(`INSERT INTO requests (key, ts, source_id, model_id, project_id, session_id, input, output, cache_write, cache_write_1h,
+      cache_read, reported_cost, cost, flags, message) VALUES (?, ?, ?, 1, 1, ?, ?, 10, 0, 0, 0, NULL, ?, ?, ?)`);
+    const v3 = [
+      // A main-chain reply, a second requestId of the same message (both count, as in ccusage), and a heartbeat.
+      { dedupKey: 'm:msg_1:req_1', messageId: 'msg_1', ts: 1000, source: 1, session: 1, input: 100, cost: 1, flags: 0 },
+      { dedupKey: 'm:msg_1:req_2', messageId: 'msg_1', ts: 2000, source: 1, session: 1, input: 50, cost: 0.5, flags: 0 },
+      { dedupKey: 'hb:agent-7:r1', messageId: undefined, ts: 3000, source: 3, session: 2, input: 70, cost: 0.7, flags: 0 },
+    ];
+    for (const r of v3) {
+      (insert as unknown as { run(v: unknown[]): void }).run([hashKey(r.dedupKey), r.ts, r.source, r.session, r.input, r.cost, r.flags, r.messageId ? hashKey(r.messageId) : null]);
+    }
+    insert.free();
+    db.exec('PRAGMA user_version = 3');
+    const dbFile = path.join(tempDir(), 'usage.sqlite');
+    writeFileSync(dbFile, db.export());
+
+    const store = await UsageStore.open(dbFile);
+    assert.equal(Number(store.get('PRAGMA user_version')?.user_version), SCHEMA_VERSION);
+    assert.ok(!store.all('PRAGMA table_info(requests)').some((c) => c.name === 'message'), 'no message column any more');
+    assert.equal(store.recordCount(), 3);
+    assert.deepEqual(store.all('SELECT session, sum(input) AS input, sum(cost) AS cost FROM usage GROUP BY session ORDER BY session'), [
+      { session: 'agent-7', input: 70, cost: 0.7 },
+      { session: 's1', input: 150, cost: 1.5 },
+    ]);
+    const base = { timestamp: 1000, model: 'claude-sonnet-4-5', project: '/p', outputTokens: 10, cacheWriteTokens: 0, cacheWrite1hTokens: 0, cacheReadTokens: 0, reportedCost: null, unpriced: false };
+    // The same records again change nothing: identities survived the upgrade.
+    assert.equal(store.insert([
+      { ...base, dedupKey: 'm:msg_1:req_1', messageId: 'msg_1', source: 'claude-code', sessionId: 's1', inputTokens: 100, cost: 1, isSidechain: false },
+      { ...base, dedupKey: 'hb:agent-7:r1', source: 'heartbeat', sessionId: 'agent-7', inputTokens: 70, cost: 0.7, isSidechain: false },
+    ]), 0);
+    // A subagent's replay of msg_1 under a third requestId is the same message: not counted again.
+    assert.equal(store.insert([{ ...base, dedupKey: 'm:msg_1:req_9', messageId: 'msg_1', source: 'claude-code-subagent', sessionId: 's1', inputTokens: 100, cost: 1, isSidechain: true }]), 0);
+    assert.equal(store.recordCount(), 3);
+    const rollup = store.get('SELECT sum(requests) AS n, sum(input) AS input FROM rollup');
+    assert.deepEqual({ n: Number(rollup?.n), input: Number(rollup?.input) }, { n: 3, input: 220 }, 'the hourly rollup was rebuilt for the new table');
+    store.close();
   });
 });
