@@ -1,7 +1,7 @@
 /**
  * Messages between the extension host and the dashboard webviews. Imported by both bundles, so
- * it holds types and constants only. The host computes every number; the webview only formats
- * and draws what it receives.
+ * it holds types, constants and the guards the host applies to what a page sends. The host
+ * computes every number; the webview only formats and draws what it receives.
  */
 
 export type ViewKind = 'panel' | 'sidebar';
@@ -30,6 +30,24 @@ export interface DashboardFilter {
 }
 
 export const DEFAULT_FILTER: DashboardFilter = { range: { kind: 'preset', preset: 'last30' } };
+
+const QUICK_RANGES: readonly string[] = ['hour', 'day', 'week', 'month'];
+const RANGE_PRESETS: readonly string[] = ['today', 'yesterday', 'last7', 'last30', 'thisMonth', 'lastMonth', 'all'];
+const DAY = /^(19[7-9]\d|20\d\d|2100)-(0[1-9]|1[0-2])-(0[1-9]|[12]\d|3[01])$/;
+
+/** A page's filter as the host accepts it: known ranges, days from 1970 to 2100, string fields. */
+export function isDashboardFilter(x: unknown): x is DashboardFilter {
+  if (typeof x !== 'object' || x === null) return false;
+  const f = x as Record<string, unknown>;
+  const r = f.range as Record<string, unknown> | null | undefined;
+  if (typeof r !== 'object' || r === null) return false;
+  const rangeOk =
+    (r.kind === 'quick' && QUICK_RANGES.includes(r.quick as string)) ||
+    (r.kind === 'preset' && RANGE_PRESETS.includes(r.preset as string)) ||
+    (r.kind === 'custom' && typeof r.from === 'string' && typeof r.until === 'string' && DAY.test(r.from) && DAY.test(r.until) && r.from <= r.until);
+  const text = (v: unknown) => v === undefined || (typeof v === 'string' && v.length <= 4096);
+  return rangeOk && text(f.source) && text(f.provider) && text(f.model) && text(f.project) && text(f.agent);
+}
 
 export interface KpiSnapshot {
   inputTokens: number;

@@ -1,6 +1,6 @@
 import type { SqlValue } from 'sql.js';
 import type { UsageStore } from './store';
-import { hashKey } from './storage/keys';
+import { requestKey } from './storage/keys';
 import { dayKey, dayRange, daysBetween, nextDay, startOfDay, weekStart } from './time';
 
 /** A half-open interval of instants [start, end); either side may be open. */
@@ -92,6 +92,8 @@ export function filterClause(filter: UsageFilter, alias = ''): { sql: string; pa
       const sep = p.includes('\\') && !p.includes('/') ? '\\' : '/';
       const folder = `${p.replace(/[\\/]+$/, '')}${sep}`;
       params.push(p, folder.length, folder);
+      // Windows paths compare without case: VS Code writes `c:\`, agents often `C:\`.
+      if (/^[a-zA-Z]:[\\/]/.test(p)) return `lower(${alias}project) = lower(?) OR lower(substr(${alias}project, 1, ?)) = lower(?)`;
       return `${alias}project = ? OR substr(${alias}project, 1, ?) = ?`;
     });
     parts.push(`(${any.join(' OR ')})`);
@@ -510,15 +512,16 @@ export function countersByModelSourceProject(store: UsageStore): (GroupTotals & 
 }
 
 /**
- * Which of these dedup keys are stored already. The server uses it to batch new records from
- * concurrent requests into one insert while still telling each request what it added.
+ * Which of these dedup keys are stored already (for records without a message id, the server's
+ * kind). The server uses it to batch new records from concurrent requests into one insert while
+ * still telling each request what it added.
  */
 export function storedDedupKeys(store: UsageStore, keys: readonly string[]): Set<string> {
   const found = new Set<string>();
   for (let i = 0; i < keys.length; i += 400) {
     const chunk = keys.slice(i, i + 400);
     // sql.js binds 64-bit BigInt keys; its type declarations predate that.
-    const params = chunk.flatMap((k, j) => [j, hashKey(k)]) as unknown as SqlValue[];
+    const params = chunk.flatMap((k, j) => [j, requestKey(k)]) as unknown as SqlValue[];
     const rows = store.all(
       `WITH wanted(i, k) AS (VALUES ${chunk.map(() => '(?, ?)').join(', ')})
        SELECT wanted.i AS i FROM wanted JOIN requests r ON r.key = wanted.k`,

@@ -376,7 +376,8 @@ export class UsageStore {
       // that passed it last time or that this store wrote (same inode, size, mtime and ctime).
       const trusted = this.isCheckedFile(st) && sameFullSig(st, statOrUndefined(file));
       db = tryOpen(bytes, trusted);
-      if (db && !trusted) this.rememberChecked();
+      // The signature recorded is the one read before the check, not whatever is there now.
+      if (db && !trusted) this.rememberChecked(st);
       if (!db) {
         // Never delete what a user may still need: keep the bad file beside the good one.
         const aside = `${file}.unreadable-${new Date().toISOString().replace(/[:.]/g, '-')}`;
@@ -421,9 +422,8 @@ export class UsageStore {
   }
 
   /** Notes the database file as sound (after a passed check or a snapshot of ours); best effort. */
-  private rememberChecked(): void {
+  private rememberChecked(st: fs.Stats | undefined = this.file ? statOrUndefined(this.file) : undefined): void {
     if (!this.file || !this.opts.writable) return;
-    const st = statOrUndefined(this.file);
     try {
       if (st) fs.writeFileSync(this.checkedFile, fullSig(st), { mode: 0o600 });
       else fs.rmSync(this.checkedFile, { force: true });
@@ -608,7 +608,7 @@ export class UsageStore {
         upsert: this.db.prepare(UPSERT) as BigStatement,
         sameMessage: this.db.prepare(
           `SELECT key, flags, input + output + cache_write + cache_read AS total FROM requests
-            WHERE key BETWEEN ? AND ? AND key <> ? AND flags & ${HAS_MESSAGE}`,
+            WHERE key BETWEEN ? AND ? AND key <> ? AND flags & ${HAS_MESSAGE} AND model_id = ?`,
         ) as BigStatement,
         drop: this.db.prepare('DELETE FROM requests WHERE key = ?') as BigStatement,
         setCursor: this.db.prepare('INSERT OR REPLACE INTO files (path, size, mtime, ino, offset, state) VALUES (?, ?, ?, ?, ?, ?)') as BigStatement,
@@ -646,9 +646,11 @@ export class UsageStore {
       this.db.exec('COMMIT');
     } catch (err) {
       this.db.exec('ROLLBACK');
-      // Names inserted in the rolled-back transaction are gone again.
+      // Names and cursors written in the rolled-back transaction are gone again: a cursor left
+      // ahead of its rows would make the next scan skip them.
       this.dims.clear();
       this.dimNext.clear();
+      this.cursorCache = undefined;
       throw err;
     }
     return result;
@@ -700,7 +702,7 @@ export class UsageStore {
           for (const k of keys) {
             if (k === key) continue;
             const rival = rows.get(k)!;
-            if (mine.sidechain === 0 && !rival.isSidechain) continue;
+            if (rival.model !== r.model || (mine.sidechain === 0 && !rival.isSidechain)) continue;
             anyRival = true;
             if (!better(mine, pendingRank(rival))) {
               beaten = false;
@@ -711,7 +713,8 @@ export class UsageStore {
           if (anyRival) {
             const kept = keys.filter((k) => {
               if (k === key) return true;
-              if (mine.sidechain === 0 && !rows.get(k)!.isSidechain) return true;
+              const rival = rows.get(k)!;
+              if (rival.model !== r.model || (mine.sidechain === 0 && !rival.isSidechain)) return true;
               rows.delete(k);
               return false;
             });
@@ -781,10 +784,12 @@ export class UsageStore {
   /**
    * The same message id under another requestId is one message when either copy is a sidechain
    * (a subagent replay): only the better copy stays. Returns false when `r` must not be stored.
+   * Copies are found by their key range (44 bits of the message's hash) and the same model: a
+   * replay is the same response, so two messages are mistaken for one only if both match.
    */
   private keepOverSidechainCopies(r: UsageRecord, key: bigint, range: [bigint, bigint], sameMessage: BigStatement, drop: BigStatement): boolean {
     const rivals: { key: bigint; sidechain: number; total: number }[] = [];
-    sameMessage.bind([range[0], range[1], key]);
+    sameMessage.bind([range[0], range[1], key, this.dimId('model', r.model)]);
     while (sameMessage.step()) {
       const row = sameMessage.getAsObject(undefined, { useBigInt: true });
       const sidechain = Number(row.flags) & 2 ? 1 : 0;

@@ -41,7 +41,7 @@ export class DashboardPanel implements vscode.Disposable {
     this.panel = panel;
     panel.iconPath = vscode.Uri.joinPath(this.extensionUri, 'media', 'icon.png');
     panel.webview.options = webviewOptions(this.extensionUri);
-    this.connection = connectWebview(panel.webview, this.usage, this.heartbeatUrl);
+    this.connection = connectWebview(panel.webview, this.usage, this.heartbeatUrl, () => panel.visible);
     panel.webview.html = webviewHtml(panel.webview, this.extensionUri, 'panel');
     panel.onDidDispose(() => {
       this.connection?.dispose();

@@ -14,6 +14,7 @@ const SECRET_KEY = 'tokenCost.apiKey';
  */
 export class HeartbeatServer implements vscode.Disposable {
   private supervisor: ServerSupervisor | undefined;
+  private disposed = false;
   private readonly disposables: vscode.Disposable[] = [];
   private keyPromise: Promise<string> | undefined;
   private prices: PriceTable;
@@ -39,7 +40,8 @@ export class HeartbeatServer implements vscode.Disposable {
   async start(): Promise<void> {
     await this.usage.start();
     const engine = this.usage.engineForServer;
-    if (!engine || this.supervisor) return;
+    // Deactivation may have come while the database opened: bind no port after it.
+    if (!engine || this.supervisor || this.disposed) return;
     this.supervisor = new ServerSupervisor({
       engine,
       storageDir: this.storageDir,
@@ -79,10 +81,12 @@ export class HeartbeatServer implements vscode.Disposable {
   }
 
   async close(): Promise<void> {
+    this.disposed = true;
     await this.supervisor?.dispose();
   }
 
   dispose(): void {
+    this.disposed = true;
     for (const d of this.disposables) d.dispose();
     void this.supervisor?.dispose();
   }

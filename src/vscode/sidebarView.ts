@@ -18,7 +18,7 @@ export class SidebarView implements vscode.WebviewViewProvider, vscode.Disposabl
   resolveWebviewView(view: vscode.WebviewView): void {
     view.webview.options = webviewOptions(this.extensionUri);
     this.connection?.dispose();
-    this.connection = connectWebview(view.webview, this.usage, this.heartbeatUrl);
+    this.connection = connectWebview(view.webview, this.usage, this.heartbeatUrl, () => view.visible);
     view.webview.html = webviewHtml(view.webview, this.extensionUri, 'sidebar');
     view.onDidDispose(() => this.connection?.dispose());
   }

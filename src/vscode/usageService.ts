@@ -36,6 +36,7 @@ export class UsageService implements vscode.Disposable {
   private watcher: TranscriptWatcher | undefined;
   private ticks = 0;
   private publishTimer: NodeJS.Timeout | undefined;
+  private closed = false;
   private lastPublished = 0;
 
   readonly onDidUpdate = this.emitter.event;
@@ -97,6 +98,8 @@ export class UsageService implements vscode.Disposable {
     await this.scan();
     this.scanned = true;
     this.publish();
+    // The window may have closed during the first scan: start nothing that would outlive it.
+    if (this.closed) return;
     // Live updates come from file events; the periodic rescan catches anything a watcher missed
     // (network file systems, inotify limits) and picks up roots created later.
     this.watcher = new TranscriptWatcher({
@@ -153,7 +156,7 @@ export class UsageService implements vscode.Disposable {
   }
 
   private async scan(): Promise<void> {
-    if (!this.engine) return;
+    if (!this.engine || this.closed) return;
     this.busyEmitter.fire(true);
     try {
       const stats = await this.engine.scan();
@@ -293,6 +296,7 @@ export class UsageService implements vscode.Disposable {
   }
 
   async close(): Promise<void> {
+    this.closed = true;
     if (this.timer) clearInterval(this.timer);
     if (this.publishTimer) clearTimeout(this.publishTimer);
     await this.watcher?.close();
@@ -301,6 +305,7 @@ export class UsageService implements vscode.Disposable {
   }
 
   dispose(): void {
+    this.closed = true;
     if (this.timer) clearInterval(this.timer);
     if (this.publishTimer) clearTimeout(this.publishTimer);
     void this.watcher?.close();

@@ -3,7 +3,8 @@ import { buildDashboard, type DashboardContext } from '../../src/core/dashboard'
 import type { UsageRecord } from '../../src/core/model';
 import { bucketsBetween, resolveRange } from '../../src/core/periods';
 import { UsageStore } from '../../src/core/store';
-import { WORKSPACE_PROJECT, type DashboardFilter } from '../../src/protocol';
+import { isDashboardFilter, WORKSPACE_PROJECT, type DashboardFilter } from '../../src/protocol';
+import { totals } from '../../src/core/query';
 
 const TZ = 'Europe/Berlin';
 // Monday 2026-11-23, 16:00 in Berlin.
@@ -119,5 +120,23 @@ describe('dashboard: the figures every section shows', () => {
     assert.equal(days.length, 31);
     assert.equal(days.find((b) => b.label === '2026-10-25')!.end - days.find((b) => b.label === '2026-10-25')!.start, 25 * H);
     assert.throws(() => resolveRange({ kind: 'custom', from: '2026-11-10', until: '2026-11-01' }, TZ, NOW), /before/);
+  });
+
+  it('matches a Windows workspace folder whatever the case of its drive letter', async () => {
+    const s = await UsageStore.open(null);
+    s.insert([rec('w1', NOW - H, { project: 'C:\\Users\\me\\app\\web' }), rec('w2', NOW - H, { project: 'C:\\Users\\me\\apple' })]);
+    assert.equal(totals(s, { projects: ['c:\\Users\\me\\app'] }).requests, 1, 'the folder and what is under it, not a sibling sharing its prefix');
+    const d = buildDashboard(s, { range: { kind: 'preset', preset: 'today' }, project: WORKSPACE_PROJECT }, ctx({ workspaceFolders: ['c:\\Users\\me\\app'] }));
+    assert.equal(d.kpis.requests, 1);
+  });
+
+  it('accepts only the filters the page offers', () => {
+    assert.ok(isDashboardFilter({ range: { kind: 'preset', preset: 'last7' }, model: 'claude-opus-4-5' }));
+    assert.ok(isDashboardFilter({ range: { kind: 'custom', from: '2026-11-01', until: '2026-11-23' } }));
+    for (const bad of [
+      null, {}, { range: { kind: 'quick', quick: 'year' } }, { range: { kind: 'preset', preset: 'forever' } },
+      { range: { kind: 'custom', from: '0050-01-01', until: '2026-01-01' } }, { range: { kind: 'custom', from: '2026-11-23', until: '2026-11-01' } },
+      { range: { kind: 'preset', preset: 'today' }, model: 42 },
+    ]) assert.equal(isDashboardFilter(bad), false, JSON.stringify(bad));
   });
 });

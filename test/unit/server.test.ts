@@ -140,8 +140,11 @@ describe('server: heartbeats and events are stored durably and idempotently', ()
     const many = await h.call('POST', '/api/events', { body: [event('e1'), event('e2'), { type: 'event', event: 'agent_status', payload: {} }] });
     assert.deepEqual([many.json.accepted, many.json.duplicate, many.json.ignored], [1, 1, 1]);
     assert.equal(h.engine.store.recordCount(), 2);
+    const twice = await h.call('POST', '/api/events', { body: [event('e3'), event('e3')] });
+    assert.deepEqual([twice.json.accepted, twice.json.duplicate], [1, 1], 'one id twice in one body counts once, and says so');
+    assert.equal(h.engine.store.recordCount(), 3);
     const stats = (await h.call('GET', '/api/tokens?action=stats&timeframe=day')).json;
-    assert.equal(stats.summary.requestCount, 2);
+    assert.equal(stats.summary.requestCount, 3);
     assert.equal(stats.sessions['clawd-researcher-01'].agent, 'clawd-researcher-01');
   });
 

@@ -353,8 +353,12 @@ export class UsageServer {
     const fresh: typeof batch = [];
     const others: typeof batch = [];
     for (const p of batch) {
-      const allNew = p.records.every((r) => !stored.has(r.dedupKey) && !seen.has(r.dedupKey) && !r.messageId);
-      for (const r of p.records) seen.add(r.dedupKey);
+      // Checked record by record: two events with one id in the same body are not both new.
+      let allNew = true;
+      for (const r of p.records) {
+        if (stored.has(r.dedupKey) || seen.has(r.dedupKey) || r.messageId) allNew = false;
+        seen.add(r.dedupKey);
+      }
       (allNew ? fresh : others).push(p);
     }
     // Inserts happen synchronously inside accept(), in this order, before anything else runs.
