@@ -49,7 +49,8 @@ export function isDashboardFilter(x: unknown): x is DashboardFilter {
   return rangeOk && text(f.source) && text(f.provider) && text(f.model) && text(f.project) && text(f.agent);
 }
 
-export interface KpiSnapshot {
+/** Token, cost and request sums: what every figure of the page is made of. */
+export interface TokenSums {
   inputTokens: number;
   outputTokens: number;
   cacheWriteTokens: number;
@@ -57,6 +58,9 @@ export interface KpiSnapshot {
   totalTokens: number;
   cost: number;
   requests: number;
+}
+
+export interface KpiSnapshot extends TokenSums {
   /** Calendar days the range spans (for "~N per day"). */
   days: number;
   avgTokensPerRequest: number;
@@ -68,31 +72,17 @@ export interface KpiSnapshot {
 export type Bucket = 'hour' | 'day' | 'week' | 'month';
 
 /** One point of the time charts: a bucket of the range. */
-export interface TrendPoint {
+export interface TrendPoint extends TokenSums {
   /** Bucket start, epoch ms, and its label in the chosen zone. */
   start: number;
   label: string;
-  inputTokens: number;
-  outputTokens: number;
-  cacheWriteTokens: number;
-  cacheReadTokens: number;
-  totalTokens: number;
-  cost: number;
-  requests: number;
   /** Cost per source in this bucket, keyed by source name. */
   costBySource: Record<string, number>;
 }
 
-export interface ModelRow {
+export interface ModelRow extends TokenSums {
   model: string;
   provider: string;
-  inputTokens: number;
-  outputTokens: number;
-  cacheWriteTokens: number;
-  cacheReadTokens: number;
-  totalTokens: number;
-  cost: number;
-  requests: number;
   avgCostPerRequest: number;
   avgTokensPerRequest: number;
   /** USD per 1,000 tokens; null when the model has no tokens. */

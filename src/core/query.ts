@@ -1,4 +1,5 @@
 import type { SqlValue } from 'sql.js';
+import type { TokenSums } from '../protocol';
 import type { UsageStore } from './store';
 import { requestKey } from './storage/keys';
 import { dayKey, dayRange, daysBetween, nextDay, startOfDay, weekStart } from './time';
@@ -9,14 +10,7 @@ export interface TimeRange {
   end?: number;
 }
 
-export interface Totals {
-  inputTokens: number;
-  outputTokens: number;
-  cacheWriteTokens: number;
-  cacheReadTokens: number;
-  totalTokens: number;
-  cost: number;
-  requests: number;
+export interface Totals extends TokenSums {
   /** Models with usage in the range but no price: their cost counts as $0. */
   unpricedModels: string[];
 }
@@ -377,15 +371,8 @@ export function eachRequest(store: UsageStore, range: UsageFilter, onRow: (row: 
 // ---------------------------------------------------------------------------------------------
 
 /** Token, cost and request sums of one group (an agent, a model, a project, a session, a bucket). */
-export interface GroupTotals {
+export interface GroupTotals extends TokenSums {
   key: string;
-  inputTokens: number;
-  outputTokens: number;
-  cacheWriteTokens: number;
-  cacheReadTokens: number;
-  totalTokens: number;
-  cost: number;
-  requests: number;
   /** Latest request in the group (epoch ms). */
   lastTs: number;
 }

@@ -4,7 +4,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
 import type { TokenCostApi } from '../../src/extension';
-import { cliDaily, localToday, repo, until } from './util';
+import { activatedApi, cliDaily, localToday, repo, until } from './util';
 
 const tmpFile = (name: string) => vscode.Uri.file(path.join(mkdtempSync(path.join(os.tmpdir(), 'tcd-cmd-')), name));
 
@@ -12,10 +12,7 @@ describe('Token Cost commands, from the command palette ids', function () {
   let api: TokenCostApi;
 
   before(async () => {
-    const ext = vscode.extensions.getExtension<TokenCostApi>('tokencost.token-cost-dashboard');
-    assert.ok(ext);
-    api = await ext.activate();
-    await api.whenReady();
+    api = await activatedApi();
     await vscode.commands.executeCommand('tokenCost.refresh');
   });
 

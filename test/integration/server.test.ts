@@ -1,7 +1,7 @@
 import * as assert from 'node:assert/strict';
 import * as vscode from 'vscode';
 import type { TokenCostApi } from '../../src/extension';
-import { until } from './util';
+import { activatedApi, until } from './util';
 
 const todayDollars = (text: string) => Number(/\$([\d,.]+) today/.exec(text)?.[1].replace(/,/g, '') ?? NaN);
 
@@ -9,10 +9,7 @@ describe('the heartbeat endpoint, as an agent fleet uses it from this window', f
   let api: TokenCostApi;
 
   before(async () => {
-    const ext = vscode.extensions.getExtension<TokenCostApi>('tokencost.token-cost-dashboard');
-    assert.ok(ext);
-    api = await ext.activate();
-    await api.whenReady();
+    api = await activatedApi();
   });
 
   it('copies the URL and key, accepts a heartbeat with them, refuses one without, and counts it today', async () => {

@@ -2,7 +2,10 @@ import { execFileSync } from 'node:child_process';
 import { mkdtempSync } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
+import * as assert from 'node:assert/strict';
+import * as vscode from 'vscode';
 import type { DailyReport } from '../../src/core/query';
+import type { TokenCostApi } from '../../src/extension';
 
 export const EXTENSION_ID = 'tokencost.token-cost-dashboard';
 export const repo = process.env.TOKEN_COST_REPO ?? path.resolve(__dirname, '../../..');
@@ -29,4 +32,13 @@ export async function until(what: string, ok: () => boolean, ms = 10_000): Promi
     if (Date.now() > end) throw new Error(`timed out: ${what}`);
     await new Promise((r) => setTimeout(r, 50));
   }
+}
+
+/** The installed extension, activated, with its database open and the first scan done. */
+export async function activatedApi(): Promise<TokenCostApi> {
+  const ext = vscode.extensions.getExtension<TokenCostApi>(EXTENSION_ID);
+  assert.ok(ext, `${EXTENSION_ID} is installed`);
+  const api = await ext.activate();
+  await api.whenReady();
+  return api;
 }

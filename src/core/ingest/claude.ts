@@ -79,14 +79,18 @@ export function parseClaudeLine(
   prices: PriceTable,
   mode: CostMode,
 ): ParseOutcome {
-  let obj: Record<string, unknown>;
+  const obj = parseJsonObject(line);
+  return obj ? parseClaudeObject(obj, offset, file, prices, mode) : { kind: 'malformed' };
+}
+
+/** A JSONL line's object, or undefined when the line is not a JSON object (malformed, cut off). */
+export function parseJsonObject(line: string): Record<string, unknown> | undefined {
   try {
-    obj = JSON.parse(line) as Record<string, unknown>;
+    const obj: unknown = JSON.parse(line);
+    return typeof obj === 'object' && obj !== null && !Array.isArray(obj) ? (obj as Record<string, unknown>) : undefined;
   } catch {
-    return { kind: 'malformed' };
+    return undefined;
   }
-  if (typeof obj !== 'object' || obj === null) return { kind: 'malformed' };
-  return parseClaudeObject(obj, offset, file, prices, mode);
 }
 
 /** The same for a line already decoded (workspace files detect the format first). */

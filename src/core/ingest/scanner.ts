@@ -3,7 +3,7 @@ import * as path from 'node:path';
 import type { UsageRecord } from '../model';
 import type { CostMode, PriceTable } from '../pricing/pricing';
 import type { UsageStore } from '../store';
-import { USAGE_MARKER, describeTranscript, parseClaudeLine, type ParseOutcome } from './claude';
+import { USAGE_MARKER, describeTranscript, parseClaudeLine, parseJsonObject, type ParseOutcome } from './claude';
 import { CODEX_MARKERS, describeCodexFile, parseCodexLine, type CodexState } from './codex';
 import { scanMarkedLines } from './lineReader';
 import { DEFAULT_WORKSPACE_GLOBS, WORKSPACE_MARKERS, describeWorkspaceFile, listWorkspaceTranscripts, parseWorkspaceLine } from './workspace';
@@ -171,14 +171,8 @@ export class TranscriptScanner {
       const file = describeCodexFile(filePath);
       markers = CODEX_MARKERS;
       parse = (line) => {
-        let obj: Record<string, unknown>;
-        try {
-          obj = JSON.parse(line) as Record<string, unknown>;
-        } catch {
-          return { kind: 'malformed' };
-        }
-        if (typeof obj !== 'object' || obj === null) return { kind: 'malformed' };
-        return parseCodexLine(obj, file, state, prices, mode);
+        const obj = parseJsonObject(line);
+        return obj ? parseCodexLine(obj, file, state, prices, mode) : { kind: 'malformed' };
       };
     } else if (root.kind === 'workspace') {
       const file = describeWorkspaceFile(root.path, filePath, st.mtimeMs);

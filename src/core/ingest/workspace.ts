@@ -1,7 +1,7 @@
 import { promises as fsp } from 'node:fs';
 import * as path from 'node:path';
 import type { CostMode, PriceTable } from '../pricing/pricing';
-import { USAGE_MARKER, parseClaudeObject, type ParseOutcome, type TranscriptFile } from './claude';
+import { USAGE_MARKER, parseClaudeObject, parseJsonObject, type ParseOutcome, type TranscriptFile } from './claude';
 import { CODEX_MARKERS, parseCodexLine, type CodexState } from './codex';
 
 /**
@@ -147,13 +147,8 @@ export function parseWorkspaceLine(
   prices: PriceTable,
   mode: CostMode,
 ): ParseOutcome {
-  let obj: Record<string, unknown>;
-  try {
-    obj = JSON.parse(line) as Record<string, unknown>;
-  } catch {
-    return { kind: 'malformed' };
-  }
-  if (typeof obj !== 'object' || obj === null || Array.isArray(obj)) return { kind: 'malformed' };
+  const obj = parseJsonObject(line);
+  if (!obj) return { kind: 'malformed' };
   const message = obj.message as Record<string, unknown> | undefined;
   let out: ParseOutcome;
   if (message && typeof message === 'object' && message.usage) {
