@@ -504,7 +504,7 @@ describe('server: WebSocket gateway at /api/gateway', () => {
     assert.equal(await closeCode(c), 1000);
   });
 
-  it('closes with 1003 on binary or fragmented frames, 1009 on oversized ones, 1002 on unmasked ones', async () => {
+  it('closes with 1003 on binary or fragmented frames, 1009 on oversized ones, 1002 on unmasked ones and bad close frames', async () => {
     let c = await wsConnect(h.server.port);
     c.send(clientFrame(0x2, Buffer.from([1, 2, 3])));
     assert.equal(await closeCode(c), 1003);
@@ -521,6 +521,12 @@ describe('server: WebSocket gateway at /api/gateway', () => {
     c = await wsConnect(h.server.port);
     c.send(Buffer.from([0x81, 0x02, 0x7b, 0x7d]));
     assert.equal(await closeCode(c), 1002);
+    // A close body of one byte, or a code that must never be sent, is a protocol error.
+    for (const body of [Buffer.from([0x03]), Buffer.from([0x03, 0xed])]) {
+      c = await wsConnect(h.server.port);
+      c.send(clientFrame(0x8, body));
+      assert.equal(await closeCode(c), 1002, `close body ${body.toString('hex')}`);
+    }
     assert.equal(h.engine.store.recordCount(), 0);
   });
 

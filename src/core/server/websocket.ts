@@ -108,10 +108,13 @@ export class GatewayConnection {
   close(code: number, reason = ''): void {
     if (this.closed) return;
     this.closed = true;
-    const body = Buffer.alloc(2 + Buffer.byteLength(reason));
+    // A control frame carries at most 125 bytes: the reason is cut on a character boundary.
+    let text = reason;
+    while (Buffer.byteLength(text) > 123) text = text.slice(0, -1);
+    const body = Buffer.alloc(2 + Buffer.byteLength(text));
     body.writeUInt16BE(code, 0);
-    body.write(reason, 2);
-    this.socket.write(encodeFrame(OP.close, body.subarray(0, 125)));
+    body.write(text, 2);
+    this.socket.write(encodeFrame(OP.close, body));
     this.socket.end();
     // A peer that never answers the close is cut off.
     setTimeout(() => this.socket.destroy(), 2000).unref();
@@ -180,10 +183,13 @@ export class GatewayConnection {
       case OP.pong:
         return;
       case OP.close: {
-        const code = payload.length >= 2 ? payload.readUInt16BE(0) : CLOSE.normal;
+        // RFC 6455 5.5.1 and 7.4: a close body is empty or a 2-byte code (plus a reason), and
+        // 1005, 1006 and 1015 never go on the wire.
+        const code = payload.length === 0 ? CLOSE.normal : payload.length === 1 ? 0 : payload.readUInt16BE(0);
+        const valid = code >= 1000 && code < 5000 && code !== 1004 && code !== 1005 && code !== 1006 && code !== 1015;
         // Echo the peer's code once the replies already promised have been sent.
         this.closing = true;
-        void this.replies.then(() => this.close(code >= 1000 && code < 5000 ? code : CLOSE.protocolError));
+        void this.replies.then(() => this.close(valid ? code : CLOSE.protocolError));
         return;
       }
       case OP.text:
