@@ -919,10 +919,14 @@ export class UsageStore {
 
   /** Deletes requests older than `before` (retention); returns how many. */
   prune(before: number): number {
-    // Whole hours go from the rollup at once, so its triggers have nothing to look up per request.
-    this.db.run('DELETE FROM rollup WHERE hour < ?', [Math.floor(before / ROLLUP_HOUR_MS)]);
-    this.db.run('DELETE FROM requests WHERE ts < ?', [before]);
-    const n = this.db.getRowsModified();
+    // A first scan's rows are still in memory: pruning now would miss them; the next prune won't.
+    if (this.pending) return 0;
+    const n = this.transaction(() => {
+      // Whole hours go from the rollup at once, so its triggers have nothing to look up per request.
+      this.db.run('DELETE FROM rollup WHERE hour < ?', [Math.floor(before / ROLLUP_HOUR_MS)]);
+      this.db.run('DELETE FROM requests WHERE ts < ?', [before]);
+      return this.db.getRowsModified();
+    });
     if (n > 0) this.markChanged();
     return n;
   }
