@@ -1,5 +1,6 @@
 import type { SqlValue } from 'sql.js';
 import type { TokenSums } from '../protocol';
+import { bucketIndex, names, usageRows } from './rollupQuery';
 import type { UsageStore } from './store';
 import { requestKey } from './storage/keys';
 import { dayKey, dayRange, daysBetween, nextDay, startOfDay, weekStart } from './time';
@@ -177,64 +178,61 @@ export function periodReport(store: UsageStore, timeZone: string, period: 'weekl
 
 /**
  * Per-day (or per-week, per-month) totals with a per-model breakdown. Days are local calendar
- * days: the day boundaries are computed for the zone and joined in SQL, so the aggregation itself
- * stays in the database.
+ * days: their boundaries are computed for the zone and each row is put in its day in SQL, so the
+ * aggregation itself stays in the database (over the hourly rollup where hours fit in a day).
  */
 export function dailyReport(store: UsageStore, timeZone: string, range: TimeRange = {}, period: Period = 'daily'): DailyReport {
-  const where = filterClause(range);
-  const span = store.get(`SELECT min(ts) AS lo, max(ts) AS hi FROM usage ${where.sql}`, where.params);
   const empty: DailyReport = {
     daily: [],
     totals: { inputTokens: 0, outputTokens: 0, cacheCreationTokens: 0, cacheReadTokens: 0, totalTokens: 0, totalCost: 0 },
   };
+  const all = usageRows(range, '');
+  const span = store.get(`SELECT min(lo) AS lo, max(hi) AS hi FROM (${all.sql})`, all.params);
   if (!span || span.lo === null) return empty;
-  const days = daysBetween(dayKey(n(span.lo), timeZone), dayKey(n(span.hi), timeZone), timeZone).map((d) => ({
-    ...d,
-    day: periodKey(d.day, period),
-  }));
-  const joinWhere = filterClause(range, 'u.');
-  const rows = store.withDayTable(days, () =>
-    store.all(
-      `SELECT d.day AS day, u.model AS model, sum(u.input) AS input, sum(u.output) AS output,
-              sum(u.cache_write) AS cw, sum(u.cache_read) AS cr, sum(u.cost) AS cost
-         FROM temp.days d JOIN usage u ON u.ts >= d.start AND u.ts < d.end
-         ${joinWhere.sql}
-        GROUP BY d.day, u.model
-        ORDER BY d.day, u.model`,
-      joinWhere.params,
-    ),
+  const days = daysBetween(dayKey(n(span.lo), timeZone), dayKey(n(span.hi), timeZone), timeZone);
+  const starts = days.map((d) => d.start);
+  // Whole hours come pre-summed from the hourly rollup; an hour that a local midnight cuts (zones
+  // with :30 and :45 offsets) is read per request, so every row lies inside one day.
+  const rowsOf = usageRows(range, '', starts);
+  const rows = store.all(
+    `SELECT ${bucketIndex('lo', starts)} AS d, m, sum(input) AS input, sum(output) AS output, sum(cw) AS cw, sum(cr) AS cr,
+            sum(cost) AS cost
+       FROM (${rowsOf.sql}) GROUP BY d, m`,
+    rowsOf.params,
   );
-  const byDay = new Map<string, DailyEntry>();
+  const models = names(store, 'models');
+  const byDay = new Map<string, Map<string, ModelBreakdown>>();
   for (const r of rows) {
-    const date = String(r.day);
-    let entry = byDay.get(date);
-    if (!entry) {
-      entry = {
-        date, inputTokens: 0, outputTokens: 0, cacheCreationTokens: 0, cacheReadTokens: 0, totalTokens: 0,
-        totalCost: 0, modelsUsed: [], modelBreakdowns: [],
-      };
-      byDay.set(date, entry);
-    }
-    const b: ModelBreakdown = {
-      modelName: String(r.model),
-      inputTokens: n(r.input),
-      outputTokens: n(r.output),
-      cacheCreationTokens: n(r.cw),
-      cacheReadTokens: n(r.cr),
-      cost: n(r.cost),
-    };
-    entry.modelsUsed.push(b.modelName);
-    entry.modelBreakdowns.push(b);
-    entry.inputTokens += b.inputTokens;
-    entry.outputTokens += b.outputTokens;
-    entry.cacheCreationTokens += b.cacheCreationTokens;
-    entry.cacheReadTokens += b.cacheReadTokens;
-    entry.totalCost += b.cost;
+    const date = periodKey(days[n(r.d)].day, period);
+    const model = models.get(n(r.m)) ?? '';
+    let day = byDay.get(date);
+    if (!day) byDay.set(date, (day = new Map()));
+    const b = day.get(model) ?? { modelName: model, inputTokens: 0, outputTokens: 0, cacheCreationTokens: 0, cacheReadTokens: 0, cost: 0 };
+    b.inputTokens += n(r.input);
+    b.outputTokens += n(r.output);
+    b.cacheCreationTokens += n(r.cw);
+    b.cacheReadTokens += n(r.cr);
+    b.cost += n(r.cost);
+    day.set(model, b);
   }
-  const report: DailyReport = { daily: [...byDay.values()], totals: { ...empty.totals } };
-  for (const d of report.daily) {
+  const report: DailyReport = { daily: [], totals: { ...empty.totals } };
+  for (const date of [...byDay.keys()].sort()) {
+    // Models by name, then the most expensive first (a stable sort keeps names among equals).
+    const breakdowns = [...byDay.get(date)!.values()].sort((a, b) => (a.modelName < b.modelName ? -1 : a.modelName > b.modelName ? 1 : 0));
+    const d: DailyEntry = {
+      date, inputTokens: 0, outputTokens: 0, cacheCreationTokens: 0, cacheReadTokens: 0, totalTokens: 0, totalCost: 0,
+      modelsUsed: breakdowns.map((b) => b.modelName), modelBreakdowns: breakdowns,
+    };
+    for (const b of breakdowns) {
+      d.inputTokens += b.inputTokens;
+      d.outputTokens += b.outputTokens;
+      d.cacheCreationTokens += b.cacheCreationTokens;
+      d.cacheReadTokens += b.cacheReadTokens;
+      d.totalCost += b.cost;
+    }
     d.totalTokens = d.inputTokens + d.outputTokens + d.cacheCreationTokens + d.cacheReadTokens;
     d.modelBreakdowns.sort((a, b) => b.cost - a.cost);
+    report.daily.push(d);
     report.totals.inputTokens += d.inputTokens;
     report.totals.outputTokens += d.outputTokens;
     report.totals.cacheCreationTokens += d.cacheCreationTokens;
