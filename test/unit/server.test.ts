@@ -34,11 +34,12 @@ interface Harness {
   close(): Promise<void>;
 }
 
-async function harness(o: { rateLimit?: RateLimit; budget?: { daily?: number; monthly?: number } } = {}): Promise<Harness> {
+async function harness(o: { rateLimit?: RateLimit; budget?: { daily?: number; monthly?: number }; gatewayIdleMs?: number } = {}): Promise<Harness> {
   const dir = tempDir('tcd-server-');
   const engine = await UsageEngine.open({ dbFile: path.join(dir, 'usage.sqlite'), roots: () => [], prices: () => prices, costMode: () => 'auto' });
   const server = await UsageServer.start({
     engine, apiKey: KEY, port: 0, prices: () => prices, timeZone: () => 'UTC', rateLimit: o.rateLimit, budget: () => o.budget ?? {},
+    gatewayIdleMs: o.gatewayIdleMs,
   });
   const agent = new http.Agent({ keepAlive: true });
   const call: Harness['call'] = (method, p, opts = {}) =>
@@ -528,6 +529,26 @@ describe('server: WebSocket gateway at /api/gateway', () => {
       assert.equal(await closeCode(c), 1002, `close body ${body.toString('hex')}`);
     }
     assert.equal(h.engine.store.recordCount(), 0);
+  });
+
+  it('tells a connection that stays silent to go away (1001), and keeps one that pings', async function () {
+    this.timeout(15_000);
+    const quick = await harness({ gatewayIdleMs: 1500 });
+    try {
+      const pinging = await wsConnect(quick.server.port);
+      const silent = await wsConnect(quick.server.port);
+      // Pings every 200 ms keep one alive well inside the 1.5 s limit; the other says nothing.
+      for (let i = 0; i < 10; i++) {
+        await new Promise((r) => setTimeout(r, 200));
+        pinging.send(clientFrame(0x9, Buffer.from(String(i))));
+        assert.equal((await pinging.next()).opcode, 0xa);
+      }
+      assert.equal(await closeCode(silent), 1001);
+      pinging.send(text(usage('still-here')));
+      assert.equal(JSON.parse((await pinging.next()).payload.toString()).accepted, 1, 'the pinging connection still works');
+    } finally {
+      await quick.close();
+    }
   });
 
   it('refuses the handshake without a key, from a browser, for a foreign Host, or on another path', async () => {

@@ -46,6 +46,8 @@ export interface ServerOptions {
   burnAlertPerHour?: () => number;
   rateLimit?: RateLimit;
   maxBodyBytes?: number;
+  /** A gateway connection silent this long (no frame, not even a ping) is closed with 1001. */
+  gatewayIdleMs?: number;
   version?: string;
   /** How the user frees the port, for the busy-port message (a setting in VS Code, a flag in the CLI). */
   portHint?: string;
@@ -63,6 +65,8 @@ export class PortInUseError extends Error {
 }
 
 const LOOPBACK_HOSTS = ['127.0.0.1', 'localhost', '[::1]'];
+// Agents keep gateway connections open for hours; their clients ping every few seconds.
+const GATEWAY_IDLE_MS = 10 * 60_000;
 const COMMON_HEADERS = { 'cache-control': 'no-store', 'x-content-type-options': 'nosniff' };
 
 type Handler = (req: http.IncomingMessage, url: URL, params: string[]) => Promise<Reply> | Reply;
@@ -432,6 +436,7 @@ export class UsageServer {
     this.upgraded.add(socket);
     const conn = GatewayConnection.accept(req, socket, head, {
       maxPayload: this.maxBody,
+      idleMs: this.opts.gatewayIdleMs ?? GATEWAY_IDLE_MS,
       allow: () => this.limiter.take(remote),
       onText: (text) => this.gatewayMessage(text),
     });

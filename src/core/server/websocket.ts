@@ -68,6 +68,8 @@ export interface GatewayOptions {
   allow?: () => boolean;
   /** Messages handled concurrently per connection before the socket is paused. */
   maxInFlight?: number;
+  /** Closes the connection (1001) after this long without a frame; 0 never. */
+  idleMs?: number;
 }
 
 /** One accepted gateway connection: parses frames, answers pings, replies to each message in order. */
@@ -87,6 +89,9 @@ export class GatewayConnection {
     socket.on('data', (chunk: Buffer) => this.receive(chunk));
     socket.on('error', () => this.drop());
     socket.on('close', () => this.drop());
+    // A silent peer holds a socket and its memory: it is told to go away, then cut off.
+    const timed = socket as Duplex & { setTimeout?: (ms: number, cb: () => void) => void };
+    if (opts.idleMs && typeof timed.setTimeout === 'function') timed.setTimeout(opts.idleMs, () => this.close(CLOSE.goingAway, 'idle'));
   }
 
   /** Completes the handshake on `socket` and starts reading frames. */
