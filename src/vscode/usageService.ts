@@ -85,6 +85,7 @@ export class UsageService implements vscode.Disposable {
         `(${engine.role === 'writer' ? 'this window writes it' : 'another window writes it; this one follows'}).`,
     );
     this.reportRecovery();
+    this.log.info(`Reading usage from ${roots().map((r) => `${r.path} (${r.kind})`).join(', ') || 'no folder'}.`);
     this.publish();
     this.disposables.push(
       engine.onDidChange(() => this.publishSoon()),
