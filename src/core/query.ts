@@ -1,6 +1,6 @@
 import type { SqlValue } from 'sql.js';
 import type { TokenSums } from '../protocol';
-import { bucketIndex, names, usageRows } from './rollupQuery';
+import { bucketIndex, idWhere, names, usageRows } from './rollupQuery';
 import type { UsageStore } from './store';
 import { requestKey } from './storage/keys';
 import { dayKey, dayRange, daysBetween, nextDay, startOfDay, weekStart } from './time';
@@ -108,32 +108,31 @@ export function filterClause(filter: UsageFilter, alias = ''): { sql: string; pa
 const n = (v: SqlValue | undefined): number => (v === null || v === undefined ? 0 : Number(v));
 
 export function totals(store: UsageStore, range: UsageFilter = {}): Totals {
-  const where = filterClause(range);
-  const row = store.get(
-    `SELECT count(*) AS requests, sum(input) AS input, sum(output) AS output, sum(cache_write) AS cw,
-            sum(cache_read) AS cr, sum(cost) AS cost
-       FROM usage ${where.sql}`,
-    where.params,
+  // Whole hours come pre-summed from the hourly rollup, only a range's ragged ends per request:
+  // the status bar asks for today, the month and all time on every update.
+  const u = usageRows(range, idWhere(store, range));
+  const rows = store.all(
+    `SELECT m, sum(n) AS requests, sum(input) AS input, sum(output) AS output, sum(cw) AS cw, sum(cr) AS cr,
+            sum(cost) AS cost, sum(unpriced) AS unpriced
+       FROM (${u.sql}) GROUP BY m`,
+    u.params,
   );
-  const unpricedWhere = filterClause(range);
-  const unpriced = store
-    .all(
-      `SELECT DISTINCT model FROM usage ${unpricedWhere.sql ? `${unpricedWhere.sql} AND` : 'WHERE'} unpriced = 1 ORDER BY model`,
-      unpricedWhere.params,
-    )
-    .map((r) => String(r.model));
-  const t = {
-    inputTokens: n(row?.input),
-    outputTokens: n(row?.output),
-    cacheWriteTokens: n(row?.cw),
-    cacheReadTokens: n(row?.cr),
-  };
+  const models = names(store, 'models');
+  const t = { inputTokens: 0, outputTokens: 0, cacheWriteTokens: 0, cacheReadTokens: 0, cost: 0, requests: 0 };
+  const unpriced: string[] = [];
+  for (const r of rows) {
+    t.inputTokens += n(r.input);
+    t.outputTokens += n(r.output);
+    t.cacheWriteTokens += n(r.cw);
+    t.cacheReadTokens += n(r.cr);
+    t.cost += n(r.cost);
+    t.requests += n(r.requests);
+    if (n(r.unpriced) > 0) unpriced.push(models.get(n(r.m)) ?? '');
+  }
   return {
     ...t,
     totalTokens: t.inputTokens + t.outputTokens + t.cacheWriteTokens + t.cacheReadTokens,
-    cost: n(row?.cost),
-    requests: n(row?.requests),
-    unpricedModels: unpriced,
+    unpricedModels: unpriced.sort((a, b) => (a < b ? -1 : a > b ? 1 : 0)),
   };
 }
 
