@@ -9,7 +9,7 @@ import { readDiscovery } from './core/server/discovery';
 import { ServerSupervisor } from './core/server/supervisor';
 import { usageRoots } from './core/ingest/roots';
 import { PriceTable, type CostMode } from './core/pricing/pricing';
-import { dailyReport, dayBounds, periodReport, sessionReport, totals, type DailyEntry } from './core/query';
+import { dailyReport, dayBounds, periodReport, sessionReport, totals, type CcusageFigures, type DailyEntry } from './core/query';
 import { parseDayKey, systemTimeZone, validateTimeZone } from './core/time';
 
 const USAGE = `token-cost: what your coding agents cost, from the same engine as the VS Code extension.
@@ -126,8 +126,7 @@ function withoutSyntheticRows<T extends { modelsUsed: string[]; modelBreakdowns:
   return rows;
 }
 
-type Figures = Pick<DailyEntry, 'inputTokens' | 'outputTokens' | 'cacheCreationTokens' | 'cacheReadTokens' | 'totalTokens' | 'totalCost'>;
-const figures = (d: Figures) => [fmtInt(d.inputTokens), fmtInt(d.outputTokens), fmtInt(d.cacheCreationTokens), fmtInt(d.cacheReadTokens),
+const figures = (d: CcusageFigures) => [fmtInt(d.inputTokens), fmtInt(d.outputTokens), fmtInt(d.cacheCreationTokens), fmtInt(d.cacheReadTokens),
   fmtInt(d.totalTokens), `$${d.totalCost.toFixed(2)}`];
 const FIGURE_HEAD = ['Input', 'Output', 'Cache write', 'Cache read', 'Total tokens', 'Cost'];
 

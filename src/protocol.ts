@@ -98,16 +98,20 @@ export interface ShareSlice {
   share: number;
 }
 
-export interface SessionRow {
-  session: string;
+/** What the session and task tables show of a group of requests. */
+export interface ActivityRow {
   project: string;
   agent: string;
   source: string;
   cost: number;
   totalTokens: number;
   requests: number;
-  firstActivity: number;
   lastActivity: number;
+}
+
+export interface SessionRow extends ActivityRow {
+  session: string;
+  firstActivity: number;
   /** Activity within the last 30 minutes. */
   active: boolean;
 }
@@ -121,15 +125,8 @@ export interface ProjectRow {
   lastActivity: number;
 }
 
-export interface TaskRow {
+export interface TaskRow extends ActivityRow {
   task: string;
-  project: string;
-  agent: string;
-  source: string;
-  cost: number;
-  totalTokens: number;
-  requests: number;
-  lastActivity: number;
 }
 
 export interface RecentRow {

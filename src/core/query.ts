@@ -16,15 +16,28 @@ export interface Totals extends TokenSums {
   unpricedModels: string[];
 }
 
-/** One day in ccusage's `daily --json` shape, so scripts written for ccusage read ours. */
-export interface DailyEntry {
-  date: string;
+/** The token and cost figures of a ccusage JSON row (and of its `totals`). */
+export interface CcusageFigures {
   inputTokens: number;
   outputTokens: number;
   cacheCreationTokens: number;
   cacheReadTokens: number;
   totalTokens: number;
   totalCost: number;
+}
+
+function addFigures(into: CcusageFigures, row: CcusageFigures): void {
+  into.inputTokens += row.inputTokens;
+  into.outputTokens += row.outputTokens;
+  into.cacheCreationTokens += row.cacheCreationTokens;
+  into.cacheReadTokens += row.cacheReadTokens;
+  into.totalTokens += row.totalTokens;
+  into.totalCost += row.totalCost;
+}
+
+/** One day in ccusage's `daily --json` shape, so scripts written for ccusage read ours. */
+export interface DailyEntry extends CcusageFigures {
+  date: string;
   modelsUsed: string[];
   modelBreakdowns: ModelBreakdown[];
 }
@@ -40,14 +53,7 @@ export interface ModelBreakdown {
 
 export interface DailyReport {
   daily: DailyEntry[];
-  totals: {
-    inputTokens: number;
-    outputTokens: number;
-    cacheCreationTokens: number;
-    cacheReadTokens: number;
-    totalTokens: number;
-    totalCost: number;
-  };
+  totals: CcusageFigures;
 }
 
 /**
@@ -232,27 +238,16 @@ export function dailyReport(store: UsageStore, timeZone: string, range: TimeRang
     d.totalTokens = d.inputTokens + d.outputTokens + d.cacheCreationTokens + d.cacheReadTokens;
     d.modelBreakdowns.sort((a, b) => b.cost - a.cost);
     report.daily.push(d);
-    report.totals.inputTokens += d.inputTokens;
-    report.totals.outputTokens += d.outputTokens;
-    report.totals.cacheCreationTokens += d.cacheCreationTokens;
-    report.totals.cacheReadTokens += d.cacheReadTokens;
-    report.totals.totalTokens += d.totalTokens;
-    report.totals.totalCost += d.totalCost;
+    addFigures(report.totals, d);
   }
   return report;
 }
 
 /** One session in ccusage's `session --json` shape (plus where it ran and what produced it). */
-export interface SessionEntry {
+export interface SessionEntry extends CcusageFigures {
   sessionId: string;
   projectPath: string;
   source: string;
-  inputTokens: number;
-  outputTokens: number;
-  cacheCreationTokens: number;
-  cacheReadTokens: number;
-  totalTokens: number;
-  totalCost: number;
   requests: number;
   firstActivity: string;
   lastActivity: string;
@@ -308,12 +303,7 @@ export function sessionReport(store: UsageStore, range: UsageFilter = {}): Sessi
   for (const e of sessions) {
     e.totalTokens = e.inputTokens + e.outputTokens + e.cacheCreationTokens + e.cacheReadTokens;
     e.modelBreakdowns.sort((a, b) => b.cost - a.cost);
-    totals.inputTokens += e.inputTokens;
-    totals.outputTokens += e.outputTokens;
-    totals.cacheCreationTokens += e.cacheCreationTokens;
-    totals.cacheReadTokens += e.cacheReadTokens;
-    totals.totalTokens += e.totalTokens;
-    totals.totalCost += e.totalCost;
+    addFigures(totals, e);
   }
   return { sessions, totals };
 }
