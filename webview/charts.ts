@@ -14,7 +14,7 @@ import {
   type ChartConfiguration,
 } from 'chart.js';
 import { card, el } from './dom';
-import { formatCost, formatInt, formatMoney, formatTokens } from './format';
+import { formatInt, formatMoney, formatTokens } from './format';
 
 Chart.register(ArcElement, BarController, BarElement, CategoryScale, DoughnutController, Legend, LinearScale, LineController, LineElement, PointElement, Tooltip);
 
@@ -129,4 +129,3 @@ export function baseOptions(p: Palette) {
   };
 }
 
-export { formatCost, formatTokens };

@@ -26,7 +26,7 @@ export class SortableTable<T> {
   private sortBy = -1;
   private descending = true;
 
-  constructor(readonly id: string, title: string, private readonly columns: Column<T>[], private readonly emptyText: string) {
+  constructor(readonly id: string, title: string, private readonly columns: Column<T>[], emptyText: string) {
     this.table = el('table', { class: 'data-table sortable', id: `${id}-table` });
     this.note = el('p', { class: 'table-empty', hidden: '' }, emptyText);
     this.section = card(id, title, el('div', { class: 'table-scroll' }, this.table), this.note).section;

@@ -8,8 +8,6 @@ import { ROLLUP_HOUR_MS as HOUR, type UsageStore } from './store';
  * `requests`. Both are narrowed by dimension ids, so no query joins names per request.
  */
 
-/** The rows `usageRows` yields, one per rollup group or per request. */
-export const USAGE_COLUMNS = 'h, s, m, p, se, n, input, output, cw, cr, cost, unpriced, lo, hi';
 
 const ids = (rows: { id: SqlValue }[]) => rows.map((r) => Number(r.id));
 const inIds = (column: string, list: number[]) => (list.length ? `${column} IN (${list.join(', ')})` : '0');
@@ -54,7 +52,8 @@ function heartbeatId(store: UsageStore): number | undefined {
  * A SELECT of every request of `[start, end)` matching `where`, pre-summed per hour where it
  * can be: an hour comes from the rollup when it lies wholly in the range and contains none of
  * `cuts` (chart bucket boundaries, so each row falls in one bucket); the rest from `requests`.
- * Columns: USAGE_COLUMNS; `lo` and `hi` are the row's first and last request times.
+ * Columns: h, s, m, p, se (hour and dimension ids), n (requests), input, output, cw, cr, cost,
+ * unpriced, and lo, hi: the row's first and last request times.
  */
 export function usageRows(range: { start?: number; end?: number }, where: string, cuts: readonly number[] = []): { sql: string; params: SqlValue[] } {
   const { start, end } = range;

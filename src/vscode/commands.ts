@@ -7,7 +7,6 @@ import { storeFilter } from '../core/dashboard';
 import { customRange, resolveRange, timeframeRange, type Timeframe } from '../core/periods';
 import type { DashboardFilter } from '../protocol';
 import { dayKey } from '../core/time';
-import type { UsageRecord } from '../core/model';
 import type { DashboardPanel } from './dashboardPanel';
 import type { Settings } from './settings';
 import type { UsageService } from './usageService';

@@ -239,14 +239,7 @@ export class UsageService implements vscode.Disposable {
     return this.engine;
   }
 
-  get timeZone(): string {
-    return this.settings.timeZone;
-  }
 
-  /** True once the database is open: until then there is nothing to show. */
-  get isOpen(): boolean {
-    return this.engine !== undefined;
-  }
 
   /** The dashboard's figures for one filter, computed now from the store. */
   dashboard(filter: DashboardFilter, workspaceFolders: readonly string[], heartbeatUrl?: string): DashboardData | undefined {

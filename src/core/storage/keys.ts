@@ -39,10 +39,5 @@ export function messageKeyRange(messageId: string): [bigint, bigint] {
   return [low, low | REQUEST_MASK];
 }
 
-/** The same range for a key already stored (a v3 row's message hash). */
-export function keyRangeOf(messageHash: bigint): [bigint, bigint] {
-  const low = messageHash & ~REQUEST_MASK;
-  return [low, low | REQUEST_MASK];
-}
 
 export const REQUEST_KEY_MASK = REQUEST_MASK;
