@@ -17,7 +17,7 @@ import {
 import { agentOf, providerOf } from './model';
 import { addDays, bucketFor, bucketsBetween, monthProgress, monthRange, resolveRange } from './periods';
 import { todayRange, type Totals, type UsageFilter } from './query';
-import { bucketIndex, idWhere, names, usageRows } from './rollupQuery';
+import { bucketIndex, idWhere, names, sumsByModel, totalsOf, usageRows, type ModelSums } from './rollupQuery';
 import type { SqlValue } from 'sql.js';
 import type { Budget } from './status';
 import { ROLLUP_HOUR_MS, type UsageStore } from './store';
@@ -122,43 +122,7 @@ function filterOptions(q: Q, workspaceFolders: readonly string[]): FilterOptions
   };
 }
 
-interface ModelSums {
-  model: string;
-  input: number;
-  output: number;
-  cw: number;
-  cr: number;
-  cost: number;
-  requests: number;
-  unpriced: boolean;
-}
-
-/** Sums per model over a range: the KPIs, the model table and the unpriced list all come from it. */
-function sumsByModel(q: Q, range: Range, opts: { where?: string; cuts?: readonly number[] } = {}): ModelSums[] {
-  return over(q, range, `SELECT m, ${SUMS}, sum(unpriced) AS unpriced FROM u GROUP BY m`, opts).map((r) => ({
-    model: q.models.get(n(r.m)) ?? '', input: n(r.input), output: n(r.output), cw: n(r.cw), cr: n(r.cr), cost: n(r.cost),
-    requests: n(r.requests), unpriced: n(r.unpriced) > 0,
-  }));
-}
-
-function totalsOf(models: ModelSums[]): Totals {
-  const t = { inputTokens: 0, outputTokens: 0, cacheWriteTokens: 0, cacheReadTokens: 0, cost: 0, requests: 0 };
-  for (const m of models) {
-    t.inputTokens += m.input;
-    t.outputTokens += m.output;
-    t.cacheWriteTokens += m.cw;
-    t.cacheReadTokens += m.cr;
-    t.cost += m.cost;
-    t.requests += m.requests;
-  }
-  return {
-    ...t,
-    totalTokens: t.inputTokens + t.outputTokens + t.cacheWriteTokens + t.cacheReadTokens,
-    unpricedModels: models.filter((m) => m.unpriced).map((m) => m.model).sort(byName),
-  };
-}
-
-const rangeTotals = (q: Q, range: Range) => totalsOf(sumsByModel(q, range));
+const rangeTotals = (q: Q, range: Range) => totalsOf(sumsByModel(q.store, range, q.where, q.models));
 
 /** The first and last request of the filtered range (for "All time"). */
 function span(q: Q, range: Range): { lo: number; hi: number } | undefined {
@@ -404,7 +368,7 @@ export function buildDashboard(store: UsageStore, filter: DashboardFilter, ctx: 
   const spanDays = Math.max(1, Math.round((Math.min(end, Math.max(now, start + 1)) - start) / 86_400_000));
   const bucket = bucketFor(end - start);
   const buckets = bucketsBetween(start, end, bucket, tz);
-  const sums = sumsByModel(q, range);
+  const sums = sumsByModel(q.store, range, q.where, q.models);
   const t = totalsOf(sums);
   const todayF = storeFilter(store, { ...filter, range: { kind: 'preset', preset: 'today' } }, todayRange(tz, now), ctx.workspaceFolders);
   const todayT = rangeTotals(q, { start: todayF.start, end: todayF.end });

@@ -1,6 +1,6 @@
 import type { SqlValue } from 'sql.js';
 import type { TokenSums } from '../protocol';
-import { bucketIndex, idWhere, names, usageRows } from './rollupQuery';
+import { bucketIndex, idWhere, names, sumsByModel, totalsOf, usageRows } from './rollupQuery';
 import type { UsageStore } from './store';
 import { requestKey } from './storage/keys';
 import { dayKey, dayRange, daysBetween, nextDay, startOfDay, weekStart } from './time';
@@ -116,30 +116,7 @@ const n = (v: SqlValue | undefined): number => (v === null || v === undefined ? 
 export function totals(store: UsageStore, range: UsageFilter = {}): Totals {
   // Whole hours come pre-summed from the hourly rollup, only a range's ragged ends per request:
   // the status bar asks for today, the month and all time on every update.
-  const u = usageRows(range, idWhere(store, range));
-  const rows = store.all(
-    `SELECT m, sum(n) AS requests, sum(input) AS input, sum(output) AS output, sum(cw) AS cw, sum(cr) AS cr,
-            sum(cost) AS cost, sum(unpriced) AS unpriced
-       FROM (${u.sql}) GROUP BY m`,
-    u.params,
-  );
-  const models = names(store, 'models');
-  const t = { inputTokens: 0, outputTokens: 0, cacheWriteTokens: 0, cacheReadTokens: 0, cost: 0, requests: 0 };
-  const unpriced: string[] = [];
-  for (const r of rows) {
-    t.inputTokens += n(r.input);
-    t.outputTokens += n(r.output);
-    t.cacheWriteTokens += n(r.cw);
-    t.cacheReadTokens += n(r.cr);
-    t.cost += n(r.cost);
-    t.requests += n(r.requests);
-    if (n(r.unpriced) > 0) unpriced.push(models.get(n(r.m)) ?? '');
-  }
-  return {
-    ...t,
-    totalTokens: t.inputTokens + t.outputTokens + t.cacheWriteTokens + t.cacheReadTokens,
-    unpricedModels: unpriced.sort((a, b) => (a < b ? -1 : a > b ? 1 : 0)),
-  };
+  return totalsOf(sumsByModel(store, range, idWhere(store, range), names(store, 'models')));
 }
 
 /** [start, end) of the local day containing `now`. */

@@ -1,5 +1,5 @@
 import type { SqlValue } from 'sql.js';
-import { filterClause, type UsageFilter } from './query';
+import { filterClause, type Totals, type UsageFilter } from './query';
 import { ROLLUP_HOUR_MS as HOUR, type UsageStore } from './store';
 
 /**
@@ -126,4 +126,51 @@ export function names(store: UsageStore, table: 'sources' | 'models' | 'projects
   if (list && !list.length) return new Map();
   const rows = store.all(`SELECT id, name FROM ${table}${list ? ` WHERE id IN (${list.join(', ')})` : ''}`);
   return new Map(rows.map((r) => [Number(r.id), String(r.name)]));
+}
+
+/** Sums of one model over a range. */
+export interface ModelSums {
+  model: string;
+  input: number;
+  output: number;
+  cw: number;
+  cr: number;
+  cost: number;
+  requests: number;
+  unpriced: boolean;
+}
+
+/** Sums per model of the requests of a range matching `where` (from `idWhere`). */
+export function sumsByModel(store: UsageStore, range: { start?: number; end?: number }, where: string, models: Map<number, string>): ModelSums[] {
+  const u = usageRows(range, where);
+  return store
+    .all(
+      `SELECT m, sum(n) AS requests, sum(input) AS input, sum(output) AS output, sum(cw) AS cw, sum(cr) AS cr, sum(cost) AS cost,
+              sum(unpriced) AS unpriced
+         FROM (${u.sql}) GROUP BY m`,
+      u.params,
+    )
+    .map((r) => ({
+      model: models.get(Number(r.m)) ?? '', input: Number(r.input), output: Number(r.output), cw: Number(r.cw), cr: Number(r.cr),
+      cost: Number(r.cost), requests: Number(r.requests), unpriced: Number(r.unpriced) > 0,
+    }));
+}
+
+/** The totals of per-model sums, with the unpriced models by name. */
+export function totalsOf(models: readonly ModelSums[]): Totals {
+  const t = { inputTokens: 0, outputTokens: 0, cacheWriteTokens: 0, cacheReadTokens: 0, cost: 0, requests: 0 };
+  for (const m of models) {
+    t.inputTokens += m.input;
+    t.outputTokens += m.output;
+    t.cacheWriteTokens += m.cw;
+    t.cacheReadTokens += m.cr;
+    t.cost += m.cost;
+    t.requests += m.requests;
+  }
+  return {
+    ...t,
+    totalTokens: t.inputTokens + t.outputTokens + t.cacheWriteTokens + t.cacheReadTokens,
+    // SQLite's BINARY order, as every other list of names.
+    unpricedModels: models.filter((m) => m.unpriced).map((m) => m.model).sort((a, b) => (a < b ? -1 : a > b ? 1 : 0)),
+  };
 }
