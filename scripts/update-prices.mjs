@@ -3,19 +3,18 @@
 // Without an argument it reads the LiteLLM snapshot that ccusage ships inside its native binary
 // (node_modules/@ccusage/ccusage-<platform>/bin/ccusage, a raw-deflate stream of a compact form
 // of the same file), so that our bundled prices are exactly what ccusage prices with offline.
-// Keeps Anthropic, OpenAI and other common coding models; writes `_snapshot: {date, source}`.
+// Keeps every priced model of the snapshot; writes `_snapshot: {date, source}`, and beside it
+// fast-multipliers.json, ccusage's fallback fast-mode multipliers from the same binary.
 import { existsSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import zlib from 'node:zlib';
+import { nameVariants, probeRates } from './ccusage-probe.mjs';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const out = join(root, 'src/core/pricing/prices.json');
+const fastOut = join(root, 'src/core/pricing/fast-multipliers.json');
 
-/** Model names kept: what coding agents run on. */
-const KEEP = /^(?:claude-|gpt-5|gpt-4\.1|gpt-4o|o1(?:-|$)|o3(?:-|$)|o4-mini|codex-|gemini-[23]|deepseek-|grok-[34]|codestral|devstral|mistral-(?:large|medium)|qwen3?-coder|kimi-k2|glm-4\.[5-9]|glm-5)/;
-/** Where a model is listed only under a reseller key, the provider's own price is the same. */
-const ALIAS_PREFIXES = ['openrouter/openai/', 'azure/', 'zai/', 'deepseek/', 'xai/', 'mistral/', 'gemini/', 'moonshot/'];
 /** Fields kept, LiteLLM's names; the compact form in ccusage's binary uses the short ones. */
 const FIELDS = {
   input_cost_per_token: 'i',
@@ -26,6 +25,7 @@ const FIELDS = {
   output_cost_per_token_above_200k_tokens: 'oa',
   cache_creation_input_token_cost_above_200k_tokens: 'cca',
   cache_read_input_token_cost_above_200k_tokens: 'cra',
+  fast_multiplier: 'fast',
 };
 
 function ccusageBinary() {
@@ -99,27 +99,86 @@ async function load(arg) {
     if (model === 'sample_spec' || !v || typeof v !== 'object') continue;
     const p = {};
     for (const field of Object.keys(FIELDS)) if (typeof v[field] === 'number') p[field] = v[field];
+    if (typeof v.provider_specific_entry?.fast === 'number') p.fast_multiplier = v.provider_specific_entry.fast;
     table[model] = p;
   }
   return { table, source: `LiteLLM model_prices_and_context_window.json (${arg})` };
 }
 
+/**
+ * ccusage's fallback fast-mode multipliers (`fast-multiplier-overrides.json`, embedded as text in
+ * its binary): `{exact: {model: x}, normalized_prefix: {model: x}}`.
+ */
+function fastOverridesFromBinary(bin) {
+  const b = readFileSync(bin).toString('latin1');
+  const at = b.indexOf('"normalized_prefix"');
+  if (at < 0) throw new Error(`no fast-multiplier table found in ${bin}`);
+  const open = b.lastIndexOf('{', b.lastIndexOf('"exact"', at));
+  let depth = 0;
+  for (let i = open; i < b.length; i++) {
+    if (b[i] === '{') depth++;
+    else if (b[i] === '}' && --depth === 0) return JSON.parse(b.slice(open, i + 1));
+  }
+  throw new Error(`unterminated fast-multiplier table in ${bin}`);
+}
+
+/**
+ * Models ccusage prices from a built-in table of its own, over or beside LiteLLM's (names read
+ * from the strings of ccusage 20.0.24's binary; check them again when ccusage is upgraded).
+ * Their prices are asked of ccusage itself (ccusage-probe.mjs), so they are what it charges.
+ */
+const CCUSAGE_BUILTIN_MODELS = [
+  'claude-opus-4-5', 'claude-opus-4-6', 'claude-opus-4-7', 'claude-opus-4-8', 'claude-opus-4', 'claude-sonnet-4-6',
+  'claude-sonnet-4', 'claude-3-5-haiku', 'claude-3-5-haiku-20241022', 'claude-3-opus', 'claude-3-sonnet', 'claude-3-haiku',
+  'gpt-5', 'gpt-5.5', 'moonshot/kimi-k2.5', 'moonshot/kimi-k2.6', 'gpt-5.1', 'gpt-5.1-codex', 'gpt-5.2-codex', 'gpt-5.3-codex',
+  'gpt-5.2', 'gpt-5.4', 'gpt-5.4-mini', 'gpt-5.4-nano', 'gpt-5.6-sol', 'gpt-5.6-terra', 'gpt-5.6-luna', 'glm-4.5',
+  'zai/glm-4.5', 'zai/glm-4.5-x', 'zai/glm-4.5-air', 'zai/glm-4.5v', 'zai/glm-4-32b-0414-128k', 'zai/glm-4.5-flash',
+  'glm-4.6', 'glm-4.7', 'glm-5', 'glm-5-turbo', 'glm-5.1',
+];
+
 const { table, source } = await load(process.argv[2]);
+const exactOnly = {};
+// The whole snapshot, provider-prefixed keys (Bedrock, Vertex, Azure, OpenRouter…) included:
+// ccusage matches a transcript's model name against every key, so dropping any changes prices.
 const kept = {};
 for (const [model, p] of Object.entries(table)) {
-  if (KEEP.test(model) && typeof p.input_cost_per_token === 'number' && typeof p.output_cost_per_token === 'number') kept[model] = p;
+  if (typeof p.input_cost_per_token === 'number' && typeof p.output_cost_per_token === 'number') kept[model] = p;
 }
-for (const [model, p] of Object.entries(table)) {
-  const prefix = ALIAS_PREFIXES.find((x) => model.startsWith(x));
-  if (!prefix) continue;
-  const bare = model.slice(prefix.length);
-  if (!bare.includes('/') && !bare.includes(':') && KEEP.test(bare) && !(bare in kept) && typeof p.input_cost_per_token === 'number' && typeof p.output_cost_per_token === 'number') {
-    kept[bare] = p;
+if (ccusageBinary()) {
+  // What ccusage charges is more than its snapshot: built-in prices, a models.dev fallback, fast
+  // multipliers and long-context rules of its own. So every key, and every name a transcript may
+  // write for it (no provider prefix, no date), is priced by ccusage itself and stored as charged;
+  // names it cannot price are left out, as it leaves them unpriced.
+  const keys = [...new Set([...Object.keys(kept), ...CCUSAGE_BUILTIN_MODELS])];
+  const names = [...new Set(keys.flatMap(nameVariants))];
+  const probed = probeRates(names);
+  for (const key of keys) {
+    if (probed.has(key)) kept[key] = probed.get(key);
+    else delete kept[key];
   }
+  // The other names are looked up exactly and never matched against: ccusage matches a name only
+  // against its own keys, and an extra key would change which key an unknown name falls to.
+  for (const name of names) if (!keys.includes(name) && probed.has(name)) exactOnly[name] = probed.get(name);
+  console.log(`${probed.size} of ${names.length} names priced by ccusage ${ccusageBinary().version}`);
 }
-const sorted = Object.fromEntries(Object.entries(kept).sort(([a], [b]) => a.localeCompare(b)));
+const sorted = Object.fromEntries(Object.entries(kept).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
 const snapshot = { source, date: new Date().toISOString().slice(0, 10), unit: 'USD per token', models: Object.keys(sorted).length };
 // One model per line keeps diffs of a regenerated table readable.
 const body = Object.entries(sorted).map(([k, v]) => `  ${JSON.stringify(k)}: ${JSON.stringify(v)}`).join(',\n');
-writeFileSync(out, `{\n  "_snapshot": ${JSON.stringify(snapshot)},\n${body}\n}\n`);
+const exactBody = Object.entries(exactOnly).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)).map(([k, v]) => `    ${JSON.stringify(k)}: ${JSON.stringify(v)}`).join(',\n');
+writeFileSync(out, `{\n  "_snapshot": ${JSON.stringify(snapshot)},\n  "_exactOnly": {\n${exactBody}\n  },\n${body}\n}\n`);
 console.log(`${out}: ${snapshot.models} models from ${source}`);
+
+const found = ccusageBinary();
+if (found) {
+  const o = fastOverridesFromBinary(found.bin);
+  const fast = {
+    _source: `fast-multiplier-overrides.json embedded in ccusage ${found.version}: used where LiteLLM has no provider_specific_entry.fast`,
+    exact: o.exact ?? {},
+    normalizedPrefix: o.normalized_prefix ?? {},
+  };
+  writeFileSync(fastOut, JSON.stringify(fast, null, 2) + '\n');
+  console.log(`${fastOut}: ${Object.keys(fast.exact).length + Object.keys(fast.normalizedPrefix).length} fast multipliers`);
+} else {
+  console.log(`${fastOut} kept as it is (ccusage is not installed)`);
+}

@@ -28,7 +28,9 @@ export class Settings {
     const raw = this.config.get<Record<string, PriceOverride>>('pricing') ?? {};
     const valid: Record<string, PriceOverride> = {};
     for (const [model, p] of Object.entries(raw)) {
-      if (p && Number.isFinite(p.input) && Number.isFinite(p.output) && p.input >= 0 && p.output >= 0) valid[model] = p;
+      // Any subset of the fields; each one given must be a price (or multiplier) of zero or more.
+      const fields = p && typeof p === 'object' ? (['input', 'output', 'cacheWrite', 'cacheRead', 'fast'] as const).filter((k) => p[k] !== undefined) : [];
+      if (fields.length > 0 && fields.every((k) => typeof p[k] === 'number' && Number.isFinite(p[k]) && p[k]! >= 0)) valid[model] = p;
     }
     return valid;
   }

@@ -1,0 +1,110 @@
+// Every model name ccusage 20.0.24 can price costs here what it costs there: one transcript line
+// per name (each key of the bundled snapshot, with and without its provider prefix and its date
+// or version suffix), in three token mixes (below the 200k tier, above it on every kind, and in
+// fast mode), priced by ccusage (offline, its embedded snapshot) and by our PriceTable.
+import * as assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
+import * as path from 'node:path';
+import bundled from '../../src/core/pricing/prices.json';
+import { PriceTable, displayModel, type TokenCounts } from '../../src/core/pricing/pricing';
+
+const root = path.resolve(__dirname, '../../..');
+
+/** The names a transcript may carry for a key: as is, without provider prefix, without date or tag. */
+function nameVariants(key: string): string[] {
+  const names = new Set([key]);
+  const bare = key.slice(key.lastIndexOf('/') + 1);
+  names.add(bare);
+  names.add(bare.replace(/^(?:[a-z]{2,6}\.)?anthropic\./, ''));
+  for (const n of [...names]) {
+    names.add(n.replace(/(?:-v\d+(?::\d+)?|:\d+)$/, ''));
+    names.add(n.replace(/(?:-v\d+(?::\d+)?|:\d+)$/, '').replace(/[-@]\d{8}$/, ''));
+  }
+  return [...names].filter((n) => n !== '');
+}
+
+const MIXES: { day: string; usage: Record<string, unknown>; counts: TokenCounts; fast: boolean }[] = [
+  {
+    day: '2026-02-01',
+    usage: { input_tokens: 1234, output_tokens: 5678, cache_creation_input_tokens: 9012, cache_read_input_tokens: 34567 },
+    counts: { inputTokens: 1234, outputTokens: 5678, cacheWriteTokens: 9012, cacheWrite1hTokens: 0, cacheReadTokens: 34567 },
+    fast: false,
+  },
+  {
+    day: '2026-02-02',
+    usage: { input_tokens: 250_001, output_tokens: 210_000, cache_creation_input_tokens: 300_000, cache_read_input_tokens: 400_000 },
+    counts: { inputTokens: 250_001, outputTokens: 210_000, cacheWriteTokens: 300_000, cacheWrite1hTokens: 0, cacheReadTokens: 400_000 },
+    fast: false,
+  },
+  {
+    day: '2026-02-03',
+    usage: { input_tokens: 4321, output_tokens: 8765, cache_creation_input_tokens: 1000, cache_read_input_tokens: 20000, speed: 'fast' },
+    counts: { inputTokens: 4321, outputTokens: 8765, cacheWriteTokens: 1000, cacheWrite1hTokens: 0, cacheReadTokens: 20000 },
+    fast: true,
+  },
+];
+
+describe('price coverage: every model ccusage prices, priced identically', function () {
+  this.timeout(120_000);
+  const keys = Object.keys(bundled).filter((k) => !k.startsWith('_'));
+  const names = [...new Set(keys.flatMap(nameVariants))].sort();
+  // Names no table holds (a router's prefix, a later date): only name matching can price them.
+  const unseen = [...new Set(keys.flatMap((k) => [`someproxy/${k}`, `${k.replace(/-\d{8}$/, '')}-20991231`]))].filter((n) => !names.includes(n)).sort();
+  const prices = new PriceTable();
+  let theirs: Record<string, number>;
+
+  before(() => {
+    const entries = MIXES.flatMap((m) => [...names, ...unseen].map((model) => ({ day: m.day, model, usage: m.usage })));
+    const out = execFileSync(process.execPath, [path.join(root, 'scripts/ccusage-probe.mjs')], { input: JSON.stringify(entries), maxBuffer: 1 << 28, encoding: 'utf8' });
+    theirs = JSON.parse(out) as Record<string, number>;
+  });
+
+  it('covers the whole snapshot, provider-prefixed keys included', () => {
+    assert.ok(keys.length >= 600, `only ${keys.length} keys bundled`);
+    for (const prefixed of ['azure/gpt-5.4', 'openrouter/openai/gpt-5.5', 'us.anthropic.claude-sonnet-4-20250514-v1:0', 'anthropic.claude-3-5-haiku-20241022-v1:0']) {
+      assert.ok(keys.includes(prefixed), `${prefixed} is not bundled`);
+    }
+    assert.ok(names.length > 2 * keys.length);
+  });
+
+  for (const [i, mix] of MIXES.entries()) {
+    it(`costs what ccusage says for each of the names, mix ${i + 1} (${mix.fast ? 'fast mode' : i === 1 ? 'above 200k' : 'below 200k'})`, () => {
+      const wrong: string[] = [];
+      let priced = 0;
+      for (const model of names) {
+        const row = `${mix.day} ${displayModel(model, mix.fast)}`;
+        const expected = theirs[row] ?? 0;
+        const got = prices.cost(model, mix.counts, null, 'calculate', { fast: mix.fast }).cost;
+        if (expected > 0) priced++;
+        if (Math.abs(got - expected) > 1e-9 * Math.max(1, expected)) wrong.push(`${model}: ours ${got}, ccusage ${expected}`);
+      }
+      assert.deepEqual(wrong.slice(0, 30), [], `${wrong.length} of ${names.length} names differ`);
+      assert.ok(priced > keys.length * 0.9, `ccusage priced only ${priced} names`);
+    });
+  }
+
+  it('prices names no table holds as ccusage does, but for a handful it prices from models.dev', () => {
+    const wrong: string[] = [];
+    for (const mix of MIXES) {
+      for (const model of unseen) {
+        const expected = theirs[`${mix.day} ${displayModel(model, mix.fast)}`] ?? 0;
+        const got = prices.cost(model, mix.counts, null, 'calculate', { fast: mix.fast }).cost;
+        if (Math.abs(got - expected) > 1e-9 * Math.max(1, expected)) wrong.push(`${model}: ours ${got}, ccusage ${expected}`);
+      }
+    }
+    // ccusage falls back to a models.dev snapshot we do not bundle; our stand-in is the table of
+    // exact names. At this writing 21 of 4,362 cases (7 names x 3 mixes) differ; README says so.
+    assert.ok(wrong.length <= MIXES.length * unseen.length * 0.01, `${wrong.length} differ:\n${wrong.slice(0, 40).join('\n')}`);
+  });
+
+  it('prices claude-3-5-haiku-20241022, which LiteLLM lists only under provider keys', () => {
+    assert.ok(prices.cost('claude-3-5-haiku-20241022', MIXES[0].counts, null, 'calculate').cost > 0);
+    assert.equal(prices.cost('claude-3-5-haiku-20241022', MIXES[0].counts, null, 'calculate').cost, theirs[`${MIXES[0].day} claude-3-5-haiku-20241022`]);
+  });
+
+  it('never gives claude-opus-4 the price of claude-opus-4-5', () => {
+    assert.equal(prices.lookup('claude-opus-4')?.input_cost_per_token, 15e-6);
+    assert.equal(prices.lookup('claude-opus-4-20250514')?.input_cost_per_token, 15e-6);
+    assert.equal(prices.lookup('claude-opus-4-5')?.input_cost_per_token, 5e-6);
+  });
+});
