@@ -14,6 +14,7 @@ import { nameVariants, probeRates } from './ccusage-probe.mjs';
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const out = join(root, 'src/core/pricing/prices.json');
 const fastOut = join(root, 'src/core/pricing/fast-multipliers.json');
+const modelsDevOut = join(root, 'src/core/pricing/models-dev-prices.json');
 
 /** Fields kept, LiteLLM's names; the compact form in ccusage's binary uses the short ones. */
 const FIELDS = {
@@ -39,10 +40,11 @@ function ccusageBinary() {
 }
 
 /**
- * Finds the embedded snapshot: a raw-deflate stream that inflates to `{"…":{"cc":…`. Trying every
- * offset is slow (minutes), so first look near the field names the snapshot sits beside.
+ * Finds an embedded JSON table: a raw-deflate stream that inflates to `{"…":{…` whose first value
+ * `accept` recognises. Trying every offset is slow (minutes), so first look near the field names
+ * the tables sit beside.
  */
-function extractFromBinary(bin) {
+function extractFromBinary(bin, accept, what) {
   const b = readFileSync(bin);
   const tryAt = (i) => {
     if (((b[i] >> 1) & 3) !== 2) return undefined; // a dynamic-Huffman block starts the stream
@@ -53,15 +55,14 @@ function extractFromBinary(bin) {
       return undefined;
     }
     if (!(head.length > 8 && head[0] === 0x7b && head[1] === 0x22)) return undefined;
-    const full = zlib.inflateRawSync(b.subarray(i), { finishFlush: zlib.constants.Z_SYNC_FLUSH });
     let json;
     try {
-      json = JSON.parse(full.toString('utf8'));
+      json = JSON.parse(zlib.inflateRawSync(b.subarray(i), { finishFlush: zlib.constants.Z_SYNC_FLUSH }).toString('utf8'));
     } catch {
       return undefined;
     }
     const sample = Object.values(json)[0];
-    return sample && typeof sample === 'object' && 'i' in sample && 'o' in sample ? json : undefined;
+    return sample && typeof sample === 'object' && accept(sample) ? json : undefined;
   };
   const hint = b.indexOf('cache_read_input_token_cost_above_200k_tokens');
   const windows = hint >= 0 ? [[Math.max(0, hint - (1 << 16)), Math.min(b.length, hint + (1 << 16))]] : [];
@@ -72,7 +73,25 @@ function extractFromBinary(bin) {
       if (json) return json;
     }
   }
-  throw new Error(`no pricing snapshot found in ${bin}`);
+  throw new Error(`no ${what} found in ${bin}`);
+}
+
+const isLiteLlm = (v) => 'i' in v && 'o' in v;
+const isModelsDev = (v) => typeof v.cost === 'object' && v.cost !== null && 'input' in v.cost;
+
+/**
+ * ccusage's models.dev snapshot, its last resort for names its own table cannot match, in our
+ * per-token form: `[input, output, cacheWrite, cacheRead]`, the cache prices null where unknown.
+ */
+function modelsDevFromBinary(bin) {
+  const table = {};
+  for (const [id, v] of Object.entries(extractFromBinary(bin, isModelsDev, 'models.dev snapshot'))) {
+    const c = v.cost;
+    if (typeof c.input !== 'number' || typeof c.output !== 'number') continue;
+    const perToken = (x) => (typeof x === 'number' ? Number((x / 1e6).toPrecision(12)) : null);
+    table[id] = [perToken(c.input), perToken(c.output), perToken(c.cache_write), perToken(c.cache_read)];
+  }
+  return table;
 }
 
 /** The compact form back to LiteLLM's field names. */
@@ -90,7 +109,7 @@ async function load(arg) {
   if (!arg) {
     const found = ccusageBinary();
     if (!found) throw new Error('ccusage is not installed (npm install); or pass a LiteLLM JSON file or URL');
-    return { table: fromCompact(extractFromBinary(found.bin)), source: `LiteLLM snapshot embedded in ccusage ${found.version} (${found.bin.slice(root.length + 1)})` };
+    return { table: fromCompact(extractFromBinary(found.bin, isLiteLlm, 'pricing snapshot')), source: `LiteLLM snapshot embedded in ccusage ${found.version} (${found.bin.slice(root.length + 1)})` };
   }
   const text = /^https?:\/\//.test(arg) ? await (await fetch(arg)).text() : readFileSync(arg, 'utf8');
   const json = JSON.parse(text);
@@ -178,6 +197,10 @@ if (found) {
     normalizedPrefix: o.normalized_prefix ?? {},
   };
   writeFileSync(fastOut, JSON.stringify(fast, null, 2) + '\n');
+  const modelsDev = modelsDevFromBinary(found.bin);
+  const rows = Object.entries(modelsDev).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)).map(([k, v]) => `  ${JSON.stringify(k)}: ${JSON.stringify(v)}`);
+  writeFileSync(modelsDevOut, `{\n  "_source": ${JSON.stringify(`models.dev snapshot embedded in ccusage ${found.version}: [input, output, cacheWrite, cacheRead] USD per token`)},\n${rows.join(',\n')}\n}\n`);
+  console.log(`${modelsDevOut}: ${rows.length} models.dev prices`);
   console.log(`${fastOut}: ${Object.keys(fast.exact).length + Object.keys(fast.normalizedPrefix).length} fast multipliers`);
 } else {
   console.log(`${fastOut} kept as it is (ccusage is not installed)`);

@@ -216,7 +216,8 @@ ALTER TABLE files ADD COLUMN state TEXT;
 `;
 
 // A later copy replaces the stored one only when it is more complete: a non-sidechain copy beats
-// a sidechain copy, then the larger token total wins (streamed replies repeat usage per block).
+// a sidechain copy, then the larger token total wins (streamed replies repeat usage per block),
+// then the higher cost (a fast-mode copy of the same tokens), as ccusage keeps copies.
 const UPSERT = `
 INSERT INTO requests (key, ts, source_id, model_id, project_id, session_id, input, output, cache_write,
   cache_write_1h, cache_read, reported_cost, cost, flags)
@@ -228,8 +229,11 @@ ON CONFLICT(key) DO UPDATE SET
   reported_cost = excluded.reported_cost, cost = excluded.cost, flags = excluded.flags
 WHERE (excluded.flags & 2) < (requests.flags & 2)
    OR ((excluded.flags & 2) = (requests.flags & 2)
-       AND excluded.input + excluded.output + excluded.cache_write + excluded.cache_read
-         > requests.input + requests.output + requests.cache_write + requests.cache_read)
+       AND (excluded.input + excluded.output + excluded.cache_write + excluded.cache_read
+              > requests.input + requests.output + requests.cache_write + requests.cache_read
+            OR (excluded.input + excluded.output + excluded.cache_write + excluded.cache_read
+                  = requests.input + requests.output + requests.cache_write + requests.cache_read
+                AND excluded.cost > requests.cost)))
 `;
 
 export type Row = Record<string, SqlValue>;
@@ -251,7 +255,7 @@ interface InsertStatements {
 }
 
 /** What the store's rules compare of a record a bulk load kept. */
-const pendingRank = (r: UsageRecord) => ({ sidechain: r.isSidechain ? 1 : 0, total: totalTokens(r) });
+const pendingRank = (r: UsageRecord): Rank => ({ sidechain: r.isSidechain ? 1 : 0, total: totalTokens(r), cost: r.cost });
 
 interface PendingLoad {
   rows: Map<string, UsageRecord>;
@@ -261,9 +265,12 @@ interface PendingLoad {
   cursors: Map<string, FileCursor>;
 }
 
-/** The store's "more complete copy" rule: a non-sidechain copy beats a sidechain one, then the larger total. */
-const better = (a: { sidechain: number; total: number }, b: { sidechain: number; total: number }) =>
-  a.sidechain < b.sidechain || (a.sidechain === b.sidechain && a.total > b.total);
+/** What the "more complete copy" rule compares. */
+interface Rank { sidechain: number; total: number; cost: number }
+
+/** The store's "more complete copy" rule: a non-sidechain copy beats a sidechain one, then the larger total, then the higher cost. */
+const better = (a: Rank, b: Rank) =>
+  a.sidechain < b.sidechain || (a.sidechain === b.sidechain && (a.total > b.total || (a.total === b.total && a.cost > b.cost)));
 
 const DIMENSIONS = { source: 'sources', model: 'models', project: 'projects', session: 'sessions' } as const;
 type Dimension = keyof typeof DIMENSIONS;
@@ -607,7 +614,7 @@ export class UsageStore {
       this.stmts = {
         upsert: this.db.prepare(UPSERT) as BigStatement,
         sameMessage: this.db.prepare(
-          `SELECT key, flags, input + output + cache_write + cache_read AS total FROM requests
+          `SELECT key, flags, input + output + cache_write + cache_read AS total, cost FROM requests
             WHERE key BETWEEN ? AND ? AND key <> ? AND flags & ${HAS_MESSAGE} AND model_id = ?`,
         ) as BigStatement,
         drop: this.db.prepare('DELETE FROM requests WHERE key = ?') as BigStatement,
@@ -693,7 +700,7 @@ export class UsageStore {
     for (const r of records) {
       const key = r.dedupKey;
       const message = r.messageId ? r.messageId : null;
-      const mine = { sidechain: r.isSidechain ? 1 : 0, total: totalTokens(r) };
+      const mine = pendingRank(r);
       if (message !== null) {
         const keys = byMessage.get(message);
         if (keys && (keys.length > 1 || keys[0] !== key)) {
@@ -788,15 +795,15 @@ export class UsageStore {
    * replay is the same response, so two messages are mistaken for one only if both match.
    */
   private keepOverSidechainCopies(r: UsageRecord, key: bigint, range: [bigint, bigint], sameMessage: BigStatement, drop: BigStatement): boolean {
-    const rivals: { key: bigint; sidechain: number; total: number }[] = [];
+    const rivals: (Rank & { key: bigint })[] = [];
     sameMessage.bind([range[0], range[1], key, this.dimId('model', r.model)]);
     while (sameMessage.step()) {
       const row = sameMessage.getAsObject(undefined, { useBigInt: true });
       const sidechain = Number(row.flags) & 2 ? 1 : 0;
-      if (r.isSidechain || sidechain === 1) rivals.push({ key: row.key as bigint, sidechain, total: Number(row.total) });
+      if (r.isSidechain || sidechain === 1) rivals.push({ key: row.key as bigint, sidechain, total: Number(row.total), cost: Number(row.cost) });
     }
     sameMessage.reset();
-    const mine = { sidechain: r.isSidechain ? 1 : 0, total: totalTokens(r) };
+    const mine = pendingRank(r);
     for (const rival of rivals) {
       if (!better(mine, rival)) return false;
     }

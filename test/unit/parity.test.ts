@@ -250,7 +250,7 @@ describe('parity with ccusage 20.0.24 on a generated corpus', function () {
 describe('parity with ccusage 20.0.24 on Codex CLI sessions', function () {
   this.timeout(120_000);
 
-  it('same tokens per day and model; same cost except that ccusage prices an unknown model by a known prefix', () => {
+  it('same tokens and cost per day and model, a model known only by its prefix included', () => {
     const home = tempDir('tcd-parity-codex-');
     execFileSync(process.execPath, [path.join(root, 'bench', 'corpus.mjs'), '--out', home, '--seed', '7', '--codex-only'], { encoding: 'utf8' });
     const v: Variant = { label: 'codex', tz: 'Europe/Berlin', mode: 'auto' };
@@ -259,24 +259,21 @@ describe('parity with ccusage 20.0.24 on Codex CLI sessions', function () {
     const o = ours<Daily>('daily', home, v, tempDir('tcd-parity-data-'));
     assert.ok(c.daily.length >= 3, 'ccusage read the rollouts');
     assert.deepEqual(o.daily.map((d) => d.date), c.daily.map((d) => d.date));
-    // ccusage prices "o4-mini-deep-thought" as "o4-mini"; we never guess by prefix (the rule that
-    // keeps claude-opus-4 from taking claude-opus-4-5's price), so it is unpriced and $0 here.
-    const unknown = 'o4-mini-deep-thought';
-    const guess = JSON.parse(readFileSync(path.join(root, 'src/core/pricing/prices.json'), 'utf8'))['o4-mini'];
+    // "o4-mini-deep-thought" has no key of its own; ccusage prices it as "o4-mini" (a whole name
+    // part), and so do we.
+    const prefixOnly = 'o4-mini-deep-thought';
+    let seen = false;
     c.daily.forEach((cd, i) => {
       const od = o.daily[i];
       assert.deepEqual(od.modelBreakdowns.map((b) => b.modelName).sort(), Object.keys(cd.models).sort(), `${cd.date}: models`);
-      let guessed = 0;
       for (const b of od.modelBreakdowns) {
         const cm = cd.models[b.modelName];
         for (const k of TOKEN_KINDS) assert.equal(b[k], cm[k], `${cd.date} ${b.modelName}: ${k}`);
-        if (b.modelName === unknown) {
-          assert.equal(b.cost, 0);
-          guessed = cm.inputTokens * guess.input_cost_per_token + cm.outputTokens * guess.output_cost_per_token + cm.cacheReadTokens * guess.cache_read_input_token_cost;
-        }
+        if (b.modelName === prefixOnly) seen = seen || b.cost > 0;
       }
-      closeCost(od.totalCost + guessed, cd.costUSD, cd.date);
+      closeCost(od.totalCost, cd.costUSD, cd.date);
     });
-    assert.ok(o.totals.unpricedModels?.includes(unknown));
+    assert.ok(seen, `${prefixOnly} is in the corpus and priced`);
+    assert.ok(!o.totals.unpricedModels?.includes(prefixOnly));
   });
 });

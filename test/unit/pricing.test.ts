@@ -12,7 +12,8 @@ describe('pricing', () => {
     assert.ok(exact);
     assert.deepEqual(prices.lookup('anthropic/claude-sonnet-4-5-20250929'), exact);
     assert.deepEqual(prices.lookup('claude-sonnet-4-5'), exact);
-    assert.deepEqual(prices.lookup('us.anthropic.claude-sonnet-4-5-20250929-v1:0'), exact);
+    // Bedrock's regional endpoints cost 10 % more, as LiteLLM lists them.
+    assert.equal(prices.lookup('us.anthropic.claude-sonnet-4-5-20250929-v1:0')?.input_cost_per_token, 3.3e-6);
     // OpenAI's dated names ("-2025-08-07") without a key of their own.
     assert.deepEqual(prices.lookup('gpt-4.1-nano-2099-01-01'), prices.lookup('gpt-4.1-nano'));
   });
@@ -23,12 +24,15 @@ describe('pricing', () => {
     assert.ok(opus4 && opus45);
     assert.equal(opus4.input_cost_per_token, 15e-6);
     assert.equal(opus45.input_cost_per_token, 5e-6);
-    assert.equal(prices.lookup('claude-opus'), null);
-    // Exact, then provider-stripped, then date-stripped, never by prefix.
+    // A name that is a whole part of longer keys takes the longest of them, as in ccusage.
+    assert.equal(prices.lookup('claude-opus')?.input_cost_per_token, 5e-6);
+    // Exact, then provider-stripped, then date-stripped, never another version.
     assert.equal(prices.lookup('anthropic/claude-opus-4')?.input_cost_per_token, 15e-6);
     assert.equal(prices.lookup('claude-opus-4-20990101')?.input_cost_per_token, 15e-6);
     assert.equal(prices.lookup('claude-opus-4-5-20990101')?.input_cost_per_token, 5e-6);
-    assert.equal(prices.lookup('o4-mini-deep-thought'), null);
+    // No LiteLLM key matches it; ccusage's models.dev snapshot has o4-mini, a whole part of it.
+    assert.equal(prices.lookup('o4-mini-deep-thought')?.input_cost_per_token, 1.1e-6);
+    assert.equal(prices.lookup('claude-opus-4-9'), null);
   });
 
   it('prices input, output, cache write and cache read', () => {

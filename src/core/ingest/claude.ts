@@ -1,7 +1,7 @@
 import * as os from 'node:os';
 import * as path from 'node:path';
 import type { UsageRecord } from '../model';
-import type { CostMode, PriceTable } from '../pricing/pricing';
+import { displayModel, type CostMode, type PriceTable } from '../pricing/pricing';
 
 /** Only lines holding this can carry usage; everything else is skipped before JSON.parse. */
 export const USAGE_MARKER = Buffer.from('"usage":{');
@@ -93,6 +93,18 @@ export function parseJsonObject(line: string): Record<string, unknown> | undefin
   }
 }
 
+/**
+ * The subagent record a `type: "progress"` line carries in `data.message` (Claude Code 2.1 writes
+ * a running subagent's replies there; older versions wrote no `subagents/` file beside them), with
+ * the parent line's working directory and session where the nested record has none.
+ */
+function progressRecord(obj: Record<string, unknown>): Record<string, unknown> | undefined {
+  const data = obj.data as Record<string, unknown> | undefined;
+  const nested = data && typeof data === 'object' ? (data.message as Record<string, unknown> | undefined) : undefined;
+  if (!nested || typeof nested !== 'object' || Array.isArray(nested)) return undefined;
+  return { ...nested, cwd: nested.cwd ?? obj.cwd, sessionId: nested.sessionId ?? obj.sessionId };
+}
+
 /** The same for a line already decoded (workspace files detect the format first). */
 export function parseClaudeObject(
   obj: Record<string, unknown>,
@@ -101,6 +113,15 @@ export function parseClaudeObject(
   prices: PriceTable,
   mode: CostMode,
 ): ParseOutcome {
+  if (obj.type === 'progress') {
+    const nested = progressRecord(obj);
+    if (!nested) return { kind: 'no-usage' };
+    const outcome = parseClaudeObject(nested, offset, file, prices, mode);
+    // A subagent's request, whichever file it was read from; deduplicated with the subagent's
+    // own file and any direct copy by the same (message id, requestId) key.
+    if (outcome.kind === 'record') outcome.record.source = 'claude-code-subagent';
+    return outcome;
+  }
   const message = obj.message as Record<string, unknown> | undefined;
   const usage = message?.usage as Record<string, unknown> | undefined;
   if (!usage || typeof usage !== 'object' || !isCount(usage.input_tokens) || !isCount(usage.output_tokens)) {
@@ -109,7 +130,11 @@ export function parseClaudeObject(
   const timestamp = typeof obj.timestamp === 'string' ? Date.parse(obj.timestamp) : NaN;
   if (!Number.isFinite(timestamp)) return { kind: 'malformed' };
 
-  const model = typeof message?.model === 'string' && message.model !== '' ? message.model : 'unknown';
+  const baseModel = typeof message?.model === 'string' && message.model !== '' ? message.model : 'unknown';
+  // Fast mode is its own row (`claude-opus-4-8-fast`, as ccusage names it), priced at the model's
+  // fast multiplier on every token kind.
+  const fast = usage.speed === 'fast';
+  const model = displayModel(baseModel, fast);
   const messageId = typeof message?.id === 'string' ? message.id : undefined;
   const requestId = typeof obj.requestId === 'string' ? obj.requestId : undefined;
   const cacheCreation = usage.cache_creation as Record<string, unknown> | undefined;
@@ -121,7 +146,7 @@ export function parseClaudeObject(
     cacheReadTokens: count(usage.cache_read_input_tokens),
   };
   const reportedCost = typeof obj.costUSD === 'number' && Number.isFinite(obj.costUSD) ? obj.costUSD : null;
-  const { cost, priced } = prices.cost(model, counts, reportedCost, mode);
+  const { cost, priced } = prices.cost(baseModel, counts, reportedCost, mode, { fast });
   const isSidechain = obj.isSidechain === true;
 
   return {

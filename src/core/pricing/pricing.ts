@@ -1,5 +1,6 @@
 import bundled from './prices.json';
 import fastTable from './fast-multipliers.json';
+import modelsDev from './models-dev-prices.json';
 
 /** A model's prices in USD per token, LiteLLM's field names. */
 export interface ModelPrice {
@@ -151,9 +152,26 @@ function exactOnlyTable(): Map<string, ModelPrice> {
   return new Map(Object.entries((bundled as unknown as { _exactOnly: Record<string, ModelPrice> })._exactOnly));
 }
 
+function modelsDevTable(): Map<string, ModelPrice> {
+  const table = new Map<string, ModelPrice>();
+  for (const [id, row] of Object.entries(modelsDev as Record<string, unknown>)) {
+    if (!Array.isArray(row)) continue;
+    const [input, output, cacheWrite, cacheRead] = row as (number | null)[];
+    table.set(id, {
+      input_cost_per_token: input!,
+      output_cost_per_token: output!,
+      ...(cacheWrite !== null ? { cache_creation_input_token_cost: cacheWrite } : {}),
+      ...(cacheRead !== null ? { cache_read_input_token_cost: cacheRead } : {}),
+    });
+  }
+  return table;
+}
+
 export class PriceTable {
   private readonly table: Map<string, ModelPrice>;
   private readonly exactOnly = exactOnlyTable();
+  /** ccusage's last resort for names no key matches: its models.dev snapshot, matched the same way. */
+  private readonly modelsDev = modelsDevTable();
   private readonly cache = new Map<string, ModelPrice | null>();
 
   constructor(overrides: Record<string, PriceOverride> = {}) {
@@ -192,7 +210,7 @@ export class PriceTable {
   lookup(model: string): ModelPrice | null {
     const cached = this.cache.get(model);
     if (cached !== undefined) return cached;
-    const found = this.table.get(model) ?? this.exactOnly.get(model) ?? this.bestMatch(this.table, model) ?? this.bestMatch(this.exactOnly, model);
+    const found = this.table.get(model) ?? this.exactOnly.get(model) ?? this.bestMatch(this.table, model) ?? this.bestMatch(this.modelsDev, model);
     this.cache.set(model, found ?? null);
     return found ?? null;
   }
@@ -200,8 +218,7 @@ export class PriceTable {
   /**
    * The longest key of `table` that holds the name (or is held by it) as a whole part; among
    * equals the one that sorts first, so the choice never depends on order. The main table is
-   * searched first and the other names only when it has no match, as ccusage searches its
-   * models.dev snapshot only after its own table.
+   * searched first and the models.dev snapshot only when it has no match, as ccusage does.
    */
   private bestMatch(table: Map<string, ModelPrice>, model: string): ModelPrice | undefined {
     const normalized = normalizeSeparators(model);
