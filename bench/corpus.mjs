@@ -1,9 +1,9 @@
 // Writes a fake HOME full of Claude Code transcripts (and, on request, Codex CLI sessions) with
 // every edge case that makes usage counting go wrong, deterministically from a seed:
-//   node bench/corpus.mjs --out DIR [--size-mb N] [--seed S] [--tz ZONE] [--codex | --codex-only]
+//   node bench/corpus.mjs --out DIR [--size-mb N] [--seed S] [--tz ZONE] [--codex | --codex-only] [--codex-fast]
 // The parity test and bench/scan.mjs use it; `generateCorpus()` also returns what it wrote, so a
 // test can name the edge cases it covers.
-import { closeSync, mkdirSync, openSync, writeSync } from 'node:fs';
+import { closeSync, mkdirSync, openSync, writeFileSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
 
 const DAY = 86_400_000;
@@ -95,7 +95,7 @@ function filler(r, bytes) {
  * always written first), seed, tz (the zone whose midnights get lines on both sides), codex.
  * Returns { home, files, bytes, usageLines, cases, claudeConfigDir, codexHome }.
  */
-export function generateCorpus({ out, sizeMb = 4, seed = 1, tz = 'America/St_Johns', codex = false, claude = true }) {
+export function generateCorpus({ out, sizeMb = 4, seed = 1, tz = 'America/St_Johns', codex = false, claude = true, codexFast = false }) {
   const r = rng(seed);
   const home = out;
   const roots = {
@@ -139,6 +139,7 @@ export function generateCorpus({ out, sizeMb = 4, seed = 1, tz = 'America/St_Joh
     if (o.cacheWrite1h !== undefined) u.cache_creation = { ephemeral_5m_input_tokens: o.cacheWrite - o.cacheWrite1h, ephemeral_1h_input_tokens: o.cacheWrite1h };
     u.output_tokens = o.output;
     u.service_tier = 'standard';
+    if (o.speed) u.speed = o.speed;
     return u;
   };
 
@@ -159,6 +160,21 @@ export function generateCorpus({ out, sizeMb = 4, seed = 1, tz = 'America/St_Joh
     };
     if (o.id === undefined) delete line.message.id;
     return JSON.stringify(line);
+  };
+  /**
+   * A parent transcript's `progress` line (Claude Code 2.1) carrying a running subagent's reply:
+   * the whole assistant record nested in `data.message`, no top-level usage.
+   */
+  const progress = (o) => {
+    stats.usageLines++;
+    const nested = JSON.parse(assistant({ ...o, sidechain: false }));
+    for (const k of ['parentUuid', 'isSidechain', 'userType', 'cwd', 'sessionId', 'version', 'gitBranch', 'agentId']) delete nested[k];
+    stats.usageLines--; // counted once above, not again for the nested copy
+    return JSON.stringify({
+      parentUuid: uuid(r), isSidechain: false, userType: 'external', cwd: o.cwd, sessionId: o.session, version: '2.1.81', type: 'progress',
+      data: { message: nested, type: 'agent_progress', prompt: '', agentId: o.agentId ?? 'a11ce' },
+      toolUseID: `agent_msg_${r.hex(20)}`, parentToolUseID: `toolu_${r.hex(24)}`, uuid: uuid(r), timestamp: new Date(o.at).toISOString(),
+    });
   };
   const userLine = (o, text) => JSON.stringify({
     parentUuid: uuid(r), isSidechain: !!o.sidechain, userType: 'external', cwd: o.cwd, sessionId: o.session, version: '2.0.31',
@@ -262,7 +278,7 @@ export function generateCorpus({ out, sizeMb = 4, seed = 1, tz = 'America/St_Joh
   const cases = [];
   let caseIndex = 0;
   if (!claude) {
-    if (codex) writeCodex(join(home, '.codex'), r, stats, note);
+    if (codex) writeCodex(join(home, '.codex'), r, stats, note, codexFast);
     stats.edgeCases = cases;
     return stats;
   }
@@ -496,13 +512,44 @@ export function generateCorpus({ out, sizeMb = 4, seed = 1, tz = 'America/St_Joh
     const a = req(name, { id: 'msg_e_extra', requestId: 'req_e_extra', output: 71, cwd: '/home/me/extra', at });
     edgeCase(name, [[roots.extra, join(encodeProject('/home/me/extra'), `${name}.jsonl`), [A(a)]]], [a], { onlyWithClaudeConfigDir: true });
   }
+  {
+    // The subagent's reply is in the parent's progress line and in its own file: it counts once.
+    const name = 'progress-line-with-subagent-file';
+    const at = caseDay();
+    const m = req(name, { id: 'msg_e_prog', requestId: 'req_e_prog', model: 'claude-haiku-4-5-20251001', output: 83, at });
+    edgeCase(name, [[...main(name), [userLine({ ...m, at: at - 1000 }, 'go'), progress({ ...m, output: 1 }), progress(m)]], [...sub(name), [A({ ...m, ...sc })]]], [m]);
+  }
+  {
+    // Older Claude Code wrote no subagent file: the progress lines are the only record (streamed twice).
+    const name = 'progress-line-without-subagent-file';
+    const at = caseDay();
+    const m = req(name, { id: 'msg_e_prog2', requestId: 'req_e_prog2', model: 'claude-sonnet-4-6', output: 89, at });
+    const n = req(name, { id: 'msg_e_prog3', requestId: 'req_e_prog3', model: 'claude-sonnet-4-6', output: 97, at: at + 4000 });
+    edgeCase(name, [[...main(name), [userLine({ ...m, at: at - 1000 }, 'go'), progress({ ...m, output: 3 }), progress(m), progress(n)]]], [m, n]);
+  }
+  {
+    // Fast mode on every model ccusage has a multiplier for, beside a normal request.
+    const name = 'fast-mode';
+    const at = caseDay();
+    const list = ['claude-opus-4-6', 'claude-opus-4-7', 'claude-opus-4-8', 'claude-sonnet-4-5-20250929'].map((model, i) =>
+      req(name, { id: `msg_e_fast${i}`, requestId: `req_e_fast${i}`, model, speed: 'fast', output: 101 + i, at: at + i * 1000 }));
+    list.push(req(name, { id: 'msg_e_fastN', requestId: 'req_e_fastN', model: 'claude-opus-4-8', output: 109, at: at + 9000 }));
+    edgeCase(name, [[...main(name), list.map(A)]], list);
+  }
+  {
+    // LiteLLM lists this model only under provider-prefixed keys (Bedrock's); ccusage prices it.
+    const name = 'provider-prefixed-only';
+    const at = caseDay();
+    const a = req(name, { id: 'msg_e_haiku35', requestId: 'req_e_haiku35', model: 'claude-3-5-haiku-20241022', output: 113, at });
+    edgeCase(name, [[...main(name), [A(a)]]], [a]);
+  }
   stats.edgeCases = cases;
 
   // ---- Bulk: realistic sessions until the size target. ----
   const rootList = [roots.dotClaude, roots.dotClaude, roots.dotClaude, roots.xdg];
   while (stats.bytes < target) session(r.pick(rootList));
 
-  if (codex) writeCodex(join(home, '.codex'), r, stats, note);
+  if (codex) writeCodex(join(home, '.codex'), r, stats, note, codexFast);
   return stats;
 }
 
@@ -510,7 +557,13 @@ export function generateCorpus({ out, sizeMb = 4, seed = 1, tz = 'America/St_Joh
  * Codex CLI rollouts: session_meta (cwd), turn_context (model), token_count events with
  * total_token_usage and last_token_usage; one archived session; one event without `last`.
  */
-function writeCodex(codexHome, r, stats, note) {
+function writeCodex(codexHome, r, stats, note, fast = false) {
+  // A fast (priority) service tier set in config.toml: every request at the model's fast multiplier.
+  if (fast) {
+    mkdirSync(codexHome, { recursive: true });
+    writeFileSync(join(codexHome, 'config.toml'), 'model = "gpt-5.4"\n\n[profiles.quick]\nservice_tier = "priority"\n');
+    note('codex-fast-tier');
+  }
   const write = (file, lines) => {
     mkdirSync(join(file, '..'), { recursive: true });
     const fd = openSync(file, 'w');
@@ -534,7 +587,7 @@ function writeCodex(codexHome, r, stats, note) {
     const total = { input_tokens: 0, cached_input_tokens: 0, output_tokens: 0, reasoning_output_tokens: 0, total_tokens: 0 };
     for (let t = 0; t < r.int(3, 12); t++) {
       at += r.int(5_000, 300_000);
-      const model = r.pick(['gpt-5-codex', 'gpt-5', 'gpt-5.1-codex', 'o4-mini-deep-thought']);
+      const model = r.pick(['gpt-5-codex', 'gpt-5', 'gpt-5.1-codex', 'o4-mini-deep-thought', 'gpt-5.4', 'gpt-5.5']);
       lines.push({ timestamp: new Date(at).toISOString(), type: 'turn_context', payload: { cwd, approval_policy: 'on-request', model, effort: 'medium', summary: 'auto' } });
       lines.push({ timestamp: new Date(at).toISOString(), type: 'response_item', payload: { type: 'message', role: 'user', content: [{ type: 'input_text', text: filler(r, 300) }] } });
       for (let k = r.int(1, 3); k > 0; k--) {
@@ -562,10 +615,10 @@ if (import.meta.url === `file://${process.argv[1]}`) {
   const get = (flag, dflt) => { const i = args.indexOf(flag); return i >= 0 ? args[i + 1] : dflt; };
   const out = get('--out');
   if (!out) {
-    console.error('usage: node bench/corpus.mjs --out DIR [--size-mb N] [--seed S] [--tz ZONE] [--codex | --codex-only]');
+    console.error('usage: node bench/corpus.mjs --out DIR [--size-mb N] [--seed S] [--tz ZONE] [--codex | --codex-only] [--codex-fast]');
     process.exit(2);
   }
   const started = Date.now();
-  const s = generateCorpus({ out, sizeMb: Number(get('--size-mb', '4')), seed: Number(get('--seed', '1')), tz: get('--tz', 'America/St_Johns'), codex: args.includes('--codex') || args.includes('--codex-only'), claude: !args.includes('--codex-only') });
+  const s = generateCorpus({ out, sizeMb: Number(get('--size-mb', '4')), seed: Number(get('--seed', '1')), tz: get('--tz', 'America/St_Johns'), codex: args.includes('--codex') || args.includes('--codex-only'), claude: !args.includes('--codex-only'), codexFast: args.includes('--codex-fast') });
   console.log(JSON.stringify({ ...s, ms: Date.now() - started }, null, 2));
 }

@@ -1,3 +1,4 @@
+import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import type { UsageRecord } from '../model';
@@ -22,6 +23,21 @@ export function codexSessionRoots(opts: { codexHome?: string; env?: NodeJS.Proce
   else if (base.startsWith('~/')) base = path.join(home, base.slice(2));
   base = path.resolve(base);
   return [path.join(base, 'sessions'), path.join(base, 'archived_sessions')];
+}
+
+/**
+ * Whether a Codex home runs in a fast service tier: its `config.toml` sets `service_tier` to
+ * "fast" or "priority" anywhere (top level or a profile). ccusage 20.0.24 then prices all of
+ * that home's usage at the model's fast multiplier (its `--speed auto`), keeping the model name.
+ */
+export function codexFastTier(codexHome: string): boolean {
+  let text: string;
+  try {
+    text = fs.readFileSync(path.join(codexHome, 'config.toml'), 'utf8');
+  } catch {
+    return false;
+  }
+  return /^[ \t]*service_tier[ \t]*=[ \t]*["'](?:fast|priority)["']/m.test(text);
 }
 
 interface CodexUsage {
@@ -97,6 +113,7 @@ export function parseCodexLine(
   prices: PriceTable,
   mode: CostMode,
   source: UsageRecord['source'] = 'codex',
+  fast = false,
 ): ParseOutcome {
   const payload = obj.payload as Record<string, unknown> | undefined;
   if (!payload || typeof payload !== 'object') return { kind: 'no-usage' };
@@ -137,7 +154,7 @@ export function parseCodexLine(
     cacheWrite1hTokens: 0,
     cacheReadTokens: cached,
   };
-  const { cost, priced } = prices.cost(model, counts, null, mode);
+  const { cost, priced } = prices.cost(model, counts, null, mode, { fast });
   const sessionId = state.sessionId ?? file.sessionFromPath;
   // The identity is the content (session, instant, running total), not the file: Codex moves
   // finished rollouts from sessions/ to archived_sessions/, and a move must not count twice.

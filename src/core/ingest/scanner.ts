@@ -4,7 +4,7 @@ import type { UsageRecord } from '../model';
 import type { CostMode, PriceTable } from '../pricing/pricing';
 import type { UsageStore } from '../store';
 import { USAGE_MARKER, describeTranscript, parseClaudeLine, parseJsonObject, type ParseOutcome } from './claude';
-import { CODEX_MARKERS, describeCodexFile, parseCodexLine, type CodexState } from './codex';
+import { CODEX_MARKERS, codexFastTier, describeCodexFile, parseCodexLine, type CodexState } from './codex';
 import { scanMarkedLines } from './lineReader';
 import { DEFAULT_WORKSPACE_GLOBS, WORKSPACE_MARKERS, describeWorkspaceFile, listWorkspaceTranscripts, parseWorkspaceLine } from './workspace';
 
@@ -169,10 +169,12 @@ export class TranscriptScanner {
     let parse: (line: string, offset: number) => ParseOutcome;
     if (root.kind === 'codex') {
       const file = describeCodexFile(filePath);
+      // A root is `<codex home>/sessions` or `<codex home>/archived_sessions`.
+      const fast = codexFastTier(path.dirname(root.path));
       markers = CODEX_MARKERS;
       parse = (line) => {
         const obj = parseJsonObject(line);
-        return obj ? parseCodexLine(obj, file, state, prices, mode) : { kind: 'malformed' };
+        return obj ? parseCodexLine(obj, file, state, prices, mode, 'codex', fast) : { kind: 'malformed' };
       };
     } else if (root.kind === 'workspace') {
       const file = describeWorkspaceFile(root.path, filePath, st.mtimeMs);
