@@ -76,6 +76,11 @@ export class ChartCard {
     this.section.classList.add('chart-card');
   }
 
+  /** What the card says when it has nothing to chart. */
+  setEmptyText(text: string): void {
+    this.emptyNote.textContent = text;
+  }
+
   /** Draws `config` (null: nothing to chart) and fills the table. */
   update(config: ((p: Palette) => ChartConfiguration) | null, table: ChartTable): void {
     this.table.replaceChildren(
