@@ -102,7 +102,8 @@ const PRESETS: { value: RangePreset | 'custom'; label: string }[] = [
 ];
 
 function select(id: string, label: string): { wrap: HTMLElement; select: Select } {
-  const s = el('vscode-single-select', { id, 'aria-label': label, class: 'filter-select' }) as Select;
+  // `label` names the component's inner combobox (its shadow DOM does not see the host's aria-label).
+  const s = el('vscode-single-select', { id, 'aria-label': label, label, class: 'filter-select' }) as Select;
   return { wrap: el('label', { class: 'filter', for: id }, el('span', { class: 'filter-label' }, label), s), select: s };
 }
 
@@ -121,8 +122,8 @@ const quickButtons = QUICK.map((q) => {
   return b;
 });
 const preset = select('filter-range', 'Date range');
-const fromField = el('vscode-textfield', { id: 'filter-from', type: 'date', 'aria-label': 'From' }) as Select;
-const untilField = el('vscode-textfield', { id: 'filter-until', type: 'date', 'aria-label': 'Until' }) as Select;
+const fromField = el('vscode-textfield', { id: 'filter-from', type: 'date', 'aria-label': 'From', label: 'From' }) as Select;
+const untilField = el('vscode-textfield', { id: 'filter-until', type: 'date', 'aria-label': 'Until', label: 'Until' }) as Select;
 const applyCustom = el('vscode-button', { id: 'filter-apply', secondary: '' }, 'Apply');
 const customBox = el('span', { class: 'custom-range', hidden: '' }, el('span', { class: 'filter-label' }, 'From'), fromField, el('span', { class: 'filter-label' }, 'Until'), untilField, applyCustom);
 const rangeError = el('span', { class: 'range-error', role: 'alert' });
@@ -373,9 +374,9 @@ function renderCharts(d: DashboardData): void {
           data: {
             labels,
             datasets: [
-              { label: 'Tokens', data: d.trend.map((x) => x.totalTokens), borderColor: p.series[0], backgroundColor: p.series[0], yAxisID: 'y', tension: 0.25, pointRadius: 2 },
-              { label: 'Cost', data: d.trend.map((x) => x.cost), borderColor: p.series[1], backgroundColor: p.series[1], yAxisID: 'cost', tension: 0.25, pointRadius: 2 },
-              { label: 'Requests', data: d.trend.map((x) => x.requests), borderColor: p.series[2], backgroundColor: p.series[2], yAxisID: 'requests', tension: 0.25, pointRadius: 2, hidden: false },
+              { label: 'Tokens', data: d.trend.map((x) => x.totalTokens), borderColor: p.series[0], backgroundColor: p.series[0], yAxisID: 'y', cubicInterpolationMode: 'monotone', pointRadius: 2 },
+              { label: 'Cost', data: d.trend.map((x) => x.cost), borderColor: p.series[1], backgroundColor: p.series[1], yAxisID: 'cost', cubicInterpolationMode: 'monotone', pointRadius: 2 },
+              { label: 'Requests', data: d.trend.map((x) => x.requests), borderColor: p.series[2], backgroundColor: p.series[2], yAxisID: 'requests', cubicInterpolationMode: 'monotone', pointRadius: 2, hidden: false },
             ],
           },
           options: {
@@ -586,7 +587,7 @@ const topModels = el('ol', { class: 'top-models', id: 'top-models' });
 
 function renderSidebar(d: DashboardData): void {
   topModels.replaceChildren(
-    ...d.models.slice(0, 5).map((m) => el('li', { title: `${m.model}: $${m.cost}` }, el('span', { class: 'model-name' }, m.displayName), el('span', { class: 'num' }, formatMoney(m.cost)))),
+    ...d.models.slice(0, 5).map((m) => el('li', { title: `${m.model}: $${m.cost}` }, el('span', { class: 'top-model' }, el('span', {}, m.displayName), el('span', { class: 'num' }, formatMoney(m.cost))))),
   );
 }
 
