@@ -58,7 +58,10 @@ async function kpiRows(frame) {
  */
 async function setWebviewWidth(frame, width) {
   const outer = await frame.parentFrame().frameElement();
-  await outer.evaluate((e, w) => { e.style.width = w === undefined ? '' : `${w}px`; }, width);
+  await outer.evaluate((e, w) => {
+    if (e.dataset.workbenchWidth === undefined) e.dataset.workbenchWidth = e.style.width;
+    e.style.width = w === undefined ? e.dataset.workbenchWidth : `${w}px`;
+  }, width);
   if (width !== undefined) await frame.waitForFunction((w) => Math.abs(window.innerWidth - w) <= 2, width);
   await frame.evaluate(() => {
     document.activeElement?.blur?.();
@@ -103,7 +106,12 @@ async function walkByKeyboard(page, frame) {
     }
     stops.push({ ...stop, visible });
   }
-  return stops;
+  // Every control a mouse could use was among the stops.
+  const missed = await frame.evaluate(() =>
+    [...document.querySelectorAll('button, summary, a[href], input, select, textarea, vscode-button, vscode-single-select, vscode-textfield, [tabindex]:not([tabindex="-1"])')]
+      .filter((e) => e.getClientRects().length > 0 && !e.hasAttribute('disabled') && !e.hasAttribute('data-walk') && !e.closest('[data-walk]'))
+      .map((e) => e.id || e.outerHTML.slice(0, 80)));
+  return { stops, missed };
 }
 
 for (const theme of ['light', 'dark', 'high-contrast']) {
@@ -136,7 +144,9 @@ for (const theme of ['light', 'dark', 'high-contrast']) {
     });
 
     it('reaches every control by Tab alone, each with a visible focus, and every chart through its table', async function () {
-      const stops = await walkByKeyboard(wb.page, panel);
+      const { stops, missed } = await walkByKeyboard(wb.page, panel);
+      console.log(`      ${stops.length} tab stops on the dashboard`);
+      assert.deepEqual(missed, [], 'no control is skipped by Tab');
       const names = stops.map((s) => s.id || s.label);
       for (const id of ['refresh', 'export-csv', 'export-json', 'filter-range', 'filter-source', 'filter-provider', 'filter-model', 'filter-project', 'filter-agent', 'filter-clear']) {
         assert.ok(names.includes(id), `${id} is reached by Tab: ${names.join(', ')}`);
@@ -181,7 +191,7 @@ for (const theme of ['light', 'dark', 'high-contrast']) {
 
     it('lays the KPI cards out without a lone card on a row, from wide to narrow', async function () {
       try {
-        for (const width of [1000, 900, 800, 620, 480, 340]) {
+        for (const width of [1000, 900, 800, 620, 480, 340, 300]) {
           const outer = await setWebviewWidth(panel, width);
           const { rows } = await kpiRows(panel);
           await outer.screenshot({ path: join(shots, `a11y-kpis-${width}-${theme}.png`) });
@@ -199,7 +209,9 @@ for (const theme of ['light', 'dark', 'high-contrast']) {
       const found = await axeViolations(side);
       await wb.page.screenshot({ path: join(shots, `a11y-sidebar-${theme}.png`) });
       assert.deepEqual(found, [], JSON.stringify(found, null, 2));
-      const stops = await walkByKeyboard(wb.page, side);
+      const { stops, missed } = await walkByKeyboard(wb.page, side);
+      console.log(`      ${stops.length} tab stops in the sidebar`);
+      assert.deepEqual(missed, [], 'no control is skipped by Tab');
       const names = stops.map((s) => s.id || s.label);
       for (const id of ['refresh', 'sidebar-range', 'open-dashboard']) assert.ok(names.includes(id), `${id} is reached by Tab: ${names.join(', ')}`);
       assert.deepEqual(stops.filter((s) => !s.visible), [], 'every focused control looks focused');
