@@ -122,6 +122,21 @@ for (const theme of ['dark', 'light', 'high-contrast']) {
       await settled(frame);
     });
 
+    it("draws the Hour view's trend in 2-minute steps", async function () {
+      await frame.locator('vscode-button[data-quick="hour"]').click();
+      await settled(frame);
+      await frame.locator('#chart-trend summary').click();
+      const labels = await frame.locator('#chart-trend table tbody th').allInnerTexts();
+      assert.ok(labels.length >= 30 && labels.length <= 31, `${labels.length} steps in the last hour`);
+      const minutes = labels.map((l) => Number(l.slice(0, 2)) * 60 + Number(l.slice(3, 5)));
+      assert.ok(minutes.every((m, i) => i === 0 || (m - minutes[i - 1] + 1440) % 1440 === 2), `2 minutes apart: ${labels.join(' ')}`);
+      await frame.locator('#chart-trend').scrollIntoViewIfNeeded();
+      await wb.page.screenshot({ path: join(shots, `views-hour-${theme}.png`) });
+      await frame.locator('#chart-trend summary').click();
+      await frame.locator('#filter-clear').click();
+      await settled(frame);
+    });
+
     it('says when no usage matches the filters, and clears them', async function () {
       await choose(frame, 'filter-range', 'Custom…');
       await frame.locator('#filter-from').click();
