@@ -133,6 +133,11 @@ for (const theme of ['light', 'dark', 'high-contrast']) {
       await panel.locator('[data-alert="unpriced"]').waitFor();
       const found = await axeViolations(panel);
       await wb.page.screenshot({ path: join(shots, `a11y-dashboard-${theme}.png`) });
+      await panel.locator('#insights').evaluate((e) => e.scrollIntoView({ block: 'start' }));
+      await wb.page.screenshot({ path: join(shots, `a11y-charts-${theme}.png`) });
+      await panel.locator('#table-providers').evaluate((e) => e.scrollIntoView({ block: 'start' }));
+      await wb.page.screenshot({ path: join(shots, `a11y-tables-${theme}.png`) });
+      await panel.evaluate(() => window.scrollTo(0, 0));
       assert.deepEqual(found, [], JSON.stringify(found, null, 2));
     });
 
