@@ -238,7 +238,7 @@ function agentRows(q: Q, range: Range): AgentRow[] {
   const rows = over(
     q, range,
     `SELECT s, CASE WHEN s = ${hb} THEN se ELSE NULL END AS hse, sum(cost) AS cost, sum(${TOKENS}) AS tokens, sum(n) AS requests,
-            count(DISTINCT se || ':' || p) AS tasks, max(hi) AS last
+            count(DISTINCT se * 4294967296 + p) AS tasks, max(hi) AS last
        FROM u GROUP BY s, hse`,
   );
   const sessionNames = names(q.store, 'sessions', rows.filter((r) => r.hse != null).map((r) => n(r.hse)));
