@@ -69,7 +69,8 @@ export interface KpiSnapshot extends TokenSums {
   unpricedModels: string[];
 }
 
-export type Bucket = 'hour' | 'day' | 'week' | 'month';
+/** The chart step: `twoMinutes` for an hour (seed 000 draws 2-minute intervals), then hours, days, weeks, months. */
+export type Bucket = 'twoMinutes' | 'hour' | 'day' | 'week' | 'month';
 
 /** One point of the time charts: a bucket of the range. */
 export interface TrendPoint extends TokenSums {
@@ -81,7 +82,10 @@ export interface TrendPoint extends TokenSums {
 }
 
 export interface ModelRow extends TokenSums {
+  /** The exact id (tables, tooltips, filters). */
   model: string;
+  /** The short name cards and charts show (modelName.ts). */
+  displayName: string;
   provider: string;
   avgCostPerRequest: number;
   avgTokensPerRequest: number;
@@ -93,7 +97,10 @@ export interface ModelRow extends TokenSums {
 }
 
 export interface ShareSlice {
+  /** A model's display name, or "Other". */
   label: string;
+  /** The exact model id; absent for "Other". */
+  model?: string;
   cost: number;
   share: number;
 }
@@ -129,6 +136,21 @@ export interface TaskRow extends ActivityRow {
   task: string;
 }
 
+/** One agent (a transcript source, or a heartbeat agent by its id) and what a dollar bought of it. */
+export interface AgentRow {
+  agent: string;
+  source: string;
+  cost: number;
+  totalTokens: number;
+  requests: number;
+  /** Distinct tasks: a session with its project (a conversation, a manual log's task, a heartbeat agent's project). */
+  tasks: number;
+  /** Requests and tasks per USD; null when the agent cost nothing. */
+  requestsPerDollar: number | null;
+  tasksPerDollar: number | null;
+  lastActivity: number;
+}
+
 export interface RecentRow {
   timestamp: number;
   source: string;
@@ -141,10 +163,10 @@ export interface RecentRow {
 }
 
 export interface Insights {
-  mostEfficientModel?: { model: string; costPer1k: number };
-  mostUsedModel?: { model: string; totalTokens: number; requests: number };
+  mostEfficientModel?: { model: string; displayName: string; costPer1k: number };
+  mostUsedModel?: { model: string; displayName: string; totalTokens: number; requests: number };
   /** What the range would have cost on the most efficient model. */
-  optimization?: { model: string; wouldCost: number; saving: number; savingPct: number };
+  optimization?: { model: string; displayName: string; wouldCost: number; saving: number; savingPct: number };
   /** Over the last 15 minutes, whatever the range. */
   burn: { tokensPerMinute: number; costPerHour: number; windowMinutes: number };
   activeSessions: number;
@@ -193,6 +215,8 @@ export interface DashboardData {
   sessions: SessionRow[];
   projects: ProjectRow[];
   tasks: TaskRow[];
+  /** Every agent of the range, the most tasks per dollar first. */
+  agents: AgentRow[];
   recent: RecentRow[];
   insights: Insights;
   alerts: Alert[];

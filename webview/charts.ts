@@ -30,6 +30,17 @@ function cssVar(name: string, fallback: string): string {
   return getComputedStyle(document.body).getPropertyValue(name).trim() || fallback;
 }
 
+/**
+ * A series colour without its alpha: some themes give a charts.* colour one (charts.orange is the
+ * minimap's find-match colour, #EA5C0055 in the default themes), which turns bars pale.
+ */
+function opaque(color: string): string {
+  const hex = /^#([0-9a-f]{6})[0-9a-f]{2}$/i.exec(color) ?? /^#([0-9a-f]{3})[0-9a-f]$/i.exec(color);
+  if (hex) return `#${hex[1]}`;
+  const rgba = /^rgba\(\s*([\d.]+)\s*,\s*([\d.]+)\s*,\s*([\d.]+)\s*,\s*[\d.]+\s*\)$/i.exec(color);
+  return rgba ? `rgb(${rgba[1]}, ${rgba[2]}, ${rgba[3]})` : color;
+}
+
 export function palette(): Palette {
   return {
     series: [
@@ -40,7 +51,7 @@ export function palette(): Palette {
       cssVar('--vscode-charts-yellow', '#cca700'),
       cssVar('--vscode-charts-red', '#f14c4c'),
       cssVar('--vscode-charts-foreground', '#cccccc'),
-    ],
+    ].map(opaque),
     text: cssVar('--vscode-foreground', '#cccccc'),
     grid: cssVar('--vscode-charts-lines', cssVar('--vscode-editorWidget-border', 'rgba(128,128,128,0.35)')),
     background: cssVar('--vscode-editor-background', '#1e1e1e'),
@@ -74,6 +85,11 @@ export class ChartCard {
     this.table = el('table', { class: 'data-table' });
     this.section = card(id, title, this.box, this.emptyNote, el('details', {}, el('summary', {}, 'Show as table'), this.table)).section;
     this.section.classList.add('chart-card');
+  }
+
+  /** What the card says when it has nothing to chart. */
+  setEmptyText(text: string): void {
+    this.emptyNote.textContent = text;
   }
 
   /** Draws `config` (null: nothing to chart) and fills the table. */

@@ -5,6 +5,7 @@ import '@vscode-elements/elements/dist/vscode-textfield/index.js';
 import {
   DEFAULT_FILTER,
   WORKSPACE_PROJECT,
+  type AgentRow,
   type DashboardData,
   type DashboardFilter,
   type HostMessage,
@@ -101,7 +102,8 @@ const PRESETS: { value: RangePreset | 'custom'; label: string }[] = [
 ];
 
 function select(id: string, label: string): { wrap: HTMLElement; select: Select } {
-  const s = el('vscode-single-select', { id, 'aria-label': label, class: 'filter-select' }) as Select;
+  // `label` names the component's inner combobox (its shadow DOM does not see the host's aria-label).
+  const s = el('vscode-single-select', { id, 'aria-label': label, label, class: 'filter-select' }) as Select;
   return { wrap: el('label', { class: 'filter', for: id }, el('span', { class: 'filter-label' }, label), s), select: s };
 }
 
@@ -120,8 +122,8 @@ const quickButtons = QUICK.map((q) => {
   return b;
 });
 const preset = select('filter-range', 'Date range');
-const fromField = el('vscode-textfield', { id: 'filter-from', type: 'date', 'aria-label': 'From' }) as Select;
-const untilField = el('vscode-textfield', { id: 'filter-until', type: 'date', 'aria-label': 'Until' }) as Select;
+const fromField = el('vscode-textfield', { id: 'filter-from', type: 'date', 'aria-label': 'From', label: 'From' }) as Select;
+const untilField = el('vscode-textfield', { id: 'filter-until', type: 'date', 'aria-label': 'Until', label: 'Until' }) as Select;
 const applyCustom = el('vscode-button', { id: 'filter-apply', secondary: '' }, 'Apply');
 const customBox = el('span', { class: 'custom-range', hidden: '' }, el('span', { class: 'filter-label' }, 'From'), fromField, el('span', { class: 'filter-label' }, 'Until'), untilField, applyCustom);
 const rangeError = el('span', { class: 'range-error', role: 'alert' });
@@ -285,7 +287,6 @@ const tokensCard = kpiCard('tokens', 'Total tokens');
 const requestsCard = kpiCard('requests', 'Requests');
 const averageCard = kpiCard('average', 'Per request');
 const kpis = el('div', { class: 'kpis' }, todayCard.card, costCard.card, tokensCard.card, requestsCard.card, ...(isPanel ? [averageCard.card] : []));
-const unpricedNote = el('div', { class: 'warning', role: 'status', id: 'unpriced', hidden: '' });
 
 function renderKpis(d: DashboardData): void {
   const k = d.kpis;
@@ -307,18 +308,17 @@ function renderKpis(d: DashboardData): void {
   todayCard.value.textContent = formatCost(t.cost, 2);
   todayCard.value.title = `$${t.cost}`;
   todayCard.sub.textContent = `${formatTokens(t.totalTokens)} tokens · ${formatInt(t.requests)} requests`;
-  unpricedNote.hidden = k.unpricedModels.length === 0;
-  unpricedNote.textContent = k.unpricedModels.length
-    ? `No price known for ${k.unpricedModels.join(', ')}: their tokens are counted, their cost shows as $0. Add a price in the setting tokenCost.pricing.`
-    : '';
 }
 
 // ---- insights ----
 
 const insightsCard = card('insights', 'Insights');
 
-function insight(id: string, label: string, value: string, sub: string, title?: string): HTMLElement {
-  return el('div', { class: 'insight', 'data-insight': id }, el('div', { class: 'insight-label' }, label), el('div', { class: 'insight-value', title }, value), el('div', { class: 'insight-sub' }, sub));
+function insight(id: string, label: string, value: string, sub: string, title?: string, subTitle?: string): HTMLElement {
+  return el(
+    'div', { class: 'insight', 'data-insight': id },
+    el('div', { class: 'insight-label' }, label), el('div', { class: 'insight-value', title }, value), el('div', { class: 'insight-sub', title: subTitle }, sub),
+  );
 }
 
 function renderInsights(d: DashboardData): void {
@@ -328,11 +328,12 @@ function renderInsights(d: DashboardData): void {
     el(
       'div',
       { class: 'insights' },
-      insight('efficient', 'Most efficient model', i.mostEfficientModel?.model ?? '–', i.mostEfficientModel ? `${formatCost(i.mostEfficientModel.costPer1k)} per 1K tokens` : 'no priced usage', i.mostEfficientModel?.model),
-      insight('used', 'Most used model', i.mostUsedModel?.model ?? '–', i.mostUsedModel ? `${formatInt(i.mostUsedModel.requests)} requests · ${formatTokens(i.mostUsedModel.totalTokens)} tokens` : 'no usage', i.mostUsedModel?.model),
+      insight('efficient', 'Most efficient model', i.mostEfficientModel?.displayName ?? '–', i.mostEfficientModel ? `${formatCost(i.mostEfficientModel.costPer1k)} per 1K tokens` : 'no priced usage', i.mostEfficientModel?.model),
+      insight('used', 'Most used model', i.mostUsedModel?.displayName ?? '–', i.mostUsedModel ? `${formatInt(i.mostUsedModel.requests)} requests · ${formatTokens(i.mostUsedModel.totalTokens)} tokens` : 'no usage', i.mostUsedModel?.model),
       insight(
         'optimization', 'Optimization potential', i.optimization ? formatMoney(i.optimization.saving) : '–',
-        i.optimization ? `${formatPct(i.optimization.savingPct)} if all tokens had cost what ${i.optimization.model} costs per token (${formatMoney(i.optimization.wouldCost)})` : 'nothing to compare',
+        i.optimization ? `${formatPct(i.optimization.savingPct)} if all tokens had cost what ${i.optimization.displayName} costs per token (${formatMoney(i.optimization.wouldCost)})` : 'nothing to compare',
+        undefined, i.optimization?.model,
       ),
       insight('burn', 'Burn rate', `${formatTokens(i.burn.tokensPerMinute)} tokens/min`, `${formatMoney(i.burn.costPerHour)}/hour over the last ${i.burn.windowMinutes} min`),
       insight('sessions', 'Active sessions', formatInt(i.activeSessions), 'with requests in the last 30 min'),
@@ -352,7 +353,7 @@ function renderInsights(d: DashboardData): void {
 // ---- charts ----
 
 const trendChart = new ChartCard('chart-trend', 'Usage trend', 'No usage to chart for the current filters.');
-const typesChart = new ChartCard('chart-types', 'Tokens by type', 'No tokens to chart for the current filters.');
+const typesChart = new ChartCard('chart-types', 'Tokens by type', 'No daily usage to chart for the current filters.');
 const sourcesChart = new ChartCard('chart-sources', 'Cost by source', 'No cost to chart for the current filters.');
 const modelsChart = new ChartCard('chart-models', 'Tokens by model', 'No models to chart for the current filters.');
 const shareChart = new ChartCard('chart-share', 'Cost share by model', 'No cost to chart for the current filters.', 240);
@@ -362,7 +363,10 @@ const charts = [trendChart, typesChart, sourcesChart, modelsChart, shareChart, e
 function renderCharts(d: DashboardData): void {
   const labels = d.trend.map((p) => p.label);
   const hasUsage = d.trend.some((p) => p.requests > 0);
-  const bucketName = { hour: 'Hour', day: 'Day', week: 'Week from', month: 'Month' }[d.range.bucket];
+  const bucketName = { twoMinutes: 'Time', hour: 'Hour', day: 'Day', week: 'Week from', month: 'Month' }[d.range.bucket];
+  // Seed 001's words for the day view; the other steps name theirs.
+  const step = { twoMinutes: 'per-minute', hour: 'hourly', day: 'daily', week: 'weekly', month: 'monthly' }[d.range.bucket];
+  typesChart.setEmptyText(`No ${step} usage to chart for the current filters.`);
   trendChart.update(
     hasUsage
       ? (p) => ({
@@ -370,9 +374,9 @@ function renderCharts(d: DashboardData): void {
           data: {
             labels,
             datasets: [
-              { label: 'Tokens', data: d.trend.map((x) => x.totalTokens), borderColor: p.series[0], backgroundColor: p.series[0], yAxisID: 'y', tension: 0.25, pointRadius: 2 },
-              { label: 'Cost', data: d.trend.map((x) => x.cost), borderColor: p.series[1], backgroundColor: p.series[1], yAxisID: 'cost', tension: 0.25, pointRadius: 2 },
-              { label: 'Requests', data: d.trend.map((x) => x.requests), borderColor: p.series[2], backgroundColor: p.series[2], yAxisID: 'requests', tension: 0.25, pointRadius: 2, hidden: false },
+              { label: 'Tokens', data: d.trend.map((x) => x.totalTokens), borderColor: p.series[0], backgroundColor: p.series[0], yAxisID: 'y', cubicInterpolationMode: 'monotone', pointRadius: 2 },
+              { label: 'Cost', data: d.trend.map((x) => x.cost), borderColor: p.series[1], backgroundColor: p.series[1], yAxisID: 'cost', cubicInterpolationMode: 'monotone', pointRadius: 2 },
+              { label: 'Requests', data: d.trend.map((x) => x.requests), borderColor: p.series[2], backgroundColor: p.series[2], yAxisID: 'requests', cubicInterpolationMode: 'monotone', pointRadius: 2, hidden: false },
             ],
           },
           options: {
@@ -434,11 +438,14 @@ function renderCharts(d: DashboardData): void {
     models.length
       ? (p) => ({
           type: 'bar',
-          data: { labels: models.map((m) => m.model), datasets: [{ label: 'Tokens', data: models.map((m) => m.totalTokens), backgroundColor: p.series[0] }] },
+          data: { labels: models.map((m) => m.displayName), datasets: [{ label: 'Tokens', data: models.map((m) => m.totalTokens), backgroundColor: p.series[0] }] },
           options: {
             ...baseOptions(p),
             indexAxis: 'y',
-            plugins: { legend: { display: false }, tooltip: { callbacks: { label: (c) => `${formatInt(Number(c.raw))} tokens · ${formatCost(models[c.dataIndex]?.cost ?? 0)}` } } },
+            plugins: {
+              legend: { display: false },
+              tooltip: { callbacks: { title: (items) => models[items[0]?.dataIndex ?? 0]?.model ?? '', label: (c) => `${formatInt(Number(c.raw))} tokens · ${formatCost(models[c.dataIndex]?.cost ?? 0)}` } },
+            },
             scales: axes(p, 'tokens', { horizontal: true }),
           },
         })
@@ -458,12 +465,12 @@ function renderCharts(d: DashboardData): void {
             animation: false,
             plugins: {
               legend: { position: 'right', labels: { color: p.text, boxWidth: 12 } },
-              tooltip: { callbacks: { label: (c) => `${slices[c.dataIndex]?.label}: ${formatCost(Number(c.raw))} (${formatPct(slices[c.dataIndex]?.share ?? 0)})` } },
+              tooltip: { callbacks: { label: (c) => `${slices[c.dataIndex]?.model ?? slices[c.dataIndex]?.label}: ${formatCost(Number(c.raw))} (${formatPct(slices[c.dataIndex]?.share ?? 0)})` } },
             },
           },
         })
       : null,
-    { head: ['Model', 'Cost', 'Share'], rows: slices.map((s) => [s.label, formatCost(s.cost), formatPct(s.share)]) },
+    { head: ['Model', 'Cost', 'Share'], rows: slices.map((s) => [s.model ?? s.label, formatCost(s.cost), formatPct(s.share)]) },
   );
 
   const rated = models.filter((m) => m.costPer1k !== null && m.cost > 0).sort((a, b) => a.costPer1k! - b.costPer1k!);
@@ -471,11 +478,14 @@ function renderCharts(d: DashboardData): void {
     rated.length
       ? (p) => ({
           type: 'bar',
-          data: { labels: rated.map((m) => m.model), datasets: [{ label: '$ per 1K tokens', data: rated.map((m) => m.costPer1k!), backgroundColor: p.series[2] }] },
+          data: { labels: rated.map((m) => m.displayName), datasets: [{ label: '$ per 1K tokens', data: rated.map((m) => m.costPer1k!), backgroundColor: p.series[2] }] },
           options: {
             ...baseOptions(p),
             indexAxis: 'y',
-            plugins: { legend: { display: false }, tooltip: { callbacks: { label: (c) => `${formatCost(Number(c.raw))} per 1K tokens` } } },
+            plugins: {
+              legend: { display: false },
+              tooltip: { callbacks: { title: (items) => rated[items[0]?.dataIndex ?? 0]?.model ?? '', label: (c) => `${formatCost(Number(c.raw))} per 1K tokens` } },
+            },
             scales: axes(p, 'cost', { horizontal: true }),
           },
         })
@@ -491,7 +501,7 @@ new MutationObserver(() => charts.forEach((c) => c.draw())).observe(document.bod
 
 const money = (v: number) => formatCost(v);
 const modelTable = new SortableTable<ModelRow>('table-models', 'Model performance', [
-  { label: 'Model', value: (r) => r.model, text: (r) => r.model, title: (r) => r.model, className: 'mono' },
+  { label: 'Model', value: (r) => r.model, text: (r) => r.model, title: (r) => r.model, className: 'mono model-id' },
   { label: 'Cost', value: (r) => r.cost, text: (r) => money(r.cost), title: (r) => `$${r.cost}`, numeric: true },
   { label: 'Tokens', value: (r) => r.totalTokens, text: (r) => formatTokens(r.totalTokens), title: (r) => formatInt(r.totalTokens), numeric: true },
   { label: 'Requests', value: (r) => r.requests, text: (r) => formatInt(r.requests), numeric: true },
@@ -501,7 +511,7 @@ const modelTable = new SortableTable<ModelRow>('table-models', 'Model performanc
 
 const providerTable = new SortableTable<ModelRow>('table-providers', 'Provider & model breakdown', [
   { label: 'Provider', value: (r) => r.provider, text: (r) => r.provider },
-  { label: 'Model', value: (r) => r.model, text: (r) => r.model, title: (r) => r.model, className: 'mono' },
+  { label: 'Model', value: (r) => r.model, text: (r) => r.model, title: (r) => r.model, className: 'mono model-id' },
   { label: 'Requests', value: (r) => r.requests, text: (r) => formatInt(r.requests), numeric: true },
   { label: 'Input', value: (r) => r.inputTokens, text: (r) => formatInt(r.inputTokens), numeric: true },
   { label: 'Output', value: (r) => r.outputTokens, text: (r) => formatInt(r.outputTokens), numeric: true },
@@ -540,10 +550,21 @@ const taskTable = new SortableTable<TaskRow>('table-tasks', 'Top tasks (heartbea
   { label: 'Requests', value: (r) => r.requests, text: (r) => formatInt(r.requests), numeric: true },
 ], 'No heartbeat tasks or manual logs in this range.');
 
+const perDollar = (v: number | null) => (v === null ? '–' : v >= 100 ? formatInt(v) : v.toFixed(1));
+const agentTable = new SortableTable<AgentRow>('table-agents', 'Agents by efficiency', [
+  { label: 'Agent', value: (r) => r.agent, text: (r) => sourceLabel(r.agent), title: (r) => r.agent },
+  { label: 'Cost', value: (r) => r.cost, text: (r) => money(r.cost), title: (r) => `$${r.cost}`, numeric: true },
+  { label: 'Tokens', value: (r) => r.totalTokens, text: (r) => formatTokens(r.totalTokens), title: (r) => formatInt(r.totalTokens), numeric: true },
+  { label: 'Requests', value: (r) => r.requests, text: (r) => formatInt(r.requests), numeric: true },
+  { label: 'Tasks', value: (r) => r.tasks, text: (r) => formatInt(r.tasks), numeric: true },
+  { label: 'Requests per $', value: (r) => r.requestsPerDollar ?? -1, text: (r) => perDollar(r.requestsPerDollar), title: (r) => (r.requestsPerDollar === null ? 'no cost' : String(r.requestsPerDollar)), numeric: true },
+  { label: 'Tasks per $', value: (r) => r.tasksPerDollar ?? -1, text: (r) => perDollar(r.tasksPerDollar), title: (r) => (r.tasksPerDollar === null ? 'no cost' : String(r.tasksPerDollar)), numeric: true },
+], 'No agents in this range.');
+
 const recentTable = new SortableTable<RecentRow>('table-recent', 'Recent activity', [
   { label: 'Time', value: (r) => r.timestamp, text: (r) => formatTime(r.timestamp, data?.timeZone ?? 'UTC'), title: (r) => new Date(r.timestamp).toISOString(), numeric: true },
   { label: 'Agent', value: (r) => r.agent, text: (r) => sourceLabel(r.agent) },
-  { label: 'Model', value: (r) => r.model, text: (r) => r.model, className: 'mono' },
+  { label: 'Model', value: (r) => r.model, text: (r) => r.model, title: (r) => r.model, className: 'mono model-id' },
   { label: 'Project', value: (r) => r.project, text: (r) => r.project, title: (r) => r.project },
   { label: 'Tokens', value: (r) => r.totalTokens, text: (r) => formatTokens(r.totalTokens), title: (r) => formatInt(r.totalTokens), numeric: true },
   { label: 'Cost', value: (r) => r.cost, text: (r) => money(r.cost), title: (r) => `$${r.cost}`, numeric: true },
@@ -556,29 +577,30 @@ function renderTables(d: DashboardData): void {
   sessionTable.update(d.sessions);
   projectTable.update(d.projects);
   taskTable.update(d.tasks);
+  agentTable.update(d.agents);
   recentTable.update(d.recent);
 }
 
 // ---- sidebar extras ----
 
 const topModels = el('ol', { class: 'top-models', id: 'top-models' });
-const sidebarAlerts = el('p', { class: 'sidebar-alerts' });
 
 function renderSidebar(d: DashboardData): void {
-  topModels.replaceChildren(...d.models.slice(0, 5).map((m) => el('li', { title: `${m.model}: $${m.cost}` }, el('span', { class: 'mono' }, m.model), el('span', { class: 'num' }, formatMoney(m.cost)))));
-  sidebarAlerts.textContent = d.alerts.length ? `${d.alerts.length} alert${d.alerts.length > 1 ? 's' : ''}: ${d.alerts.map((a) => a.title).join(' · ')}` : '';
+  topModels.replaceChildren(
+    ...d.models.slice(0, 5).map((m) => el('li', { title: `${m.model}: $${m.cost}` }, el('span', { class: 'top-model' }, el('span', {}, m.displayName), el('span', { class: 'num' }, formatMoney(m.cost))))),
+  );
 }
 
 // ---- layout ----
 
 const grid = el('div', { class: 'charts' }, ...charts.map((c) => c.section));
-const tables = el('div', { class: 'tables' }, providerTable.section, modelTable.section, sessionTable.section, projectTable.section, taskTable.section, recentTable.section);
+const tables = el('div', { class: 'tables' }, providerTable.section, modelTable.section, agentTable.section, sessionTable.section, projectTable.section, taskTable.section, recentTable.section);
 const content = el('div', { class: 'content' }, insightsCard.section, grid, tables);
 
 if (isPanel) {
-  app.append(header, filters, alertsBox, emptyAll, kpis, unpricedNote, emptyFiltered, content);
+  app.append(header, filters, alertsBox, emptyAll, kpis, emptyFiltered, content);
 } else {
-  app.append(header, sidebarRange.wrap, emptyAll, kpis, unpricedNote, el('h2', { class: 'sidebar-heading' }, 'Top models'), topModels, sidebarAlerts, openDashboard);
+  app.append(header, sidebarRange.wrap, alertsBox, emptyAll, kpis, el('h2', { class: 'sidebar-heading' }, 'Top models'), topModels, openDashboard);
 }
 
 function render(d: DashboardData): void {
@@ -588,8 +610,8 @@ function render(d: DashboardData): void {
   const { none, filtered } = renderEmpty(d);
   kpis.hidden = none;
   renderKpis(d);
+  renderAlerts(d);
   if (isPanel) {
-    renderAlerts(d);
     content.hidden = none || filtered;
     if (!content.hidden) {
       renderInsights(d);

@@ -1,5 +1,6 @@
 import {
   WORKSPACE_PROJECT,
+  type AgentRow,
   type Alert,
   type DashboardData,
   type DashboardFilter,
@@ -15,6 +16,7 @@ import {
   type TrendPoint,
 } from '../protocol';
 import { agentOf, providerOf } from './model';
+import { displayNames } from './modelName';
 import { addDays, bucketFor, bucketsBetween, monthProgress, monthRange, resolveRange } from './periods';
 import { todayRange, type Totals, type UsageFilter } from './query';
 import { bucketIndex, idWhere, names, sumsByModel, totalsOf, usageRows, type ModelSums } from './rollupQuery';
@@ -163,11 +165,12 @@ function trend(q: Q, range: Range, buckets: { start: number; end: number; label:
 }
 
 function modelRows(sums: ModelSums[], totalCost: number): ModelRow[] {
+  const shown = displayNames(sums.map((r) => r.model));
   return sums
     .map((r) => {
       const totalTokens = r.input + r.output + r.cw + r.cr;
       return {
-        model: r.model, provider: providerOf(r.model), inputTokens: r.input, outputTokens: r.output,
+        model: r.model, displayName: shown.get(r.model) ?? r.model, provider: providerOf(r.model), inputTokens: r.input, outputTokens: r.output,
         cacheWriteTokens: r.cw, cacheReadTokens: r.cr, totalTokens, cost: r.cost, requests: r.requests,
         avgCostPerRequest: r.requests ? r.cost / r.requests : 0, avgTokensPerRequest: r.requests ? totalTokens / r.requests : 0,
         costPer1k: totalTokens ? (r.cost / totalTokens) * 1000 : null, costShare: totalCost > 0 ? (r.cost / totalCost) * 100 : 0,
@@ -180,7 +183,7 @@ function modelRows(sums: ModelSums[], totalCost: number): ModelRow[] {
 function shareSlices(models: ModelRow[], total: number): ShareSlice[] {
   const top = models.filter((m) => m.cost > 0).slice(0, 6);
   const rest = models.filter((m) => m.cost > 0).slice(6).reduce((s, m) => s + m.cost, 0);
-  const slices = top.map((m) => ({ label: m.model, cost: m.cost, share: total > 0 ? (m.cost / total) * 100 : 0 }));
+  const slices: ShareSlice[] = top.map((m) => ({ label: m.displayName, model: m.model, cost: m.cost, share: total > 0 ? (m.cost / total) * 100 : 0 }));
   if (rest > 0) slices.push({ label: 'Other', cost: rest, share: total > 0 ? (rest / total) * 100 : 0 });
   return slices;
 }
@@ -225,6 +228,34 @@ function taskRows(q: Q, range: Range, where: string): TaskRow[] {
   }));
 }
 
+/**
+ * Every agent of the range (agentOf(): a transcript source, or a heartbeat agent by its id) with
+ * what a dollar bought: requests, and tasks (distinct sessions with their project). Ranked by
+ * tasks per dollar as seed 004 ranks its agents; agents that cost nothing come last, by tasks.
+ */
+function agentRows(q: Q, range: Range): AgentRow[] {
+  const hb = [...q.sources].find(([, name]) => name === 'heartbeat')?.[0] ?? -1;
+  const rows = over(
+    q, range,
+    `SELECT s, CASE WHEN s = ${hb} THEN se ELSE NULL END AS hse, sum(cost) AS cost, sum(${TOKENS}) AS tokens, sum(n) AS requests,
+            count(DISTINCT se * 4294967296 + p) AS tasks, max(hi) AS last
+       FROM u GROUP BY s, hse`,
+  );
+  const sessionNames = names(q.store, 'sessions', rows.filter((r) => r.hse != null).map((r) => n(r.hse)));
+  const perDollar = (count: number, cost: number) => (cost > 0 ? count / cost : null);
+  return rows
+    .map((r) => {
+      const source = q.sources.get(n(r.s)) ?? '';
+      const cost = n(r.cost);
+      return {
+        agent: agentOf(source, r.hse == null ? '' : sessionNames.get(n(r.hse)) ?? ''), source, cost, totalTokens: n(r.tokens),
+        requests: n(r.requests), tasks: n(r.tasks), requestsPerDollar: perDollar(n(r.requests), cost), tasksPerDollar: perDollar(n(r.tasks), cost),
+        lastActivity: n(r.last),
+      };
+    })
+    .sort((a, b) => (b.tasksPerDollar ?? -1) - (a.tasksPerDollar ?? -1) || b.tasks - a.tasks || b.cost - a.cost || byName(a.agent, b.agent));
+}
+
 /** The 20 latest requests: the rollup finds the hour from which on there are 20, requests has them. */
 function recentRows(q: Q, range: Range): RecentRow[] {
   const r = over(
@@ -262,7 +293,7 @@ function insights(q: Q, models: ModelRow[], ctx: DashboardContext, now: number):
   if (efficient && rangeCost > 0) {
     const wouldCost = (rangeTokens / 1000) * efficient.costPer1k!;
     const saving = Math.max(0, rangeCost - wouldCost);
-    optimization = { model: efficient.model, wouldCost, saving, savingPct: (saving / rangeCost) * 100 };
+    optimization = { model: efficient.model, displayName: efficient.displayName, wouldCost, saving, savingPct: (saving / rangeCost) * 100 };
   }
   const tz = ctx.timeZone;
   const cost = (start: number, end: number) => n(over(q, { start, end }, 'SELECT sum(cost) AS cost FROM u')[0]?.cost);
@@ -276,8 +307,8 @@ function insights(q: Q, models: ModelRow[], ctx: DashboardContext, now: number):
   const todayCost = dayCost(today);
   const yesterday = dayCost(addDays(today, -1));
   return {
-    mostEfficientModel: efficient ? { model: efficient.model, costPer1k: efficient.costPer1k! } : undefined,
-    mostUsedModel: used ? { model: used.model, totalTokens: used.totalTokens, requests: used.requests } : undefined,
+    mostEfficientModel: efficient ? { model: efficient.model, displayName: efficient.displayName, costPer1k: efficient.costPer1k! } : undefined,
+    mostUsedModel: used ? { model: used.model, displayName: used.displayName, totalTokens: used.totalTokens, requests: used.requests } : undefined,
     optimization,
     burn: { tokensPerMinute: n(burnRow?.tokens) / BURN_WINDOW_MIN, costPerHour: (n(burnRow?.cost) * 60) / BURN_WINDOW_MIN, windowMinutes: BURN_WINDOW_MIN },
     activeSessions: n(active?.c),
@@ -394,6 +425,7 @@ export function buildDashboard(store: UsageStore, filter: DashboardFilter, ctx: 
     sessions: sessionRows(q, range, now),
     projects: projectRows(q, range),
     tasks: taskRows(q, range, tasksWhere),
+    agents: agentRows(q, range),
     recent: recentRows(q, range),
     insights: ins,
     alerts: alerts(k, ins, resolved.label, ctx),

@@ -56,7 +56,9 @@ export function addDays(day: string, days: number): string {
   return new Date(Date.UTC(year, month - 1, d + days)).toISOString().slice(0, 10);
 }
 
-export type RangeBucket = 'hour' | 'day' | 'week' | 'month';
+export type RangeBucket = 'twoMinutes' | 'hour' | 'day' | 'week' | 'month';
+
+const TWO_MINUTES = 2 * 60_000;
 
 export interface ResolvedRange extends TimeRange {
   label: string;
@@ -105,9 +107,13 @@ export function resolveRange(
   }
 }
 
-/** Chart buckets that fit a span: hours up to two days, days up to 92, weeks up to two years. */
+/**
+ * Chart buckets that fit a span: 2 minutes up to two hours (the Hour view, as seed 000 and
+ * `/api/tokens?action=trends` draw it), hours up to two days, days up to 92, weeks up to two years.
+ */
 export function bucketFor(spanMs: number): RangeBucket {
   const day = 86_400_000;
+  if (spanMs <= 2 * 3_600_000) return 'twoMinutes';
   if (spanMs <= 2 * day) return 'hour';
   if (spanMs <= 92 * day) return 'day';
   if (spanMs <= 731 * day) return 'week';
@@ -118,6 +124,12 @@ export function bucketFor(spanMs: number): RangeBucket {
 export function bucketsBetween(start: number, end: number, bucket: RangeBucket, timeZone: string): { start: number; end: number; label: string }[] {
   const out: { start: number; end: number; label: string }[] = [];
   if (!(end > start)) return out;
+  if (bucket === 'twoMinutes') {
+    const fmt = new Intl.DateTimeFormat('en-GB', { timeZone, hour: '2-digit', minute: '2-digit', hourCycle: 'h23' });
+    // On multiples of 2 minutes of the epoch, as the trends API counts them.
+    for (let t = Math.floor(start / TWO_MINUTES) * TWO_MINUTES; t < end; t += TWO_MINUTES) out.push({ start: t, end: t + TWO_MINUTES, label: fmt.format(t) });
+    return out;
+  }
   if (bucket === 'hour') {
     const fmt = new Intl.DateTimeFormat('en-GB', { timeZone, hour: '2-digit', minute: '2-digit', day: '2-digit', month: 'short', hourCycle: 'h23' });
     // Hours in every zone start on a multiple of 15 minutes of UTC; step by real hours from the

@@ -69,7 +69,11 @@ for (const theme of ['dark', 'light', 'high-contrast']) {
         assert.equal((await row.locator('td').nth(1).innerText()).trim(), money4(t.cost), `cost of ${model}`);
       }
       const priced = [...models].filter(([, t]) => t.cost > 0).sort((a, b) => a[1].cost / a[1].tokens - b[1].cost / b[1].tokens);
-      assert.equal((await frame.locator('[data-insight="efficient"] .insight-value').innerText()).trim(), priced[0][0]);
+      // Cards show a model's short name (haiku-4-5), whole; hovering shows the exact id.
+      const efficient = frame.locator('[data-insight="efficient"] .insight-value');
+      assert.equal(await efficient.getAttribute('title'), priced[0][0]);
+      const shortName = (await efficient.innerText()).trim();
+      assert.ok(shortName.length > 0 && shortName.length < priced[0][0].length && priced[0][0].includes(shortName), `${shortName} is ${priced[0][0]} shortened`);
       for (const id of ['chart-trend', 'chart-types', 'chart-sources', 'chart-models', 'chart-share', 'chart-efficiency']) {
         assert.equal(await frame.locator(`#${id}`).getAttribute('data-empty'), 'false', `${id} has something to draw`);
         const box = await frame.locator(`#${id}-canvas`).boundingBox();
@@ -114,6 +118,21 @@ for (const theme of ['dark', 'light', 'high-contrast']) {
       // Choosing a provider clears the model: the figures widen to the whole provider again.
       await choose(frame, 'filter-provider', 'All providers');
       assert.notEqual(await frame.locator('[data-kpi="cost"]').getAttribute('title'), `$${week.get(opus).cost}`);
+      await frame.locator('#filter-clear').click();
+      await settled(frame);
+    });
+
+    it("draws the Hour view's trend in 2-minute steps", async function () {
+      await frame.locator('vscode-button[data-quick="hour"]').click();
+      await settled(frame);
+      await frame.locator('#chart-trend summary').click();
+      const labels = await frame.locator('#chart-trend table tbody th').allInnerTexts();
+      assert.ok(labels.length >= 30 && labels.length <= 31, `${labels.length} steps in the last hour`);
+      const minutes = labels.map((l) => Number(l.slice(0, 2)) * 60 + Number(l.slice(3, 5)));
+      assert.ok(minutes.every((m, i) => i === 0 || (m - minutes[i - 1] + 1440) % 1440 === 2), `2 minutes apart: ${labels.join(' ')}`);
+      await frame.locator('#chart-trend').scrollIntoViewIfNeeded();
+      await wb.page.screenshot({ path: join(shots, `views-hour-${theme}.png`) });
+      await frame.locator('#chart-trend summary').click();
       await frame.locator('#filter-clear').click();
       await settled(frame);
     });

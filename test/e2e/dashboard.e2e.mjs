@@ -57,6 +57,12 @@ for (const theme of ['light', 'dark']) {
       assert.equal(await frame.locator('[data-kpi="cost"]').getAttribute('title'), `$${expected.totals.totalCost}`, 'the last 30 days hold the whole fixture');
       assert.equal((await frame.locator('[data-kpi="today-cost"]').innerText()).trim(), `$${expected.today.totalCost.toFixed(2)}`);
       assert.ok((await frame.locator('#top-models li').count()) > 0, 'top models are listed');
+      // Short names (opus-4-5), whole; the exact id on hover.
+      for (const li of await frame.locator('#top-models li').all()) {
+        const id = (await li.getAttribute('title')).split(': $')[0];
+        const shown = (await li.locator('.top-model > span').first().innerText()).trim();
+        assert.ok(shown.length < id.length && id.includes(shown), `${shown} is ${id} shortened`);
+      }
       await wb.page.screenshot({ path: join(shots, `sidebar-${theme}.png`) });
     });
   });

@@ -1,6 +1,7 @@
 import * as assert from 'node:assert/strict';
 import { buildDashboard, type DashboardContext } from '../../src/core/dashboard';
 import type { UsageRecord } from '../../src/core/model';
+import { displayModelName } from '../../src/core/modelName';
 import { bucketsBetween, resolveRange } from '../../src/core/periods';
 import { UsageStore } from '../../src/core/store';
 import { isDashboardFilter, WORKSPACE_PROJECT, type DashboardFilter } from '../../src/protocol';
@@ -110,6 +111,47 @@ describe('dashboard: the figures every section shows', () => {
     assert.equal(d.recent[0].cost, 3, 'newest first');
     assert.equal(d.range.bucket, 'hour');
     assert.equal(d.trend.length, 24);
+  });
+
+  it('ranks the agents by what a dollar bought: tasks and requests per dollar', async () => {
+    const s = await store();
+    const d = buildDashboard(s, { range: { kind: 'preset', preset: 'last30' } }, ctx());
+    const by = new Map(d.agents.map((a) => [a.agent, a]));
+    assert.deepEqual([...by.keys()], ['nexus', 'claude-code', 'manual'], 'most tasks per dollar first; the agent that cost nothing last');
+    const cc = by.get('claude-code')!;
+    assert.equal(cc.requests, 4);
+    assert.equal(cc.tasks, 3, 'a and c share session s1 in /work/app; b is s2, d is s3 in /work/other');
+    assert.ok(Math.abs(cc.cost - 17.1) < 1e-9);
+    assert.ok(Math.abs(cc.requestsPerDollar! - 4 / 17.1) < 1e-9);
+    assert.ok(Math.abs(cc.tasksPerDollar! - 3 / 17.1) < 1e-9);
+    assert.deepEqual([by.get('nexus')!.requests, by.get('nexus')!.tasks, by.get('nexus')!.tasksPerDollar], [1, 1, 0.5]);
+    assert.equal(by.get('manual')!.tasksPerDollar, null, 'no cost, no ratio');
+    const sum = d.agents.reduce((t, a) => t + a.cost, 0);
+    assert.ok(Math.abs(sum - d.kpis.cost) < 1e-9, 'the agents add up to the total');
+  });
+
+  it("draws the Hour view's trend in 2-minute steps", async () => {
+    const s = await store();
+    const d = buildDashboard(s, { range: { kind: 'quick', quick: 'hour' } }, ctx());
+    assert.equal(d.range.bucket, 'twoMinutes');
+    assert.ok(d.trend.length >= 30 && d.trend.length <= 31, `${d.trend.length} buckets`);
+    assert.ok(d.trend.every((p, i) => i === 0 || p.start - d.trend[i - 1].start === 120_000));
+    const hit = d.trend.filter((p) => p.requests > 0);
+    assert.equal(hit.length, 1, 'the one request of the last hour (a, 10 minutes ago) is in one bucket');
+    assert.equal(hit[0].label, '15:50', '16:00 Berlin minus 10 minutes');
+    assert.equal(hit[0].cost, 3);
+  });
+
+  it('gives cards and charts short model names and keeps the exact id beside them', async () => {
+    const s = await store();
+    s.insert([rec('h', NOW - H, { model: 'anthropic/claude-sonnet-4-20250514', cost: 0.5 })]);
+    const d = buildDashboard(s, { range: { kind: 'preset', preset: 'today' } }, ctx());
+    const row = d.models.find((m) => m.model === 'anthropic/claude-sonnet-4-20250514')!;
+    assert.equal(row.displayName, 'sonnet-4');
+    assert.equal(d.models.find((m) => m.model === 'claude-opus-4-5')!.displayName, 'opus-4-5');
+    const slice = d.costShare.find((c) => c.model === 'claude-opus-4-5')!;
+    assert.equal(slice.label, 'opus-4-5');
+    assert.equal(d.insights.mostUsedModel?.displayName, displayModelName(d.insights.mostUsedModel!.model));
   });
 
   it('resolves ranges to local days and buckets across a DST change', () => {
