@@ -15,7 +15,7 @@ import {
   type TaskRow,
   type TrendPoint,
 } from '../protocol';
-import { agentOf, providerOf } from './model';
+import { agentOf, isPlaceholderModel, providerOf } from './model';
 import { displayNames } from './modelName';
 import { addDays, bucketFor, bucketsBetween, monthProgress, monthRange, resolveRange } from './periods';
 import { todayRange, type Totals, type UsageFilter } from './query';
@@ -167,6 +167,7 @@ function trend(q: Q, range: Range, buckets: { start: number; end: number; label:
 function modelRows(sums: ModelSums[], totalCost: number): ModelRow[] {
   const shown = displayNames(sums.map((r) => r.model));
   return sums
+    .filter((r) => !isPlaceholderModel(r.model))
     .map((r) => {
       const totalTokens = r.input + r.output + r.cw + r.cr;
       return {

@@ -41,6 +41,13 @@ export interface UsageRecord {
   isSidechain: boolean;
 }
 
+/**
+ * Claude Code's locally made placeholder replies (`<synthetic>`): their tokens count in a day's
+ * figures, as in ccusage, but they are no model, so no model row, chart slice or filter shows them.
+ */
+export const PLACEHOLDER_MODEL = '<synthetic>';
+export const isPlaceholderModel = (model: string): boolean => model === PLACEHOLDER_MODEL;
+
 export function totalTokens(r: Pick<UsageRecord, 'inputTokens' | 'outputTokens' | 'cacheWriteTokens' | 'cacheReadTokens'>): number {
   return r.inputTokens + r.outputTokens + r.cacheWriteTokens + r.cacheReadTokens;
 }

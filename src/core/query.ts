@@ -2,6 +2,7 @@ import type { SqlValue } from 'sql.js';
 import type { TokenSums } from '../protocol';
 import { bucketIndex, idWhere, names, sumsByModel, totalsOf, usageRows } from './rollupQuery';
 import type { UsageStore } from './store';
+import { isPlaceholderModel } from './model';
 import { requestKey } from './storage/keys';
 import { dayKey, dayRange, daysBetween, nextDay, startOfDay, weekStart } from './time';
 
@@ -373,7 +374,8 @@ export function totalsBy(store: UsageStore, by: GroupBy, range: TimeRange = {}, 
         GROUP BY k ORDER BY cost DESC, (sum(input) + sum(output) + sum(cache_write) + sum(cache_read)) DESC, k ${limit}`,
       where.params,
     )
-    .map(groupTotals);
+    .map(groupTotals)
+    .filter((g) => by !== 'model' || !isPlaceholderModel(g.key));
 }
 
 /** Sessions with their latest project and source, most expensive first. */

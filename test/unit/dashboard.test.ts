@@ -41,6 +41,15 @@ async function store(): Promise<UsageStore> {
 }
 
 describe('dashboard: the figures every section shows', () => {
+  it('counts <synthetic> placeholder tokens in the figures but lists no model row for them', async () => {
+    const s = await store();
+    s.insert([rec('syn', NOW - 20 * 60_000, { model: '<synthetic>', inputTokens: 3, outputTokens: 0, cost: 0 })]);
+    const d = buildDashboard(s, { range: { kind: 'preset', preset: 'today' } }, ctx());
+    assert.ok(!d.models.some((m) => m.model === '<synthetic>'), 'no <synthetic> model row');
+    assert.ok(!d.costShare.some((c) => c.model === '<synthetic>'));
+    assert.equal(d.kpis.totalTokens - d.models.reduce((n, m) => n + m.totalTokens, 0), 3, "the placeholder's 3 tokens are in the total");
+  });
+
   it('totals, buckets and breakdowns of the last 30 days add up to the same numbers', async () => {
     const s = await store();
     const d = buildDashboard(s, { range: { kind: 'preset', preset: 'last30' } }, ctx());
