@@ -1,0 +1,53 @@
+import * as path from 'node:path';
+import { UsageEngine } from '../core/engine';
+import { usageRoots } from '../core/ingest/roots';
+import { PriceTable } from '../core/pricing/pricing';
+import type { Flags } from './options';
+
+/** Claude Code and Codex folders as the extension reads them, plus any --workspace folders. */
+export function cliRoots(flags: Flags) {
+  return usageRoots({ workspaces: flags.workspaces.map((folder) => ({ folder, globs: flags.globs })) });
+}
+
+/**
+ * Opens the engine on the CLI's database and reads what is new. The one place the pricing
+ * options reach the core: `flags.costRules` is validated here but not yet handed on.
+ */
+export async function openScanned(flags: Flags): Promise<{ engine: UsageEngine; looked: string[]; empty: boolean }> {
+  const log = flags.verbose ? (m: string) => process.stderr.write(`${m}\n`) : undefined;
+  const prices = new PriceTable();
+  // TODO(costRules): pass `costRules: flags.costRules` to the core here once src/core/pricing has
+  // the option ('api' rules); until then --cost-rules api is accepted and counts as ccusage.
+  const engine = await UsageEngine.open({
+    dbFile: path.join(flags.dataDir, 'usage.sqlite'),
+    roots: () => cliRoots(flags),
+    prices: () => prices,
+    costMode: () => flags.mode,
+    log,
+  });
+  try {
+    const stats = await engine.scan();
+    if (flags.verbose) {
+      process.stderr.write(
+        `Scanned ${stats.filesSeen} file(s), read ${stats.filesRead} (${stats.bytesRead} bytes) in ${stats.durationMs} ms; ` +
+          `${stats.records} usage line(s), ${stats.malformedLines} malformed, ${stats.oversizedLines} oversized skipped.\n`,
+      );
+      for (const f of stats.fileIssues) process.stderr.write(`  ${f.path}: ${f.malformedLines} malformed, ${f.oversizedLines} oversized line(s) skipped\n`);
+    }
+    const looked = cliRoots(flags).map((r) => r.path);
+    const empty = stats.filesSeen === 0 && !engine.store.get('SELECT 1 AS x FROM requests LIMIT 1');
+    return { engine, looked, empty };
+  } catch (err) {
+    await engine.close();
+    throw err;
+  }
+}
+
+/** When nothing was found, say where we looked: the usual cause is a folder we do not know. */
+export function sayNothingFound(looked: string[]): void {
+  process.stderr.write(
+    `token-cost: no usage found. Looked for transcripts in:\n${looked.map((p) => `  ${p}`).join('\n')}\n` +
+      'Set $CLAUDE_CONFIG_DIR or $CODEX_HOME if your agents write elsewhere, or pass --workspace DIR.\n',
+  );
+}
+
