@@ -109,8 +109,8 @@ function commandFor(words: string[]): { key: string; command: Command; scope?: A
   if (first === 'claude' || first === 'codex' || first === 'report') {
     const kinds = SCOPE_KINDS[first];
     const kind = (second ?? (first === 'report' ? 'daily' : undefined)) as ReportKind | undefined;
-    if (kind === undefined) throw new UsageError(`"${first}" needs a report: ${kinds.join(', ')}.`, first);
-    if (!kinds.includes(kind)) throw new UsageError(`Unknown report "${first} ${kind}" (available: ${kinds.map((k) => `${first} ${k}`).join(', ')}).`, first);
+    if (kind === undefined) throw new UsageError(`"${first}" needs a report: ${kinds.join(', ')}.`);
+    if (!kinds.includes(kind)) throw new UsageError(`Unknown report "${first} ${kind}" (available: ${kinds.map((k) => `${first} ${k}`).join(', ')}).`);
     return { key: `${first} ${kind}`, command: reportCommand(first, kind), scope: first, kind, rest: others };
   }
   if ((SCOPE_KINDS.all as string[]).includes(first)) {

@@ -39,6 +39,13 @@ function withoutSyntheticRows<T extends { modelsUsed: string[]; modelBreakdowns:
   return rows;
 }
 
+/** ccusage marks the model rows it could not price with `missingPricing: true`. */
+function markUnpriced<T extends { modelBreakdowns: ModelBreakdown[] }>(rows: T[], unpriced: readonly string[]): T[] {
+  if (!unpriced.length) return rows;
+  for (const r of rows) r.modelBreakdowns = r.modelBreakdowns.map((b) => (unpriced.includes(b.modelName) ? { ...b, missingPricing: true } : b));
+  return rows;
+}
+
 /** What a report prints: JSON, the table, and the models it could not price (for the warning line). */
 export interface Rendered {
   json: unknown;
@@ -127,7 +134,7 @@ export function claudeShaped(input: ReportInput, kind: 'daily' | 'weekly' | 'mon
     if (input.flags.sessionId !== undefined) sessions = sessions.filter((s) => s.sessionId === input.flags.sessionId);
     // ccusage lists sessions by cost, most expensive first, whatever --order says.
     sessions.sort((a, b) => b.totalCost - a.totalCost || a.sessionId.localeCompare(b.sessionId));
-    withoutSyntheticRows(sessions);
+    markUnpriced(withoutSyntheticRows(sessions), unpriced);
     const t = input.flags.sessionId !== undefined ? sumFigures(sessions) : r.totals;
     // `report session` has always had where each session ran (source) and its request count;
     // ccusage's `claude session` has neither.
@@ -143,7 +150,7 @@ export function claudeShaped(input: ReportInput, kind: 'daily' | 'weekly' | 'mon
   // ccusage's `claude weekly` starts weeks on Sunday; this CLI's `report weekly` always started them on Monday.
   const weekStartsOn = input.flags.startOfWeek ?? (legacy ? 1 : 0);
   const { rows, totals: t } = periodRows(input, scope, kind, weekStartsOn);
-  const list = ordered(rows, input.flags.order);
+  const list = ordered(markUnpriced(rows, unpriced), input.flags.order);
   const key = PERIOD_KEY[kind];
   const json = { [kind]: list.map(({ key: k, ...rest }) => ({ [key]: k, ...rest })), totals: withUnpriced(t, unpriced) };
   return { json, table: periodTable(kind, list, t, input.flags.breakdown), unpricedModels: unpriced };
@@ -173,7 +180,7 @@ export function unified(input: ReportInput, kind: 'daily' | 'weekly' | 'monthly'
     let sessions = r.sessions;
     if (input.flags.sessionId !== undefined) sessions = sessions.filter((s) => s.sessionId === input.flags.sessionId);
     sessions.sort((a, b) => b.totalCost - a.totalCost || a.sessionId.localeCompare(b.sessionId));
-    withoutSyntheticRows(sessions);
+    markUnpriced(withoutSyntheticRows(sessions), unpriced);
     const t = input.flags.sessionId !== undefined ? sumFigures(sessions) : r.totals;
     const rows = sessions.map((s) => ({
       agent: agentName(s.source), period: s.sessionId, inputTokens: s.inputTokens, outputTokens: s.outputTokens,
@@ -198,7 +205,7 @@ export function unified(input: ReportInput, kind: 'daily' | 'weekly' | 'monthly'
       : (periodReport(input.store, input.flags.tz, kind, { ...input.range, sources: list }, weekStartsOn)[kind] ?? []).map((d) => ('week' in d ? d.week : (d as { month: string }).month));
     for (const p of r) agentsByPeriod.set(p, (agentsByPeriod.get(p) ?? new Set()).add(agent));
   }
-  const list = ordered(rows, input.flags.order);
+  const list = ordered(markUnpriced(rows, unpriced), input.flags.order);
   const agentsOf = (period: string) => [...(agentsByPeriod.get(period) ?? [])].sort();
   const json = {
     [kind]: list.map(({ key, ...rest }) => ({ agent: 'all', period: key, ...rest, metadata: { agents: agentsOf(key) } })),
