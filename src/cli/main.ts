@@ -14,7 +14,7 @@ import { costEstimate, logUsage, projectReport, todayReport } from './seedVerbs'
 
 const REPORT_FLAGS: OptionName[] = [
   'json', 'since', 'until', 'timezone', 'tz', 'mode', 'cost-rules', 'breakdown', 'order', 'offline', 'no-offline', 'color', 'no-color',
-  'compact', 'data-dir', 'workspace', 'glob', 'verbose',
+  'compact', 'all', 'single-thread', 'data-dir', 'workspace', 'glob', 'verbose',
 ];
 const SOURCE_FLAGS: OptionName[] = ['timezone', 'tz', 'mode', 'cost-rules', 'data-dir', 'workspace', 'glob', 'verbose'];
 
@@ -225,28 +225,19 @@ async function serve(flags: Flags): Promise<number> {
   return 0;
 }
 
-/** The words before, between and after the options: the command and its arguments. */
-function positionalWords(argv: string[]): string[] {
+/** The words among the options (the command and its arguments), with where each is in argv. */
+function positionalWords(argv: string[]): { words: string[]; at: number[] } {
   const all: Record<string, { type: 'string' | 'boolean'; short?: string; multiple?: boolean }> = {};
   for (const [name, o] of Object.entries(OPTIONS)) all[name] = { type: o.type, ...('short' in o ? { short: o.short } : {}), ...('multiple' in o ? { multiple: true } : {}) };
   // Not strict: the command's own strict parse reports unknown flags, naming the command.
-  return parseArgs({ args: argv, options: all, allowPositionals: true, strict: false }).positionals;
-}
-
-/** argv without the command's own words (their first occurrences, in order). */
-function withoutWords(argv: string[], words: string[]): string[] {
-  const out = [...argv];
-  for (const w of words) {
-    const i = out.indexOf(w);
-    if (i >= 0) out.splice(i, 1);
-  }
-  return out;
+  const positional = parseArgs({ args: argv, options: all, allowPositionals: true, strict: false, tokens: true }).tokens.filter((t) => t.kind === 'positional');
+  return { words: positional.map((t) => (t as { value: string }).value), at: positional.map((t) => t.index) };
 }
 
 export async function main(argv: string[]): Promise<number> {
   let key: string | undefined;
   try {
-    const words = positionalWords(argv);
+    const { words, at } = positionalWords(argv);
     if (words[0] === 'help') {
       if (words.length === 1) process.stdout.write(OVERVIEW);
       else process.stdout.write(helpOf(commandFor(words.slice(1)).command));
@@ -262,8 +253,9 @@ export async function main(argv: string[]): Promise<number> {
     }
     const c = commandFor(words);
     key = c.key;
-    const commandWords = words.slice(0, words.length - c.rest.length);
-    const parsed = parseFor(c.key, c.command.flags, withoutWords(argv, commandWords));
+    // The command's own words leave argv; its arguments stay for its parse.
+    const commandAt = new Set(at.slice(0, words.length - c.rest.length));
+    const parsed = parseFor(c.key, c.command.flags, argv.filter((_, i) => !commandAt.has(i)));
     if (parsed.version) {
       process.stdout.write(`${packageVersion}\n`);
       return 0;

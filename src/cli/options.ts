@@ -40,6 +40,8 @@ export const OPTIONS = {
   color: { type: 'boolean', help: 'Accepted for ccusage compatibility (the output has no colours).' },
   'no-color': { type: 'boolean', help: 'Accepted for ccusage compatibility (the output has no colours).' },
   compact: { type: 'boolean', help: 'Accepted for ccusage compatibility (the table is already compact).' },
+  all: { type: 'boolean', help: 'Accepted for ccusage compatibility: every agent is included anyway.' },
+  'single-thread': { type: 'boolean', help: 'Accepted for ccusage compatibility; it changes nothing here.' },
   id: { type: 'string', short: 'i', value: 'ID', help: 'Only this session.' },
   active: { type: 'boolean', short: 'a', help: 'Only the running block, with its projection.' },
   recent: { type: 'boolean', short: 'r', help: 'Only blocks of the last 3 days (and the running one).' },

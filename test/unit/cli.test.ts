@@ -254,7 +254,7 @@ describe('token-cost: help, version and usage errors', function () {
 
   it('accepts --cost-rules ccusage|api and ccusage\'s --offline/--no-offline/--color/--compact', () => {
     const dataDir = tempDir('tcd-cli-data-');
-    for (const extra of [['--cost-rules', 'api'], ['--cost-rules', 'ccusage'], ['-O'], ['--no-offline'], ['--no-color'], ['--color'], ['--compact'], ['-m', 'calculate'], ['-j']]) {
+    for (const extra of [['--cost-rules', 'api'], ['--cost-rules', 'ccusage'], ['-O'], ['--no-offline'], ['--no-color'], ['--color'], ['--compact'], ['--all'], ['--single-thread'], ['-m', 'calculate'], ['-j']]) {
       const r = run(['claude', 'daily', '--data-dir', dataDir, ...extra], env);
       assert.equal(r.code, 0, `${extra.join(' ')}: ${r.stderr}`);
     }
