@@ -1,15 +1,13 @@
-import * as path from 'node:path';
 import { parseArgs } from 'node:util';
 import { version as packageVersion } from '../../package.json';
 import { UsageEngine } from '../core/engine';
 import { TranscriptWatcher } from '../core/ingest/watcher';
-import { PriceTable } from '../core/pricing/pricing';
 import { dayBounds } from '../core/query';
 import { loadOrCreateKeyFile } from '../core/server/apiKey';
 import { ServerSupervisor } from '../core/server/supervisor';
 import { OPTIONS, optionHelp, parseFor, UsageError, type Flags, type OptionName } from './options';
 import { blocksReport, claudeShaped, codexShaped, unified, type AgentScope, type Rendered, type ReportKind } from './reports';
-import { cliRoots, openScanned, sayNothingFound } from './scan';
+import { cliRoots, engineOptions, openScanned, sayNothingFound } from './scan';
 import { costEstimate, logUsage, projectReport, todayReport } from './seedVerbs';
 
 const REPORT_FLAGS: OptionName[] = [
@@ -176,10 +174,11 @@ async function runReport(scope: AgentScope | 'report', kind: ReportKind, flags: 
 async function serve(flags: Flags): Promise<number> {
   const say = (m: string) => process.stderr.write(`${m}\n`);
   const log = flags.verbose ? say : undefined;
-  const prices = new PriceTable();
-  const dbFile = path.join(flags.dataDir, 'usage.sqlite');
+  const options = engineOptions(flags, say);
+  const prices = options.prices();
+  const dbFile = options.dbFile!;
   const roots = () => cliRoots(flags);
-  const engine = await UsageEngine.open({ dbFile, roots, prices: () => prices, costMode: () => flags.mode, log: say });
+  const engine = await UsageEngine.open(options);
   const key = loadOrCreateKeyFile(flags.dataDir);
   let failed: string | undefined;
   const supervisor = new ServerSupervisor({

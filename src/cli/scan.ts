@@ -1,5 +1,5 @@
 import * as path from 'node:path';
-import { UsageEngine } from '../core/engine';
+import { UsageEngine, type EngineOptions } from '../core/engine';
 import { usageRoots } from '../core/ingest/roots';
 import { PriceTable } from '../core/pricing/pricing';
 import type { Flags } from './options';
@@ -10,21 +10,26 @@ export function cliRoots(flags: Flags) {
 }
 
 /**
- * Opens the engine on the CLI's database and reads what is new. The one place the pricing
- * options reach the core: `flags.costRules` is validated here but not yet handed on.
+ * The engine's options for every command that opens the CLI's database (reports, serve, log):
+ * the one place the CLI's pricing flags reach the core.
  */
-export async function openScanned(flags: Flags): Promise<{ engine: UsageEngine; looked: string[]; empty: boolean }> {
-  const log = flags.verbose ? (m: string) => process.stderr.write(`${m}\n`) : undefined;
+export function engineOptions(flags: Flags, log?: (m: string) => void): EngineOptions {
   const prices = new PriceTable();
-  // TODO(costRules): pass `costRules: flags.costRules` to the core here once src/core/pricing has
-  // the option ('api' rules); until then --cost-rules api is accepted and counts as ccusage.
-  const engine = await UsageEngine.open({
+  return {
     dbFile: path.join(flags.dataDir, 'usage.sqlite'),
     roots: () => cliRoots(flags),
     prices: () => prices,
     costMode: () => flags.mode,
+    // TODO(costRules): hand `costRules: () => flags.costRules` to the core here once the engine
+    // takes the option (src/core/pricing's 'api' rules); until then --cost-rules is checked
+    // (ccusage or api) and both count as ccusage.
     log,
-  });
+  };
+}
+
+/** Opens the engine on the CLI's database and reads what is new. */
+export async function openScanned(flags: Flags): Promise<{ engine: UsageEngine; looked: string[]; empty: boolean }> {
+  const engine = await UsageEngine.open(engineOptions(flags, flags.verbose ? (m: string) => process.stderr.write(`${m}\n`) : undefined));
   try {
     const stats = await engine.scan();
     if (flags.verbose) {

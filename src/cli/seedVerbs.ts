@@ -11,7 +11,7 @@ import { dayBounds, todayRange, totals, totalsBy } from '../core/query';
 import { API_KEY_ENV, readApiKey } from '../core/server/apiKey';
 import { readDiscovery, type DiscoveryInfo } from '../core/server/discovery';
 import { manualFromBody } from '../core/server/validate';
-import { openScanned, sayNothingFound } from './scan';
+import { engineOptions, openScanned, sayNothingFound } from './scan';
 import { UsageError, type Flags } from './options';
 import { agentName } from './reports';
 
@@ -94,7 +94,8 @@ export async function logUsage(args: string[], flags: Flags): Promise<void> {
     if (!where && !flags.url) flags = { ...flags, dataDir: target.dir };
   }
   if (!where) {
-    const engine = await UsageEngine.open({ dbFile: path.join(flags.dataDir, 'usage.sqlite'), roots: () => [], prices: () => new PriceTable(), costMode: () => 'auto' });
+    // No scan: only the entry is written.
+    const engine = await UsageEngine.open(engineOptions(flags));
     try {
       await engine.accept([record]);
       where = engine.role === 'writer' ? `stored in ${flags.dataDir}` : `handed to the process that writes ${flags.dataDir}`;
