@@ -50,7 +50,7 @@ interface Command {
 
 function reportCommand(scope: AgentScope | 'report', kind: ReportKind): Command {
   const prefix = scope === 'all' ? '' : `${scope} `;
-  const who = scope === 'claude' ? 'Claude Code ' : scope === 'codex' ? 'Codex CLI ' : scope === 'all' && kind === 'blocks' ? 'Claude Code ' : 'every agent\'s ';
+  const who = kind === 'blocks' ? '' : scope === 'claude' ? 'Claude Code ' : scope === 'codex' ? 'Codex CLI ' : 'every agent\'s ';
   const shape = scope === 'report'
     ? `JSON: ccusage's \`claude ${kind}\` shape over every agent (this CLI's own form; weeks start on Monday).`
     : `JSON: the keys ccusage 20.0.24 prints for \`ccusage ${prefix}${kind} --json\`.`;

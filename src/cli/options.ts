@@ -32,7 +32,7 @@ export const OPTIONS = {
   tz: { type: 'string', value: 'ZONE', help: 'Same as --timezone.' },
   mode: { type: 'string', short: 'm', value: 'MODE', help: 'Cost mode: auto (a cost the agent wrote, else prices), calculate or display.' },
   'cost-rules': { type: 'string', value: 'RULES', help: 'ccusage (default: price each request as ccusage does) or api (as the provider bills).' },
-  breakdown: { type: 'boolean', short: 'b', help: 'Show a row per model under each period in the table (JSON always has them).' },
+  breakdown: { type: 'boolean', short: 'b', help: 'A row per model under each period or session in the table (the JSON always has them).' },
   order: { type: 'string', short: 'o', value: 'ORDER', help: 'asc (default, oldest first) or desc.' },
   'start-of-week': { type: 'string', short: 'w', value: 'DAY', help: 'First day of a week: sunday … saturday.' },
   offline: { type: 'boolean', short: 'O', help: 'Accepted for ccusage compatibility: prices always come from the bundled table.' },

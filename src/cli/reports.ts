@@ -64,9 +64,10 @@ function fmtInt(v: number): string {
   return v.toLocaleString('en-US');
 }
 
-function table(head: string[], rows: string[][]): string {
+/** Columns of text, the first `textColumns` left-aligned and the figures after them right-aligned. */
+function table(head: string[], rows: string[][], textColumns = 1): string {
   const widths = head.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].length)));
-  const line = (cells: string[]) => cells.map((c, i) => (i === 0 ? c.padEnd(widths[i]) : c.padStart(widths[i]))).join('  ');
+  const line = (cells: string[]) => cells.map((c, i) => (i < textColumns ? c.padEnd(widths[i]) : c.padStart(widths[i]))).join('  ').trimEnd();
   return `${[line(head), ...rows.map(line)].join('\n')}\n`;
 }
 
@@ -113,13 +114,14 @@ const PERIOD_HEAD = { daily: 'Date', weekly: 'Week of', monthly: 'Month' } as co
 function periodTable(kind: 'daily' | 'weekly' | 'monthly', rows: PeriodRow[], total: CcusageFigures, breakdown: boolean, agentColumn?: (r: PeriodRow) => string): string {
   const lead = agentColumn ? 2 : 1;
   const head = [PERIOD_HEAD[kind], ...(agentColumn ? ['Agents'] : []), ...FIGURE_HEAD];
+  // Model rows sit in the last text column, indented.
   const body: string[][] = [];
   for (const r of rows) {
     body.push([r.key, ...(agentColumn ? [agentColumn(r)] : []), ...figures(r)]);
     if (breakdown) body.push(...breakdownRows(r.modelBreakdowns, lead - 1));
   }
   body.push(['Total', ...(agentColumn ? [''] : []), ...figures(total)]);
-  return table(head, body);
+  return table(head, body, lead);
 }
 
 /**
@@ -142,10 +144,10 @@ export function claudeShaped(input: ReportInput, kind: 'daily' | 'weekly' | 'mon
     const body: string[][] = [];
     for (const e of sessions) {
       body.push([e.sessionId, e.projectPath, e.lastActivity.slice(0, 16).replace('T', ' '), ...figures(e)]);
-      if (input.flags.breakdown) body.push(...breakdownRows(e.modelBreakdowns, 2).map((row) => ['', ...row]));
+      if (input.flags.breakdown) body.push(...breakdownRows(e.modelBreakdowns, 2));
     }
     body.push(['Total', '', '', ...figures(t)]);
-    return { json: { sessions: rows, totals: withUnpriced(t, unpriced) }, table: table(['Session', 'Project', 'Last activity', ...FIGURE_HEAD], body), unpricedModels: unpriced };
+    return { json: { sessions: rows, totals: withUnpriced(t, unpriced) }, table: table(['Session', 'Project', 'Last activity', ...FIGURE_HEAD], body, 3), unpricedModels: unpriced };
   }
   // ccusage's `claude weekly` starts weeks on Sunday; this CLI's `report weekly` always started them on Monday.
   const weekStartsOn = input.flags.startOfWeek ?? (legacy ? 1 : 0);
@@ -189,7 +191,7 @@ export function unified(input: ReportInput, kind: 'daily' | 'weekly' | 'monthly'
     }));
     const body = sessions.map((s) => [s.sessionId, agentName(s.source), s.lastActivity.slice(0, 16).replace('T', ' '), ...figures(s)]);
     body.push(['Total', '', '', ...figures(t)]);
-    return { json: { session: rows, totals: withUnpriced(t, unpriced) }, table: table(['Session', 'Agent', 'Last activity', ...FIGURE_HEAD], body), unpricedModels: unpriced };
+    return { json: { session: rows, totals: withUnpriced(t, unpriced) }, table: table(['Session', 'Agent', 'Last activity', ...FIGURE_HEAD], body, 3), unpricedModels: unpriced };
   }
   // ccusage's report over all agents starts weeks on Monday.
   const weekStartsOn = input.flags.startOfWeek ?? 1;
@@ -236,7 +238,7 @@ export function codexShaped(input: ReportInput, kind: 'daily' | 'monthly' | 'ses
     const json = { sessions: sessions.map((s) => ({ sessionId: s.sessionId, lastActivity: s.lastActivity, ...codexFigures(s), models: models(s.modelBreakdowns) })), totals: codexFigures(r.totals) };
     const body = sessions.map((s) => [s.sessionId, s.projectPath, s.lastActivity.slice(0, 16).replace('T', ' '), ...figures(s)]);
     body.push(['Total', '', '', ...figures(r.totals)]);
-    return { json, table: table(['Session', 'Project', 'Last activity', ...FIGURE_HEAD], body), unpricedModels: unpriced };
+    return { json, table: table(['Session', 'Project', 'Last activity', ...FIGURE_HEAD], body, 3), unpricedModels: unpriced };
   }
   const { rows, totals: t } = periodRows(input, 'codex', kind, 1);
   const list = ordered(rows, input.flags.order);
@@ -345,7 +347,7 @@ export function blocksReport(input: ReportInput): Rendered {
     b.isActive ? `${Math.floor(b.projection?.remainingMinutes ?? Math.max(0, (Date.parse(b.endTime) - now) / 60_000)) } min left` : `${Math.round(((b.isGap ? Date.parse(b.endTime) : Date.parse(b.actualEndTime!)) - Date.parse(b.startTime)) / 60_000)} min`,
     b.models.join(', '), fmtInt(b.totalTokens), `$${b.costUSD.toFixed(2)}`,
   ]);
-  let text = table(['Block start (UTC)', 'Status', 'Duration', 'Models', 'Total tokens', 'Cost'], body);
+  let text = table(['Block start (UTC)', 'Status', 'Duration', 'Models', 'Total tokens', 'Cost'], body, 4);
   const running = out.find((b) => b.isActive);
   if (running) {
     text += `\nRunning block: ends ${running.endTime.slice(11, 16)} UTC` +
