@@ -250,6 +250,12 @@ export async function main(argv: string[]): Promise<number> {
       else await runReport('all', 'daily', bare.flags);
       return 0;
     }
+    if (words.length === 1 && (words[0] === 'claude' || words[0] === 'codex') && argv.some((a) => a === '--help' || a === '-h')) {
+      const kinds = SCOPE_KINDS[words[0]];
+      process.stdout.write(`${words[0] === 'claude' ? 'Claude Code' : 'Codex CLI'} reports:\n${kinds.map((k) => `  token-cost ${words[0]} ${k.padEnd(8)} ${KIND_SUMMARY[k]}`).join('\n')}\n\n`
+        + `Run "token-cost ${words[0]} <report> --help" for a report's options and examples.\n`);
+      return 0;
+    }
     const c = commandFor(words);
     key = c.key;
     // The command's own words leave argv; its arguments stay for its parse.

@@ -68,6 +68,7 @@ export async function logUsage(args: string[], flags: Flags): Promise<void> {
   // The same rule the server applies to the same body: what we print is what is stored.
   const record = manualFromBody(body, new PriceTable());
   if (!flags.model) process.stderr.write('token-cost: warning: no --model given, so these tokens cost $0 (pass --model to price them).\n');
+  else if (record.unpriced) process.stderr.write(`token-cost: warning: no price for model "${flags.model}", so these tokens cost $0.\n`);
   const target = flags.url ? { url: flags.url, dir: flags.dataDir } : (() => {
     const found = findServer(flags);
     return found && { url: found.info.url, dir: found.dir };
@@ -176,7 +177,7 @@ export function costEstimate(args: string[], flags: Flags): void {
   if (!/^\d+$/.test(tokens) || Number(tokens) < 1 || Number(tokens) > 1e12) throw new UsageError('<tokens> must be a whole number of tokens, e.g. 50000.', 'cost');
   const model = flags.model ?? DEFAULT_ESTIMATE_MODEL;
   const r = manualFromBody({ project: '-', task: '-', tokens: Number(tokens), model }, new PriceTable());
-  if (r.unpriced) throw new Error(`no price for model "${model}".`);
+  if (r.unpriced) throw new UsageError(`no price for model "${model}" (give a model name such as claude-sonnet-4-5 or gpt-5).`, 'cost');
   if (flags.json) process.stdout.write(`${JSON.stringify({ tokens: Number(tokens), model, cost: r.cost })}\n`);
   else process.stdout.write(`${usd(r.cost)} (${int(Number(tokens))} tokens of ${model}, counted as input tokens as "log" counts them)\n`);
 }

@@ -216,6 +216,10 @@ describe('token-cost: help, version and usage errors', function () {
       }
     }
     assert.doesNotMatch(run(['daily', '--help'], env).stdout, /--start-of-week/, 'only the flags daily takes');
+    const claude = run(['claude', '--help'], env);
+    assert.equal(claude.code, 0);
+    assert.match(claude.stdout, /token-cost claude blocks/);
+    assert.doesNotMatch(run(['codex', '--help'], env).stdout, /weekly|blocks/, 'codex has daily, monthly and session');
     const overview = run(['--help'], env);
     assert.equal(overview.code, 0);
     assert.match(overview.stdout, /token-cost claude daily\|weekly\|monthly\|session\|blocks/);
@@ -290,15 +294,18 @@ describe("token-cost: the reference scripts' verbs (seed 003)", function () {
     const priced = run(['log', 'qa-automation', 'Fix flaky test', '2800', '--model', 'claude-haiku-4-5', '--data-dir', dataDir], env);
     assert.equal(priced.code, 0, priced.stderr);
     assert.doesNotMatch(priced.stderr, /warning/);
+    const unpriced = run(['log', 'qa-automation', 'Try a model', '10', '--model', 'no-such-model-x', '--data-dir', dataDir], env);
+    assert.equal(unpriced.code, 0, unpriced.stderr);
+    assert.match(unpriced.stderr, /warning: no price for model "no-such-model-x", so these tokens cost \$0/);
     const prices = JSON.parse(readFileSync(path.join(root, 'src/core/pricing/prices.json'), 'utf8'));
     const haiku = 2800 * prices['claude-haiku-4-5'].input_cost_per_token;
     const rows = projects(dataDir);
-    assert.deepEqual(rows.map((r) => [r.project, r.totalTokens]), [['qa-automation', 2800], ['calm-ai-pm', 3500]]);
+    assert.deepEqual(rows.map((r) => [r.project, r.totalTokens]), [['qa-automation', 2810], ['calm-ai-pm', 3500]]);
     assert.ok(Math.abs(rows[0].totalCost - haiku) < 1e-12);
     const today = ours(['today', '--json', '--data-dir', dataDir], env) as { totalTokens: number; totalCost: number; requests: number };
-    assert.equal(today.totalTokens, 6300);
-    assert.equal(today.requests, 2);
-    assert.match(run(['today', '--data-dir', dataDir], env).stdout, /^Today \(\d{4}-\d\d-\d\d, UTC\): \$0\.00, 6,300 tokens, 2 requests\.$/m);
+    assert.equal(today.totalTokens, 6310);
+    assert.equal(today.requests, 3);
+    assert.match(run(['today', '--data-dir', dataDir], env).stdout, /^Today \(\d{4}-\d\d-\d\d, UTC\): \$0\.00, 6,310 tokens, 3 requests\.$/m);
   });
 
   it('cost N prices N tokens as log counts them', () => {
@@ -308,7 +315,9 @@ describe("token-cost: the reference scripts' verbs (seed 003)", function () {
     assert.match(r.stdout, new RegExp(`^\\$${(50000 * prices['claude-haiku-4-5'].input_cost_per_token).toFixed(2).replace('.', '\\.')} \\(50,000 tokens of claude-haiku-4-5`));
     const sonnet = ours(['cost', '50000', '--model', 'claude-sonnet-4-5', '--json'], env) as { cost: number };
     assert.ok(Math.abs(sonnet.cost - 50000 * prices['claude-sonnet-4-5'].input_cost_per_token) < 1e-12);
-    assert.equal(run(['cost', '50000', '--model', 'no-such-model-x'], env).code, 1);
+    const unknown = run(['cost', '50000', '--model', 'no-such-model-x'], env);
+    assert.equal(unknown.code, 2);
+    assert.match(unknown.stderr, /no price for model "no-such-model-x"/);
   });
 
   /** Starts `token-cost serve` and waits for its server.json. */
