@@ -28,7 +28,7 @@ const KIND_SUMMARY: Record<ReportKind, string> = {
   daily: 'usage per day',
   weekly: 'usage per week',
   monthly: 'usage per month',
-  session: 'usage per session, most expensive first',
+  session: 'usage per session',
   blocks: "Claude Code's 5-hour billing blocks: the running one with time left and projection",
 };
 
