@@ -4,6 +4,7 @@ import { UsageEngine } from '../core/engine';
 import { TranscriptWatcher } from '../core/ingest/watcher';
 import { dayBounds } from '../core/query';
 import { loadOrCreateKeyFile } from '../core/server/apiKey';
+import { readDiscovery } from '../core/server/discovery';
 import { ServerSupervisor } from '../core/server/supervisor';
 import { OPTIONS, optionHelp, parseFor, UsageError, type Flags, type OptionName } from './options';
 import { blocksReport, claudeShaped, codexShaped, unified, type AgentScope, type Rendered, type ReportKind } from './reports';
@@ -155,7 +156,7 @@ function print(r: Rendered, flags: Flags): void {
 }
 
 async function runReport(scope: AgentScope | 'report', kind: ReportKind, flags: Flags): Promise<void> {
-  const { engine, looked, empty } = await openScanned(flags);
+  const { engine, looked, empty, skipped } = await openScanned(flags);
   try {
     if (empty) sayNothingFound(looked);
     const input = { store: engine.store, flags, range: dayBounds(flags.tz, flags.since, flags.until), now: Date.now() };
@@ -164,6 +165,9 @@ async function runReport(scope: AgentScope | 'report', kind: ReportKind, flags: 
     else if (scope === 'codex') r = codexShaped(input, kind as 'daily' | 'monthly' | 'session');
     else if (scope === 'all') r = unified(input, kind);
     else r = claudeShaped(input, kind, scope === 'report' ? 'all' : scope, scope === 'report');
+    // `report`'s JSON also says what this run skipped (only when anything was); the ccusage forms
+    // keep exactly ccusage's keys, and say it on stderr only.
+    if (scope === 'report' && skipped) r = { ...r, json: { ...(r.json as object), skipped } };
     print(r, flags);
   } finally {
     await engine.close();
@@ -201,7 +205,17 @@ async function serve(flags: Flags): Promise<number> {
   });
   if (engine.role !== 'writer') say(`Another process writes ${dbFile}; this one serves once it takes over.`);
   await supervisor.reconfigure();
-  if (failed && engine.role === 'writer') {
+  // A busy port is final only when no other token-cost process serves this folder: one that
+  // paused and lost the lock holds it until it notices, and the supervisor keeps trying until then.
+  const peer = readDiscovery(flags.dataDir)?.pid;
+  const peerAlive = peer !== undefined && peer !== process.pid && (() => {
+    try {
+      return process.kill(peer, 0);
+    } catch (err) {
+      return (err as NodeJS.ErrnoException).code === 'EPERM';
+    }
+  })();
+  if (failed && engine.role === 'writer' && !peerAlive) {
     await supervisor.dispose();
     await engine.close();
     return 1;

@@ -27,8 +27,19 @@ export function engineOptions(flags: Flags, log?: (m: string) => void): EngineOp
   };
 }
 
-/** Opens the engine on the CLI's database and reads what is new. */
-export async function openScanned(flags: Flags): Promise<{ engine: UsageEngine; looked: string[]; empty: boolean }> {
+/** What a run's reading skipped (malformed or oversized lines, unreadable files), per file. */
+export interface SkippedReport {
+  malformedLines: number;
+  oversizedLines: number;
+  unreadableFiles: number;
+  files: { path: string; malformedLines: number; oversizedLines: number }[];
+}
+
+/**
+ * Opens the engine on the CLI's database and reads what is new. What the reading skipped is said
+ * on stderr also without --verbose, and returned (undefined when nothing was) for `report`'s JSON.
+ */
+export async function openScanned(flags: Flags): Promise<{ engine: UsageEngine; looked: string[]; empty: boolean; skipped?: SkippedReport }> {
   const engine = await UsageEngine.open(engineOptions(flags, flags.verbose ? (m: string) => process.stderr.write(`${m}\n`) : undefined));
   try {
     const stats = await engine.scan();
@@ -39,9 +50,22 @@ export async function openScanned(flags: Flags): Promise<{ engine: UsageEngine; 
       );
       for (const f of stats.fileIssues) process.stderr.write(`  ${f.path}: ${f.malformedLines} malformed, ${f.oversizedLines} oversized line(s) skipped\n`);
     }
+    let skipped: SkippedReport | undefined;
+    if (stats.malformedLines + stats.oversizedLines + stats.unreadableFiles > 0) {
+      skipped = {
+        malformedLines: stats.malformedLines, oversizedLines: stats.oversizedLines, unreadableFiles: stats.unreadableFiles,
+        files: stats.fileIssues.map((f) => ({ path: f.path, malformedLines: f.malformedLines, oversizedLines: f.oversizedLines })),
+      };
+      if (!flags.verbose) {
+        process.stderr.write(
+          `token-cost: skipped ${stats.malformedLines} malformed and ${stats.oversizedLines} oversized line(s) in ${stats.fileIssues.length} file(s)` +
+            `${stats.unreadableFiles ? ` and ${stats.unreadableFiles} unreadable file(s)` : ''}; --verbose lists them.\n`,
+        );
+      }
+    }
     const looked = cliRoots(flags).map((r) => r.path);
     const empty = stats.filesSeen === 0 && !engine.store.get('SELECT 1 AS x FROM requests LIMIT 1');
-    return { engine, looked, empty };
+    return { engine, looked, empty, skipped };
   } catch (err) {
     await engine.close();
     throw err;
