@@ -15,6 +15,7 @@ import {
   type TaskRow,
   type TrendPoint,
 } from '../protocol';
+import { BLOCK_MS, blockBurn, blockProjection, blockSpans, isActiveBlock } from './blocks';
 import { agentOf, isPlaceholderModel, providerOf } from './model';
 import { displayNames } from './modelName';
 import { addDays, bucketFor, bucketsBetween, monthProgress, monthRange, resolveRange } from './periods';
@@ -22,7 +23,7 @@ import { todayRange, type Totals, type UsageFilter } from './query';
 import { bucketIndex, idWhere, names, sumsByModel, totalsOf, usageRows, type ModelSums } from './rollupQuery';
 import type { SqlValue } from 'sql.js';
 import type { Budget } from './status';
-import { ROLLUP_HOUR_MS, type UsageStore } from './store';
+import type { UsageStore } from './store';
 import { dayKey, startOfDay } from './time';
 
 /** What the dashboard needs besides the store: the zone, settings and the window's state. */
@@ -45,7 +46,6 @@ export interface DashboardContext {
 const TASK_SOURCES: readonly string[] = ['heartbeat', 'manual'];
 const ACTIVE_WINDOW_MS = 30 * 60_000;
 const BURN_WINDOW_MIN = 15;
-const BLOCK_MS = 5 * 3_600_000;
 
 const n = (v: unknown): number => (v === null || v === undefined ? 0 : Number(v));
 const TOKENS = 'input + output + cw + cr';
@@ -322,26 +322,19 @@ function insights(q: Q, models: ModelRow[], ctx: DashboardContext, now: number):
   };
 }
 
-/**
- * The running 5-hour block, as ccusage's `blocks` counts them: a block starts at the hour of
- * its first request and ends 5 hours later; a gap of 5 hours also ends it.
- */
+/** The running 5-hour block (see blocks.ts), with its projection at the block's burn rate. */
 function currentBlock(q: Q, now: number): Insights['block'] {
-  // Per hour, only the first request can start a block (gaps inside an hour are shorter than 5
-  // hours and a block starts on a whole hour), so the hours' first and last requests suffice.
+  // Two block lengths back reach the start of any block still running now.
   const hours = over(q, { start: now - 2 * BLOCK_MS, end: now + 1 }, 'SELECT min(lo) AS lo, max(hi) AS hi FROM u GROUP BY h ORDER BY h');
-  let start: number | undefined;
-  let last: number | undefined;
-  for (const h of hours) {
-    const t = n(h.lo);
-    if (start === undefined || t - start >= BLOCK_MS || (last !== undefined && t - last >= BLOCK_MS)) start = Math.floor(t / ROLLUP_HOUR_MS) * ROLLUP_HOUR_MS;
-    last = n(h.hi);
-  }
-  if (start === undefined || last === undefined || now >= start + BLOCK_MS || now - last >= BLOCK_MS) return undefined;
-  const end = start + BLOCK_MS;
-  const t = rangeTotals(q, { start, end: now + 1 });
-  const elapsed = Math.max(60_000, now - start);
-  return { start, end, cost: t.cost, totalTokens: t.totalTokens, projectedCost: (t.cost / elapsed) * BLOCK_MS, minutesLeft: Math.max(0, Math.round((end - now) / 60_000)) };
+  const last = blockSpans(hours.map((h) => ({ lo: n(h.lo), hi: n(h.hi) }))).at(-1);
+  if (!last || !isActiveBlock(last, now)) return undefined;
+  const t = rangeTotals(q, { start: last.start, end: now + 1 });
+  const sums = { totalTokens: t.totalTokens, inputOutputTokens: t.inputTokens + t.outputTokens, cost: t.cost };
+  const projection = blockProjection(last, blockBurn(last, sums), sums, now);
+  return {
+    start: last.start, end: last.end, cost: t.cost, totalTokens: t.totalTokens, projectedCost: projection.totalCost,
+    minutesLeft: Math.round(projection.remainingMinutes),
+  };
 }
 
 function alerts(k: KpiSnapshot, ins: Insights, rangeLabel: string, ctx: DashboardContext): Alert[] {

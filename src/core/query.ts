@@ -136,9 +136,9 @@ export function dayBounds(timeZone: string, since?: string, until?: string): Tim
 
 export type Period = 'daily' | 'weekly' | 'monthly';
 
-/** The bucket a local day belongs to: the day, the Monday of its week, or its month. */
-export function periodKey(day: string, period: Period): string {
-  if (period === 'weekly') return weekStart(day);
+/** The bucket a local day belongs to: the day, the first day of its week (Monday unless `weekStartsOn` says), or its month. */
+export function periodKey(day: string, period: Period, weekStartsOn = 1): string {
+  if (period === 'weekly') return weekStart(day, weekStartsOn);
   if (period === 'monthly') return day.slice(0, 7);
   return day;
 }
@@ -150,8 +150,8 @@ export interface PeriodReport {
   totals: DailyReport['totals'];
 }
 
-export function periodReport(store: UsageStore, timeZone: string, period: 'weekly' | 'monthly', range: TimeRange = {}): PeriodReport {
-  const r = dailyReport(store, timeZone, range, period);
+export function periodReport(store: UsageStore, timeZone: string, period: 'weekly' | 'monthly', range: UsageFilter = {}, weekStartsOn = 1): PeriodReport {
+  const r = dailyReport(store, timeZone, range, period, weekStartsOn);
   const key = period === 'weekly' ? 'week' : 'month';
   const rows = r.daily.map(({ date, ...rest }) => ({ [key]: date, ...rest }));
   return period === 'weekly'
@@ -164,19 +164,20 @@ export function periodReport(store: UsageStore, timeZone: string, period: 'weekl
  * days: their boundaries are computed for the zone and each row is put in its day in SQL, so the
  * aggregation itself stays in the database (over the hourly rollup where hours fit in a day).
  */
-export function dailyReport(store: UsageStore, timeZone: string, range: TimeRange = {}, period: Period = 'daily'): DailyReport {
+export function dailyReport(store: UsageStore, timeZone: string, range: UsageFilter = {}, period: Period = 'daily', weekStartsOn = 1): DailyReport {
   const empty: DailyReport = {
     daily: [],
     totals: { inputTokens: 0, outputTokens: 0, cacheCreationTokens: 0, cacheReadTokens: 0, totalTokens: 0, totalCost: 0 },
   };
-  const all = usageRows(range, '');
+  const where = idWhere(store, range);
+  const all = usageRows(range, where);
   const span = store.get(`SELECT min(lo) AS lo, max(hi) AS hi FROM (${all.sql})`, all.params);
   if (!span || span.lo === null) return empty;
   const days = daysBetween(dayKey(n(span.lo), timeZone), dayKey(n(span.hi), timeZone), timeZone);
   const starts = days.map((d) => d.start);
   // Whole hours come pre-summed from the hourly rollup; an hour that a local midnight cuts (zones
   // with :30 and :45 offsets) is read per request, so every row lies inside one day.
-  const rowsOf = usageRows(range, '', starts);
+  const rowsOf = usageRows(range, where, starts);
   const rows = store.all(
     `SELECT ${bucketIndex('lo', starts)} AS d, m, sum(input) AS input, sum(output) AS output, sum(cw) AS cw, sum(cr) AS cr,
             sum(cost) AS cost
@@ -186,7 +187,7 @@ export function dailyReport(store: UsageStore, timeZone: string, range: TimeRang
   const models = names(store, 'models');
   const byDay = new Map<string, Map<string, ModelBreakdown>>();
   for (const r of rows) {
-    const date = periodKey(days[n(r.d)].day, period);
+    const date = periodKey(days[n(r.d)].day, period, weekStartsOn);
     const model = models.get(n(r.m)) ?? '';
     let day = byDay.get(date);
     if (!day) byDay.set(date, (day = new Map()));

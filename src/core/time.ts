@@ -124,11 +124,14 @@ export function daysBetween(fromDay: string, toDay: string, timeZone: string): {
   return out;
 }
 
-/** The Monday starting the ISO week of a `YYYY-MM-DD` day (ccusage's weekly buckets). */
-export function weekStart(day: string): string {
+/**
+ * The first day of the week holding a `YYYY-MM-DD` day; weeks start on `firstDay` (0 Sunday to
+ * 6 Saturday; default Monday, the ISO week).
+ */
+export function weekStart(day: string, firstDay = 1): string {
   const { year, month, day: d } = parseDayKey(day);
   const utc = new Date(Date.UTC(year, month - 1, d));
-  const back = (utc.getUTCDay() + 6) % 7;
+  const back = (utc.getUTCDay() - firstDay + 7) % 7;
   utc.setUTCDate(utc.getUTCDate() - back);
   return utc.toISOString().slice(0, 10);
 }

@@ -1,0 +1,321 @@
+import { parseArgs } from 'node:util';
+import { version as packageVersion } from '../../package.json';
+import { UsageEngine } from '../core/engine';
+import { TranscriptWatcher } from '../core/ingest/watcher';
+import { dayBounds } from '../core/query';
+import { loadOrCreateKeyFile } from '../core/server/apiKey';
+import { readDiscovery } from '../core/server/discovery';
+import { ServerSupervisor } from '../core/server/supervisor';
+import { OPTIONS, optionHelp, parseFor, UsageError, type Flags, type OptionName } from './options';
+import { blocksReport, claudeShaped, codexShaped, unified, type AgentScope, type Rendered, type ReportKind } from './reports';
+import { cliRoots, engineOptions, openScanned, sayNothingFound } from './scan';
+import { costEstimate, logUsage, projectReport, todayReport } from './seedVerbs';
+
+const REPORT_FLAGS: OptionName[] = [
+  'json', 'since', 'until', 'timezone', 'tz', 'mode', 'cost-rules', 'breakdown', 'order', 'offline', 'no-offline', 'color', 'no-color',
+  'compact', 'all', 'single-thread', 'data-dir', 'workspace', 'glob', 'verbose',
+];
+const SOURCE_FLAGS: OptionName[] = ['timezone', 'tz', 'mode', 'cost-rules', 'data-dir', 'workspace', 'glob', 'verbose'];
+
+const KIND_FLAGS: Record<ReportKind, OptionName[]> = {
+  daily: REPORT_FLAGS,
+  weekly: [...REPORT_FLAGS, 'start-of-week'],
+  monthly: REPORT_FLAGS,
+  session: [...REPORT_FLAGS, 'id'],
+  blocks: [...REPORT_FLAGS, 'active', 'recent', 'token-limit'],
+};
+
+const KIND_SUMMARY: Record<ReportKind, string> = {
+  daily: 'usage per day',
+  weekly: 'usage per week',
+  monthly: 'usage per month',
+  session: 'usage per session',
+  blocks: "Claude Code's 5-hour billing blocks: the running one with time left and projection",
+};
+
+/** Which reports each agent form offers, as ccusage 20.0.24 does. */
+const SCOPE_KINDS: Record<AgentScope | 'report', ReportKind[]> = {
+  all: ['daily', 'weekly', 'monthly', 'session', 'blocks'],
+  claude: ['daily', 'weekly', 'monthly', 'session', 'blocks'],
+  codex: ['daily', 'monthly', 'session'],
+  report: ['daily', 'weekly', 'monthly', 'session'],
+};
+
+interface Command {
+  usage: string;
+  summary: string;
+  flags: OptionName[];
+  details?: string;
+  examples: string[];
+}
+
+function reportCommand(scope: AgentScope | 'report', kind: ReportKind): Command {
+  const prefix = scope === 'all' ? '' : `${scope} `;
+  const who = kind === 'blocks' ? '' : scope === 'claude' ? 'Claude Code ' : scope === 'codex' ? 'Codex CLI ' : 'every agent\'s ';
+  const shape = scope === 'report'
+    ? `JSON: ccusage's \`claude ${kind}\` shape over every agent (this CLI's own form; weeks start on Monday).`
+    : `JSON: the keys ccusage 20.0.24 prints for \`ccusage ${prefix}${kind} --json\`.`;
+  return {
+    usage: `token-cost ${prefix}${kind} [options]`,
+    summary: `${who}${KIND_SUMMARY[kind]}.`,
+    flags: KIND_FLAGS[kind],
+    details: shape + (kind === 'weekly' && scope === 'claude' ? ' Weeks start on Sunday unless --start-of-week says otherwise, as in ccusage.' : ''),
+    examples: kind === 'blocks'
+      ? [`token-cost ${prefix}blocks --active`, `token-cost ${prefix}blocks --recent --token-limit max --json`]
+      : [`token-cost ${prefix}${kind} --since 20261101 --until 20261130`, `token-cost ${prefix}${kind} --json -z Europe/Berlin --breakdown`],
+  };
+}
+
+const COMMANDS: Record<string, Command> = {
+  serve: {
+    usage: 'token-cost serve [options]',
+    summary: 'Read transcripts continuously and serve the heartbeat endpoint and API on 127.0.0.1.',
+    flags: ['port', ...SOURCE_FLAGS],
+    details: 'The API key is $TOKEN_COST_API_KEY, else DIR/api-key (created with mode 0600 on first run). The URL is written to DIR/server.json.',
+    examples: ['token-cost serve', 'token-cost serve --port 0 --data-dir /tmp/tc'],
+  },
+  log: {
+    usage: 'token-cost log <project> <task> <tokens> [options]',
+    summary: 'Record a manual usage entry (token-tracker.sh log of the reference scripts).',
+    flags: ['model', 'url', 'data-dir', 'json'],
+    details: 'Sent to the running server when one answers (this CLI\'s, found through server.json, or the VS Code extension\'s, with $TOKEN_COST_API_KEY); '
+      + 'otherwise written through the database\'s inbox, so it works with no server running. Without --model the tokens cost $0.',
+    examples: ['token-cost log calm-ai-pm "Add AGENTS.md" 3500 --model claude-haiku-4-5', 'token-cost log qa-automation "Fix flaky test" 2800'],
+  },
+  today: {
+    usage: 'token-cost today [options]',
+    summary: "Today's spending (token-tracker.sh today): cost, tokens and requests, per agent.",
+    flags: ['json', ...SOURCE_FLAGS],
+    examples: ['token-cost today', 'token-cost today --json -z America/New_York'],
+  },
+  project: {
+    usage: 'token-cost project [options]',
+    summary: 'Spending per project (token-tracker.sh project), most expensive first.',
+    flags: ['json', 'since', 'until', ...SOURCE_FLAGS],
+    examples: ['token-cost project', 'token-cost project --since 20261101 --json'],
+  },
+  cost: {
+    usage: 'token-cost cost <tokens> [options]',
+    summary: 'What <tokens> would cost (token-tracker.sh cost), counted as `log` counts them: as input tokens of --model.',
+    flags: ['model', 'json'],
+    details: 'The model defaults to claude-haiku-4-5, the model the reference scripts price with.',
+    examples: ['token-cost cost 50000', 'token-cost cost 50000 --model claude-sonnet-4-5'],
+  },
+};
+
+function commandFor(words: string[]): { key: string; command: Command; scope?: AgentScope | 'report'; kind?: ReportKind; rest: string[] } {
+  const [first, second, ...others] = words;
+  if (first === 'claude' || first === 'codex' || first === 'report') {
+    const kinds = SCOPE_KINDS[first];
+    const kind = (second ?? (first === 'report' ? 'daily' : undefined)) as ReportKind | undefined;
+    if (kind === undefined) throw new UsageError(`"${first}" needs a report: ${kinds.join(', ')}.`);
+    if (!kinds.includes(kind)) throw new UsageError(`Unknown report "${first} ${kind}" (available: ${kinds.map((k) => `${first} ${k}`).join(', ')}).`);
+    return { key: `${first} ${kind}`, command: reportCommand(first, kind), scope: first, kind, rest: others };
+  }
+  if ((SCOPE_KINDS.all as string[]).includes(first)) {
+    return { key: first, command: reportCommand('all', first as ReportKind), scope: 'all', kind: first as ReportKind, rest: words.slice(1) };
+  }
+  const command = COMMANDS[first];
+  if (!command) throw new UsageError(`Unknown command "${first}".`);
+  return { key: first, command, rest: words.slice(1) };
+}
+
+function helpOf(c: Command): string {
+  return `${c.summary}\n\nUsage:\n  ${c.usage}\n${c.details ? `\n${c.details}\n` : ''}\nOptions:\n${optionHelp(c.flags)}\n\nExamples:\n${c.examples.map((e) => `  ${e}`).join('\n')}\n`;
+}
+
+const OVERVIEW = `token-cost ${packageVersion}: what your coding agents cost, from the same engine as the VS Code extension.
+
+Reports (the command forms of ccusage 20.0.24; JSON with ccusage's keys):
+  token-cost daily|weekly|monthly|session|blocks      every agent (blocks: Claude Code)
+  token-cost claude daily|weekly|monthly|session|blocks
+  token-cost codex daily|monthly|session
+  token-cost report daily|weekly|monthly|session      this CLI's own form (claude shape, every agent)
+
+The reference scripts' verbs:
+  token-cost log <project> <task> <tokens> [--model M]   record a manual entry, with or without a server
+  token-cost today | project | cost <tokens>
+
+Server:
+  token-cost serve [--port N]                           heartbeat endpoint and API on 127.0.0.1
+
+Run "token-cost <command> --help" for a command's options and examples; "token-cost --version".
+Reads Claude Code transcripts from $CLAUDE_CONFIG_DIR, else ~/.config/claude and ~/.claude; Codex
+CLI sessions from $CODEX_HOME (else ~/.codex); --workspace folders. Days are calendar days in
+--timezone (default: the system zone). Exit codes: 0 done, 1 failed, 2 usage error.
+`;
+
+function print(r: Rendered, flags: Flags): void {
+  if (flags.json) {
+    process.stdout.write(`${JSON.stringify(r.json, null, 2)}\n`);
+    return;
+  }
+  process.stdout.write(r.table);
+  // Never silent about a model we could not price: its tokens count, its cost is $0.
+  if (r.unpricedModels.length) process.stdout.write(`Warning: no price for ${r.unpricedModels.join(', ')}: counted as $0.\n`);
+}
+
+async function runReport(scope: AgentScope | 'report', kind: ReportKind, flags: Flags): Promise<void> {
+  const { engine, looked, empty, skipped } = await openScanned(flags);
+  try {
+    if (empty) sayNothingFound(looked);
+    const input = { store: engine.store, flags, range: dayBounds(flags.tz, flags.since, flags.until), now: Date.now() };
+    let r: Rendered;
+    if (kind === 'blocks') r = blocksReport(input);
+    else if (scope === 'codex') r = codexShaped(input, kind as 'daily' | 'monthly' | 'session');
+    else if (scope === 'all') r = unified(input, kind);
+    else r = claudeShaped(input, kind, scope === 'report' ? 'all' : scope, scope === 'report');
+    // `report`'s JSON also says what this run skipped (only when anything was); the ccusage forms
+    // keep exactly ccusage's keys, and say it on stderr only.
+    if (scope === 'report' && skipped) r = { ...r, json: { ...(r.json as object), skipped } };
+    print(r, flags);
+  } finally {
+    await engine.close();
+  }
+}
+
+/** Scanner + heartbeat server, headless, until SIGINT/SIGTERM. */
+async function serve(flags: Flags): Promise<number> {
+  const say = (m: string) => process.stderr.write(`${m}\n`);
+  const log = flags.verbose ? say : undefined;
+  const options = engineOptions(flags, say);
+  const prices = options.prices();
+  const dbFile = options.dbFile!;
+  const roots = () => cliRoots(flags);
+  const engine = await UsageEngine.open(options);
+  const key = loadOrCreateKeyFile(flags.dataDir);
+  let failed: string | undefined;
+  const supervisor = new ServerSupervisor({
+    engine,
+    storageDir: flags.dataDir,
+    settings: () => ({ enabled: true, port: flags.port }),
+    apiKey: async () => key.key,
+    prices: () => prices,
+    timeZone: () => flags.tz,
+    version: 'cli',
+    portHint: 'Pass --port with a free port, or --port 0 to pick any free port.',
+    log,
+    onProblem: (m) => {
+      failed = m;
+      say(`token-cost: ${m}`);
+    },
+    onDidChange: (url) => {
+      if (url) say(`Serving on ${url} (heartbeats: ${url}/api/agents/<id>/heartbeat). API key: ${key.created ? 'created in ' : ''}${key.source}.`);
+    },
+  });
+  if (engine.role !== 'writer') say(`Another process writes ${dbFile}; this one serves once it takes over.`);
+  await supervisor.reconfigure();
+  // A busy port is final only when no other token-cost process serves this folder: one that
+  // paused and lost the lock holds it until it notices, and the supervisor keeps trying until then.
+  const peer = readDiscovery(flags.dataDir)?.pid;
+  const peerAlive = peer !== undefined && peer !== process.pid && (() => {
+    try {
+      return process.kill(peer, 0);
+    } catch (err) {
+      return (err as NodeJS.ErrnoException).code === 'EPERM';
+    }
+  })();
+  if (failed && engine.role === 'writer' && !peerAlive) {
+    await supervisor.dispose();
+    await engine.close();
+    return 1;
+  }
+  await engine.scan();
+  const watcher = new TranscriptWatcher({ roots: () => roots().map((r) => r.path), onChange: () => void engine.scan(), log: say });
+  watcher.refreshRoots();
+  const timer = setInterval(() => {
+    watcher.refreshRoots();
+    void engine.scan();
+  }, 30_000);
+  await new Promise<void>((resolve) => {
+    process.once('SIGINT', resolve);
+    process.once('SIGTERM', resolve);
+  });
+  clearInterval(timer);
+  await watcher.close();
+  await supervisor.dispose();
+  await engine.close();
+  return 0;
+}
+
+/** The words among the options (the command and its arguments), with where each is in argv. */
+function positionalWords(argv: string[]): { words: string[]; at: number[] } {
+  const all: Record<string, { type: 'string' | 'boolean'; short?: string; multiple?: boolean }> = {};
+  for (const [name, o] of Object.entries(OPTIONS)) all[name] = { type: o.type, ...('short' in o ? { short: o.short } : {}), ...('multiple' in o ? { multiple: true } : {}) };
+  // Not strict: the command's own strict parse reports unknown flags, naming the command.
+  const positional = parseArgs({ args: argv, options: all, allowPositionals: true, strict: false, tokens: true }).tokens.filter((t) => t.kind === 'positional');
+  return { words: positional.map((t) => (t as { value: string }).value), at: positional.map((t) => t.index) };
+}
+
+export async function main(argv: string[]): Promise<number> {
+  let key: string | undefined;
+  try {
+    const { words, at } = positionalWords(argv);
+    if (words[0] === 'help') {
+      if (words.length === 1) process.stdout.write(OVERVIEW);
+      else process.stdout.write(helpOf(commandFor(words.slice(1)).command));
+      return 0;
+    }
+    if (words.length === 0) {
+      const bare = parseFor('', [...REPORT_FLAGS], argv);
+      if (bare.version) process.stdout.write(`${packageVersion}\n`);
+      else if (bare.help || argv.length === 0) process.stdout.write(OVERVIEW);
+      // Options alone run the daily report over every agent, as a bare `ccusage --json` does.
+      else await runReport('all', 'daily', bare.flags);
+      return 0;
+    }
+    if (words.length === 1 && (words[0] === 'claude' || words[0] === 'codex') && argv.some((a) => a === '--help' || a === '-h')) {
+      const kinds = SCOPE_KINDS[words[0]];
+      process.stdout.write(`${words[0] === 'claude' ? 'Claude Code' : 'Codex CLI'} reports:\n${kinds.map((k) => `  token-cost ${words[0]} ${k.padEnd(8)} ${KIND_SUMMARY[k]}`).join('\n')}\n\n`
+        + `Run "token-cost ${words[0]} <report> --help" for a report's options and examples.\n`);
+      return 0;
+    }
+    const c = commandFor(words);
+    key = c.key;
+    // The command's own words leave argv; its arguments stay for its parse.
+    const commandAt = new Set(at.slice(0, words.length - c.rest.length));
+    const parsed = parseFor(c.key, c.command.flags, argv.filter((_, i) => !commandAt.has(i)));
+    if (parsed.version) {
+      process.stdout.write(`${packageVersion}\n`);
+      return 0;
+    }
+    if (parsed.help) {
+      process.stdout.write(helpOf(c.command));
+      return 0;
+    }
+    const extra = parsed.positionals;
+    if (c.scope !== undefined) {
+      if (extra.length) throw new UsageError(`Unexpected argument "${extra[0]}".`, c.key);
+      await runReport(c.scope, c.kind!, parsed.flags);
+      return 0;
+    }
+    switch (c.key) {
+      case 'serve':
+        if (extra.length) throw new UsageError(`Unexpected argument "${extra[0]}".`, c.key);
+        return await serve(parsed.flags);
+      case 'log':
+        await logUsage(extra, parsed.flags);
+        return 0;
+      case 'today':
+        if (extra.length) throw new UsageError(`Unexpected argument "${extra[0]}".`, c.key);
+        await todayReport(parsed.flags);
+        return 0;
+      case 'project':
+        if (extra.length) throw new UsageError(`Unexpected argument "${extra[0]}".`, c.key);
+        await projectReport(parsed.flags);
+        return 0;
+      case 'cost':
+        costEstimate(extra, parsed.flags);
+        return 0;
+    }
+    return 0;
+  } catch (err) {
+    process.stderr.write(`token-cost: ${(err as Error).message}\n`);
+    if (err instanceof UsageError) {
+      const c = err.command ?? key;
+      process.stderr.write(c ? `Run "token-cost ${c} --help" for its options.\n` : 'Run "token-cost --help" for the commands.\n');
+      return 2;
+    }
+    return 1;
+  }
+}

@@ -1,0 +1,82 @@
+import * as path from 'node:path';
+import { UsageEngine, type EngineOptions } from '../core/engine';
+import { usageRoots } from '../core/ingest/roots';
+import { PriceTable } from '../core/pricing/pricing';
+import type { Flags } from './options';
+
+/** Claude Code and Codex folders as the extension reads them, plus any --workspace folders. */
+export function cliRoots(flags: Flags) {
+  return usageRoots({ workspaces: flags.workspaces.map((folder) => ({ folder, globs: flags.globs })) });
+}
+
+/**
+ * The engine's options for every command that opens the CLI's database (reports, serve, log):
+ * the one place the CLI's pricing flags reach the core.
+ */
+export function engineOptions(flags: Flags, log?: (m: string) => void): EngineOptions {
+  const prices = new PriceTable();
+  return {
+    dbFile: path.join(flags.dataDir, 'usage.sqlite'),
+    roots: () => cliRoots(flags),
+    prices: () => prices,
+    costMode: () => flags.mode,
+    // TODO(costRules): hand `costRules: () => flags.costRules` to the core here once the engine
+    // takes the option (src/core/pricing's 'api' rules); until then --cost-rules is checked
+    // (ccusage or api) and both count as ccusage.
+    log,
+  };
+}
+
+/** What a run's reading skipped (malformed or oversized lines, unreadable files), per file. */
+export interface SkippedReport {
+  malformedLines: number;
+  oversizedLines: number;
+  unreadableFiles: number;
+  files: { path: string; malformedLines: number; oversizedLines: number }[];
+}
+
+/**
+ * Opens the engine on the CLI's database and reads what is new. What the reading skipped is said
+ * on stderr also without --verbose, and returned (undefined when nothing was) for `report`'s JSON.
+ */
+export async function openScanned(flags: Flags): Promise<{ engine: UsageEngine; looked: string[]; empty: boolean; skipped?: SkippedReport }> {
+  const engine = await UsageEngine.open(engineOptions(flags, flags.verbose ? (m: string) => process.stderr.write(`${m}\n`) : undefined));
+  try {
+    const stats = await engine.scan();
+    if (flags.verbose) {
+      process.stderr.write(
+        `Scanned ${stats.filesSeen} file(s), read ${stats.filesRead} (${stats.bytesRead} bytes) in ${stats.durationMs} ms; ` +
+          `${stats.records} usage line(s), ${stats.malformedLines} malformed, ${stats.oversizedLines} oversized skipped.\n`,
+      );
+      for (const f of stats.fileIssues) process.stderr.write(`  ${f.path}: ${f.malformedLines} malformed, ${f.oversizedLines} oversized line(s) skipped\n`);
+    }
+    let skipped: SkippedReport | undefined;
+    if (stats.malformedLines + stats.oversizedLines + stats.unreadableFiles > 0) {
+      skipped = {
+        malformedLines: stats.malformedLines, oversizedLines: stats.oversizedLines, unreadableFiles: stats.unreadableFiles,
+        files: stats.fileIssues.map((f) => ({ path: f.path, malformedLines: f.malformedLines, oversizedLines: f.oversizedLines })),
+      };
+      if (!flags.verbose) {
+        process.stderr.write(
+          `token-cost: skipped ${stats.malformedLines} malformed and ${stats.oversizedLines} oversized line(s) in ${stats.fileIssues.length} file(s)` +
+            `${stats.unreadableFiles ? ` and ${stats.unreadableFiles} unreadable file(s)` : ''}; --verbose lists them.\n`,
+        );
+      }
+    }
+    const looked = cliRoots(flags).map((r) => r.path);
+    const empty = stats.filesSeen === 0 && !engine.store.get('SELECT 1 AS x FROM requests LIMIT 1');
+    return { engine, looked, empty, skipped };
+  } catch (err) {
+    await engine.close();
+    throw err;
+  }
+}
+
+/** When nothing was found, say where we looked: the usual cause is a folder we do not know. */
+export function sayNothingFound(looked: string[]): void {
+  process.stderr.write(
+    `token-cost: no usage found. Looked for transcripts in:\n${looked.map((p) => `  ${p}`).join('\n')}\n` +
+      'Set $CLAUDE_CONFIG_DIR or $CODEX_HOME if your agents write elsewhere, or pass --workspace DIR.\n',
+  );
+}
+
