@@ -76,6 +76,8 @@ describe('a remote window (the browser VS Code) with the budget in User settings
     await page.locator('.statusbar-item', { has: page.locator('.codicon-bell-dot') }).first().waitFor({ timeout: 20_000 });
     const shown = await notifications();
     assert.ok(shown.some((t) => t.includes(`Token Cost: 80 % of today's budget: $${cost.toFixed(2)} of $${budget.toFixed(2)}`)), shown.join('\n'));
+    // Shown once for every window on this machine: the marker other windows (and reloads) see.
+    assert.ok(findFile(dirname(wb.folder), `daily-${localDay(0)}-80.mark`), 'the "already notified" marker in the data folder');
   });
 
   it('does not offer to forward the API port 8787, while it does offer an ordinary application port', async function () {
