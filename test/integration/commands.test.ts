@@ -53,10 +53,10 @@ describe('Token Cost commands, from the command palette ids', function () {
     const target = tmpFile('day.csv');
     await vscode.commands.executeCommand('tokenCost.exportCsv', { target, timeframe: 'day' });
     const [header, ...rows] = readFileSync(target.fsPath, 'utf8').trim().split('\n');
-    assert.equal(header, 'timestamp,source,agent,provider,model,project,session,input_tokens,output_tokens,cache_write_tokens,cache_read_tokens,total_tokens,cost_usd');
+    assert.equal(header, 'Timestamp,Model,Session ID,Input tokens,Output tokens,Total tokens,Cost,Source,Agent,Provider,Project,Cache write tokens,Cache read tokens');
     const today = cliDaily().daily.find((d) => d.date === localToday());
     assert.ok(today);
-    const sum = rows.reduce((s, r) => s + Number(r.split(',').at(-1)), 0);
+    const sum = rows.reduce((s, r) => s + Number(r.split(',')[6]), 0);
     assert.ok(Math.abs(sum - today.totalCost) < 1e-9, `${sum} vs ${today.totalCost}`);
   });
 

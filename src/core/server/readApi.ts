@@ -1,4 +1,4 @@
-import { CSV_COLUMNS, csvLine } from '../export';
+import { CSV_COLUMNS, csvLine, exportFileName } from '../export';
 import { agentOf, providerOf } from '../model';
 import { monthProgress, monthRange, timeframeRange, type Timeframe } from '../periods';
 import {
@@ -134,7 +134,7 @@ export function tokenExport(ctx: ReadContext, q: URLSearchParams): { body: strin
   const format = q.get('format') ?? 'json';
   if (format !== 'csv' && format !== 'json') throw badQuery('format must be csv or json');
   const range = timeframeRange(timeframe, ctx.timeZone, ctx.now);
-  const filename = `token-usage-${timeframe}-${dayKey(ctx.now, ctx.timeZone)}.${format}`;
+  const filename = exportFileName(timeframe, format, ctx.now, ctx.timeZone);
   if (format === 'csv') {
     const lines: string[] = [CSV_COLUMNS.join(',')];
     eachRequest(ctx.store, range, (row) => lines.push(csvLine(row)));
