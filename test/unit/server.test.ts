@@ -7,6 +7,7 @@ import * as net from 'node:net';
 import * as path from 'node:path';
 import { UsageEngine, type Role } from '../../src/core/engine';
 import type { UsageRecord } from '../../src/core/model';
+import { sessionReport } from '../../src/core/query';
 import { PriceTable } from '../../src/core/pricing/pricing';
 import { apiKeyMatches, generateApiKey, loadOrCreateKeyFile } from '../../src/core/server/apiKey';
 import { readDiscovery } from '../../src/core/server/discovery';
@@ -258,6 +259,12 @@ describe('server: heartbeats and events are stored durably and idempotently', ()
     const all = (await h.call('GET', '/api/claude/sessions')).json.sessions;
     assert.deepEqual(all.map((x: any) => [x.sessionId, x.project, x.active]), [['sess-now', 'mission-control', true], ['sess-earlier', 'website', false]]);
     assert.deepEqual((await h.call('GET', '/api/claude/sessions?active=0')).json.sessions.map((x: any) => x.sessionId), ['sess-earlier']);
+    // The same sums as the CLI's session report (ccusage's), from the one-pass query.
+    const report = sessionReport(h.engine.store, { sources: ['claude-code', 'claude-code-subagent'] }).sessions;
+    assert.deepEqual(
+      all.map((x: any) => [x.sessionId, x.totalTokens, x.cost, x.messageCount, new Date(x.lastActivity).toISOString()]).sort(),
+      report.map((e) => [e.sessionId, e.totalTokens, e.totalCost, e.requests, e.lastActivity]).sort(),
+    );
     assert.equal((await h.call('GET', '/api/claude/sessions?active=yes')).status, 400);
     assert.equal((await h.call('GET', '/api/claude/sessions?active=1', { key: null })).status, 401);
   });
