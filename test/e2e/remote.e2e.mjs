@@ -2,7 +2,9 @@
 // writes are their User settings. Two things a new user of a remote window checks: a daily budget
 // written in User settings.json turns the badge yellow (machine-scoped settings are read only
 // from the remote's own settings, so it used to be ignored), and VS Code does not offer to
-// forward the API port 8787, which is for agents on the same machine.
+// forward the API port 8787, which is for agents on the same machine. Also the dashboard's
+// export as seed 000 names it. Port 8787 must be free (the test waits for it); on a shared
+// machine, `unshare -n` (as root, with `ip link set lo up`) gives the run its own loopback.
 import assert from 'node:assert/strict';
 import { existsSync, mkdtempSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { createServer } from 'node:http';
@@ -10,7 +12,7 @@ import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { makeFixtureHome } from '../fixtures/makeHome.mjs';
-import { cliReport, localDay, openWorkbench, shots } from './helpers.mjs';
+import { cliReport, localDay, openWorkbench, runCommand, settled, shots, webviewFrame } from './helpers.mjs';
 
 /** The first `name` under `dir`, depth-first. */
 function findFile(dir, name, depth = 0) {
@@ -110,5 +112,26 @@ describe('a remote window (the browser VS Code) with the budget in User settings
     assert.deepEqual(shown.filter((t) => /port 8787\b/.test(t)), [], 'VS Code offered to forward the API port');
     assert.ok(shown.some((t) => offered(t, controlPort)), `VS Code never reported the control port ${controlPort}:\n${shown.join('\n')}`);
     await page.screenshot({ path: join(shots, 'remote-no-port-toast.png') });
+  });
+
+  it("exports the dashboard's Week as token-usage-week-{date}.csv with the reference's columns first", async function () {
+    await runCommand(page, 'Token Cost: Open Dashboard');
+    const frame = await webviewFrame(page, 'panel');
+    await frame.locator('[data-quick="week"]').click();
+    await settled(frame);
+    await frame.locator('#export-csv').click();
+    // The browser VS Code's save dialog: a path in the quick input, the proposed name last.
+    const input = page.locator('.quick-input-widget input');
+    await input.waitFor({ state: 'visible' });
+    const name = `token-usage-week-${localDay(0)}.csv`;
+    await page.waitForFunction((n) => document.querySelector('.quick-input-widget input')?.value.endsWith(n), name, { timeout: 20_000 });
+    assert.equal(await input.inputValue(), join(wb.folder, name));
+    await page.keyboard.press('Enter');
+    const file = join(wb.folder, name);
+    for (let i = 0; i < 40 && !existsSync(file); i++) await page.waitForTimeout(250);
+    await page.locator('.statusbar-item', { has: page.locator('.codicon-bell-dot') }).first().waitFor({ timeout: 20_000 });
+    assert.ok((await notifications()).some((t) => t.includes(`to ${name}`)), 'the export says where it wrote');
+    const [header] = readFileSync(file, 'utf8').split('\n');
+    assert.match(header, /^Timestamp,Model,Session ID,Input tokens,Output tokens,Total tokens,Cost,/);
   });
 });
