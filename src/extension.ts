@@ -5,6 +5,7 @@ import { HeartbeatServer } from './vscode/heartbeatServer';
 import { Settings } from './vscode/settings';
 import { SIDEBAR_VIEW_ID, SidebarView } from './vscode/sidebarView';
 import { BudgetAlerts } from './vscode/alerts';
+import { NotifiedMarks } from './core/budgetAlerts';
 import { CostStatusBar } from './vscode/statusBar';
 import { UsageService } from './vscode/usageService';
 
@@ -30,7 +31,8 @@ export function activate(context: vscode.ExtensionContext): TokenCostApi {
   const settings = new Settings();
   const statusBar = new CostStatusBar();
   usage = new UsageService(vscode.Uri.joinPath(context.globalStorageUri, 'usage.sqlite').fsPath, settings, log);
-  const alerts = new BudgetAlerts(context.globalState, settings, log);
+  // Beside the database, so every window on this machine shares the "already notified" markers.
+  const alerts = new BudgetAlerts(new NotifiedMarks(vscode.Uri.joinPath(context.globalStorageUri, 'notified').fsPath), settings, log);
   heartbeat = new HeartbeatServer(
     usage, settings, context.secrets, context.globalStorageUri.fsPath, log, String(context.extension.packageJSON.version ?? ''),
   );
@@ -48,10 +50,11 @@ export function activate(context: vscode.ExtensionContext): TokenCostApi {
     panel,
     sidebar,
     heartbeat,
+    alerts,
     usage.onDidUpdateStatus((summary) => {
       const role = usage!.role;
       statusBar.update({ summary, role, scanned: usage!.isScanned, show: settings.statusBarShows, warnAtPct: settings.alertThresholds[0] ?? 80 });
-      void alerts.check(summary, role);
+      alerts.check(summary);
     }),
     vscode.window.registerWebviewViewProvider(SIDEBAR_VIEW_ID, sidebar),
     ...registerCommands({ usage, panel, settings, log, server: heartbeat }),

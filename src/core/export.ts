@@ -2,11 +2,18 @@ import { createWriteStream } from 'node:fs';
 import { once } from 'node:events';
 import { agentOf, providerOf } from './model';
 import type { UsageStore } from './store';
+import type { RangeChoice } from '../protocol';
 import { eachRequest, type ExportRow, type UsageFilter } from './query';
+import { dayKey } from './time';
 
+/**
+ * The reference dashboard's export columns first (../shared/seeds 000: Timestamp, Model, Session
+ * ID, Input tokens, Output tokens, Total tokens, Cost), so a spreadsheet built on its exports reads
+ * ours; then what it lacks. Cost is in USD; total tokens are all four kinds.
+ */
 export const CSV_COLUMNS = [
-  'timestamp', 'source', 'agent', 'provider', 'model', 'project', 'session', 'input_tokens', 'output_tokens',
-  'cache_write_tokens', 'cache_read_tokens', 'total_tokens', 'cost_usd',
+  'Timestamp', 'Model', 'Session ID', 'Input tokens', 'Output tokens', 'Total tokens', 'Cost',
+  'Source', 'Agent', 'Provider', 'Project', 'Cache write tokens', 'Cache read tokens',
 ] as const;
 
 /**
@@ -21,12 +28,29 @@ export function csvCell(value: string | number): string {
 
 export function csvLine(row: ExportRow): string {
   return [
-    row.timestamp, row.source, agentOf(row.source, row.session), providerOf(row.model), row.model, row.project, row.session,
-    row.inputTokens, row.outputTokens, row.cacheWriteTokens, row.cacheReadTokens, row.totalTokens, row.cost,
+    row.timestamp, row.model, row.session, row.inputTokens, row.outputTokens, row.totalTokens, row.cost,
+    row.source, agentOf(row.source, row.session), providerOf(row.model), row.project, row.cacheWriteTokens, row.cacheReadTokens,
   ].map(csvCell).join(',');
 }
 
 export type ExportFormat = 'csv' | 'json';
+
+/** `token-usage-{timeframe}-{date}.{csv|json}`, as the reference dashboard names its exports (seed 000). */
+export function exportFileName(timeframe: string, format: ExportFormat, now: number, timeZone: string): string {
+  return `token-usage-${timeframe}-${dayKey(now, timeZone)}.${format}`;
+}
+
+/**
+ * The `{timeframe}` of a dashboard range: hour, day, week or month where the range is one of
+ * those (seed 000's names); for the others a slug of its label (`last-7-days`) or the days.
+ */
+export function rangeTimeframe(range: RangeChoice, label: string): string {
+  if (range.kind === 'quick') return range.quick;
+  if (range.kind === 'custom') return `${range.from}_${range.until}`;
+  if (range.preset === 'today') return 'day';
+  if (range.preset === 'thisMonth') return 'month';
+  return label.toLowerCase().replace(/[^a-z0-9]+/g, '-').replace(/^-|-$/g, '');
+}
 
 /**
  * Writes every request in the range as CSV (one row per request) or JSON (`{exportedAt, range,

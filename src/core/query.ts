@@ -485,3 +485,71 @@ export function storedDedupKeys(store: UsageStore, keys: readonly string[]): Set
   }
   return found;
 }
+
+/** One session's sums, with its latest project and source and its costliest model. */
+export interface SessionSummary extends GroupTotals {
+  project: string;
+  source: string;
+  /** The model that cost the most in the session (most tokens when nothing was priced). */
+  model: string;
+  models: string[];
+  firstTs: number;
+}
+
+/**
+ * Per-session sums in one grouped pass (no per-session subquery, so thousands of sessions stay
+ * fast). With `activeSince`, only sessions with a request at or after it, found through the
+ * time index first. Most recently active first.
+ */
+export function sessionSummaries(store: UsageStore, filter: UsageFilter, activeSince?: number): SessionSummary[] {
+  const where = filterClause(filter);
+  const parts = where.sql ? [where.sql] : [];
+  const params = [...where.params];
+  if (activeSince !== undefined) {
+    const recent = filterClause({ ...filter, start: Math.max(filter.start ?? activeSince, activeSince) });
+    parts.push(`${parts.length ? 'AND' : 'WHERE'} session IN (SELECT session FROM usage ${recent.sql})`);
+    params.push(...recent.params);
+  }
+  const rows = store.all(
+    `SELECT session AS k, model, project, source, ${GROUP_SUMS}, min(ts) AS first
+       FROM usage ${parts.join(' ')} GROUP BY session, model, project, source`,
+    params,
+  );
+  const bySession = new Map<string, { s: SessionSummary; modelCost: Map<string, [number, number]>; latest: number }>();
+  for (const r of rows) {
+    const g = groupTotals(r);
+    let e = bySession.get(g.key);
+    if (!e) {
+      e = {
+        s: { ...g, inputTokens: 0, outputTokens: 0, cacheWriteTokens: 0, cacheReadTokens: 0, totalTokens: 0, cost: 0, requests: 0, lastTs: 0,
+          project: String(r.project), source: String(r.source), model: String(r.model), models: [], firstTs: n(r.first) },
+        modelCost: new Map(), latest: -1,
+      };
+      bySession.set(g.key, e);
+    }
+    const s = e.s;
+    s.inputTokens += g.inputTokens;
+    s.outputTokens += g.outputTokens;
+    s.cacheWriteTokens += g.cacheWriteTokens;
+    s.cacheReadTokens += g.cacheReadTokens;
+    s.totalTokens += g.totalTokens;
+    s.cost += g.cost;
+    s.requests += g.requests;
+    s.firstTs = Math.min(s.firstTs, n(r.first));
+    if (g.lastTs > e.latest) {
+      e.latest = g.lastTs;
+      s.project = String(r.project);
+      s.source = String(r.source);
+    }
+    s.lastTs = Math.max(s.lastTs, g.lastTs);
+    const m = e.modelCost.get(String(r.model)) ?? [0, 0];
+    e.modelCost.set(String(r.model), [m[0] + g.cost, m[1] + g.totalTokens]);
+  }
+  const out = [...bySession.values()].map(({ s, modelCost }) => {
+    const ranked = [...modelCost].sort((a, b) => b[1][0] - a[1][0] || b[1][1] - a[1][1] || byKey(a[0], b[0]));
+    return { ...s, model: ranked[0][0], models: ranked.map(([m]) => m) };
+  });
+  return out.sort((a, b) => b.lastTs - a.lastTs || byKey(a.key, b.key));
+}
+
+const byKey = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);

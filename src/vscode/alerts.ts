@@ -1,70 +1,89 @@
 import * as vscode from 'vscode';
-import { crossedThresholds, type StatusSummary } from '../core/status';
+import { dueAlerts, NotifiedMarks, type DueAlert } from '../core/budgetAlerts';
+import type { StatusSummary } from '../core/status';
 import type { Settings } from './settings';
 
-const FIRED_KEY = 'tokenCost.alerts.fired';
-const SNOOZE_KEY = 'tokenCost.alerts.snoozedDay';
+/**
+ * How long a window that does not have the focus leaves a due alert to a window that does. An
+ * extension host left running by a closed browser tab computes alerts too, but nobody sees its
+ * notifications; a focused window is one a person is looking at.
+ */
+const UNFOCUSED_GRACE_MS = 5000;
+const KEEP_MARKS_MS = 60 * 86_400_000;
 
 /**
- * Budget and burn-rate notifications: once per threshold per period, remembered in global state
- * so a reload does not repeat them, and only from the window that writes the database so two
- * windows do not both speak up.
+ * Budget and burn-rate notifications: once per threshold per period for the person, whichever
+ * window writes the database and however many are open. Every window (writer or reader) computes
+ * what is due from the store it has; a marker in the shared data folder, created atomically,
+ * decides which window shows it, and keeps it from coming back after a reload.
  */
-export class BudgetAlerts {
-  /** Notifications shown in this session, newest last (tests and the log read it). */
+export class BudgetAlerts implements vscode.Disposable {
+  /** Notifications shown by this window, newest last (tests and the log read it). */
   readonly shown: string[] = [];
+  /** Keys this process has shown or seen claimed, so an unwritable folder cannot make it repeat. */
+  private readonly done = new Set<string>();
+  private readonly pending = new Map<string, DueAlert & { day: string }>();
+  private timer: NodeJS.Timeout | undefined;
+  private readonly focusListener: vscode.Disposable;
+  private warnedUnwritable = false;
 
   constructor(
-    private readonly state: vscode.Memento,
+    private readonly marks: NotifiedMarks,
     private readonly settings: Settings,
     private readonly log: vscode.LogOutputChannel,
-  ) {}
-
-  private fired(): Record<string, number> {
-    return this.state.get<Record<string, number>>(FIRED_KEY) ?? {};
+  ) {
+    this.marks.prune(KEEP_MARKS_MS);
+    this.focusListener = vscode.window.onDidChangeWindowState((s) => {
+      if (s.focused) this.flush();
+    });
   }
 
-  async check(s: StatusSummary, role: 'writer' | 'reader' | 'memory'): Promise<void> {
-    if (role === 'reader') return;
-    if (this.state.get<string>(SNOOZE_KEY) === s.day) return;
-    const fired = this.fired();
-    const due: { key: string; text: string; severe: boolean }[] = [];
-    for (const c of crossedThresholds(s, this.settings.alertThresholds)) {
-      const key = `${c.period}:${c.periodKey}:${c.threshold}`;
-      if (fired[key]) continue;
-      const what = c.period === 'daily' ? `today's` : `this month's`;
-      due.push({
-        key,
-        severe: c.threshold >= 100,
-        text: `Token Cost: ${c.threshold >= 100 ? 'over' : `${c.threshold} % of`} ${what} budget: $${c.spent.toFixed(2)} of $${c.budget.toFixed(2)}.`,
-      });
+  check(s: StatusSummary): void {
+    if (this.marks.has(`snooze:${s.day}`)) return;
+    for (const d of dueAlerts(s, this.settings.alertThresholds, this.settings.burnRateAlertPerHour)) {
+      if (!this.done.has(d.key) && !this.marks.has(d.key)) this.pending.set(d.key, { ...d, day: s.day });
     }
-    const burnLimit = this.settings.burnRateAlertPerHour;
-    if (burnLimit > 0 && s.burn.costPerHour >= burnLimit) {
-      const key = `burn:${s.day}:${new Date().getHours()}`;
-      if (!fired[key]) {
-        due.push({ key, severe: false, text: `Token Cost: high burn rate, $${s.burn.costPerHour.toFixed(2)}/hour over the last ${s.burn.windowMinutes} minutes.` });
-      }
-    }
-    if (due.length === 0) return;
-    // Remember before showing: a second update while the toast is up must not repeat it.
-    const next = { ...fired };
-    for (const d of due) next[d.key] = Date.now();
-    await this.state.update(FIRED_KEY, this.pruned(next));
+    if (this.pending.size === 0) return;
+    if (vscode.window.state.focused) this.flush();
+    else this.timer ??= setTimeout(() => this.flush(), UNFOCUSED_GRACE_MS);
+  }
+
+  /** Claims and shows what is pending; another window may have claimed some meanwhile. */
+  private flush(): void {
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = undefined;
+    const due = [...this.pending.values()];
+    this.pending.clear();
     for (const d of due) {
-      this.shown.push(d.text);
-      this.log.warn(d.text);
-      const show = d.severe ? vscode.window.showErrorMessage : vscode.window.showWarningMessage;
-      void show(d.text, 'Open Dashboard', 'Snooze for Today').then(async (choice) => {
-        if (choice === 'Open Dashboard') await vscode.commands.executeCommand('tokenCost.openDashboard');
-        if (choice === 'Snooze for Today') await this.state.update(SNOOZE_KEY, s.day);
-      });
+      if (this.done.has(d.key) || this.marks.has(`snooze:${d.day}`)) continue;
+      this.done.add(d.key);
+      if (this.claim(d.key)) this.show(d);
     }
   }
 
-  /** Keeps the memory of fired alerts to the last 60 days. */
-  private pruned(fired: Record<string, number>): Record<string, number> {
-    const cutoff = Date.now() - 60 * 86_400_000;
-    return Object.fromEntries(Object.entries(fired).filter(([, at]) => at >= cutoff));
+  private claim(key: string): boolean {
+    try {
+      return this.marks.claim(key);
+    } catch (err) {
+      // Better twice (two windows) than never: show it, and say why it may repeat.
+      if (!this.warnedUnwritable) this.log.warn(`Cannot write alert markers in ${this.marks.dir} (${(err as Error).message}); another window may repeat an alert.`);
+      this.warnedUnwritable = true;
+      return true;
+    }
+  }
+
+  private show(d: DueAlert & { day: string }): void {
+    this.shown.push(d.text);
+    this.log.warn(d.text);
+    const show = d.severe ? vscode.window.showErrorMessage : vscode.window.showWarningMessage;
+    void show(d.text, 'Open Dashboard', 'Snooze for Today').then(async (choice) => {
+      if (choice === 'Open Dashboard') await vscode.commands.executeCommand('tokenCost.openDashboard');
+      if (choice === 'Snooze for Today') this.claim(`snooze:${d.day}`);
+    });
+  }
+
+  dispose(): void {
+    if (this.timer) clearTimeout(this.timer);
+    this.focusListener.dispose();
   }
 }

@@ -1,7 +1,7 @@
 import * as os from 'node:os';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
-import { writeExport, type ExportFormat } from '../core/export';
+import { exportFileName, rangeTimeframe, writeExport, type ExportFormat } from '../core/export';
 import type { UsageFilter } from '../core/query';
 import { storeFilter } from '../core/dashboard';
 import { customRange, resolveRange, timeframeRange, type Timeframe } from '../core/periods';
@@ -64,7 +64,7 @@ const isDay = (v: string) => (/^\d{4}-\d{2}-\d{2}$/.test(v) && !Number.isNaN(Dat
 async function pickRange(args: ExportArgs | undefined, tz: string, filterOf: (f: DashboardFilter, r: UsageFilter) => UsageFilter): Promise<{ range: UsageFilter; label: string } | undefined> {
   if (args?.filter) {
     const r = resolveRange(args.filter.range, tz);
-    return { range: filterOf(args.filter, r), label: r.label.toLowerCase().replace(/[^a-z0-9]+/g, '-') };
+    return { range: filterOf(args.filter, r), label: rangeTimeframe(args.filter.range, r.label) };
   }
   if (args?.from && args.until) return { range: customRange(args.from, args.until, tz), label: `${args.from}_${args.until}` };
   if (args?.timeframe) return { range: timeframeRange(args.timeframe, tz), label: args.timeframe };
@@ -102,7 +102,7 @@ export function registerCommands(deps: CommandDeps): vscode.Disposable[] {
       return undefined;
     }
     if (!chosen) return undefined;
-    const name = `token-usage-${chosen.label}-${dayKey(Date.now(), tz)}.${format}`;
+    const name = exportFileName(chosen.label, format, Date.now(), tz);
     const uri = opts?.target ?? (await vscode.window.showSaveDialog({
       defaultUri: defaultExportUri(name),
       filters: format === 'csv' ? { CSV: ['csv'] } : { JSON: ['json'] },

@@ -53,10 +53,10 @@ describe('Token Cost commands, from the command palette ids', function () {
     const target = tmpFile('day.csv');
     await vscode.commands.executeCommand('tokenCost.exportCsv', { target, timeframe: 'day' });
     const [header, ...rows] = readFileSync(target.fsPath, 'utf8').trim().split('\n');
-    assert.equal(header, 'timestamp,source,agent,provider,model,project,session,input_tokens,output_tokens,cache_write_tokens,cache_read_tokens,total_tokens,cost_usd');
+    assert.equal(header, 'Timestamp,Model,Session ID,Input tokens,Output tokens,Total tokens,Cost,Source,Agent,Provider,Project,Cache write tokens,Cache read tokens');
     const today = cliDaily().daily.find((d) => d.date === localToday());
     assert.ok(today);
-    const sum = rows.reduce((s, r) => s + Number(r.split(',').at(-1)), 0);
+    const sum = rows.reduce((s, r) => s + Number(r.split(',')[6]), 0);
     assert.ok(Math.abs(sum - today.totalCost) < 1e-9, `${sum} vs ${today.totalCost}`);
   });
 
@@ -67,18 +67,19 @@ describe('Token Cost commands, from the command palette ids', function () {
     // 90 % of the daily budget used: the warning colour and one 80 % notification.
     await vscode.commands.executeCommand('tokenCost.setBudget', { period: 'daily', amount: Math.ceil((today.totalCost / 0.9) * 100) / 100 });
     await until('the warning level', () => api.budgetLevel() === 'warning');
-    await until('one notification', () => api.alertsShown().length === before + 1);
+    // A window without the focus (headless) leaves an alert a few seconds to a focused one.
+    await until('one notification', () => api.alertsShown().length === before + 1, 20_000);
     assert.match(api.alertsShown().at(-1)!, /80 % of today's budget/);
     assert.match(api.statusBarTooltip(), /Daily budget \| 9\d % of \$/);
     // More updates in the same day do not repeat it.
     await vscode.commands.executeCommand('tokenCost.refresh');
     await vscode.commands.executeCommand('tokenCost.setBudget', { period: 'monthly', amount: 100000 });
-    await new Promise((r) => setTimeout(r, 500));
+    await new Promise((r) => setTimeout(r, 6000));
     assert.equal(api.alertsShown().length, before + 1, 'a threshold notifies once per period');
     // Over budget: the error colour and the 100 % notification, once.
     await vscode.commands.executeCommand('tokenCost.setBudget', { period: 'daily', amount: Math.max(0.01, Math.floor((today.totalCost / 2) * 100) / 100) });
     await until('the error level', () => api.budgetLevel() === 'error');
-    await until('the 100 % notification', () => api.alertsShown().length === before + 2);
+    await until('the 100 % notification', () => api.alertsShown().length === before + 2, 20_000);
     assert.match(api.alertsShown().at(-1)!, /over today's budget/);
     await vscode.commands.executeCommand('tokenCost.setBudget', { period: 'daily', amount: null });
     await until('no budget colour', () => api.budgetLevel() === 'ok');

@@ -51,8 +51,8 @@ describe('Token Cost Dashboard in the extension host', function () {
     assert.equal(written?.fsPath, target.fsPath);
     const [header, ...rows] = readFileSync(target.fsPath, 'utf8').trim().split('\n');
     const cols = header.split(',');
-    const costCol = cols.indexOf('cost_usd');
-    const totalCol = cols.indexOf('total_tokens');
+    const costCol = cols.indexOf('Cost');
+    const totalCol = cols.indexOf('Total tokens');
     assert.ok(costCol > 0 && totalCol > 0, header);
     const cli = cliDaily();
     const sumCost = rows.reduce((s, r) => s + Number(r.split(',')[costCol]), 0);

@@ -6,6 +6,8 @@ import * as http from 'node:http';
 import * as net from 'node:net';
 import * as path from 'node:path';
 import { UsageEngine, type Role } from '../../src/core/engine';
+import type { UsageRecord } from '../../src/core/model';
+import { sessionReport } from '../../src/core/query';
 import { PriceTable } from '../../src/core/pricing/pricing';
 import { apiKeyMatches, generateApiKey, loadOrCreateKeyFile } from '../../src/core/server/apiKey';
 import { readDiscovery } from '../../src/core/server/discovery';
@@ -188,7 +190,9 @@ describe('server: heartbeats and events are stored durably and idempotently', ()
     assert.match(String(csv.headers['content-disposition']), /filename="token-usage-week-\d{4}-\d{2}-\d{2}\.csv"/);
     const lines = csv.text.trim().split('\n');
     assert.equal(lines.length, 2);
-    assert.match(lines[1], /,heartbeat,x,Anthropic,claude-sonnet-4-5-20250929,x,x,1500,800,0,0,2300,/);
+    // Seed 000's columns first: Timestamp, Model, Session ID, Input tokens, Output tokens, Total tokens, Cost.
+    assert.match(lines[0], /^Timestamp,Model,Session ID,Input tokens,Output tokens,Total tokens,Cost,/);
+    assert.match(lines[1], /^\d{4}-\d{2}-\d{2}T[\d:.]+Z,claude-sonnet-4-5-20250929,x,1500,800,2300,0\.0165,heartbeat,x,Anthropic,x,0,0$/);
     const json = (await h.call('GET', '/api/tokens?action=export&timeframe=month&format=json')).json;
     assert.equal(json.requests.length, 1);
     assert.equal(json.requests[0].agent, 'x');
@@ -211,6 +215,58 @@ describe('server: heartbeats and events are stored durably and idempotently', ()
     assert.deepEqual([live.agents[0].name, live.agents[0].status, live.agents[0].tasksCompleted], ['nexus', 'busy', 1]);
     assert.equal(live.historical.length, 7);
     assert.equal(live.alerts.approachingBudget, false);
+  });
+
+  it('answers /api/tokens-live with savings{} in the reference shape (seed 004)', async () => {
+    // 2,300 tokens each: $0.25 on Sonnet, $0.05 on Haiku. On Haiku's rate both would cost $0.10.
+    await h.call('POST', '/api/agents/nexus/heartbeat', { body: heartbeat({ cost: 0.25 }) });
+    await h.call('POST', '/api/agents/forge/heartbeat', { body: heartbeat({ model: 'claude-haiku-4-5-20251001', cost: 0.05 }) });
+    const { savings } = (await h.call('GET', '/api/tokens-live')).json;
+    assert.deepEqual(Object.keys(savings), ['model', 'cron', 'heartbeat', 'aborted', 'total', 'basis']);
+    const daily = 0.2 / 7; // over the last 7 days
+    assert.equal(savings.model.model, 'claude-haiku-4-5-20251001');
+    assert.ok(Math.abs(savings.model.savings - daily) < 1e-12, String(savings.model.savings));
+    assert.equal(savings.model.percentage, 67);
+    assert.deepEqual([savings.cron, savings.heartbeat, savings.aborted], [null, null, null], 'what transcripts cannot tell is not invented');
+    assert.deepEqual(Object.keys(savings.total), ['daily', 'monthly', 'yearly']);
+    assert.ok(Math.abs(savings.total.daily - daily) < 1e-12);
+    assert.ok(Math.abs(savings.total.monthly - daily * 30) < 1e-12);
+    assert.ok(Math.abs(savings.total.yearly - daily * 365) < 1e-12);
+  });
+
+  it('answers GET /api/claude/sessions?active=1 with the Claude Code sessions active now (seed 000)', async () => {
+    const now = Date.now();
+    const claude = (key: string, session: string, at: number, o: Partial<UsageRecord> = {}): UsageRecord => ({
+      dedupKey: key, timestamp: at, source: 'claude-code', model: SONNET, project: '/home/me/mission-control', sessionId: session,
+      inputTokens: 1000, outputTokens: 500, cacheWriteTokens: 0, cacheWrite1hTokens: 0, cacheReadTokens: 2000, reportedCost: null,
+      cost: 0.1, unpriced: false, isSidechain: false, ...o,
+    });
+    await h.engine.accept([
+      claude('a1', 'sess-now', now - 10 * 60_000),
+      claude('a2', 'sess-now', now - 60_000, { source: 'claude-code-subagent', model: 'claude-haiku-4-5-20251001', cost: 0.02 }),
+      claude('b1', 'sess-earlier', now - 3 * 3600_000, { project: '/home/me/website', cost: 0.5 }),
+    ]);
+    await h.call('POST', '/api/agents/x/heartbeat', { body: heartbeat() }); // not a Claude Code session
+    const r = await h.call('GET', '/api/claude/sessions?active=1');
+    assert.equal(r.status, 200);
+    assert.deepEqual(Object.keys(r.json), ['sessions']);
+    assert.equal(r.json.sessions.length, 1);
+    const s = r.json.sessions[0];
+    assert.deepEqual(Object.keys(s).slice(0, 7), ['project', 'model', 'messageCount', 'totalTokens', 'cost', 'active', 'lastActivity']);
+    assert.deepEqual([s.project, s.model, s.messageCount, s.totalTokens, s.active, s.lastActivity], ['mission-control', SONNET, 2, 7000, true, now - 60_000]);
+    assert.ok(Math.abs(s.cost - 0.12) < 1e-12, String(s.cost));
+    assert.equal(s.sessionId, 'sess-now');
+    const all = (await h.call('GET', '/api/claude/sessions')).json.sessions;
+    assert.deepEqual(all.map((x: any) => [x.sessionId, x.project, x.active]), [['sess-now', 'mission-control', true], ['sess-earlier', 'website', false]]);
+    assert.deepEqual((await h.call('GET', '/api/claude/sessions?active=0')).json.sessions.map((x: any) => x.sessionId), ['sess-earlier']);
+    // The same sums as the CLI's session report (ccusage's), from the one-pass query.
+    const report = sessionReport(h.engine.store, { sources: ['claude-code', 'claude-code-subagent'] }).sessions;
+    assert.deepEqual(
+      all.map((x: any) => [x.sessionId, x.totalTokens, x.cost, x.messageCount, new Date(x.lastActivity).toISOString()]).sort(),
+      report.map((e) => [e.sessionId, e.totalTokens, e.totalCost, e.requests, e.lastActivity]).sort(),
+    );
+    assert.equal((await h.call('GET', '/api/claude/sessions?active=yes')).status, 400);
+    assert.equal((await h.call('GET', '/api/claude/sessions?active=1', { key: null })).status, 401);
   });
 
   it('exposes Prometheus counters with escaped labels', async () => {

@@ -1,8 +1,9 @@
-import { CSV_COLUMNS, csvLine } from '../export';
+import { buildDashboard } from '../dashboard';
+import { CSV_COLUMNS, csvLine, exportFileName } from '../export';
 import { agentOf, providerOf } from '../model';
 import { monthProgress, monthRange, timeframeRange, type Timeframe } from '../periods';
 import {
-  activeSessionCount, eachRequest, latestRequests, sessionTotals, todayRange, totals, totalsBy, totalsByBucket, totalsByDay,
+  activeSessionCount, eachRequest, latestRequests, sessionSummaries, sessionTotals, todayRange, totals, totalsBy, totalsByBucket, totalsByDay,
   type ExportRow, type GroupTotals, type TimeRange,
 } from '../query';
 import type { Budget } from '../status';
@@ -134,7 +135,7 @@ export function tokenExport(ctx: ReadContext, q: URLSearchParams): { body: strin
   const format = q.get('format') ?? 'json';
   if (format !== 'csv' && format !== 'json') throw badQuery('format must be csv or json');
   const range = timeframeRange(timeframe, ctx.timeZone, ctx.now);
-  const filename = `token-usage-${timeframe}-${dayKey(ctx.now, ctx.timeZone)}.${format}`;
+  const filename = exportFileName(timeframe, format, ctx.now, ctx.timeZone);
   if (format === 'csv') {
     const lines: string[] = [CSV_COLUMNS.join(',')];
     eachRequest(ctx.store, range, (row) => lines.push(csvLine(row)));
@@ -311,6 +312,7 @@ export function tokensLive(ctx: ReadContext, agentStatus: ReadonlyMap<string, { 
     historical: daysBetween(weekStart, today.day, tz).map((d) => ({
       date: d.day, cost: historical.get(d.day)?.cost ?? 0, tokens: historical.get(d.day)?.totalTokens ?? 0, requests: historical.get(d.day)?.requests ?? 0,
     })),
+    savings: savings(ctx),
     alerts: {
       approachingBudget: budgetUsed !== null && budgetUsed >= 80,
       overBudget: budgetUsed !== null && budgetUsed >= 100,
@@ -319,3 +321,83 @@ export function tokensLive(ctx: ReadContext, agentStatus: ReadonlyMap<string, { 
   };
 }
 
+const SAVINGS_DAYS = 7;
+/** A week's average moves slowly; the dashboard figures it reuses take a moment on a large store. */
+const SAVINGS_REFRESH_MS = 60_000;
+const savingsCache = new WeakMap<UsageStore, { at: number; timeZone: string; value: object }>();
+
+/**
+ * Seed 004's `savings`, from what this product can see, in USD per day over the last 7 days.
+ * `model` is the dashboard's "Optimization potential" (seed 000): what the requests would have
+ * cost less on the most cost-efficient model among those used, taken from the dashboard's own
+ * figures. The reference's `cron` (consolidating scheduled runs), `heartbeat` (fewer polling
+ * agents) and `aborted` (sessions cut off) need knowledge of an agent fleet that transcripts do
+ * not hold: they are null rather than invented. `total` projects the daily figure as the seed
+ * does (30-day month, 365-day year). Recomputed at most once a minute per store.
+ */
+function savings(ctx: ReadContext): object {
+  const cached = savingsCache.get(ctx.store);
+  if (cached && cached.timeZone === ctx.timeZone && ctx.now >= cached.at && ctx.now - cached.at < SAVINGS_REFRESH_MS) return cached.value;
+  const week = buildDashboard(ctx.store, { range: { kind: 'preset', preset: 'last7' } }, {
+    timeZone: ctx.timeZone, now: ctx.now, scanned: true, storageRole: 'writer', budget: ctx.budget, thresholds: [], costThreshold: 0,
+    burnRatePerHour: 0, workspaceFolders: [], gettingStarted: { transcriptRoots: [] },
+  });
+  const o = week.insights.optimization;
+  const daily = o ? o.saving / SAVINGS_DAYS : 0;
+  const value = {
+    model: o ? { savings: daily, percentage: Math.round(o.savingPct), model: o.model } : null,
+    cron: null,
+    heartbeat: null,
+    aborted: null,
+    total: { daily, monthly: daily * 30, yearly: daily * 365 },
+    basis: `per day, averaged over the last ${SAVINGS_DAYS} days; refreshed every minute`,
+  };
+  savingsCache.set(ctx.store, { at: ctx.now, timeZone: ctx.timeZone, value });
+  return value;
+}
+
+// ------------------------------------------------------ GET /api/claude/sessions (seed 000)
+
+const CLAUDE_SOURCES = ['claude-code', 'claude-code-subagent'];
+
+/** The last folder name of a project path (`/home/me/mission-control` is `mission-control`). */
+function projectName(p: string): string {
+  return p.split(/[\\/]+/).filter(Boolean).pop() ?? p;
+}
+
+/**
+ * Claude Code sessions read from transcripts, most recently active first (`limit`, default 100).
+ * `active=1` keeps those with a request in the last 15 minutes (as /api/tokens' sessions count
+ * them), `active=0` the others; `timeframe` (default all) narrows the requests counted.
+ * `messageCount` is the number of API requests (assistant messages) in the session.
+ */
+export function claudeSessions(ctx: ReadContext, q: URLSearchParams): object {
+  const activeRaw = q.get('active');
+  if (activeRaw !== null && !['1', '0', 'true', 'false'].includes(activeRaw)) throw badQuery('active must be 1 or 0');
+  const onlyActive = activeRaw === null ? undefined : activeRaw === '1' || activeRaw === 'true';
+  const range = timeframeRange(timeframeParam(q, 'all'), ctx.timeZone, ctx.now);
+  const limit = limitParam(q, 100);
+  const activeSince = ctx.now - BURN_WINDOW_MS;
+  const found = sessionSummaries(ctx.store, { ...range, sources: CLAUDE_SOURCES }, onlyActive ? activeSince : undefined);
+  const sessions = found
+    .filter((s) => onlyActive === undefined || (s.lastTs >= activeSince) === onlyActive)
+    .slice(0, limit)
+    .map((s) => ({
+      project: projectName(s.project),
+      model: s.model,
+      messageCount: s.requests,
+      totalTokens: s.totalTokens,
+      cost: s.cost,
+      active: s.lastTs >= activeSince,
+      lastActivity: s.lastTs,
+      sessionId: s.key,
+      projectPath: s.project,
+      firstActivity: s.firstTs,
+      inputTokens: s.inputTokens,
+      outputTokens: s.outputTokens,
+      cacheWriteTokens: s.cacheWriteTokens,
+      cacheReadTokens: s.cacheReadTokens,
+      modelsUsed: s.models,
+    }));
+  return { sessions };
+}

@@ -134,6 +134,7 @@ export class UsageServer {
       { pattern: /^\/api\/usage$/, methods: { POST: (req) => this.manual(req) } },
       { pattern: /^\/api\/gateway$/, methods: { GET: () => ({ status: 426, json: { error: 'upgrade_required', detail: 'connect with a WebSocket client' }, headers: { upgrade: 'websocket' } }) } },
       { pattern: /^\/api\/tokens$/, methods: { GET: (_r, u) => this.tokens(u) } },
+      { pattern: /^\/api\/claude\/sessions$/, methods: { GET: (_r, u) => ({ json: read.claudeSessions(this.context(), u.searchParams) }) } },
       { pattern: /^\/api\/tokens-live$/, methods: { GET: () => ({ json: read.tokensLive(this.context(), this.agentStatus) }) } },
       { pattern: /^\/api\/costs$/, methods: { GET: (_r, u) => ({ json: read.costs(this.context(), u.searchParams) }) } },
       { pattern: /^\/api\/stats$/, methods: { GET: (_r, u) => ({ json: read.stats(this.context(), u.searchParams) }) } },
