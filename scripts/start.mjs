@@ -26,13 +26,15 @@ const run = (cmd, args) => {
   if (r.status !== 0) process.exit(r.status ?? 1);
 };
 const buildAndPackage = () => {
-  // package.mjs lists every file of the .vsix; one line is enough here.
-  const r = spawnSync(process.execPath, [join(repoRoot, 'scripts/package.mjs')], { cwd: repoRoot, stdio: ['ignore', 'pipe', 'inherit'], encoding: 'utf8' });
+  // package.mjs reports every bundle and every file of the .vsix; its summary line is enough
+  // here, and all of it is shown when it fails.
+  const r = spawnSync(process.execPath, [join(repoRoot, 'scripts/package.mjs')], { cwd: repoRoot, stdio: ['ignore', 'pipe', 'pipe'], encoding: 'utf8' });
   if (r.status !== 0) {
     process.stdout.write(r.stdout);
+    process.stderr.write(r.stderr);
     process.exit(r.status ?? 1);
   }
-  console.log(`      ${r.stdout.split('\n').find((l) => l.includes('.vsix:'))?.replace(/:.*?(\d+ KiB)/, ': $1') ?? 'packaged'}`);
+  console.log(`      ${r.stdout.split('\n').find((l) => l.includes('.vsix:'))?.replace(/: (\d+ KiB).*/, ': $1') ?? 'packaged'}`);
 };
 
 const hasCode = spawnSync('code', ['--version'], { stdio: 'ignore' }).status === 0;
