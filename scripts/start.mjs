@@ -13,8 +13,15 @@ import systemDeps from './system-deps.cjs';
 import { cacheDir, installVsCodeServer, installVsix, repoRoot, startServer, vsCodeServerInstalled } from '../test/runner/vscodeServer.mjs';
 
 const DEFAULT_PORT = 8686;
-const { values: flags } = parseArgs({ options: { port: { type: 'string' }, browser: { type: 'boolean' } } });
-const portText = flags.port ?? process.env.PORT ?? String(DEFAULT_PORT);
+const usage = 'npm start -- [--port N] [--browser]   (or PORT=N npm start)';
+let flags;
+try {
+  ({ values: flags } = parseArgs({ options: { port: { type: 'string' }, browser: { type: 'boolean' } } }));
+} catch (e) {
+  console.error(`${e.message}\nUsage: ${usage}`);
+  process.exit(2);
+}
+const portText = flags.port ?? (process.env.PORT || String(DEFAULT_PORT));
 const port = Number(portText);
 if (!Number.isInteger(port) || port < 0 || port > 65535) {
   console.error(`Not a port number: "${portText}" (from ${flags.port !== undefined ? '--port' : 'PORT'}); use 1-65535, or 0 for any free port.`);
@@ -24,6 +31,15 @@ if (!Number.isInteger(port) || port < 0 || port > 65535) {
 const run = (cmd, args) => {
   const r = spawnSync(cmd, args, { cwd: repoRoot, stdio: 'inherit' });
   if (r.status !== 0) process.exit(r.status ?? 1);
+};
+/** Runs `fn`; a failure ends `npm start` with its message rather than a stack trace. */
+const orStop = async (fn) => {
+  try {
+    return await fn();
+  } catch (e) {
+    console.error(`\n${e.message}`);
+    process.exit(1);
+  }
 };
 const buildAndPackage = () => {
   // package.mjs reports every bundle and every file of the .vsix; its summary line is enough
@@ -62,19 +78,14 @@ const TOTAL = 6;
 let n = 0;
 const started = Date.now();
 const step = (title) => console.log(`[${++n}/${TOTAL}] ${title}`);
-const firstRun = !vsCodeServerInstalled();
-if (firstRun) console.log(`First start: VS Code's server is not in ${cacheDir} yet; installing it once (a few minutes). Later starts take seconds.\n`);
+const cached = vsCodeServerInstalled();
+if (!cached) console.log(`First start: VS Code's server is not in ${cacheDir} yet; installing it once (a few minutes). Later starts take seconds.\n`);
 
 step('System packages');
 // libkrb5-dev is only needed while code-server builds, so a cached server needs nothing.
-const { installed } = systemDeps.ensureSystemPackagesOrExit(vsCodeServerInstalled() ? [] : ['libkrb5-dev'], { again: 'npm start' });
-console.log(`      ${installed.length ? `installed ${installed.join(', ')}` : 'nothing to install'}`);
-try {
-  await installVsCodeServer({ step });
-} catch (e) {
-  console.error(`\n${e.message}`);
-  process.exit(1);
-}
+const packages = systemDeps.ensureSystemPackagesOrExit(cached ? [] : ['libkrb5-dev'], { again: 'npm start' });
+console.log(`      ${packages.installed.length ? `installed ${packages.installed.join(', ')}` : 'nothing to install'}`);
+await orStop(() => installVsCodeServer({ step }));
 
 step('Building and packaging the extension');
 buildAndPackage();
@@ -84,10 +95,11 @@ const state = join(repoRoot, '.vscode-test', 'start');
 const dirs = { extensionsDir: join(state, 'ext'), userDataDir: join(state, 'user'), serverDataDir: join(state, 'server') };
 for (const d of Object.values(dirs)) mkdirSync(d, { recursive: true });
 const vsix = readdirSync(repoRoot).find((f) => /^token-cost-dashboard-.*\.vsix$/.test(f));
-console.log(`      ${installVsix({ vsix: join(repoRoot, vsix), home: homedir(), isolate: false, ...dirs }).split('\n').pop()}`);
+const installed = await orStop(() => installVsix({ vsix: join(repoRoot, vsix), home: homedir(), isolate: false, ...dirs }));
+console.log(`      ${installed.split('\n').pop()}`);
 
 step(`Starting VS Code's server on 127.0.0.1:${port || '(any free port)'}`);
-const server = await startServer({ home: homedir(), isolate: false, port: port || undefined, settings: null, smokeTestDriver: false, ...dirs });
+const server = await orStop(() => startServer({ home: homedir(), isolate: false, port: port || undefined, settings: null, smokeTestDriver: false, ...dirs }));
 const stop = async () => { await server.stop(); process.exit(0); };
 process.on('SIGINT', stop);
 process.on('SIGTERM', stop);
