@@ -6,6 +6,8 @@ import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import systemDeps from './system-deps.cjs';
+import { installVsCodeServer, vsCodeServerInstalled } from '../test/runner/vscodeServer.mjs';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const requested = process.argv.slice(2);
@@ -29,6 +31,24 @@ function must(ok, what) {
     console.log('tests: 0 passed, 1 failed, 0 skipped');
     process.exit(1);
   }
+}
+
+// The integration and e2e layers run in a real VS Code in Chromium: install what the machine lacks
+// (or stop now, saying what to run), then VS Code's server into its cache, before any build.
+if (layers.some((l) => l === 'integration' || l === 'e2e')) {
+  console.log('\n=== set up: system packages and VS Code\'s server');
+  const started = Date.now();
+  // A browser of one's own (CHROMIUM_PATH) needs no chromium package; a cached server no libkrb5-dev.
+  const needs = [...(process.env.CHROMIUM_PATH ? [] : ['chromium']), ...(vsCodeServerInstalled() ? [] : ['libkrb5-dev'])];
+  try {
+    const { installed } = systemDeps.ensureSystemPackages(needs, { again: 'npm test' });
+    if (installed.length) console.log(`installed ${installed.join(', ')}`);
+    await installVsCodeServer();
+  } catch (e) {
+    console.error(`\n${e.message}`);
+    must(false, 'Setting up');
+  }
+  console.log(`=== set up: ok in ${((Date.now() - started) / 1000).toFixed(1)} s`);
 }
 
 // Build everything the layers need: the bundles, the .vsix, and the compiled test files.

