@@ -35,6 +35,10 @@ export interface RecoveryReport {
   unreadableJournalLines: number;
 }
 
+/** What a reported record is compared by when its id arrives again. */
+export type StoredReport = Pick<UsageRecord, 'timestamp' | 'source' | 'model' | 'project' | 'sessionId' | 'inputTokens' | 'outputTokens'
+  | 'cacheWriteTokens' | 'cacheReadTokens' | 'reportedCost'>;
+
 export const SCHEMA_VERSION = 4;
 
 /**
@@ -226,10 +230,13 @@ ON CONFLICT(key) DO UPDATE SET
   session_id = excluded.session_id, input = excluded.input, output = excluded.output,
   cache_write = excluded.cache_write, cache_write_1h = excluded.cache_write_1h, cache_read = excluded.cache_read,
   reported_cost = excluded.reported_cost, cost = excluded.cost, flags = excluded.flags
-WHERE (excluded.flags & 2) < (requests.flags & 2)
+WHERE ((excluded.flags & 2) < (requests.flags & 2)
    OR ((excluded.flags & 2) = (requests.flags & 2)
        AND excluded.input + excluded.output + excluded.cache_write + excluded.cache_read
-         > requests.input + requests.output + requests.cache_write + requests.cache_read)
+         > requests.input + requests.output + requests.cache_write + requests.cache_read))
+  -- A reported record (heartbeat, gateway event, manual log) is final once stored: a retry with
+  -- the same id never rewrites it, whatever it carries (the server answers 409 to a different body).
+  AND requests.source_id NOT IN (SELECT id FROM sources WHERE name IN ('heartbeat', 'manual'))
 `;
 
 export type Row = Record<string, SqlValue>;
@@ -933,6 +940,35 @@ export class UsageStore {
 
   get isDirty(): boolean {
     return this.dirty;
+  }
+
+  /**
+   * The stored form of records by dedup key (for keys without a message id: reported records),
+   * to tell a retry (same fields) from a conflicting reuse of an id.
+   */
+  storedReports(dedupKeys: readonly string[]): Map<string, StoredReport> {
+    const found = new Map<string, StoredReport>();
+    const stmt = this.db.prepare(
+      'SELECT ts, source, model, project, session, input, output, cache_write, cache_read, reported_cost FROM usage WHERE id = ?',
+    ) as BigStatement;
+    try {
+      for (const k of new Set(dedupKeys)) {
+        stmt.bind([requestKey(k)]);
+        if (stmt.step()) {
+          const r = stmt.getAsObject();
+          found.set(k, {
+            timestamp: Number(r.ts), source: String(r.source) as Source, model: String(r.model), project: String(r.project),
+            sessionId: String(r.session), inputTokens: Number(r.input), outputTokens: Number(r.output),
+            cacheWriteTokens: Number(r.cache_write), cacheReadTokens: Number(r.cache_read),
+            reportedCost: r.reported_cost == null ? null : Number(r.reported_cost),
+          });
+        }
+        stmt.reset();
+      }
+    } finally {
+      stmt.free();
+    }
+    return found;
   }
 
   fileCount(): number {

@@ -116,6 +116,48 @@ describe('server: heartbeats and events are stored durably and idempotently', ()
     assert.equal((await h.call('POST', '/api/agents/a2/heartbeat', { body })).json.accepted, 1);
   });
 
+  it('refuses a retry with the same id and another body (409), keeping the stored record, for heartbeats, events and manual logs', async () => {
+    const costOf = async () => (await h.call('GET', '/api/costs')).json.today;
+    const first = await h.call('POST', '/api/agents/a1/heartbeat', { body: heartbeat({ requestId: 'r1' }) });
+    assert.equal(first.json.accepted, 1);
+    const before = await costOf();
+    // The same id from the same agent with another model and a huge cost: a rewrite of history.
+    const rewrite = await h.call('POST', '/api/agents/a1/heartbeat', { body: heartbeat({ requestId: 'r1', model: 'claude-opus-4-1', cost: 5000 }) });
+    assert.equal(rewrite.status, 409);
+    assert.equal(rewrite.json.error, 'conflict');
+    assert.match(rewrite.json.detail, /r1.*model "claude-sonnet-4-5-20250929" was stored.*"claude-opus-4-1"/);
+    // The retry of the original body, sent later (its time is the arrival time), is still a duplicate.
+    const retry = await h.call('POST', '/api/agents/a1/heartbeat', { body: heartbeat({ requestId: 'r1' }) });
+    assert.deepEqual([retry.status, retry.json.accepted, retry.json.duplicate], [200, 0, 1]);
+    assert.equal(await costOf(), before, 'the stored record is kept');
+    assert.deepEqual(h.engine.store.all('SELECT model, input FROM usage').map((r) => [r.model, r.input]), [[SONNET, 1500]]);
+
+    const ev = (o: Record<string, unknown>) => ({ type: 'event', event: 'token_usage', id: 'e1', timestamp: '2026-11-20T10:00:00Z', payload: { model: SONNET, sessionId: 's', inputTokens: 10, outputTokens: 5, ...o } });
+    assert.equal((await h.call('POST', '/api/events', { body: ev({}) })).json.accepted, 1);
+    assert.equal((await h.call('POST', '/api/events', { body: ev({}) })).json.duplicate, 1);
+    const evConflict = await h.call('POST', '/api/events', { body: [{ ...ev({}), id: 'e2' }, ev({ inputTokens: 9999 })] });
+    assert.equal(evConflict.status, 409, 'one conflicting event refuses its whole batch');
+    assert.equal(h.engine.store.recordCount(), 2, 'nothing of the refused batch is stored');
+    const sameBodyTwice = await h.call('POST', '/api/events', { body: [{ ...ev({}), id: 'e3' }, { ...ev({ outputTokens: 6 }), id: 'e3' }] });
+    assert.equal(sameBodyTwice.status, 409, 'one id with two bodies in one request');
+
+    const manual = { project: 'p', task: 't', tokens: 100, requestId: 'm1' };
+    assert.equal((await h.call('POST', '/api/usage', { body: manual })).json.accepted, 1);
+    assert.deepEqual((await h.call('POST', '/api/usage', { body: manual })).json.duplicate, 1);
+    assert.equal((await h.call('POST', '/api/usage', { body: { ...manual, tokens: 100000 } })).status, 409);
+    assert.equal(h.engine.store.get("SELECT input FROM usage WHERE source = 'manual'")?.input, 100);
+  });
+
+  it('refuses a conflicting retry that arrives in the same instant as the original, and stores the first', async () => {
+    const bodies = [heartbeat({ requestId: 'x', input: 1 }), heartbeat({ requestId: 'x', input: 2 })];
+    const replies = await Promise.all(bodies.map((body) => h.call('POST', '/api/agents/race/heartbeat', { body })));
+    assert.deepEqual(replies.map((r) => r.status).sort(), [200, 409]);
+    const storedInput = h.engine.store.get('SELECT input FROM usage')?.input;
+    const winner = replies.findIndex((r) => r.status === 200);
+    assert.equal(storedInput, winner === 0 ? 1 : 2);
+    assert.equal(replies[winner].json.accepted, 1);
+  });
+
   it('tells each of many concurrent requests exactly what it added, retries included', async () => {
     const ids = Array.from({ length: 60 }, (_, i) => `c${i % 40}`); // 20 retries among 60 requests
     const replies = await Promise.all(ids.map((id) => h.call('POST', '/api/agents/burst/heartbeat', { body: heartbeat({ requestId: id }) })));
@@ -494,6 +536,10 @@ describe('server: WebSocket gateway at /api/gateway', () => {
       [true, 1, 0, 0, undefined], [true, 1, 1, 0, undefined], [true, 0, 0, 1, undefined], [false, undefined, undefined, undefined, 'malformed_json'],
     ]);
     assert.equal(h.engine.store.recordCount(), 2);
+    c.send(text({ ...usage('g1'), payload: { ...usage('g1').payload, inputTokens: 7777 } }));
+    const conflict = JSON.parse((await c.next()).payload.toString());
+    assert.deepEqual([conflict.ok, conflict.status, conflict.error], [false, 409, 'conflict']);
+    assert.equal(h.engine.store.get("SELECT input FROM usage WHERE session = 'gw-agent' LIMIT 1")?.input, 100);
     const byAgent = (await h.call('GET', '/api/costs')).json.byAgent;
     assert.equal(byAgent[0].agent, 'gw-agent');
     c.send(clientFrame(0x9, Buffer.from('hi')));

@@ -5,12 +5,11 @@ import type { Role } from '../engine';
 import type { UsageRecord } from '../model';
 import type { PriceTable } from '../pricing/pricing';
 import type { Budget } from '../status';
-import { storedDedupKeys } from '../query';
-import type { UsageStore } from '../store';
+import type { StoredReport, UsageStore } from '../store';
 import { apiKeyMatches, presentedApiKey } from './apiKey';
 import { METRICS_CONTENT_TYPE, prometheusText } from './metrics';
 import * as read from './readApi';
-import { agentIdFromPath, eventsFromBody, heartbeatFromBody, manualFromBody, parseJson, RequestError } from './validate';
+import { agentIdFromPath, conflictError, eventsFromBody, heartbeatFromBody, manualFromBody, parseJson, reportDifference, RequestError } from './validate';
 import { CLOSE, GatewayConnection, handshakeProblem } from './websocket';
 
 /** What the server needs of the engine: durable acceptance and the store to read from. */
@@ -316,6 +315,7 @@ export class UsageServer {
     try {
       changed = await this.acceptBatched(records);
     } catch (err) {
+      if (err instanceof RequestError) throw err;
       throw new RequestError(503, 'not_durable', `could not store the usage durably (${(err as Error).message}); nothing was acknowledged, retry`);
     }
     // A reader hands records to the writer through its inbox: all of them are taken, none counted here.
@@ -346,23 +346,38 @@ export class UsageServer {
     const batch = this.pending;
     this.pending = [];
     const engine = this.opts.engine;
-    let stored: Set<string>;
+    let stored: Map<string, StoredReport>;
     try {
-      stored = storedDedupKeys(engine.store, batch.flatMap((p) => p.records.map((r) => r.dedupKey)));
+      stored = engine.store.storedReports(batch.flatMap((p) => p.records.map((r) => r.dedupKey)));
     } catch (err) {
       for (const p of batch) p.reject(err as Error);
       return;
     }
-    const seen = new Set<string>();
+    const seen = new Map<string, UsageRecord>();
     const fresh: typeof batch = [];
     const others: typeof batch = [];
     for (const p of batch) {
-      // Checked record by record: two events with one id in the same body are not both new.
+      // Checked record by record: two events with one id in the same body are not both new, and
+      // an id already used for other values refuses the whole request (all or nothing, as for
+      // invalid fields), keeping what was stored.
       let allNew = true;
+      let conflict: RequestError | undefined;
+      const mine = new Map<string, UsageRecord>();
       for (const r of p.records) {
-        if (stored.has(r.dedupKey) || seen.has(r.dedupKey) || r.messageId) allNew = false;
-        seen.add(r.dedupKey);
+        const before = stored.get(r.dedupKey) ?? seen.get(r.dedupKey) ?? mine.get(r.dedupKey);
+        const difference = before && !r.messageId ? reportDifference(before, r) : undefined;
+        if (difference) {
+          conflict = conflictError(r, difference);
+          break;
+        }
+        if (before || r.messageId) allNew = false;
+        mine.set(r.dedupKey, r);
       }
+      if (conflict) {
+        p.reject(conflict);
+        continue;
+      }
+      for (const [k, r] of mine) if (!seen.has(k)) seen.set(k, r);
       (allNew ? fresh : others).push(p);
     }
     // Inserts happen synchronously inside accept(), in this order, before anything else runs.
@@ -453,7 +468,7 @@ export class UsageServer {
       const batch = eventsFromBody(parseJson(Buffer.from(text)), this.opts.prices());
       return { ok: true, ...(await this.accept(batch.records)), ignored: batch.ignored };
     } catch (err) {
-      if (err instanceof RequestError) return { ok: false, error: err.code, detail: err.message };
+      if (err instanceof RequestError) return { ok: false, status: err.status, error: err.code, detail: err.message };
       throw err;
     }
   }
