@@ -146,6 +146,7 @@ async function report(kind: string, flags: Flags): Promise<void> {
     costMode: () => flags.mode,
     log,
   });
+  if (engine.recoveryMessage) process.stderr.write(`token-cost: ${engine.recoveryMessage}\n`);
   try {
     const stats = await engine.scan();
     if (flags.verbose) {
@@ -198,6 +199,7 @@ async function serve(flags: Flags): Promise<number> {
   const dbFile = path.join(flags.dataDir, 'usage.sqlite');
   const roots = () => cliRoots(flags);
   const engine = await UsageEngine.open({ dbFile, roots, prices: () => prices, costMode: () => flags.mode, log: say });
+  if (engine.recoveryMessage) say(`token-cost: ${engine.recoveryMessage}`);
   const key = loadOrCreateKeyFile(flags.dataDir);
   let failed: string | undefined;
   const supervisor = new ServerSupervisor({

@@ -6,7 +6,7 @@ import type { UsageRecord } from './model';
 import { defaultIo, type StorageIo } from './storage/fsio';
 import { readJournal } from './storage/journal';
 import { WriterLock } from './storage/lock';
-import { UsageStore, type RecoveryReport } from './store';
+import { recoveryMessage, UsageStore, type RecoveryReport } from './store';
 
 export interface EngineOptions extends ScannerOptions {
   /** The database file; null keeps everything in memory. */
@@ -80,6 +80,11 @@ export class UsageEngine {
   /** What opening the database had to repair (moved-aside file, backup used), if anything. */
   get recovery(): RecoveryReport {
     return this.store.recovery;
+  }
+
+  /** What opening the database repaired, in words with the numbers, or undefined when nothing was. */
+  get recoveryMessage(): string | undefined {
+    return recoveryMessage(this.store.recovery);
   }
 
   get lastScan(): ScanStats | undefined {

@@ -5,7 +5,7 @@ import type { Role } from '../engine';
 import type { UsageRecord } from '../model';
 import type { PriceTable } from '../pricing/pricing';
 import type { Budget } from '../status';
-import type { StoredReport, UsageStore } from '../store';
+import { recoveryMessage, type StoredReport, type UsageStore } from '../store';
 import { apiKeyMatches, presentedApiKey } from './apiKey';
 import { METRICS_CONTENT_TYPE, prometheusText } from './metrics';
 import * as read from './readApi';
@@ -127,7 +127,7 @@ export class UsageServer {
     this.limiter = new RateLimiter(opts.rateLimit ?? DEFAULT_RATE_LIMIT);
     this.maxBody = opts.maxBodyBytes ?? MAX_BODY_BYTES;
     this.routes = [
-      { pattern: /^\/api\/health$/, open: true, methods: { GET: () => ({ json: { status: 'ok', version: opts.version ?? null } }) } },
+      { pattern: /^\/api\/health$/, open: true, methods: { GET: () => ({ json: this.health() }) } },
       { pattern: /^\/api\/agents\/([^/]+)\/heartbeat$/, methods: { POST: (req, _u, p) => this.heartbeat(req, p[0]) } },
       { pattern: /^\/api\/events$/, methods: { POST: (req) => this.events(req) } },
       { pattern: /^\/api\/usage$/, methods: { POST: (req) => this.manual(req) } },
@@ -191,6 +191,21 @@ export class UsageServer {
     await closed;
     clearTimeout(force);
     for (const s of this.upgraded) s.destroy();
+  }
+
+  /** Open to anyone on loopback: whether the server is up and what opening the database repaired. */
+  private health(): object {
+    const r = this.opts.engine.store.recovery;
+    const message = recoveryMessage(r);
+    return {
+      status: 'ok', version: this.opts.version ?? null,
+      ...(message ? {
+        recovery: {
+          message, movedAside: r.movedAside ?? null, restoredFrom: r.restoredFrom ?? null, recovered: r.fromSnapshot + r.fromJournal,
+          fromSnapshot: r.fromSnapshot, fromJournal: r.fromJournal, damagedJournalLines: r.unreadableJournalLines,
+        },
+      } : {}),
+    };
   }
 
   private context(): read.ReadContext {
