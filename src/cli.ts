@@ -222,7 +222,17 @@ async function serve(flags: Flags): Promise<number> {
   });
   if (engine.role !== 'writer') say(`Another process writes ${dbFile}; this one serves once it takes over.`);
   await supervisor.reconfigure();
-  if (failed && engine.role === 'writer') {
+  // A busy port is final only when no other token-cost process serves this folder: one that
+  // paused and lost the lock holds it until it notices, and the supervisor keeps trying until then.
+  const peer = readDiscovery(flags.dataDir)?.pid;
+  const peerAlive = peer !== undefined && peer !== process.pid && (() => {
+    try {
+      return process.kill(peer, 0);
+    } catch (err) {
+      return (err as NodeJS.ErrnoException).code === 'EPERM';
+    }
+  })();
+  if (failed && engine.role === 'writer' && !peerAlive) {
     await supervisor.dispose();
     await engine.close();
     return 1;

@@ -167,17 +167,29 @@ export class UsageEngine {
    */
   async accept(records: readonly UsageRecord[]): Promise<number> {
     if (records.length === 0) return 0;
-    if (this.currentRole === 'reader') {
+    if (!this.stillWriter()) {
       await this.sendToWriter(records);
       return 0;
     }
     const changed = this.store.insert(records, { journal: true });
     if (changed > 0) {
       await this.store.flush();
+      // Paused while writing and replaced meanwhile: the writer now may not read that journal
+      // line again, so the records go to it through the inbox too (they are upserts: no double count).
+      if (!this.stillWriter()) {
+        await this.sendToWriter(records);
+        return 0;
+      }
       this.events.emit('change', this.lastStats ?? EMPTY_STATS);
       void this.maybeSnapshot();
     }
     return changed;
+  }
+
+  /** Whether this process is the writer, checked against the lock file now (see WriterLock.confirm). */
+  private stillWriter(): boolean {
+    if (this.currentRole !== 'writer') return false;
+    return this.lock ? this.lock.confirm() : true;
   }
 
   private async sendToWriter(records: readonly UsageRecord[]): Promise<void> {
@@ -257,7 +269,7 @@ export class UsageEngine {
 
   /** Snapshots when the journal has grown or changes have waited long enough. */
   private async maybeSnapshot(force = false): Promise<void> {
-    if (this.currentRole !== 'writer' || !this.store.needsSnapshot) {
+    if (!this.store.needsSnapshot || !this.stillWriter()) {
       this.firstUnsnapshottedAt = 0;
       return;
     }
@@ -326,7 +338,7 @@ export class UsageEngine {
     this.closed = true;
     if (this.followTimer) clearInterval(this.followTimer);
     await this.running?.catch(() => undefined);
-    if (this.currentRole === 'writer') {
+    if (this.stillWriter()) {
       await this.drainInbox().catch(() => undefined);
       try {
         await this.store.flush();

@@ -198,7 +198,7 @@ export class UsageServer {
     const r = this.opts.engine.store.recovery;
     const message = recoveryMessage(r);
     return {
-      status: 'ok', version: this.opts.version ?? null,
+      status: 'ok', version: this.opts.version ?? null, pid: process.pid,
       ...(message ? {
         recovery: {
           message, movedAside: r.movedAside ?? null, restoredFrom: r.restoredFrom ?? null, recovered: r.fromSnapshot + r.fromJournal,
