@@ -551,13 +551,16 @@ describe('server: WebSocket gateway at /api/gateway', () => {
     assert.equal(await closeCode(c), 1000);
   });
 
-  it('closes with 1003 on binary or fragmented frames, 1009 on oversized ones, 1002 on unmasked ones and bad close frames', async () => {
+  it('closes with 1003 on binary frames, 1009 on oversized ones, 1002 on unmasked ones and bad close frames, 1007 on invalid UTF-8; reassembles fragments', async () => {
     let c = await wsConnect(h.server.port);
     c.send(clientFrame(0x2, Buffer.from([1, 2, 3])));
     assert.equal(await closeCode(c), 1003);
+    // A message in two fragments is one message.
     c = await wsConnect(h.server.port);
-    c.send(clientFrame(0x1, Buffer.from('{"type":'), false));
-    assert.equal(await closeCode(c), 1003);
+    const whole = Buffer.from(JSON.stringify(usage('frag')));
+    c.send(clientFrame(0x1, whole.subarray(0, 10), false));
+    c.send(clientFrame(0x0, whole.subarray(10)));
+    assert.equal(JSON.parse((await c.next()).payload.toString()).accepted, 1);
     c = await wsConnect(h.server.port);
     const head = Buffer.alloc(14);
     head[0] = 0x81;
@@ -568,13 +571,26 @@ describe('server: WebSocket gateway at /api/gateway', () => {
     c = await wsConnect(h.server.port);
     c.send(Buffer.from([0x81, 0x02, 0x7b, 0x7d]));
     assert.equal(await closeCode(c), 1002);
-    // A close body of one byte, or a code that must never be sent, is a protocol error.
-    for (const body of [Buffer.from([0x03]), Buffer.from([0x03, 0xed])]) {
+    // A close body of one byte, or a code that must never be sent or is reserved, is a protocol error (RFC 6455 7.4).
+    const codeBody = (n: number, reason = Buffer.alloc(0)) => Buffer.concat([Buffer.from([n >> 8, n & 0xff]), reason]);
+    for (const body of [Buffer.from([0x03]), codeBody(1005), codeBody(1006), codeBody(1016), codeBody(1100), codeBody(2000), codeBody(2999), codeBody(999), codeBody(5000)]) {
       c = await wsConnect(h.server.port);
       c.send(clientFrame(0x8, body));
       assert.equal(await closeCode(c), 1002, `close body ${body.toString('hex')}`);
     }
-    assert.equal(h.engine.store.recordCount(), 0);
+    // A close reason or a text message that is not UTF-8: 1007.
+    for (const frame of [clientFrame(0x8, codeBody(1000, Buffer.from([0xc3, 0x28]))), clientFrame(0x1, Buffer.from([0x7b, 0xff, 0x7d]))]) {
+      c = await wsConnect(h.server.port);
+      c.send(frame);
+      assert.equal(await closeCode(c), 1007);
+    }
+    // Codes a peer may send are echoed.
+    for (const code of [1000, 3000, 4999]) {
+      c = await wsConnect(h.server.port);
+      c.send(clientFrame(0x8, codeBody(code)));
+      assert.equal(await closeCode(c), code);
+    }
+    assert.equal(h.engine.store.recordCount(), 1);
   });
 
   it('tells a connection that stays silent to go away (1001), and keeps one that pings', async function () {

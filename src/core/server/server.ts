@@ -10,7 +10,7 @@ import { apiKeyMatches, presentedApiKey } from './apiKey';
 import { METRICS_CONTENT_TYPE, prometheusText } from './metrics';
 import * as read from './readApi';
 import { agentIdFromPath, conflictError, eventsFromBody, heartbeatFromBody, manualFromBody, parseJson, reportDifference, RequestError } from './validate';
-import { CLOSE, GatewayConnection, handshakeProblem } from './websocket';
+import { Gateway, handshakeProblem } from './websocket';
 
 /** What the server needs of the engine: durable acceptance and the store to read from. */
 export interface UsageSink {
@@ -45,8 +45,12 @@ export interface ServerOptions {
   burnAlertPerHour?: () => number;
   rateLimit?: RateLimit;
   maxBodyBytes?: number;
-  /** A gateway connection silent this long (no frame, not even a ping) is closed with 1001. */
+  /** A gateway connection silent this long (no message, not even a ping) is closed with 1001. */
   gatewayIdleMs?: number;
+  /** Open gateway connections at most (each may buffer up to maxBodyBytes of a message). */
+  gatewayMaxConnections?: number;
+  /** How often gateway peers are pinged; one that misses a round is dropped. */
+  gatewayPingMs?: number;
   version?: string;
   /** How the user frees the port, for the busy-port message (a setting in VS Code, a flag in the CLI). */
   portHint?: string;
@@ -66,6 +70,8 @@ export class PortInUseError extends Error {
 const LOOPBACK_HOSTS = ['127.0.0.1', 'localhost', '[::1]'];
 // Agents keep gateway connections open for hours; their clients ping every few seconds.
 const GATEWAY_IDLE_MS = 10 * 60_000;
+/** Far above what one machine's agents open; bounds the gateway's memory to about this many MB. */
+export const GATEWAY_MAX_CONNECTIONS = 128;
 const COMMON_HEADERS = { 'cache-control': 'no-store', 'x-content-type-options': 'nosniff' };
 
 type Handler = (req: http.IncomingMessage, url: URL, params: string[]) => Promise<Reply> | Reply;
@@ -113,8 +119,7 @@ class RateLimiter {
 export class UsageServer {
   private readonly limiter: RateLimiter;
   private readonly maxBody: number;
-  private readonly gateways = new Set<GatewayConnection>();
-  private readonly upgraded = new Set<Duplex>();
+  private readonly gateway: Gateway;
   private readonly routes: Route[];
   /** The last status each agent reported (heartbeats without tokens are not stored). */
   readonly agentStatus = new Map<string, { status: string; at: number }>();
@@ -126,6 +131,14 @@ export class UsageServer {
   ) {
     this.limiter = new RateLimiter(opts.rateLimit ?? DEFAULT_RATE_LIMIT);
     this.maxBody = opts.maxBodyBytes ?? MAX_BODY_BYTES;
+    this.gateway = new Gateway({
+      maxPayload: this.maxBody,
+      maxConnections: opts.gatewayMaxConnections ?? GATEWAY_MAX_CONNECTIONS,
+      idleMs: opts.gatewayIdleMs ?? GATEWAY_IDLE_MS,
+      pingMs: opts.gatewayPingMs,
+      allow: (remote) => this.limiter.take(remote),
+      onText: (bytes) => this.gatewayMessage(bytes),
+    });
     this.routes = [
       { pattern: /^\/api\/health$/, open: true, methods: { GET: () => ({ json: this.health() }) } },
       { pattern: /^\/api\/agents\/([^/]+)\/heartbeat$/, methods: { POST: (req, _u, p) => this.heartbeat(req, p[0]) } },
@@ -181,16 +194,17 @@ export class UsageServer {
 
   /** Stops accepting, tells gateway clients it is going away, and waits for requests in flight. */
   async close(): Promise<void> {
-    for (const g of this.gateways) g.close(CLOSE.goingAway, 'server stopping');
+    const gatewayClosed = this.gateway.close();
     const closed = new Promise<void>((resolve) => this.server.close(() => resolve()));
     this.server.closeIdleConnections();
-    const force = setTimeout(() => {
-      this.server.closeAllConnections();
-      for (const s of this.upgraded) s.destroy();
-    }, 2000);
-    await closed;
+    const force = setTimeout(() => this.server.closeAllConnections(), 2000);
+    await Promise.all([closed, gatewayClosed]);
     clearTimeout(force);
-    for (const s of this.upgraded) s.destroy();
+  }
+
+  /** Open gateway connections (for tests and diagnostics). */
+  get gatewayConnections(): number {
+    return this.gateway.size;
   }
 
   /** Open to anyone on loopback: whether the server is up and what opening the database repaired. */
@@ -452,6 +466,9 @@ export class UsageServer {
       if (problem) {
         throw new RequestError(problem.status, 'bad_handshake', problem.detail, problem.status === 426 ? { 'sec-websocket-version': '13' } : {});
       }
+      if (this.gateway.full) {
+        throw new RequestError(503, 'too_many_connections', 'the gateway has as many connections open as it accepts; retry later', { 'retry-after': '5' });
+      }
     } catch (err) {
       const e = err instanceof RequestError ? err : new RequestError(500, 'internal', 'the server failed');
       const body = JSON.stringify({ error: e.code, detail: e.message });
@@ -462,25 +479,13 @@ export class UsageServer {
       );
       return;
     }
-    const remote = req.socket.remoteAddress ?? '?';
-    this.upgraded.add(socket);
-    const conn = GatewayConnection.accept(req, socket, head, {
-      maxPayload: this.maxBody,
-      idleMs: this.opts.gatewayIdleMs ?? GATEWAY_IDLE_MS,
-      allow: () => this.limiter.take(remote),
-      onText: (text) => this.gatewayMessage(text),
-    });
-    this.gateways.add(conn);
-    socket.once('close', () => {
-      this.gateways.delete(conn);
-      this.upgraded.delete(socket);
-    });
+    this.gateway.accept(req, socket, head);
   }
 
   /** One gateway frame: the same events as POST /api/events; the reply says what was stored. */
-  private async gatewayMessage(text: string): Promise<object> {
+  private async gatewayMessage(bytes: Buffer): Promise<object> {
     try {
-      const batch = eventsFromBody(parseJson(Buffer.from(text)), this.opts.prices());
+      const batch = eventsFromBody(parseJson(bytes), this.opts.prices());
       return { ok: true, ...(await this.accept(batch.records)), ignored: batch.ignored };
     } catch (err) {
       if (err instanceof RequestError) return { ok: false, status: err.status, error: err.code, detail: err.message };
