@@ -327,6 +327,21 @@ describe('server: refusals change nothing', () => {
     assert.equal(h.engine.store.recordCount(), 0);
   });
 
+  it('answers 400 naming the byte to a body that is not UTF-8, for heartbeats, events and manual logs, and stores nothing', async () => {
+    const bad = Buffer.concat([Buffer.from('{"status":"busy","tokens":{"model":"claude-'), Buffer.from([0xff, 0xfe]), Buffer.from('","input":1,"output":1}}')]);
+    for (const p of ['/api/agents/u/heartbeat', '/api/events', '/api/usage']) {
+      const r = await h.call('POST', p, { raw: bad });
+      assert.equal(r.status, 400, p);
+      assert.equal(r.json.error, 'invalid_utf8');
+      assert.match(r.json.detail, /not valid UTF-8 \(byte 43 is 0xff\)/);
+    }
+    // A character cut at the very end is bad too; a valid one is fine.
+    assert.equal((await h.call('POST', '/api/usage', { raw: Buffer.concat([Buffer.from('{"project":"p","task":"'), Buffer.from([0xc3])]) })).json.error, 'invalid_utf8');
+    assert.equal((await h.call('POST', '/api/usage', { body: { project: 'café', task: 'naïve', tokens: 1 } })).status, 200);
+    assert.equal(h.engine.store.recordCount(), 1);
+    assert.equal(h.engine.store.get('SELECT project FROM usage')?.project, 'café');
+  });
+
   it('answers 422 for invalid fields and stores nothing of a batch with one bad event', async () => {
     const bad: [string, unknown][] = [
       ['negative', heartbeat({ input: -1 })],

@@ -275,9 +275,38 @@ export function conflictError(r: UsageRecord, difference: string): RequestError 
   return new RequestError(409, 'conflict', `the id ${short(id)} was already stored with other values (${difference}); the stored record is kept. Send a new id for a new record.`);
 }
 
-/** Parses a JSON body; anything unparsable is a 400. */
+const strictUtf8 = new TextDecoder('utf-8', { fatal: true });
+
+/**
+ * The one rule for the text of every request body and gateway message: it is UTF-8, or it is
+ * refused (400, naming the first bad byte), never stored with U+FFFD in place of what was sent.
+ */
+export function decodeUtf8(bytes: Uint8Array, what = 'the body'): string {
+  try {
+    return strictUtf8.decode(bytes);
+  } catch {
+    // The first bad byte: the shortest prefix that fails as a stream (a cut-off character does not).
+    let lo = 0;
+    let hi = bytes.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >> 1;
+      let bad = false;
+      try {
+        new TextDecoder('utf-8', { fatal: true }).decode(bytes.subarray(0, mid + 1), { stream: true });
+      } catch {
+        bad = true;
+      }
+      if (bad) hi = mid;
+      else lo = mid + 1;
+    }
+    const at = Math.min(lo, bytes.length - 1);
+    throw new RequestError(400, 'invalid_utf8', `${what} is not valid UTF-8 (byte ${at} is 0x${(bytes[at] ?? 0).toString(16).padStart(2, '0')}); send text as UTF-8`);
+  }
+}
+
+/** Parses a JSON body; anything that is not UTF-8 or does not parse is a 400. */
 export function parseJson(bytes: Buffer): unknown {
-  const s = bytes.toString('utf8');
+  const s = decodeUtf8(bytes);
   if (s.trim() === '') throw new RequestError(400, 'malformed_json', 'the body is empty; send a JSON object');
   try {
     return JSON.parse(s);
