@@ -185,6 +185,22 @@ async function report(kind: string, flags: Flags): Promise<void> {
       const rows = kind === 'weekly' ? r.weekly!.map((d) => [d.week, ...figures(d)]) : r.monthly!.map((d) => [d.month, ...figures(d)]);
       text = table([kind === 'weekly' ? 'Week of' : 'Month', ...FIGURE_HEAD], [...rows, ['Total', ...figures(r.totals)]]);
     }
+    // What this run's reading skipped, also without --verbose: in the JSON (absent when nothing
+    // was, so the output stays ccusage's shape) and as one line on stderr.
+    const skipped = stats.malformedLines + stats.oversizedLines + stats.unreadableFiles;
+    if (skipped > 0) {
+      const skippedReport = {
+        malformedLines: stats.malformedLines, oversizedLines: stats.oversizedLines, unreadableFiles: stats.unreadableFiles,
+        files: stats.fileIssues.map((f) => ({ path: f.path, malformedLines: f.malformedLines, oversizedLines: f.oversizedLines })),
+      };
+      json = { ...(json as object), skipped: skippedReport };
+      if (!flags.verbose) {
+        process.stderr.write(
+          `token-cost: skipped ${stats.malformedLines} malformed and ${stats.oversizedLines} oversized line(s) in ${stats.fileIssues.length} file(s)` +
+            `${stats.unreadableFiles ? ` and ${stats.unreadableFiles} unreadable file(s)` : ''}; --verbose lists them.\n`,
+        );
+      }
+    }
     process.stdout.write(flags.json ? `${JSON.stringify(json, null, 2)}\n` : text);
   } finally {
     await engine.close();

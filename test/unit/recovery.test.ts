@@ -173,6 +173,20 @@ describe('recovery: every acknowledged record survives a damaged database, and t
     }
   });
 
+  it('removes temporary files a killed snapshot left behind, and keeps those of a process still writing', async () => {
+    const dir = tempDir('tcd-recovery-');
+    const dbFile = path.join(dir, 'usage.sqlite');
+    await acknowledge(dbFile, [{ n: 3, backup: true }]);
+    // pid 2^22 + 1 is above Linux's pid_max: no such process.
+    const dead = [`${dbFile}.4194305.1764590000000.tmp`, path.join(dir, 'backups', 'usage-x.sqlite.4194305.1764590000000.tmp'), `${dbFile}.journal.4194305.tmp`];
+    const live = `${dbFile}.${process.ppid}.${Date.now()}.tmp`;
+    for (const f of [...dead, live]) writeFileSync(f, 'partial');
+    const store = await UsageStore.open(dbFile);
+    store.close();
+    assert.deepEqual(dead.filter((f) => existsSync(f)), [], 'left by a dead process: removed');
+    assert.ok(existsSync(live), 'a live process may still be writing it');
+  });
+
   it('tells the person: on the CLI stderr and in /api/health, with the numbers and the place of the damaged file', async () => {
     const dir = tempDir('tcd-recovery-');
     const dbFile = path.join(dir, 'usage.sqlite');
