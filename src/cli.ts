@@ -218,6 +218,8 @@ async function serve(flags: Flags): Promise<number> {
   if (engine.recoveryMessage) say(`token-cost: ${engine.recoveryMessage}`);
   const key = loadOrCreateKeyFile(flags.dataDir);
   let failed: string | undefined;
+  let started = false;
+  let startProblem: string | undefined;
   const supervisor = new ServerSupervisor({
     engine,
     storageDir: flags.dataDir,
@@ -228,9 +230,11 @@ async function serve(flags: Flags): Promise<number> {
     version: 'cli',
     portHint: 'Pass --port with a free port, or --port 0 to pick any free port.',
     log,
-    onProblem: (m) => {
-      failed = m;
-      say(`token-cost: ${m}`);
+    onProblem: (m, cause) => {
+      failed = cause;
+      // At start the CLI may give up instead of retrying (below); later problems are told as they come.
+      if (started) say(`token-cost: ${m}`);
+      else startProblem = m;
     },
     onDidChange: (url) => {
       if (url) say(`Serving on ${url} (heartbeats: ${url}/api/agents/<id>/heartbeat). API key: ${key.created ? 'created in ' : ''}${key.source}.`);
@@ -249,10 +253,14 @@ async function serve(flags: Flags): Promise<number> {
     }
   })();
   if (failed && engine.role === 'writer' && !peerAlive) {
+    say(`token-cost: ${failed}`);
     await supervisor.dispose();
     await engine.close();
     return 1;
   }
+  if (startProblem) say(`token-cost: ${startProblem}`);
+  started = true;
+
   await engine.scan();
   const watcher = new TranscriptWatcher({ roots: () => roots().map((r) => r.path), onChange: () => void engine.scan(), log: say });
   watcher.refreshRoots();

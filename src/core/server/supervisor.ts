@@ -13,8 +13,11 @@ export interface SupervisorOptions extends Omit<ServerOptions, 'engine' | 'apiKe
   storageDir: string;
   settings: () => ServerSettings;
   apiKey: () => Promise<string>;
-  /** A start that failed (busy port): shown to the user once per attempt. */
-  onProblem?: (message: string) => void;
+  /**
+   * A start that failed (busy port): told once, and again when the reason changes. `message` says
+   * that it keeps trying when it does; `cause` is the failure alone.
+   */
+  onProblem?: (message: string, cause: string) => void;
   /** The server started or stopped (url undefined). */
   onDidChange?: (url: string | undefined) => void;
   /** How long the writer waits before binding again after a failed start (e.g. the old writer still holds the port). */
@@ -68,7 +71,7 @@ export class ServerSupervisor {
   private failed(err: Error): void {
     const retrying = !this.disposed && this.opts.engine.role === 'writer' && this.opts.settings().enabled;
     const message = retrying ? `${err.message} Trying again every ${this.opts.retryMs ?? 250} ms while this process writes the usage database.` : err.message;
-    if (message !== this.lastProblem) this.opts.onProblem?.(message);
+    if (message !== this.lastProblem) this.opts.onProblem?.(message, err.message);
     this.lastProblem = message;
     if (retrying) {
       this.retryTimer = setTimeout(() => void this.reconfigure(), this.opts.retryMs ?? 250);
