@@ -442,6 +442,8 @@ export class UsageStore {
     if (file) await store.load();
     else store.migrate();
     if (file && opts.writable) store.journal = new Journal(store.journalFile!, opts.io, store.appliedSeq);
+    // What a recovery rebuilt is written at once: until then only the backup and journal hold it.
+    if (file && opts.writable && store.recovery.problem) await store.snapshot().catch(() => undefined);
     return store;
   }
 
@@ -488,6 +490,19 @@ export class UsageStore {
     };
     const st = statOrUndefined(file);
     let loaded = false;
+    const backups = this.listBackups();
+    if (!st && backups.length > 0 && this.opts.writable) {
+      // Gone while its backups are there (deleted, or lost in a crash during a recovery): the
+      // journal alone holds only what came after the last backup, so the backup is loaded too.
+      recovery.problem = 'the file is missing';
+      for (const backup of backups) {
+        if (!tryUse(await fsp.readFile(backup).catch(() => undefined))) {
+          recovery.restoredFrom = backup;
+          loaded = true;
+          break;
+        }
+      }
+    }
     if (st) {
       const bytes = await fsp.readFile(file);
       // The integrity check (a tenth of a second per 100k requests) is skipped for the very file
@@ -505,7 +520,7 @@ export class UsageStore {
           await fsp.rename(file, aside);
           recovery.movedAside = aside;
         }
-        for (const backup of this.listBackups()) {
+        for (const backup of backups) {
           if (!tryUse(await fsp.readFile(backup).catch(() => undefined))) {
             recovery.restoredFrom = backup;
             loaded = true;

@@ -1,7 +1,7 @@
 import * as assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { existsSync, readdirSync, readFileSync, truncateSync, writeFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, rmSync, truncateSync, writeFileSync } from 'node:fs';
 import * as http from 'node:http';
 import * as path from 'node:path';
 import { UsageEngine } from '../../src/core/engine';
@@ -126,6 +126,20 @@ describe('recovery: every acknowledged record survives a damaged database, and t
       assert.deepEqual(missing, []);
       assert.equal(engine.recovery.restoredFrom, path.join(dir, 'backups', backups[0]));
       assert.match(engine.recoveryMessage ?? '', /Recovered 400 record\(s\): 100 from the backup/);
+    } finally {
+      await engine.close();
+    }
+  });
+
+  it('database file missing while its backups are there: the backup and the journal rebuild it, written at once', async () => {
+    const dbFile = path.join(tempDir('tcd-recovery-'), 'usage.sqlite');
+    const acked = await acknowledge(dbFile, ISSUE_CASE);
+    rmSync(dbFile);
+    const { engine, sessions } = await openLikeTheCli(dbFile);
+    try {
+      assert.deepEqual(acked.filter((k) => !sessions.has(k)), []);
+      assert.match(engine.recoveryMessage ?? '', /could not be used \(the file is missing\)\. Recovered 400 record\(s\)/);
+      assert.ok(existsSync(dbFile), 'the rebuilt database is on disk before anything else happens');
     } finally {
       await engine.close();
     }
