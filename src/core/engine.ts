@@ -109,7 +109,7 @@ export class UsageEngine {
 
   /** Reads transcripts into the store. A reader does not scan: the writer does, and it follows. */
   scan(): Promise<ScanStats> {
-    if (this.currentRole !== 'writer') {
+    if (!this.stillWriter()) {
       return this.store.follow().then((changed) => {
         if (changed) this.events.emit('change', this.lastStats ?? EMPTY_STATS);
         return this.lastStats ?? EMPTY_STATS;
@@ -205,7 +205,7 @@ export class UsageEngine {
   /** The writer takes in what readers handed over; a file is deleted only once its records are durable. */
   private async drainInbox(): Promise<void> {
     const dir = this.inboxDir;
-    if (!dir || this.currentRole !== 'writer') return;
+    if (!dir || !this.stillWriter()) return;
     let names: string[];
     try {
       names = fs.readdirSync(dir).filter((f) => f.endsWith('.jsonl')).sort();
@@ -219,6 +219,8 @@ export class UsageEngine {
       changed += this.store.insert(entries.flatMap((e) => ('r' in e ? [e.r] : [])), { journal: true });
     }
     await this.store.flush();
+    // Replaced while taking them in: the files stay for the writer now (taking them twice counts nothing twice).
+    if (!this.stillWriter()) return;
     for (const name of names) fs.rmSync(path.join(dir, name), { force: true });
     if (changed > 0) {
       this.events.emit('change', this.lastStats ?? EMPTY_STATS);
@@ -324,7 +326,7 @@ export class UsageEngine {
 
   /** Deletes requests older than `days` days (tokenCost.retentionDays). */
   async prune(days: number): Promise<number> {
-    if (this.currentRole !== 'writer' || !(days > 0)) return 0;
+    if (!(days > 0) || !this.stillWriter()) return 0;
     const removed = this.store.prune(Date.now() - days * 86_400_000);
     if (removed > 0) {
       await this.maybeSnapshot(true);
