@@ -1,7 +1,7 @@
 import * as assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import * as crypto from 'node:crypto';
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync, readlinkSync } from 'node:fs';
 import * as net from 'node:net';
 import * as path from 'node:path';
 import WebSocket from 'ws';
@@ -92,10 +92,18 @@ describe('gateway under abuse: dead peers dropped, connections capped, memory bo
     let stderr = '';
     proc.stderr!.on('data', (d) => (stderr += d));
     const rssMb = () => Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${proc.pid}/status`, 'utf8'))![1]) / 1024;
+    const sockets = () => readdirSync(`/proc/${proc.pid}/fd`).filter((fd) => {
+      try {
+        return readlinkSync(`/proc/${proc.pid}/fd/${fd}`).startsWith('socket:');
+      } catch {
+        return false;
+      }
+    }).length;
     const payload = Buffer.alloc(1024 * 1024 - 1, 0x20);
     try {
       await waitFor('the server', () => stderr.includes('Serving on'));
-      const figures: string[] = [`baseline ${rssMb().toFixed(0)} MB`];
+      const idleSockets = sockets();
+      const figures: string[] = [`baseline ${rssMb().toFixed(0)} MB, ${idleSockets} sockets`];
       let peak = 0;
       for (let round = 0; round < 3; round++) {
         const clients: WebSocket[] = [];
@@ -115,11 +123,13 @@ describe('gateway under abuse: dead peers dropped, connections capped, memory bo
         await new Promise((r) => setTimeout(r, 1500));
         const rss = rssMb();
         peak = Math.max(peak, rss);
-        figures.push(`round ${round + 1}: ${clients.length} open, ${refused.length} refused, ${rss.toFixed(0)} MB`);
+        const openSockets = sockets();
+        figures.push(`round ${round + 1}: ${clients.length} open, ${refused.length} refused, ${rss.toFixed(0)} MB, ${openSockets} sockets`);
+        assert.ok(openSockets <= idleSockets + GATEWAY_MAX_CONNECTIONS, `the server holds at most the cap of sockets (${openSockets})`);
         assert.ok(clients.length <= GATEWAY_MAX_CONNECTIONS, `at most the cap is open (${clients.length})`);
         assert.ok(refused.every((s) => s === 503), `refused with 503: ${[...new Set(refused)].join(', ')}`);
         for (const c of clients) c.terminate();
-        await new Promise((r) => setTimeout(r, 500));
+        await waitFor('the server to let the sockets go', () => sockets() <= idleSockets + 1);
       }
       // Sockets are gone: a new client is served again.
       const after = await open(port);
