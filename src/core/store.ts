@@ -1282,11 +1282,32 @@ export class UsageStore {
       throw new Error(`the backup ${target} did not read back as written`);
     }
     this.lastBackupAt = Date.now();
+    this.verifiedBackups.add(target);
+    // The journal the previous backup holds goes only if that backup is sound: if it is not,
+    // the rotated files stay for the one before it.
     const previousSeq = previous ? backupSeq(previous) : undefined;
-    if (previousSeq !== undefined) {
+    if (previousSeq !== undefined && (this.verifiedBackups.has(previous!) || (await this.soundBackup(previous!)))) {
       for (const j of rotatedJournals(this.journalFile!)) if (j.seq <= previousSeq) await fsp.rm(j.file, { force: true });
     }
     for (const old of this.listBackups().slice(this.opts.backups)) await fsp.rm(old, { force: true });
+  }
+
+  /** Backups this process wrote and read back as written. */
+  private readonly verifiedBackups = new Set<string>();
+
+  /** Whether a backup opens and passes SQLite's quick check. */
+  private async soundBackup(file: string): Promise<boolean> {
+    const bytes = await fsp.readFile(file).catch(() => undefined);
+    if (!bytes || bytes.length === 0) return false;
+    const SQL = await loadSqlJs();
+    const db = new SQL.Database(bytes);
+    try {
+      return db.exec('PRAGMA quick_check')[0]?.values[0]?.[0] === 'ok';
+    } catch {
+      return false;
+    } finally {
+      db.close();
+    }
   }
 
   /** The pre-v3 name of a full durable write: flush the journal, then snapshot if due. */

@@ -32,12 +32,12 @@ interface Phase {
 }
 
 /** Accepts records as the server does (durable before the ack) and returns the acknowledged keys. */
-async function acknowledge(dbFile: string, phases: Phase[]): Promise<string[]> {
+async function acknowledge(dbFile: string, phases: Phase[], prefix = 'p'): Promise<string[]> {
   const acked: string[] = [];
   for (const [p, phase] of phases.entries()) {
     const store = await UsageStore.open(dbFile, { backupEveryMs: phase.backup ? 0 : 1e12 });
     for (let i = 0; i < phase.n; i++) {
-      const key = `p${p}-${i}`;
+      const key = `${prefix}${p}-${i}`;
       store.insert([rec(key)], { journal: true });
       await store.flush();
       acked.push(key);
@@ -145,6 +145,27 @@ describe('recovery: every acknowledged record survives a damaged database, and t
     }
   });
 
+  it('a damaged backup keeps the journal it would have let go: three backups, the middle one damaged, then everything else too', async () => {
+    const dir = tempDir('tcd-recovery-');
+    const dbFile = path.join(dir, 'usage.sqlite');
+    const acked = await acknowledge(dbFile, [{ n: 100, backup: true }, { n: 100, backup: true }]);
+    const [, second] = readdirSync(path.join(dir, 'backups')).sort();
+    truncateSync(path.join(dir, 'backups', second), 1000);
+    acked.push(...(await acknowledge(dbFile, [{ n: 100, backup: true }, { n: 50, snapshot: false }], 'later')));
+    // Now the database and the newest backup go too: only the first backup and the journal are left.
+    const backups = readdirSync(path.join(dir, 'backups')).sort();
+    truncateSync(path.join(dir, 'backups', backups[backups.length - 1]), 1000);
+    writeFileSync(dbFile, randomBytes(4096));
+    const { engine, sessions } = await openLikeTheCli(dbFile);
+    try {
+      assert.deepEqual(acked.filter((k) => !sessions.has(k)), []);
+      assert.equal(engine.recovery.restoredFrom, path.join(dir, 'backups', backups[0]));
+      assert.equal(engine.recovery.missingEntries, 0);
+    } finally {
+      await engine.close();
+    }
+  });
+
   it('damaged journal bytes: only the damaged lines are skipped, reported with their place, and nothing acknowledged is lost', async () => {
     const dbFile = path.join(tempDir('tcd-recovery-'), 'usage.sqlite');
     const acked = await acknowledge(dbFile, ISSUE_CASE);
@@ -178,7 +199,7 @@ describe('recovery: every acknowledged record survives a damaged database, and t
     const dbFile = path.join(tempDir('tcd-recovery-'), 'usage.sqlite');
     const acked = await acknowledge(dbFile, [{ n: 3, snapshot: false }]);
     writeFileSync(`${dbFile}.journal`, Buffer.concat([readFileSync(`${dbFile}.journal`), Buffer.from('{"q":4,"r":{"dedupKey":"hb:agent:torn","ti')]));
-    acked.push(...(await acknowledge(dbFile, [{ n: 2, snapshot: false }])));
+    acked.push(...(await acknowledge(dbFile, [{ n: 2, snapshot: false }], 'after')));
     const { engine, sessions } = await openLikeTheCli(dbFile);
     try {
       assert.deepEqual(acked.filter((k) => !sessions.has(k)), []);
