@@ -183,6 +183,7 @@ async function serve(flags: Flags): Promise<number> {
   const dbFile = options.dbFile!;
   const roots = () => cliRoots(flags);
   const engine = await UsageEngine.open(options);
+  if (engine.recoveryMessage) say(`token-cost: ${engine.recoveryMessage}`);
   const key = loadOrCreateKeyFile(flags.dataDir);
   let failed: string | undefined;
   const supervisor = new ServerSupervisor({

@@ -41,6 +41,7 @@ export interface SkippedReport {
  */
 export async function openScanned(flags: Flags): Promise<{ engine: UsageEngine; looked: string[]; empty: boolean; skipped?: SkippedReport }> {
   const engine = await UsageEngine.open(engineOptions(flags, flags.verbose ? (m: string) => process.stderr.write(`${m}\n`) : undefined));
+  if (engine.recoveryMessage) process.stderr.write(`token-cost: ${engine.recoveryMessage}\n`);
   try {
     const stats = await engine.scan();
     if (flags.verbose) {

@@ -6,7 +6,7 @@ import type { UsageRecord } from './model';
 import { defaultIo, type StorageIo } from './storage/fsio';
 import { readJournal } from './storage/journal';
 import { WriterLock } from './storage/lock';
-import { UsageStore, type RecoveryReport } from './store';
+import { recoveryMessage, UsageStore, type RecoveryReport } from './store';
 
 export interface EngineOptions extends ScannerOptions {
   /** The database file; null keeps everything in memory. */
@@ -82,6 +82,11 @@ export class UsageEngine {
     return this.store.recovery;
   }
 
+  /** What opening the database repaired, in words with the numbers, or undefined when nothing was. */
+  get recoveryMessage(): string | undefined {
+    return recoveryMessage(this.store.recovery);
+  }
+
   get lastScan(): ScanStats | undefined {
     return this.lastStats;
   }
@@ -104,7 +109,7 @@ export class UsageEngine {
 
   /** Reads transcripts into the store. A reader does not scan: the writer does, and it follows. */
   scan(): Promise<ScanStats> {
-    if (this.currentRole !== 'writer') {
+    if (!this.stillWriter()) {
       return this.store.follow().then((changed) => {
         if (changed) this.events.emit('change', this.lastStats ?? EMPTY_STATS);
         return this.lastStats ?? EMPTY_STATS;
@@ -162,17 +167,29 @@ export class UsageEngine {
    */
   async accept(records: readonly UsageRecord[]): Promise<number> {
     if (records.length === 0) return 0;
-    if (this.currentRole === 'reader') {
+    if (!this.stillWriter()) {
       await this.sendToWriter(records);
       return 0;
     }
     const changed = this.store.insert(records, { journal: true });
     if (changed > 0) {
       await this.store.flush();
+      // Paused while writing and replaced meanwhile: the writer now may not read that journal
+      // line again, so the records go to it through the inbox too (they are upserts: no double count).
+      if (!this.stillWriter()) {
+        await this.sendToWriter(records);
+        return 0;
+      }
       this.events.emit('change', this.lastStats ?? EMPTY_STATS);
       void this.maybeSnapshot();
     }
     return changed;
+  }
+
+  /** Whether this process is the writer, checked against the lock file now (see WriterLock.confirm). */
+  private stillWriter(): boolean {
+    if (this.currentRole !== 'writer') return false;
+    return this.lock ? this.lock.confirm() : true;
   }
 
   private async sendToWriter(records: readonly UsageRecord[]): Promise<void> {
@@ -188,7 +205,7 @@ export class UsageEngine {
   /** The writer takes in what readers handed over; a file is deleted only once its records are durable. */
   private async drainInbox(): Promise<void> {
     const dir = this.inboxDir;
-    if (!dir || this.currentRole !== 'writer') return;
+    if (!dir || !this.stillWriter()) return;
     let names: string[];
     try {
       names = fs.readdirSync(dir).filter((f) => f.endsWith('.jsonl')).sort();
@@ -202,6 +219,8 @@ export class UsageEngine {
       changed += this.store.insert(entries.flatMap((e) => ('r' in e ? [e.r] : [])), { journal: true });
     }
     await this.store.flush();
+    // Replaced while taking them in: the files stay for the writer now (taking them twice counts nothing twice).
+    if (!this.stillWriter()) return;
     for (const name of names) fs.rmSync(path.join(dir, name), { force: true });
     if (changed > 0) {
       this.events.emit('change', this.lastStats ?? EMPTY_STATS);
@@ -252,7 +271,7 @@ export class UsageEngine {
 
   /** Snapshots when the journal has grown or changes have waited long enough. */
   private async maybeSnapshot(force = false): Promise<void> {
-    if (this.currentRole !== 'writer' || !this.store.needsSnapshot) {
+    if (!this.store.needsSnapshot || !this.stillWriter()) {
       this.firstUnsnapshottedAt = 0;
       return;
     }
@@ -307,7 +326,7 @@ export class UsageEngine {
 
   /** Deletes requests older than `days` days (tokenCost.retentionDays). */
   async prune(days: number): Promise<number> {
-    if (this.currentRole !== 'writer' || !(days > 0)) return 0;
+    if (!(days > 0) || !this.stillWriter()) return 0;
     const removed = this.store.prune(Date.now() - days * 86_400_000);
     if (removed > 0) {
       await this.maybeSnapshot(true);
@@ -321,7 +340,7 @@ export class UsageEngine {
     this.closed = true;
     if (this.followTimer) clearInterval(this.followTimer);
     await this.running?.catch(() => undefined);
-    if (this.currentRole === 'writer') {
+    if (this.stillWriter()) {
       await this.drainInbox().catch(() => undefined);
       try {
         await this.store.flush();

@@ -3,7 +3,6 @@ import type { TokenSums } from '../protocol';
 import { bucketIndex, idWhere, names, sumsByModel, totalsOf, usageRows } from './rollupQuery';
 import type { UsageStore } from './store';
 import { isPlaceholderModel } from './model';
-import { requestKey } from './storage/keys';
 import { dayKey, dayRange, daysBetween, nextDay, startOfDay, weekStart } from './time';
 
 /** A half-open interval of instants [start, end); either side may be open. */
@@ -463,27 +462,6 @@ export function countersByModelSourceProject(store: UsageStore): (GroupTotals & 
   return store
     .all(`SELECT model, source, project, '' AS k, ${GROUP_SUMS} FROM usage GROUP BY model, source, project ORDER BY model, source, project`)
     .map((r) => ({ ...groupTotals(r), model: String(r.model), source: String(r.source), project: String(r.project) }));
-}
-
-/**
- * Which of these dedup keys are stored already (for records without a message id, the server's
- * kind). The server uses it to batch new records from concurrent requests into one insert while
- * still telling each request what it added.
- */
-export function storedDedupKeys(store: UsageStore, keys: readonly string[]): Set<string> {
-  const found = new Set<string>();
-  for (let i = 0; i < keys.length; i += 400) {
-    const chunk = keys.slice(i, i + 400);
-    // sql.js binds 64-bit BigInt keys; its type declarations predate that.
-    const params = chunk.flatMap((k, j) => [j, requestKey(k)]) as unknown as SqlValue[];
-    const rows = store.all(
-      `WITH wanted(i, k) AS (VALUES ${chunk.map(() => '(?, ?)').join(', ')})
-       SELECT wanted.i AS i FROM wanted JOIN requests r ON r.key = wanted.k`,
-      params,
-    );
-    for (const r of rows) found.add(chunk[n(r.i)]);
-  }
-  return found;
 }
 
 /** One session's sums, with its latest project and source and its costliest model. */

@@ -5,7 +5,7 @@ import type { Database, SqlValue, Statement } from 'sql.js';
 import { loadSqlJs } from './sqljs';
 import { totalTokens, type Source, type UsageRecord } from './model';
 import { defaultIo, statOrUndefined, type StorageIo } from './storage/fsio';
-import { Journal, readJournal, type JournalEntry } from './storage/journal';
+import { Journal, readJournal, rotatedJournals, type DamagedLine, type JournalEntry } from './storage/journal';
 import { messageKeyRange, REQUEST_KEY_MASK, requestKey } from './storage/keys';
 
 /** flags: bit 0 unpriced, bit 1 sidechain, bit 2 the request carries a message id. */
@@ -25,15 +25,58 @@ export interface FileCursor {
 
 /** What opening the database had to repair, told to the user once. */
 export interface RecoveryReport {
-  /** Where an unreadable database file was moved (it is never deleted). */
+  /** Why the database file could not be used (empty, not a database, damaged, another program's schema). */
+  problem?: string;
+  /** Where the unusable database file was moved (it is never deleted). */
   movedAside?: string;
   /** The backup the data was restored from, if any. */
   restoredFrom?: string;
-  /** Journal entries replayed over the snapshot (changes not yet in the snapshot). */
+  /** Records in what was loaded (the snapshot or backup) before the journal was replayed. */
+  fromSnapshot: number;
+  /** Records the journal added over it (changes not yet in the snapshot or backup). */
+  fromJournal: number;
+  /** Journal entries replayed over the snapshot (records and read positions). */
   replayed: number;
-  /** Journal lines that could not be read (a write torn by a crash). */
+  /** Journal lines that could not be read (a write torn by a crash, or damaged bytes), and where. */
   unreadableJournalLines: number;
+  damagedLines: DamagedLine[];
+  /** Entries missing between the restored backup and the oldest journal kept (two damaged backups). */
+  missingEntries: number;
 }
+
+const noRecovery = (): RecoveryReport => ({ fromSnapshot: 0, fromJournal: 0, replayed: 0, unreadableJournalLines: 0, damagedLines: [], missingEntries: 0 });
+
+/**
+ * The sentence telling the person what opening the database repaired, with the numbers, or
+ * undefined when nothing was. One wording for every place it is shown (CLI, /api/health, VS Code).
+ */
+export function recoveryMessage(r: RecoveryReport): string | undefined {
+  const parts: string[] = [];
+  if (r.problem) {
+    const where = r.movedAside ? `; it was moved to ${r.movedAside}` : '';
+    const from = r.restoredFrom ? `${r.fromSnapshot} from the backup ${r.restoredFrom}` : `${r.fromSnapshot} from a backup (none was readable)`;
+    parts.push(
+      `The usage database could not be used (${r.problem})${where}. Recovered ${r.fromSnapshot + r.fromJournal} record(s): ` +
+        `${from} and ${r.fromJournal} from the journal; transcripts are read again.`,
+    );
+    if (r.missingEntries > 0) parts.push(`${r.missingEntries} journal entr(ies) between the backup and the journal could not be found.`);
+  }
+  if (r.unreadableJournalLines > 0) {
+    const at = r.damagedLines.slice(0, 5).map((d) => `${d.file} at byte ${d.offset} (${d.length} bytes)`).join(', ');
+    parts.push(
+      `Skipped ${r.unreadableJournalLines} damaged journal line(s) (a write torn by a crash, or damaged bytes): ${at}` +
+        `${r.damagedLines.length > 5 ? `, and ${r.damagedLines.length - 5} more` : ''}; what could be read in them was kept.`,
+    );
+  }
+  return parts.length ? parts.join(' ') : undefined;
+}
+
+/** A database written by a newer build: never moved aside, the user updates instead. */
+export class NewerSchemaError extends Error {}
+
+/** What a reported record is compared by when its id arrives again. */
+export type StoredReport = Pick<UsageRecord, 'timestamp' | 'source' | 'model' | 'project' | 'sessionId' | 'inputTokens' | 'outputTokens'
+  | 'cacheWriteTokens' | 'cacheReadTokens' | 'reportedCost'>;
 
 export const SCHEMA_VERSION = 4;
 
@@ -227,13 +270,16 @@ ON CONFLICT(key) DO UPDATE SET
   session_id = excluded.session_id, input = excluded.input, output = excluded.output,
   cache_write = excluded.cache_write, cache_write_1h = excluded.cache_write_1h, cache_read = excluded.cache_read,
   reported_cost = excluded.reported_cost, cost = excluded.cost, flags = excluded.flags
-WHERE (excluded.flags & 2) < (requests.flags & 2)
+WHERE ((excluded.flags & 2) < (requests.flags & 2)
    OR ((excluded.flags & 2) = (requests.flags & 2)
        AND (excluded.input + excluded.output + excluded.cache_write + excluded.cache_read
               > requests.input + requests.output + requests.cache_write + requests.cache_read
             OR (excluded.input + excluded.output + excluded.cache_write + excluded.cache_read
                   = requests.input + requests.output + requests.cache_write + requests.cache_read
-                AND excluded.cost > requests.cost)))
+                AND excluded.cost > requests.cost))))
+  -- A reported record (heartbeat, gateway event, manual log) is final once stored: a retry with
+  -- the same id never rewrites it, whatever it carries (the server answers 409 to a different body).
+  AND requests.source_id NOT IN (SELECT id FROM sources WHERE name IN ('heartbeat', 'manual'))
 `;
 
 export type Row = Record<string, SqlValue>;
@@ -282,6 +328,8 @@ export interface StoreOptions {
   /** How many snapshot backups to keep, at most one per `backupEveryMs`. */
   backups?: number;
   backupEveryMs?: number;
+  /** A snapshot rotates the journal once it is this big (its rotated files go once two backups hold them). */
+  journalRotateBytes?: number;
 }
 
 interface FileSignature {
@@ -296,13 +344,53 @@ const sameSig = (a?: FileSignature, b?: FileSignature) => a?.ino === b?.ino && a
 const fullSig = (st: fs.Stats) => `${st.ino}:${st.size}:${st.mtimeMs}:${st.ctimeMs}`;
 const sameFullSig = (a: fs.Stats, b: fs.Stats | undefined) => b !== undefined && fullSig(a) === fullSig(b);
 
+/** The journal number a backup holds, from its name (backups before 0.5 have none). */
+function backupSeq(file: string): number | undefined {
+  const m = /-q(\d+)\.sqlite$/.exec(file);
+  return m ? Number(m[1]) : undefined;
+}
+
+function pidAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+/**
+ * Temporary files of atomic writes (`<name>.<pid>.<ms>.tmp`) that a killed process left behind:
+ * removed when their process is gone, or after an hour whoever wrote them.
+ */
+function removeStaleTemporaryFiles(file: string): void {
+  const dirs = [path.dirname(file), path.join(path.dirname(file), 'backups')];
+  for (const dir of dirs) {
+    let names: string[];
+    try {
+      names = fs.readdirSync(dir);
+    } catch {
+      continue;
+    }
+    for (const name of names) {
+      const m = /\.(\d+)(?:\.\d+)?\.tmp$/.exec(name);
+      if (!m || !(name.startsWith(path.basename(file)) || dir.endsWith('backups'))) continue;
+      const full = path.join(dir, name);
+      const pid = Number(m[1]);
+      const old = Date.now() - (statOrUndefined(full)?.mtimeMs ?? Date.now()) > 3600_000;
+      if ((pid !== process.pid && !pidAlive(pid)) || old) fs.rmSync(full, { force: true });
+    }
+  }
+}
+
 /**
  * The usage database: sql.js in memory, made durable by a journal and snapshots in one folder.
  * - Every change is appended to `<file>.journal` and flushed before it is acknowledged.
- * - Snapshots are written to a temporary file, flushed and renamed over `<file>`; the journal is
- *   cut back only after the snapshot holding its entries is on disk.
- * - Opening loads the snapshot and replays the journal. An unreadable snapshot is moved aside and
- *   the newest good backup is used instead.
+ * - Snapshots are written to a temporary file, flushed and renamed over `<file>`; each notes the
+ *   last journal entry it holds. The journal is rotated, never cut, and a rotated part goes only
+ *   once two verified backups hold it.
+ * - Opening loads the snapshot and replays the journal entries it does not hold. An unusable
+ *   snapshot (empty, damaged, foreign) is moved aside and the newest good backup used instead.
  * Only the writer process writes; readers follow the files.
  */
 export class UsageStore {
@@ -325,12 +413,16 @@ export class UsageStore {
   private journalOffset = 0;
   private lastBackupAt = 0;
   private snapshotting: Promise<void> | undefined;
-  recovery: RecoveryReport = { replayed: 0, unreadableJournalLines: 0 };
+  recovery: RecoveryReport = noRecovery();
+  /** The number of the last journal entry applied (entries up to it are in the database). */
+  private appliedSeq = 0;
+  /** Journal bytes at the last snapshot: what has grown since is what a snapshot would save replaying. */
+  private journalSizeAtSnapshot = 0;
 
   private constructor(
     private db: Database,
     readonly file: string | null,
-    private readonly opts: Required<Pick<StoreOptions, 'io' | 'backups' | 'backupEveryMs'>> & { writable: boolean },
+    private readonly opts: Required<Pick<StoreOptions, 'io' | 'backups' | 'backupEveryMs' | 'journalRotateBytes'>> & { writable: boolean },
   ) {}
 
   get journalFile(): string | null {
@@ -347,72 +439,148 @@ export class UsageStore {
 
   /** Opens (or creates) the database; `null` keeps everything in memory only. */
   static async open(file: string | null, options: StoreOptions = {}): Promise<UsageStore> {
-    const opts = { io: options.io ?? defaultIo, backups: options.backups ?? 3, backupEveryMs: options.backupEveryMs ?? 3600_000, writable: options.writable ?? true };
+    const opts = {
+      io: options.io ?? defaultIo, backups: options.backups ?? 3, backupEveryMs: options.backupEveryMs ?? 3600_000,
+      journalRotateBytes: options.journalRotateBytes ?? 8 * 1024 * 1024, writable: options.writable ?? true,
+    };
     const SQL = await loadSqlJs();
     const store = new UsageStore(new SQL.Database(), file, opts);
+    if (file && opts.writable) removeStaleTemporaryFiles(file);
     if (file) await store.load();
     else store.migrate();
-    if (file && opts.writable) store.journal = new Journal(store.journalFile!, opts.io);
+    if (file && opts.writable) store.journal = new Journal(store.journalFile!, opts.io, store.appliedSeq);
+    // What a recovery rebuilt is written at once: until then only the backup and journal hold it.
+    if (file && opts.writable && store.recovery.problem) await store.snapshot().catch(() => undefined);
     return store;
   }
 
-  /** Loads the snapshot (or the newest good backup) and replays the journal. */
+  /**
+   * Loads the snapshot, or when it is unusable (empty, not a database, damaged, another
+   * program's schema) moves it aside and loads the newest good backup; then replays every
+   * journal entry the loaded copy does not hold. After a restore the transcripts are read again.
+   */
   private async load(): Promise<void> {
     const SQL = await loadSqlJs();
     const file = this.file!;
-    const recovery: RecoveryReport = { replayed: 0, unreadableJournalLines: 0 };
-    const tryOpen = (bytes: Uint8Array | undefined, trusted = false): Database | undefined => {
+    const recovery = noRecovery();
+    /** Opens and upgrades one candidate as this.db; the reason it is unusable otherwise. */
+    const tryUse = (bytes: Uint8Array | undefined, trusted = false): string | undefined => {
+      if (bytes === undefined) return 'unreadable';
+      if (bytes.length === 0) return 'the file is empty (0 bytes)';
       const db = new SQL.Database(bytes);
       try {
         if (!trusted) {
           const check = db.exec('PRAGMA quick_check')[0]?.values[0]?.[0];
-          if (check !== 'ok') throw new Error(String(check));
+          if (check !== 'ok') throw new Error(`damaged: ${String(check).slice(0, 120)}`);
         }
         db.exec('SELECT count(*) FROM sqlite_master');
-        return db;
-      } catch {
+      } catch (err) {
         db.close();
-        return undefined;
+        const m = (err as Error).message;
+        return /not a database|malformed|damaged|disk image/i.test(m) ? (m.startsWith('damaged') ? m : 'not an SQLite database, or damaged') : m;
       }
+      this.freeStatements();
+      this.db.close();
+      this.db = db;
+      this.dims.clear();
+      this.dimNext.clear();
+      this.cursorCache = undefined;
+      try {
+        this.migrate();
+      } catch (err) {
+        if (err instanceof NewerSchemaError) throw err;
+        this.db = new SQL.Database();
+        db.close();
+        return `not a Token Cost database: ${(err as Error).message}`;
+      }
+      return undefined;
     };
     const st = statOrUndefined(file);
-    let db: Database | undefined;
+    let loaded = false;
+    const backups = this.listBackups();
+    if (!st && backups.length > 0 && this.opts.writable) {
+      // Gone while its backups are there (deleted, or lost in a crash during a recovery): the
+      // journal alone holds only what came after the last backup, so the backup is loaded too.
+      recovery.problem = 'the file is missing';
+      for (const backup of backups) {
+        if (!tryUse(await fsp.readFile(backup).catch(() => undefined))) {
+          recovery.restoredFrom = backup;
+          loaded = true;
+          break;
+        }
+      }
+    }
     if (st) {
       const bytes = await fsp.readFile(file);
       // The integrity check (a tenth of a second per 100k requests) is skipped for the very file
       // that passed it last time or that this store wrote (same inode, size, mtime and ctime).
-      const trusted = this.isCheckedFile(st) && sameFullSig(st, statOrUndefined(file));
-      db = tryOpen(bytes, trusted);
+      const trusted = bytes.length > 0 && this.isCheckedFile(st) && sameFullSig(st, statOrUndefined(file));
+      const problem = tryUse(bytes, trusted);
       // The signature recorded is the one read before the check, not whatever is there now.
-      if (db && !trusted) this.rememberChecked(st);
-      if (!db) {
+      if (!problem && !trusted) this.rememberChecked(st);
+      loaded = !problem;
+      if (problem) {
+        recovery.problem = problem;
         // Never delete what a user may still need: keep the bad file beside the good one.
         const aside = `${file}.unreadable-${new Date().toISOString().replace(/[:.]/g, '-')}`;
         if (this.opts.writable) {
           await fsp.rename(file, aside);
           recovery.movedAside = aside;
         }
-        for (const backup of this.listBackups()) {
-          db = tryOpen(await fsp.readFile(backup).catch(() => undefined));
-          if (db) {
+        for (const backup of backups) {
+          if (!tryUse(await fsp.readFile(backup).catch(() => undefined))) {
             recovery.restoredFrom = backup;
+            loaded = true;
             break;
           }
         }
       }
     }
-    this.freeStatements();
-    this.db = db ?? new SQL.Database();
-    this.dims.clear();
-    this.dimNext.clear();
-    this.cursorCache = undefined;
-    this.migrate();
+    if (!loaded) {
+      this.freeStatements();
+      this.db.close();
+      this.db = new SQL.Database();
+      this.dims.clear();
+      this.dimNext.clear();
+      this.cursorCache = undefined;
+      this.migrate();
+    }
     this.snapshotSig = sig(statOrUndefined(file));
-    const replay = this.replayJournal(0);
-    recovery.replayed = replay.replayed;
-    recovery.unreadableJournalLines = replay.bad;
-    this.recovery = recovery;
-    if (recovery.movedAside || recovery.restoredFrom) this.changedSinceSnapshot = true;
+    this.appliedSeq = Number(this.get("SELECT value FROM meta WHERE key = 'journal_seq'")?.value ?? 0);
+    recovery.fromSnapshot = this.recordCount();
+    const oldest = this.replayAllJournals(recovery);
+    if (recovery.problem && oldest > 0 && oldest > this.snapshotSeq + 1) recovery.missingEntries = oldest - this.snapshotSeq - 1;
+    recovery.fromJournal = this.recordCount() - recovery.fromSnapshot;
+    if (recovery.problem) {
+      // The restored copy is older than the lost file: read every transcript again (their
+      // records are upserts, so nothing counts twice) rather than trust read positions.
+      this.db.exec('DELETE FROM files');
+      this.cursorCache = undefined;
+      this.changedSinceSnapshot = true;
+    }
+    // A reader reloads often: what the first load repaired stays on show.
+    if (recoveryMessage(recovery) || !recoveryMessage(this.recovery)) this.recovery = recovery;
+  }
+
+  /** The journal number the loaded snapshot holds (set by load()). */
+  private snapshotSeq = 0;
+
+  /**
+   * Replays the rotated journals and the journal, skipping what the loaded copy holds; returns
+   * the number of the oldest entry found after it (0 when none).
+   */
+  private replayAllJournals(recovery: RecoveryReport): number {
+    this.snapshotSeq = this.appliedSeq;
+    let oldest = 0;
+    const files = [...rotatedJournals(this.journalFile!).filter((j) => j.seq > this.appliedSeq).map((j) => j.file), this.journalFile!];
+    for (const f of files) {
+      const r = this.replayJournalFile(f, 0);
+      if (!oldest && r.firstSeq) oldest = r.firstSeq;
+      recovery.replayed += r.replayed;
+      recovery.unreadableJournalLines += r.bad;
+      recovery.damagedLines.push(...r.damaged);
+    }
+    return oldest;
   }
 
   /** Where the signature of the last database file known to be sound is kept. */
@@ -440,12 +608,22 @@ export class UsageStore {
   }
 
   private replayJournal(from: number): { replayed: number; bad: number } {
-    const jf = this.journalFile!;
-    const { entries, end, bad } = readJournal(jf, from);
-    this.applyEntries(entries);
-    this.journalIno = statOrUndefined(jf)?.ino;
-    this.journalOffset = end;
-    return { replayed: entries.length, bad };
+    return this.replayJournalFile(this.journalFile!, from);
+  }
+
+  /** Applies the entries of one journal file newer than what the database holds. */
+  private replayJournalFile(file: string, from: number): { replayed: number; bad: number; damaged: DamagedLine[]; firstSeq: number } {
+    const { entries, end, bad, damaged } = readJournal(file, from);
+    // Entries without a number come from journals written before they had one: always replayed.
+    const fresh = entries.filter((e) => e.q === undefined || e.q > this.appliedSeq);
+    const firstSeq = fresh.find((e) => e.q !== undefined)?.q ?? 0;
+    this.applyEntries(fresh);
+    for (const e of fresh) if (e.q !== undefined && e.q > this.appliedSeq) this.appliedSeq = e.q;
+    if (file === this.journalFile) {
+      this.journalIno = statOrUndefined(file)?.ino;
+      this.journalOffset = end;
+    }
+    return { replayed: fresh.length, bad, damaged, firstSeq };
   }
 
   private applyEntries(entries: JournalEntry[]): void {
@@ -477,12 +655,21 @@ export class UsageStore {
   }
 
   private migrate(): void {
+    this.migrateSchema();
+    // What journal entries a snapshot holds (additive: builds that do not know it ignore it).
+    this.db.exec('CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value)');
+    const tables = ['sources', 'models', 'projects', 'sessions', 'requests', 'files'];
+    const present = this.all(`SELECT name FROM sqlite_master WHERE type = 'table' AND name IN (${tables.map(() => '?').join(', ')})`, tables).map((r) => r.name);
+    if (present.length !== tables.length) throw new Error(`no table ${tables.filter((t) => !present.includes(t)).join(', ')}`);
+  }
+
+  private migrateSchema(): void {
     // Durability comes from our journal and snapshots; SQLite's own rollback journal would be a
     // file created and deleted in sql.js's in-memory file system on every transaction.
     this.db.exec('PRAGMA journal_mode = MEMORY; PRAGMA temp_store = MEMORY');
     let version = Number(this.db.exec('PRAGMA user_version')[0]?.values[0][0] ?? 0);
     if (version > SCHEMA_VERSION) {
-      throw new Error(`The usage database was written by a newer version of Token Cost Dashboard (schema ${version}); update the extension.`);
+      throw new NewerSchemaError(`The usage database was written by a newer version of Token Cost Dashboard (schema ${version}); update the extension.`);
     }
     if (version === 0) {
       const hasTables = Number(this.db.exec("SELECT count(*) FROM sqlite_master WHERE type = 'table'")[0]?.values[0][0] ?? 0) > 0;
@@ -942,6 +1129,35 @@ export class UsageStore {
     return this.dirty;
   }
 
+  /**
+   * The stored form of records by dedup key (for keys without a message id: reported records),
+   * to tell a retry (same fields) from a conflicting reuse of an id.
+   */
+  storedReports(dedupKeys: readonly string[]): Map<string, StoredReport> {
+    const found = new Map<string, StoredReport>();
+    const stmt = this.db.prepare(
+      'SELECT ts, source, model, project, session, input, output, cache_write, cache_read, reported_cost FROM usage WHERE id = ?',
+    ) as BigStatement;
+    try {
+      for (const k of new Set(dedupKeys)) {
+        stmt.bind([requestKey(k)]);
+        if (stmt.step()) {
+          const r = stmt.getAsObject();
+          found.set(k, {
+            timestamp: Number(r.ts), source: String(r.source) as Source, model: String(r.model), project: String(r.project),
+            sessionId: String(r.session), inputTokens: Number(r.input), outputTokens: Number(r.output),
+            cacheWriteTokens: Number(r.cache_write), cacheReadTokens: Number(r.cache_read),
+            reportedCost: r.reported_cost == null ? null : Number(r.reported_cost),
+          });
+        }
+        stmt.reset();
+      }
+    } finally {
+      stmt.free();
+    }
+    return found;
+  }
+
   fileCount(): number {
     return this.cursors().size;
   }
@@ -980,8 +1196,10 @@ export class UsageStore {
     this.dirty = false;
   }
 
+  /** Journal bytes written since the last snapshot (what the next open would replay over it). */
   get journalBytes(): number {
-    return this.journal?.size() ?? 0;
+    const size = this.journal?.size() ?? 0;
+    return size >= this.journalSizeAtSnapshot ? size - this.journalSizeAtSnapshot : size;
   }
 
   get needsSnapshot(): boolean {
@@ -989,8 +1207,11 @@ export class UsageStore {
   }
 
   /**
-   * Writes a full snapshot atomically, then cuts the journal back to what came after it.
-   * A failed write leaves the journal as it was: nothing is lost, the next attempt retries.
+   * Writes a full snapshot atomically. The journal is kept: when a backup is due (or the journal
+   * is big) it is rotated, and rotated journals are deleted only once the backup written before
+   * this one is verified, so the newest backup, or if it is damaged the one before it, plus the
+   * journal always rebuild everything acknowledged. A failed write loses nothing; the next
+   * attempt retries.
    */
   async snapshot(): Promise<void> {
     if (!this.file || !this.opts.writable || !this.changedSinceSnapshot) return;
@@ -998,24 +1219,29 @@ export class UsageStore {
     this.snapshotting = (async () => {
       await this.journal?.flush();
       await this.journal?.idle();
-      const covered = this.journal?.size() ?? 0;
       this.changedSinceSnapshot = false;
       this.compactPages();
+      // Every entry added to the journal is applied to the database already: the snapshot holds them all.
+      const seq = this.journal?.seq ?? this.appliedSeq;
+      this.db.run("INSERT OR REPLACE INTO meta (key, value) VALUES ('journal_seq', ?)", [seq]);
       // export() closes and reopens the database, finalizing every statement.
       this.freeStatements();
       const bytes = this.db.export();
+      const backupDue = this.backupDue();
+      // Synchronously after the export: no append can fall between what the snapshot holds and the rotation.
+      if (this.journal && (backupDue || this.journal.size() > this.opts.journalRotateBytes)) this.journal.rotate();
       try {
         await this.opts.io.writeFileDurable(this.file!, bytes);
       } catch (err) {
         this.changedSinceSnapshot = true;
         throw err;
       }
-      await this.journal?.compact(covered);
       this.snapshotSig = sig(statOrUndefined(this.file!));
       this.rememberChecked();
       this.journalIno = statOrUndefined(this.journalFile!)?.ino;
       this.journalOffset = this.journal?.size() ?? 0;
-      await this.backup(bytes).catch(() => undefined);
+      this.journalSizeAtSnapshot = this.journalOffset;
+      if (backupDue) await this.backup(bytes, seq).catch(() => undefined);
     })().finally(() => {
       this.snapshotting = undefined;
     });
@@ -1034,19 +1260,61 @@ export class UsageStore {
     }
   }
 
-  private async backup(bytes: Uint8Array): Promise<void> {
-    const dir = this.backupDir;
-    if (!dir || Date.now() - this.lastBackupAt < this.opts.backupEveryMs) return;
-    const existing = this.listBackups();
-    const newest = existing[0] ? statOrUndefined(existing[0])?.mtimeMs ?? 0 : 0;
-    if (Date.now() - newest < this.opts.backupEveryMs) {
-      this.lastBackupAt = newest;
-      return;
+  private backupDue(): boolean {
+    if (!this.backupDir) return false;
+    if ((this.journal?.size() ?? 0) > this.opts.journalRotateBytes) return true;
+    if (Date.now() - this.lastBackupAt < this.opts.backupEveryMs) return false;
+    const newest = this.listBackups()[0];
+    const newestAt = newest ? statOrUndefined(newest)?.mtimeMs ?? 0 : 0;
+    if (Date.now() - newestAt < this.opts.backupEveryMs) {
+      this.lastBackupAt = newestAt;
+      return false;
     }
+    return true;
+  }
+
+  /**
+   * Writes a backup named with the journal number it holds, reads it back to verify it, then
+   * deletes the rotated journals the previous backup holds, and backups beyond the limit.
+   */
+  private async backup(bytes: Uint8Array, seq: number): Promise<void> {
+    const dir = this.backupDir!;
+    const previous = this.listBackups()[0];
     await fsp.mkdir(dir, { recursive: true });
-    await this.opts.io.writeFileDurable(path.join(dir, `usage-${new Date().toISOString().replace(/[:.]/g, '-')}.sqlite`), bytes);
+    const target = path.join(dir, `usage-${new Date().toISOString().replace(/[:.]/g, '-')}-q${seq}.sqlite`);
+    await this.opts.io.writeFileDurable(target, bytes);
+    const back = await fsp.readFile(target);
+    if (!Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).equals(back)) {
+      await fsp.rm(target, { force: true });
+      throw new Error(`the backup ${target} did not read back as written`);
+    }
     this.lastBackupAt = Date.now();
+    this.verifiedBackups.add(target);
+    // The journal the previous backup holds goes only if that backup is sound: if it is not,
+    // the rotated files stay for the one before it.
+    const previousSeq = previous ? backupSeq(previous) : undefined;
+    if (previousSeq !== undefined && (this.verifiedBackups.has(previous!) || (await this.soundBackup(previous!)))) {
+      for (const j of rotatedJournals(this.journalFile!)) if (j.seq <= previousSeq) await fsp.rm(j.file, { force: true });
+    }
     for (const old of this.listBackups().slice(this.opts.backups)) await fsp.rm(old, { force: true });
+  }
+
+  /** Backups this process wrote and read back as written. */
+  private readonly verifiedBackups = new Set<string>();
+
+  /** Whether a backup opens and passes SQLite's quick check. */
+  private async soundBackup(file: string): Promise<boolean> {
+    const bytes = await fsp.readFile(file).catch(() => undefined);
+    if (!bytes || bytes.length === 0) return false;
+    const SQL = await loadSqlJs();
+    const db = new SQL.Database(bytes);
+    try {
+      return db.exec('PRAGMA quick_check')[0]?.values[0]?.[0] === 'ok';
+    } catch {
+      return false;
+    } finally {
+      db.close();
+    }
   }
 
   /** The pre-v3 name of a full durable write: flush the journal, then snapshot if due. */
@@ -1080,7 +1348,7 @@ export class UsageStore {
     if (!this.file || this.opts.writable) return;
     this.opts.writable = true;
     await this.load(); // the latest state, including anything the old writer journaled last
-    this.journal = new Journal(this.journalFile!, this.opts.io);
+    this.journal = new Journal(this.journalFile!, this.opts.io, this.appliedSeq);
   }
 
   /** Turns the writer into a reader (it lost its lock). */

@@ -135,18 +135,17 @@ export class UsageService implements vscode.Disposable {
     });
   }
 
-  /** Tells the user once what opening the database had to repair. */
+  /** Tells the user once what opening the database had to repair (the wording and numbers come from core). */
   private reportRecovery(): void {
     const r = this.engine?.recovery;
-    if (!r) return;
-    if (r.movedAside) {
-      const from = r.restoredFrom ? `restored from the backup ${r.restoredFrom}` : 'no backup was readable';
-      const msg = `Token Cost: the usage database could not be read and was moved to ${r.movedAside}; ${from}, ` +
-        `${r.replayed} recent change(s) were replayed from the journal, and transcripts are being read again.`;
-      this.log.error(msg);
-      void vscode.window.showWarningMessage(msg);
+    const msg = this.engine?.recoveryMessage;
+    if (!r || !msg) return;
+    if (r.problem) {
+      this.log.error(`Token Cost: ${msg}`);
+      void vscode.window.showWarningMessage(`Token Cost: ${msg}`);
+    } else {
+      this.log.warn(msg);
     }
-    if (r.unreadableJournalLines > 0) this.log.warn(`Skipped ${r.unreadableJournalLines} unreadable journal line(s) (a write torn by a crash).`);
   }
 
   private async prune(): Promise<void> {

@@ -26,6 +26,25 @@ describe('lineReader: byte-level scan for usage lines', () => {
     assert.equal(result.lines, 2);
   });
 
+  it('counts a complete last line without a newline (as ccusage does), once, and goes on right after it when the file grows', async () => {
+    const file = path.join(dir, 'tail.jsonl');
+    const a = '{"usage":{"n":1}}';
+    writeFileSync(file, a);
+    const first = await collect(file);
+    assert.deepEqual(first.lines, [{ line: a, offset: 0 }]);
+    assert.equal(first.result.endOffset, a.length);
+    // The writer ends the line and adds another: the next read starts after the counted one.
+    const b = '{"usage":{"n":2}}';
+    writeFileSync(file, `${a}\n${b}\n`);
+    const second = await collect(file, first.result.endOffset);
+    assert.deepEqual(second.lines, [{ line: b, offset: a.length + 1 }]);
+    assert.equal(second.result.endOffset, a.length + 1 + b.length + 1);
+    // A half-written object at the end is left alone until it is finished.
+    writeFileSync(file, `${a}\n${b}\n{"usage":{"n":3`);
+    const third = await collect(file, second.result.endOffset);
+    assert.deepEqual([third.lines.length, third.result.endOffset], [0, second.result.endOffset]);
+  });
+
   it('continues from an offset', async () => {
     const file = path.join(dir, 'b.jsonl');
     writeFileSync(file, '{"usage":{"n":1}}\n{"usage":{"n":2}}\n');

@@ -29,6 +29,20 @@ describe('scanner + store: counting each request once', () => {
     await engine.close();
   });
 
+  it('counts a last line without a newline, as ccusage does, and nothing twice when the file goes on', async () => {
+    const root = tempDir();
+    const file = path.join(root, '-a', 's1.jsonl');
+    mkdirSync(path.dirname(file), { recursive: true });
+    writeFileSync(file, `${assistantLine({ id: 'm1', requestId: 'r1', output: 10 })}\n${assistantLine({ id: 'm2', requestId: 'r2', output: 20 })}`);
+    const engine = await engineFor(root);
+    await engine.scan();
+    assert.deepEqual([totals(engine.store).requests, totals(engine.store).outputTokens], [2, 30]);
+    writeLines(file, [assistantLine({ id: 'm3', requestId: 'r3', output: 5 })], true);
+    await engine.scan();
+    assert.deepEqual([totals(engine.store).requests, totals(engine.store).outputTokens], [3, 35]);
+    await engine.close();
+  });
+
   it('prefers a non-sidechain copy over a larger sidechain copy', async () => {
     const root = tempDir();
     writeLines(path.join(root, '-a', 's1.jsonl'), [

@@ -118,6 +118,48 @@ describe('server: heartbeats and events are stored durably and idempotently', ()
     assert.equal((await h.call('POST', '/api/agents/a2/heartbeat', { body })).json.accepted, 1);
   });
 
+  it('refuses a retry with the same id and another body (409), keeping the stored record, for heartbeats, events and manual logs', async () => {
+    const costOf = async () => (await h.call('GET', '/api/costs')).json.today;
+    const first = await h.call('POST', '/api/agents/a1/heartbeat', { body: heartbeat({ requestId: 'r1' }) });
+    assert.equal(first.json.accepted, 1);
+    const before = await costOf();
+    // The same id from the same agent with another model and a huge cost: a rewrite of history.
+    const rewrite = await h.call('POST', '/api/agents/a1/heartbeat', { body: heartbeat({ requestId: 'r1', model: 'claude-opus-4-1', cost: 5000 }) });
+    assert.equal(rewrite.status, 409);
+    assert.equal(rewrite.json.error, 'conflict');
+    assert.match(rewrite.json.detail, /r1.*model "claude-sonnet-4-5-20250929" was stored.*"claude-opus-4-1"/);
+    // The retry of the original body, sent later (its time is the arrival time), is still a duplicate.
+    const retry = await h.call('POST', '/api/agents/a1/heartbeat', { body: heartbeat({ requestId: 'r1' }) });
+    assert.deepEqual([retry.status, retry.json.accepted, retry.json.duplicate], [200, 0, 1]);
+    assert.equal(await costOf(), before, 'the stored record is kept');
+    assert.deepEqual(h.engine.store.all('SELECT model, input FROM usage').map((r) => [r.model, r.input]), [[SONNET, 1500]]);
+
+    const ev = (o: Record<string, unknown>) => ({ type: 'event', event: 'token_usage', id: 'e1', timestamp: '2026-11-20T10:00:00Z', payload: { model: SONNET, sessionId: 's', inputTokens: 10, outputTokens: 5, ...o } });
+    assert.equal((await h.call('POST', '/api/events', { body: ev({}) })).json.accepted, 1);
+    assert.equal((await h.call('POST', '/api/events', { body: ev({}) })).json.duplicate, 1);
+    const evConflict = await h.call('POST', '/api/events', { body: [{ ...ev({}), id: 'e2' }, ev({ inputTokens: 9999 })] });
+    assert.equal(evConflict.status, 409, 'one conflicting event refuses its whole batch');
+    assert.equal(h.engine.store.recordCount(), 2, 'nothing of the refused batch is stored');
+    const sameBodyTwice = await h.call('POST', '/api/events', { body: [{ ...ev({}), id: 'e3' }, { ...ev({ outputTokens: 6 }), id: 'e3' }] });
+    assert.equal(sameBodyTwice.status, 409, 'one id with two bodies in one request');
+
+    const manual = { project: 'p', task: 't', tokens: 100, requestId: 'm1' };
+    assert.equal((await h.call('POST', '/api/usage', { body: manual })).json.accepted, 1);
+    assert.deepEqual((await h.call('POST', '/api/usage', { body: manual })).json.duplicate, 1);
+    assert.equal((await h.call('POST', '/api/usage', { body: { ...manual, tokens: 100000 } })).status, 409);
+    assert.equal(h.engine.store.get("SELECT input FROM usage WHERE source = 'manual'")?.input, 100);
+  });
+
+  it('refuses a conflicting retry that arrives in the same instant as the original, and stores the first', async () => {
+    const bodies = [heartbeat({ requestId: 'x', input: 1 }), heartbeat({ requestId: 'x', input: 2 })];
+    const replies = await Promise.all(bodies.map((body) => h.call('POST', '/api/agents/race/heartbeat', { body })));
+    assert.deepEqual(replies.map((r) => r.status).sort(), [200, 409]);
+    const storedInput = h.engine.store.get('SELECT input FROM usage')?.input;
+    const winner = replies.findIndex((r) => r.status === 200);
+    assert.equal(storedInput, winner === 0 ? 1 : 2);
+    assert.equal(replies[winner].json.accepted, 1);
+  });
+
   it('tells each of many concurrent requests exactly what it added, retries included', async () => {
     const ids = Array.from({ length: 60 }, (_, i) => `c${i % 40}`); // 20 retries among 60 requests
     const replies = await Promise.all(ids.map((id) => h.call('POST', '/api/agents/burst/heartbeat', { body: heartbeat({ requestId: id }) })));
@@ -341,6 +383,21 @@ describe('server: refusals change nothing', () => {
     assert.equal(h.engine.store.recordCount(), 0);
   });
 
+  it('answers 400 naming the byte to a body that is not UTF-8, for heartbeats, events and manual logs, and stores nothing', async () => {
+    const bad = Buffer.concat([Buffer.from('{"status":"busy","tokens":{"model":"claude-'), Buffer.from([0xff, 0xfe]), Buffer.from('","input":1,"output":1}}')]);
+    for (const p of ['/api/agents/u/heartbeat', '/api/events', '/api/usage']) {
+      const r = await h.call('POST', p, { raw: bad });
+      assert.equal(r.status, 400, p);
+      assert.equal(r.json.error, 'invalid_utf8');
+      assert.match(r.json.detail, /not valid UTF-8 \(byte 43 is 0xff\)/);
+    }
+    // A character cut at the very end is bad too; a valid one is fine.
+    assert.equal((await h.call('POST', '/api/usage', { raw: Buffer.concat([Buffer.from('{"project":"p","task":"'), Buffer.from([0xc3])]) })).json.error, 'invalid_utf8');
+    assert.equal((await h.call('POST', '/api/usage', { body: { project: 'café', task: 'naïve', tokens: 1 } })).status, 200);
+    assert.equal(h.engine.store.recordCount(), 1);
+    assert.equal(h.engine.store.get('SELECT project FROM usage')?.project, 'café');
+  });
+
   it('answers 422 for invalid fields and stores nothing of a batch with one bad event', async () => {
     const bad: [string, unknown][] = [
       ['negative', heartbeat({ input: -1 })],
@@ -550,6 +607,10 @@ describe('server: WebSocket gateway at /api/gateway', () => {
       [true, 1, 0, 0, undefined], [true, 1, 1, 0, undefined], [true, 0, 0, 1, undefined], [false, undefined, undefined, undefined, 'malformed_json'],
     ]);
     assert.equal(h.engine.store.recordCount(), 2);
+    c.send(text({ ...usage('g1'), payload: { ...usage('g1').payload, inputTokens: 7777 } }));
+    const conflict = JSON.parse((await c.next()).payload.toString());
+    assert.deepEqual([conflict.ok, conflict.status, conflict.error], [false, 409, 'conflict']);
+    assert.equal(h.engine.store.get("SELECT input FROM usage WHERE session = 'gw-agent' LIMIT 1")?.input, 100);
     const byAgent = (await h.call('GET', '/api/costs')).json.byAgent;
     assert.equal(byAgent[0].agent, 'gw-agent');
     c.send(clientFrame(0x9, Buffer.from('hi')));
@@ -561,13 +622,16 @@ describe('server: WebSocket gateway at /api/gateway', () => {
     assert.equal(await closeCode(c), 1000);
   });
 
-  it('closes with 1003 on binary or fragmented frames, 1009 on oversized ones, 1002 on unmasked ones and bad close frames', async () => {
+  it('closes with 1003 on binary frames, 1009 on oversized ones, 1002 on unmasked ones and bad close frames, 1007 on invalid UTF-8; reassembles fragments', async () => {
     let c = await wsConnect(h.server.port);
     c.send(clientFrame(0x2, Buffer.from([1, 2, 3])));
     assert.equal(await closeCode(c), 1003);
+    // A message in two fragments is one message.
     c = await wsConnect(h.server.port);
-    c.send(clientFrame(0x1, Buffer.from('{"type":'), false));
-    assert.equal(await closeCode(c), 1003);
+    const whole = Buffer.from(JSON.stringify(usage('frag')));
+    c.send(clientFrame(0x1, whole.subarray(0, 10), false));
+    c.send(clientFrame(0x0, whole.subarray(10)));
+    assert.equal(JSON.parse((await c.next()).payload.toString()).accepted, 1);
     c = await wsConnect(h.server.port);
     const head = Buffer.alloc(14);
     head[0] = 0x81;
@@ -578,13 +642,26 @@ describe('server: WebSocket gateway at /api/gateway', () => {
     c = await wsConnect(h.server.port);
     c.send(Buffer.from([0x81, 0x02, 0x7b, 0x7d]));
     assert.equal(await closeCode(c), 1002);
-    // A close body of one byte, or a code that must never be sent, is a protocol error.
-    for (const body of [Buffer.from([0x03]), Buffer.from([0x03, 0xed])]) {
+    // A close body of one byte, or a code that must never be sent or is reserved, is a protocol error (RFC 6455 7.4).
+    const codeBody = (n: number, reason = Buffer.alloc(0)) => Buffer.concat([Buffer.from([n >> 8, n & 0xff]), reason]);
+    for (const body of [Buffer.from([0x03]), codeBody(1005), codeBody(1006), codeBody(1016), codeBody(1100), codeBody(2000), codeBody(2999), codeBody(999), codeBody(5000)]) {
       c = await wsConnect(h.server.port);
       c.send(clientFrame(0x8, body));
       assert.equal(await closeCode(c), 1002, `close body ${body.toString('hex')}`);
     }
-    assert.equal(h.engine.store.recordCount(), 0);
+    // A close reason or a text message that is not UTF-8: 1007.
+    for (const frame of [clientFrame(0x8, codeBody(1000, Buffer.from([0xc3, 0x28]))), clientFrame(0x1, Buffer.from([0x7b, 0xff, 0x7d]))]) {
+      c = await wsConnect(h.server.port);
+      c.send(frame);
+      assert.equal(await closeCode(c), 1007);
+    }
+    // Codes a peer may send are echoed.
+    for (const code of [1000, 3000, 4999]) {
+      c = await wsConnect(h.server.port);
+      c.send(clientFrame(0x8, codeBody(code)));
+      assert.equal(await closeCode(c), code);
+    }
+    assert.equal(h.engine.store.recordCount(), 1);
   });
 
   it('tells a connection that stays silent to go away (1001), and keeps one that pings', async function () {

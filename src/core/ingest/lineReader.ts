@@ -14,6 +14,18 @@ export interface LineScanResult {
   oversized: number;
 }
 
+/** A line still being written is cut inside its object, so it does not parse; a finished one does. */
+function isWholeJsonObject(text: string): boolean {
+  const t = text.trimEnd();
+  if (!t.startsWith('{') || !t.endsWith('}')) return false;
+  try {
+    JSON.parse(t);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
 /** Read buffers are reused across files (a first scan reads a thousand files). */
 const freeBuffers: Buffer[] = [];
 const takeBuffer = (): Buffer => freeBuffers.pop() ?? Buffer.allocUnsafeSlow(CHUNK);
@@ -24,8 +36,10 @@ const giveBuffer = (b: Buffer): void => {
 /**
  * Calls `onLine` for every complete line at or after `start` that contains one of the markers,
  * reading the file in 1 MiB chunks (the next chunk is read while this one is searched). Lines without a marker are never decoded, and a file is never
- * held in one string. The trailing line without a newline is left for the next read: it may still
- * be being written.
+ * held in one string. A last line without a newline counts when it is a whole JSON object (as
+ * ccusage counts it; the cursor then stands at the end of the file, so a newline written after it
+ * later reads as an empty line); anything else there is left for the next read: it may still be
+ * being written.
  */
 export async function scanMarkedLines(
   path: string,
@@ -102,6 +116,14 @@ export async function scanMarkedLines(
       const swap = cur;
       cur = next;
       next = swap;
+    }
+    if (pendingBytes > 0 && pendingMarked && pendingBytes <= MAX_PARSED_LINE) {
+      const text = Buffer.concat(pending).toString('utf8');
+      if (isWholeJsonObject(text)) {
+        lines++;
+        onLine(text, lineStart);
+        lineStart = pos;
+      }
     }
     return { endOffset: lineStart, lines, oversized };
   } finally {

@@ -5,13 +5,12 @@ import type { Role } from '../engine';
 import type { UsageRecord } from '../model';
 import type { PriceTable } from '../pricing/pricing';
 import type { Budget } from '../status';
-import { storedDedupKeys } from '../query';
-import type { UsageStore } from '../store';
+import { recoveryMessage, type StoredReport, type UsageStore } from '../store';
 import { apiKeyMatches, presentedApiKey } from './apiKey';
 import { METRICS_CONTENT_TYPE, prometheusText } from './metrics';
 import * as read from './readApi';
-import { agentIdFromPath, eventsFromBody, heartbeatFromBody, manualFromBody, parseJson, RequestError } from './validate';
-import { CLOSE, GatewayConnection, handshakeProblem } from './websocket';
+import { agentIdFromPath, conflictError, eventsFromBody, heartbeatFromBody, manualFromBody, parseJson, reportDifference, RequestError } from './validate';
+import { Gateway, handshakeProblem } from './websocket';
 
 /** What the server needs of the engine: durable acceptance and the store to read from. */
 export interface UsageSink {
@@ -46,8 +45,12 @@ export interface ServerOptions {
   burnAlertPerHour?: () => number;
   rateLimit?: RateLimit;
   maxBodyBytes?: number;
-  /** A gateway connection silent this long (no frame, not even a ping) is closed with 1001. */
+  /** A gateway connection silent this long (no message, not even a ping) is closed with 1001. */
   gatewayIdleMs?: number;
+  /** Open gateway connections at most (each may buffer up to maxBodyBytes of a message). */
+  gatewayMaxConnections?: number;
+  /** How often gateway peers are pinged; one that misses a round is dropped. */
+  gatewayPingMs?: number;
   version?: string;
   /** How the user frees the port, for the busy-port message (a setting in VS Code, a flag in the CLI). */
   portHint?: string;
@@ -67,6 +70,8 @@ export class PortInUseError extends Error {
 const LOOPBACK_HOSTS = ['127.0.0.1', 'localhost', '[::1]'];
 // Agents keep gateway connections open for hours; their clients ping every few seconds.
 const GATEWAY_IDLE_MS = 10 * 60_000;
+/** Far above what one machine's agents open; bounds the gateway's memory to about this many MB. */
+export const GATEWAY_MAX_CONNECTIONS = 128;
 const COMMON_HEADERS = { 'cache-control': 'no-store', 'x-content-type-options': 'nosniff' };
 
 type Handler = (req: http.IncomingMessage, url: URL, params: string[]) => Promise<Reply> | Reply;
@@ -114,8 +119,7 @@ class RateLimiter {
 export class UsageServer {
   private readonly limiter: RateLimiter;
   private readonly maxBody: number;
-  private readonly gateways = new Set<GatewayConnection>();
-  private readonly upgraded = new Set<Duplex>();
+  private readonly gateway: Gateway;
   private readonly routes: Route[];
   /** The last status each agent reported (heartbeats without tokens are not stored). */
   readonly agentStatus = new Map<string, { status: string; at: number }>();
@@ -127,8 +131,16 @@ export class UsageServer {
   ) {
     this.limiter = new RateLimiter(opts.rateLimit ?? DEFAULT_RATE_LIMIT);
     this.maxBody = opts.maxBodyBytes ?? MAX_BODY_BYTES;
+    this.gateway = new Gateway({
+      maxPayload: this.maxBody,
+      maxConnections: opts.gatewayMaxConnections ?? GATEWAY_MAX_CONNECTIONS,
+      idleMs: opts.gatewayIdleMs ?? GATEWAY_IDLE_MS,
+      pingMs: opts.gatewayPingMs,
+      allow: (remote) => this.limiter.take(remote),
+      onText: (bytes) => this.gatewayMessage(bytes),
+    });
     this.routes = [
-      { pattern: /^\/api\/health$/, open: true, methods: { GET: () => ({ json: { status: 'ok', version: opts.version ?? null } }) } },
+      { pattern: /^\/api\/health$/, open: true, methods: { GET: () => ({ json: this.health() }) } },
       { pattern: /^\/api\/agents\/([^/]+)\/heartbeat$/, methods: { POST: (req, _u, p) => this.heartbeat(req, p[0]) } },
       { pattern: /^\/api\/events$/, methods: { POST: (req) => this.events(req) } },
       { pattern: /^\/api\/usage$/, methods: { POST: (req) => this.manual(req) } },
@@ -183,16 +195,32 @@ export class UsageServer {
 
   /** Stops accepting, tells gateway clients it is going away, and waits for requests in flight. */
   async close(): Promise<void> {
-    for (const g of this.gateways) g.close(CLOSE.goingAway, 'server stopping');
+    const gatewayClosed = this.gateway.close();
     const closed = new Promise<void>((resolve) => this.server.close(() => resolve()));
     this.server.closeIdleConnections();
-    const force = setTimeout(() => {
-      this.server.closeAllConnections();
-      for (const s of this.upgraded) s.destroy();
-    }, 2000);
-    await closed;
+    const force = setTimeout(() => this.server.closeAllConnections(), 2000);
+    await Promise.all([closed, gatewayClosed]);
     clearTimeout(force);
-    for (const s of this.upgraded) s.destroy();
+  }
+
+  /** Open gateway connections (for tests and diagnostics). */
+  get gatewayConnections(): number {
+    return this.gateway.size;
+  }
+
+  /** Open to anyone on loopback: whether the server is up and what opening the database repaired. */
+  private health(): object {
+    const r = this.opts.engine.store.recovery;
+    const message = recoveryMessage(r);
+    return {
+      status: 'ok', version: this.opts.version ?? null, pid: process.pid,
+      ...(message ? {
+        recovery: {
+          message, movedAside: r.movedAside ?? null, restoredFrom: r.restoredFrom ?? null, recovered: r.fromSnapshot + r.fromJournal,
+          fromSnapshot: r.fromSnapshot, fromJournal: r.fromJournal, damagedJournalLines: r.unreadableJournalLines,
+        },
+      } : {}),
+    };
   }
 
   private context(): read.ReadContext {
@@ -317,6 +345,7 @@ export class UsageServer {
     try {
       changed = await this.acceptBatched(records);
     } catch (err) {
+      if (err instanceof RequestError) throw err;
       throw new RequestError(503, 'not_durable', `could not store the usage durably (${(err as Error).message}); nothing was acknowledged, retry`);
     }
     // A reader hands records to the writer through its inbox: all of them are taken, none counted here.
@@ -347,23 +376,38 @@ export class UsageServer {
     const batch = this.pending;
     this.pending = [];
     const engine = this.opts.engine;
-    let stored: Set<string>;
+    let stored: Map<string, StoredReport>;
     try {
-      stored = storedDedupKeys(engine.store, batch.flatMap((p) => p.records.map((r) => r.dedupKey)));
+      stored = engine.store.storedReports(batch.flatMap((p) => p.records.map((r) => r.dedupKey)));
     } catch (err) {
       for (const p of batch) p.reject(err as Error);
       return;
     }
-    const seen = new Set<string>();
+    const seen = new Map<string, UsageRecord>();
     const fresh: typeof batch = [];
     const others: typeof batch = [];
     for (const p of batch) {
-      // Checked record by record: two events with one id in the same body are not both new.
+      // Checked record by record: two events with one id in the same body are not both new, and
+      // an id already used for other values refuses the whole request (all or nothing, as for
+      // invalid fields), keeping what was stored.
       let allNew = true;
+      let conflict: RequestError | undefined;
+      const mine = new Map<string, UsageRecord>();
       for (const r of p.records) {
-        if (stored.has(r.dedupKey) || seen.has(r.dedupKey) || r.messageId) allNew = false;
-        seen.add(r.dedupKey);
+        const before = stored.get(r.dedupKey) ?? seen.get(r.dedupKey) ?? mine.get(r.dedupKey);
+        const difference = before && !r.messageId ? reportDifference(before, r) : undefined;
+        if (difference) {
+          conflict = conflictError(r, difference);
+          break;
+        }
+        if (before || r.messageId) allNew = false;
+        mine.set(r.dedupKey, r);
       }
+      if (conflict) {
+        p.reject(conflict);
+        continue;
+      }
+      for (const [k, r] of mine) if (!seen.has(k)) seen.set(k, r);
       (allNew ? fresh : others).push(p);
     }
     // Inserts happen synchronously inside accept(), in this order, before anything else runs.
@@ -423,6 +467,9 @@ export class UsageServer {
       if (problem) {
         throw new RequestError(problem.status, 'bad_handshake', problem.detail, problem.status === 426 ? { 'sec-websocket-version': '13' } : {});
       }
+      if (this.gateway.full) {
+        throw new RequestError(503, 'too_many_connections', 'the gateway has as many connections open as it accepts; retry later', { 'retry-after': '5' });
+      }
     } catch (err) {
       const e = err instanceof RequestError ? err : new RequestError(500, 'internal', 'the server failed');
       const body = JSON.stringify({ error: e.code, detail: e.message });
@@ -433,28 +480,16 @@ export class UsageServer {
       );
       return;
     }
-    const remote = req.socket.remoteAddress ?? '?';
-    this.upgraded.add(socket);
-    const conn = GatewayConnection.accept(req, socket, head, {
-      maxPayload: this.maxBody,
-      idleMs: this.opts.gatewayIdleMs ?? GATEWAY_IDLE_MS,
-      allow: () => this.limiter.take(remote),
-      onText: (text) => this.gatewayMessage(text),
-    });
-    this.gateways.add(conn);
-    socket.once('close', () => {
-      this.gateways.delete(conn);
-      this.upgraded.delete(socket);
-    });
+    this.gateway.accept(req, socket, head);
   }
 
   /** One gateway frame: the same events as POST /api/events; the reply says what was stored. */
-  private async gatewayMessage(text: string): Promise<object> {
+  private async gatewayMessage(bytes: Buffer): Promise<object> {
     try {
-      const batch = eventsFromBody(parseJson(Buffer.from(text)), this.opts.prices());
+      const batch = eventsFromBody(parseJson(bytes), this.opts.prices());
       return { ok: true, ...(await this.accept(batch.records)), ignored: batch.ignored };
     } catch (err) {
-      if (err instanceof RequestError) return { ok: false, error: err.code, detail: err.message };
+      if (err instanceof RequestError) return { ok: false, status: err.status, error: err.code, detail: err.message };
       throw err;
     }
   }

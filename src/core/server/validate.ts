@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { UsageRecord } from '../model';
 import type { PriceTable, TokenCounts } from '../pricing/pricing';
+import type { StoredReport } from '../store';
 
 /** A request the server refuses: the HTTP status, a stable error code and a readable detail. */
 export class RequestError extends Error {
@@ -145,15 +146,16 @@ export function heartbeatFromBody(agentId: string, body: unknown, prices: PriceT
   const sessionId = text(t, 'sessionId', w, false);
   const requestId = text(t, 'requestId', w, false);
   const project = text(t, 'project', w, false);
-  const ts = timestamp(t, 'timestamp', w, now) ?? timestamp(o, 'timestamp', '', now) ?? now;
+  const given = timestamp(t, 'timestamp', w, now) ?? timestamp(o, 'timestamp', '', now);
+  const ts = given ?? now;
   const c = counts(input, output, cacheWrite, cacheRead);
   return {
     status,
-    records: [{
+    records: [stamped(given === undefined, {
       dedupKey: requestId ? `hb:${agentId}:${requestId}` : `hb:${agentId}:${randomUUID()}`,
       timestamp: ts, source: 'heartbeat', model, project: project ?? sessionId ?? agentId, sessionId: agentId, ...c,
       reportedCost: reported, ...priced(prices, model, c, reported), isSidechain: false,
-    }],
+    })],
   };
 }
 
@@ -199,13 +201,14 @@ export function eventsFromBody(body: unknown, prices: PriceTable, now = Date.now
     const id = text(e, 'id', at, false);
     const requestId = text(p, 'requestId', w, false);
     const project = text(p, 'project', w, false);
-    const ts = timestamp(e, 'timestamp', at, now) ?? timestamp(p, 'timestamp', w, now) ?? now;
+    const given = timestamp(e, 'timestamp', at, now) ?? timestamp(p, 'timestamp', w, now);
+    const ts = given ?? now;
     const c = counts(input, output, cacheWrite, cacheRead);
-    records.push({
+    records.push(stamped(given === undefined, {
       dedupKey: id ? `ev:${id}` : requestId ? `ev:${sessionId}:${requestId}` : `ev:${randomUUID()}`,
       timestamp: ts, source: 'heartbeat', model, project: project ?? sessionId, sessionId, ...c,
       reportedCost: reported, ...priced(prices, model, c, reported), isSidechain: false,
-    });
+    }));
   });
   return { records, ignored };
 }
@@ -232,18 +235,78 @@ export function manualFromBody(body: unknown, prices: PriceTable, now = Date.now
   const model = text(o, 'model', '', false) ?? 'unspecified';
   const reported = cost(o, 'cost', '');
   const requestId = text(o, 'requestId', '', false);
-  const ts = timestamp(o, 'timestamp', '', now) ?? now;
+  const given = timestamp(o, 'timestamp', '', now);
   const c = counts(inputTokens, outputTokens);
   const p = model === 'unspecified' ? { cost: reported ?? 0, unpriced: false } : priced(prices, model, c, reported);
-  return {
-    dedupKey: `manual:${requestId ?? randomUUID()}`, timestamp: ts, source: 'manual', model, project, sessionId: task, ...c,
+  return stamped(given === undefined, {
+    dedupKey: `manual:${requestId ?? randomUUID()}`, timestamp: given ?? now, source: 'manual', model, project, sessionId: task, ...c,
     reportedCost: reported, ...p, isSidechain: false,
-  };
+  });
 }
 
-/** Parses a JSON body; anything unparsable is a 400. */
+/** Records whose time is the arrival time (the body had none): a retry arrives later and is still the same. */
+const timedOnArrival = new WeakSet<UsageRecord>();
+
+function stamped(onArrival: boolean, r: UsageRecord): UsageRecord {
+  if (onArrival) timedOnArrival.add(r);
+  return r;
+}
+
+/**
+ * What differs between a stored reported record and one sent again under its id, or undefined
+ * when it is the same report (a retry). The computed cost is not compared: prices may have
+ * changed between the two; what the client sent is.
+ */
+export function reportDifference(stored: StoredReport, r: UsageRecord): string | undefined {
+  const fields: [string, unknown, unknown][] = [
+    ['model', stored.model, r.model], ['project', stored.project, r.project], ['session', stored.sessionId, r.sessionId],
+    ['input tokens', stored.inputTokens, r.inputTokens], ['output tokens', stored.outputTokens, r.outputTokens],
+    ['cache write tokens', stored.cacheWriteTokens, r.cacheWriteTokens], ['cache read tokens', stored.cacheReadTokens, r.cacheReadTokens],
+    ['cost', stored.reportedCost, r.reportedCost], ['source', stored.source, r.source],
+  ];
+  if (!timedOnArrival.has(r)) fields.push(['timestamp', new Date(stored.timestamp).toISOString(), new Date(r.timestamp).toISOString()]);
+  const diff = fields.find(([, a, b]) => a !== b);
+  return diff && `${diff[0]} ${short(diff[1])} was stored, this one has ${short(diff[2])}`;
+}
+
+/** A 409: the id was already used for a different record, which is kept. */
+export function conflictError(r: UsageRecord, difference: string): RequestError {
+  const id = r.dedupKey.replace(/^(?:hb:[^:]*:|ev:|manual:)/, '');
+  return new RequestError(409, 'conflict', `the id ${short(id)} was already stored with other values (${difference}); the stored record is kept. Send a new id for a new record.`);
+}
+
+const strictUtf8 = new TextDecoder('utf-8', { fatal: true });
+
+/**
+ * The one rule for the text of every request body and gateway message: it is UTF-8, or it is
+ * refused (400, naming the first bad byte), never stored with U+FFFD in place of what was sent.
+ */
+export function decodeUtf8(bytes: Uint8Array, what = 'the body'): string {
+  try {
+    return strictUtf8.decode(bytes);
+  } catch {
+    // The first bad byte: the shortest prefix that fails as a stream (a cut-off character does not).
+    let lo = 0;
+    let hi = bytes.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >> 1;
+      let bad = false;
+      try {
+        new TextDecoder('utf-8', { fatal: true }).decode(bytes.subarray(0, mid + 1), { stream: true });
+      } catch {
+        bad = true;
+      }
+      if (bad) hi = mid;
+      else lo = mid + 1;
+    }
+    const at = Math.min(lo, bytes.length - 1);
+    throw new RequestError(400, 'invalid_utf8', `${what} is not valid UTF-8 (byte ${at} is 0x${(bytes[at] ?? 0).toString(16).padStart(2, '0')}); send text as UTF-8`);
+  }
+}
+
+/** Parses a JSON body; anything that is not UTF-8 or does not parse is a 400. */
 export function parseJson(bytes: Buffer): unknown {
-  const s = bytes.toString('utf8');
+  const s = decodeUtf8(bytes);
   if (s.trim() === '') throw new RequestError(400, 'malformed_json', 'the body is empty; send a JSON object');
   try {
     return JSON.parse(s);

@@ -1,16 +1,34 @@
 import * as fs from 'node:fs';
+import * as path from 'node:path';
 import type { UsageRecord } from '../model';
 import type { FileCursor } from '../store';
 import type { StorageIo } from './fsio';
 
-/** One line of the journal: a record, or how far a transcript has been read. */
-export type JournalEntry = { r: UsageRecord } | { c: FileCursor };
+/**
+ * One line of the journal: a record, or how far a transcript has been read. `q` numbers the
+ * entries of a database (absent in journals written before 0.5): a snapshot notes the last
+ * number it holds, so replaying a journal over it skips what it already has.
+ */
+export type JournalEntry = ({ r: UsageRecord } | { c: FileCursor }) & { q?: number };
+
+/** Where a line of the journal could not be read. */
+export interface DamagedLine {
+  file: string;
+  /** Byte offset of the line in the file. */
+  offset: number;
+  length: number;
+}
 
 /**
- * The write-ahead journal: every change since the last snapshot, one JSON line each, flushed to
- * disk before it is acknowledged. Concurrent callers share one flush (group commit), so a burst
- * of heartbeats costs one fsync, not one per request. Replaying an entry twice is harmless
- * (records are upserts by identity), which keeps crash recovery simple: replay all of it.
+ * The write-ahead journal: every change, one JSON line each, flushed to disk before it is
+ * acknowledged. Concurrent callers share one flush (group commit), so a burst of heartbeats costs
+ * one fsync, not one per request. Replaying an entry twice is harmless (records are upserts by
+ * identity), which keeps crash recovery simple.
+ *
+ * The journal is never cut back in place: it is rotated (renamed to `<file>.<last number>`) and
+ * the store deletes a rotated file only once two verified backups hold everything in it, so that
+ * any damaged snapshot, and even a damaged newest backup, can be rebuilt from an older backup
+ * plus the journal.
  */
 export class Journal {
   private queue: string[] = [];
@@ -18,14 +36,25 @@ export class Journal {
   /** Entries added so far, and how many of them are known to be on disk. */
   private added = 0;
   private durable = 0;
+  /** The number of the last entry added. */
+  private lastSeq: number;
+  private checkedEnd = false;
 
   constructor(
     readonly file: string,
     private readonly io: StorageIo,
-  ) {}
+    startSeq = 0,
+  ) {
+    this.lastSeq = startSeq;
+  }
+
+  /** The number of the last entry added (every entry up to it is applied to the database). */
+  get seq(): number {
+    return this.lastSeq;
+  }
 
   add(entry: JournalEntry): void {
-    this.queue.push(`${JSON.stringify(entry)}\n`);
+    this.queue.push(`${JSON.stringify({ q: ++this.lastSeq, ...entry })}\n`);
     this.added++;
   }
 
@@ -52,7 +81,10 @@ export class Journal {
     const upTo = this.added;
     this.queue = [];
     try {
-      await this.io.appendDurable(this.file, text);
+      // A line torn by a crash must not swallow the first entry appended after it.
+      const lead = this.checkedEnd ? '' : endsTorn(this.file) ? '\n' : '';
+      await this.io.appendDurable(this.file, lead + text);
+      this.checkedEnd = true;
       this.durable = upTo;
     } catch (err) {
       // Keep the entries for the next flush: nothing accepted is dropped.
@@ -61,7 +93,7 @@ export class Journal {
     }
   }
 
-  /** Waits until no flush is writing (before a snapshot reads the journal's length). */
+  /** Waits until no flush is writing (before a snapshot or a rotation). */
   async idle(): Promise<void> {
     while (this.flushing) await this.flushing.catch(() => undefined);
   }
@@ -75,44 +107,88 @@ export class Journal {
   }
 
   /**
-   * After a snapshot that holds everything up to `coveredBytes`: replace the journal with what
-   * was appended since. An append still writing would land in the replaced file and be lost, so
-   * this waits until none is, then swaps synchronously so that none can start meanwhile.
+   * Renames the journal to `<file>.<seq>` (seq: the last entry in it), synchronously, so that no
+   * append can land in between; the next flush starts a new file. Call after idle().
    */
-  async compact(coveredBytes: number): Promise<void> {
-    await this.idle();
-    this.compactNow(coveredBytes);
-  }
-
-  private compactNow(coveredBytes: number): void {
-    let tail: Buffer;
-    try {
-      const size = fs.statSync(this.file).size;
-      if (coveredBytes <= 0) return;
-      const fd = fs.openSync(this.file, 'r');
-      try {
-        tail = Buffer.alloc(Math.max(0, size - coveredBytes));
-        if (tail.length) fs.readSync(fd, tail, 0, tail.length, coveredBytes);
-      } finally {
-        fs.closeSync(fd);
-      }
-    } catch {
-      return;
-    }
-    const tmp = `${this.file}.${process.pid}.tmp`;
-    const fd = fs.openSync(tmp, 'w', 0o600);
-    try {
-      if (tail.length) fs.writeSync(fd, tail);
-      fs.fsyncSync(fd);
-    } finally {
-      fs.closeSync(fd);
-    }
-    fs.renameSync(tmp, this.file);
+  rotate(): string | undefined {
+    if (this.flushing || this.size() === 0) return undefined;
+    const archive = `${this.file}.${this.lastSeq}`;
+    fs.renameSync(this.file, archive);
+    this.checkedEnd = true;
+    return archive;
   }
 }
 
-/** Reads complete entries from `offset`; a torn last line (a crash mid-append) is left alone. */
-export function readJournal(file: string, offset = 0): { entries: JournalEntry[]; end: number; bad: number } {
+function endsTorn(file: string): boolean {
+  try {
+    const fd = fs.openSync(file, 'r');
+    try {
+      const size = fs.fstatSync(fd).size;
+      if (size === 0) return false;
+      const last = Buffer.alloc(1);
+      fs.readSync(fd, last, 0, 1, size - 1);
+      return last[0] !== 10;
+    } finally {
+      fs.closeSync(fd);
+    }
+  } catch {
+    return false;
+  }
+}
+
+/** Rotated journals beside `file` (`<file>.<seq>`), oldest first. */
+export function rotatedJournals(file: string): { file: string; seq: number }[] {
+  const dir = path.dirname(file);
+  const base = `${path.basename(file)}.`;
+  let names: string[];
+  try {
+    names = fs.readdirSync(dir);
+  } catch {
+    return [];
+  }
+  return names
+    .filter((n) => n.startsWith(base) && /^\d+$/.test(n.slice(base.length)))
+    .map((n) => ({ file: path.join(dir, n), seq: Number(n.slice(base.length)) }))
+    .sort((a, b) => a.seq - b.seq);
+}
+
+const isEntry = (e: unknown): e is JournalEntry =>
+  typeof e === 'object' && e !== null && ('r' in e || 'c' in e) && typeof ((e as { r?: unknown; c?: unknown }).r ?? (e as { c?: unknown }).c) === 'object';
+
+/**
+ * The entries inside a damaged line: bytes written over or into the journal (a disk error, a
+ * stray write) garble the line they hit, and one without its newline joins two lines into one.
+ * Every `{"q":` / `{"r":` / `{"c":` in the line is tried as the start of an entry, ended at one
+ * of the next closing braces; what parses is kept.
+ */
+function salvage(line: string): JournalEntry[] {
+  const found: JournalEntry[] = [];
+  const starts: number[] = [];
+  for (const m of line.matchAll(/\{"[qrc]":/g)) starts.push(m.index);
+  for (let i = 0; i < starts.length; i++) {
+    const from = starts[i];
+    const until = i + 1 < starts.length ? starts[i + 1] : line.length;
+    // The entry ends at a '}' before the next start; try the farthest ones first.
+    for (let end = line.lastIndexOf('}', until - 1), tries = 0; end > from && tries < 64; end = line.lastIndexOf('}', end - 1), tries++) {
+      try {
+        const e = JSON.parse(line.slice(from, end + 1)) as unknown;
+        if (isEntry(e)) {
+          found.push(e);
+          break;
+        }
+      } catch {
+        // not this end
+      }
+    }
+  }
+  return found;
+}
+
+/**
+ * Reads complete entries from `offset`; a torn last line (a crash mid-append) is left alone.
+ * Damaged lines are reported with their place, and what can be read inside them is kept.
+ */
+export function readJournal(file: string, offset = 0): { entries: JournalEntry[]; end: number; bad: number; damaged: DamagedLine[] } {
   let buf: Buffer;
   try {
     const fd = fs.openSync(file, 'r');
@@ -124,24 +200,30 @@ export function readJournal(file: string, offset = 0): { entries: JournalEntry[]
       fs.closeSync(fd);
     }
   } catch {
-    return { entries: [], end: offset, bad: 0 };
+    return { entries: [], end: offset, bad: 0, damaged: [] };
   }
   const entries: JournalEntry[] = [];
-  let bad = 0;
+  const damaged: DamagedLine[] = [];
   let start = 0;
   for (;;) {
     const nl = buf.indexOf(10, start);
     if (nl < 0) break;
     const line = buf.toString('utf8', start, nl);
+    const at = start;
     start = nl + 1;
     if (line.trim() === '') continue;
+    let e: unknown;
     try {
-      const e = JSON.parse(line) as JournalEntry;
-      if (e && typeof e === 'object' && ('r' in e || 'c' in e)) entries.push(e);
-      else bad++;
+      e = JSON.parse(line);
     } catch {
-      bad++;
+      e = undefined;
     }
+    if (isEntry(e)) {
+      entries.push(e);
+      continue;
+    }
+    damaged.push({ file, offset: offset + at, length: nl - at });
+    entries.push(...salvage(line));
   }
-  return { entries, end: offset + start, bad };
+  return { entries, end: offset + start, bad: damaged.length, damaged };
 }

@@ -106,6 +106,18 @@ export class WriterLock {
     return true;
   }
 
+  /**
+   * Whether this process still holds the lock, read from the file now: a writer that was paused
+   * (SIGSTOP, a suspended laptop) may have been replaced meanwhile. Losing it calls onLost.
+   */
+  confirm(): boolean {
+    if (!this.held) return false;
+    if (this.ours()) return true;
+    this.stop();
+    this.onLost();
+    return false;
+  }
+
   private beat(): void {
     if (!this.ours()) {
       this.stop();
