@@ -159,7 +159,7 @@ async function runReport(scope: AgentScope | 'report', kind: ReportKind, flags: 
   const { engine, looked, empty, skipped } = await openScanned(flags);
   try {
     if (empty) sayNothingFound(looked);
-    const input = { store: engine.store, flags, range: dayBounds(flags.tz, flags.since, flags.until), now: Date.now() };
+    const input = { store: engine.store, flags, range: { ...dayBounds(flags.tz, flags.since, flags.until), costRules: flags.costRules }, now: Date.now() };
     let r: Rendered;
     if (kind === 'blocks') r = blocksReport(input);
     else if (scope === 'codex') r = codexShaped(input, kind as 'daily' | 'monthly' | 'session');

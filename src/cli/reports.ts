@@ -3,6 +3,7 @@
  * tables. Every figure comes from src/core (query.ts, blocks.ts); this file only renames and
  * arranges them.
  */
+import type { CostRules } from '../core/pricing/pricing';
 import { BLOCK_MS, blockBurn, blockProjection, blockSpans, gapBetween, isActiveBlock } from '../core/blocks';
 import { dailyReport, periodReport, sessionReport, totals, type CcusageFigures, type DailyEntry, type ModelBreakdown, type UsageFilter } from '../core/query';
 import { idWhere, names, usageRows } from '../core/rollupQuery';
@@ -56,7 +57,8 @@ export interface Rendered {
 export interface ReportInput {
   store: UsageStore;
   flags: Flags;
-  range: { start?: number; end?: number };
+  /** The report's instants, and which cost rules its dollars follow. */
+  range: { start?: number; end?: number; costRules?: CostRules };
   now: number;
 }
 

@@ -20,9 +20,7 @@ export function engineOptions(flags: Flags, log?: (m: string) => void): EngineOp
     roots: () => cliRoots(flags),
     prices: () => prices,
     costMode: () => flags.mode,
-    // TODO(costRules): hand `costRules: () => flags.costRules` to the core here once the engine
-    // takes the option (src/core/pricing's 'api' rules); until then --cost-rules is checked
-    // (ccusage or api) and both count as ccusage.
+    // Both figures are stored for every request; --cost-rules picks one in the reports (main.ts).
     log,
   };
 }

@@ -36,6 +36,11 @@ export interface UsageRecord {
   reportedCost: number | null;
   /** Cost in USD as counted (see pricing.ts for the rules). */
   cost: number;
+  /**
+   * What the provider's API would bill (pricing.ts `apiCost`: whole-request long-context tiers,
+   * `inference_geo`, web search fees); absent where it equals `cost`.
+   */
+  apiCost?: number;
   /** True when the model has no price and no cost was reported. */
   unpriced: boolean;
   isSidechain: boolean;

@@ -3,6 +3,7 @@ import type { TokenSums } from '../protocol';
 import { bucketIndex, idWhere, names, sumsByModel, totalsOf, usageRows } from './rollupQuery';
 import type { UsageStore } from './store';
 import { isPlaceholderModel } from './model';
+import type { CostRules } from './pricing/pricing';
 import { dayKey, dayRange, daysBetween, nextDay, startOfDay, weekStart } from './time';
 
 /** A half-open interval of instants [start, end); either side may be open. */
@@ -62,6 +63,8 @@ export interface DailyReport {
  * (the dashboard's "This workspace"); an agent is a heartbeat agent's id or another source.
  */
 export interface UsageFilter extends TimeRange {
+  /** Whose rules the dollars follow: ccusage's (the default) or what the API would bill. */
+  costRules?: CostRules;
   sources?: readonly string[];
   models?: readonly string[];
   projects?: readonly string[];
@@ -243,7 +246,7 @@ export function sessionReport(store: UsageStore, range: UsageFilter = {}): Sessi
   const where = filterClause(range);
   const rows = store.all(
     `SELECT session, model, sum(input) AS input, sum(output) AS output, sum(cache_write) AS cw, sum(cache_read) AS cr,
-            sum(cost) AS cost, count(*) AS requests, min(ts) AS first, max(ts) AS last,
+            sum(${range.costRules === 'api' ? 'api_cost' : 'cost'}) AS cost, count(*) AS requests, min(ts) AS first, max(ts) AS last,
             (SELECT project FROM usage p WHERE p.session = usage.session ORDER BY ts DESC LIMIT 1) AS project,
             (SELECT source FROM usage p WHERE p.session = usage.session ORDER BY ts DESC LIMIT 1) AS source
        FROM usage ${where.sql}

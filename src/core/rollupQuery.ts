@@ -1,6 +1,7 @@
 import type { SqlValue } from 'sql.js';
 import { filterClause, type Totals, type UsageFilter } from './query';
 import { ROLLUP_HOUR_MS as HOUR, type UsageStore } from './store';
+import type { CostRules } from './pricing/pricing';
 
 /**
  * Reading usage through the hourly rollup: whole hours of a range come from `rollup` (one row per
@@ -55,8 +56,10 @@ function heartbeatId(store: UsageStore): number | undefined {
  * Columns: h, s, m, p, se (hour and dimension ids), n (requests), input, output, cw, cr, cost,
  * unpriced, and lo, hi: the row's first and last request times.
  */
-export function usageRows(range: { start?: number; end?: number }, where: string, cuts: readonly number[] = []): { sql: string; params: SqlValue[] } {
+export function usageRows(range: { start?: number; end?: number; costRules?: CostRules }, where: string, cuts: readonly number[] = []): { sql: string; params: SqlValue[] } {
   const { start, end } = range;
+  // `cost` is what the chosen rules charge: ccusage's, or what the API would bill.
+  const api = range.costRules === 'api';
   const and = where ? ` AND ${where}` : '';
   const h0 = start === undefined ? undefined : Math.ceil(start / HOUR);
   const h1 = end === undefined ? undefined : Math.floor(end / HOUR);
@@ -95,14 +98,14 @@ export function usageRows(range: { start?: number; end?: number }, where: string
     if (where) conds.push(where);
     parts.push(
       `SELECT hour AS h, source_id AS s, model_id AS m, project_id AS p, session_id AS se, requests AS n, input, output,
-              cache_write AS cw, cache_read AS cr, cost, unpriced, first_ts AS lo, last_ts AS hi
+              cache_write AS cw, cache_read AS cr, ${api ? 'api_cost AS cost' : 'cost'}, unpriced, first_ts AS lo, last_ts AS hi
          FROM rollup${conds.length ? ` WHERE ${conds.join(' AND ')}` : ''}`,
     );
   }
   if (raw.length) {
     parts.push(
       `SELECT CAST(ts / ${HOUR} AS INTEGER) AS h, source_id AS s, model_id AS m, project_id AS p, session_id AS se, 1 AS n, input, output,
-              cache_write AS cw, cache_read AS cr, cost, flags & 1 AS unpriced, ts AS lo, ts AS hi
+              cache_write AS cw, cache_read AS cr, ${api ? 'coalesce(api_cost, cost) AS cost' : 'cost'}, flags & 1 AS unpriced, ts AS lo, ts AS hi
          FROM requests WHERE (${raw.map(() => '(ts >= ? AND ts < ?)').join(' OR ')})${and}`,
     );
     for (const [a, b] of raw) params.push(a, b);

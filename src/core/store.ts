@@ -78,7 +78,7 @@ export class NewerSchemaError extends Error {}
 export type StoredReport = Pick<UsageRecord, 'timestamp' | 'source' | 'model' | 'project' | 'sessionId' | 'inputTokens' | 'outputTokens'
   | 'cacheWriteTokens' | 'cacheReadTokens' | 'reportedCost'>;
 
-export const SCHEMA_VERSION = 4;
+export const SCHEMA_VERSION = 5;
 
 /**
  * Requests keep integer references to small dimension tables and a 64-bit hash of their
@@ -125,6 +125,27 @@ CREATE VIEW IF NOT EXISTS usage AS
     JOIN models mo ON mo.id = r.model_id
     JOIN projects pr ON pr.id = r.project_id
     JOIN sessions se ON se.id = r.session_id;
+`;
+
+/**
+ * Version 5 adds what the API would bill (`api_cost`, see PriceTable.apiCost; NULL where it is the
+ * same as `cost`, as for every row written before) to requests, the `usage` view and the rollup.
+ */
+const MIGRATE_V4_TO_V5 = `
+ALTER TABLE requests ADD COLUMN api_cost REAL;
+DROP VIEW IF EXISTS usage;
+CREATE VIEW usage AS
+  SELECT r.key AS id, r.key AS dedup_key, r.ts AS ts, so.name AS source, mo.name AS model, pr.name AS project,
+         se.name AS session, r.input AS input, r.output AS output, r.cache_write AS cache_write,
+         r.cache_write_1h AS cache_write_1h, r.cache_read AS cache_read, r.reported_cost AS reported_cost,
+         r.cost AS cost, coalesce(r.api_cost, r.cost) AS api_cost, r.flags & 1 AS unpriced, (r.flags >> 1) & 1 AS sidechain
+    FROM requests r
+    JOIN sources so ON so.id = r.source_id
+    JOIN models mo ON mo.id = r.model_id
+    JOIN projects pr ON pr.id = r.project_id
+    JOIN sessions se ON se.id = r.session_id;
+DROP TRIGGER IF EXISTS rollup_insert; DROP TRIGGER IF EXISTS rollup_delete; DROP TRIGGER IF EXISTS rollup_update; DROP TRIGGER IF EXISTS rollup_replace;
+DROP TABLE IF EXISTS rollup;
 `;
 
 /** The schema of version 3, kept to upgrade files written by it and to test that upgrade. */
@@ -180,15 +201,16 @@ CREATE VIEW IF NOT EXISTS usage AS
  * on open (`ensureRollup`), and builds that do not know it still keep it right.
  */
 export const ROLLUP_HOUR_MS = 3_600_000;
-const ROLLUP_SUMS = 'requests, input, output, cache_write, cache_read, cost, unpriced, first_ts, last_ts';
+const ROLLUP_SUMS = 'requests, input, output, cache_write, cache_read, cost, api_cost, unpriced, first_ts, last_ts';
 const rollupRow = (r: 'new' | 'old') =>
   `CAST(${r}.ts / ${ROLLUP_HOUR_MS} AS INTEGER), ${r}.source_id, ${r}.model_id, ${r}.project_id, ${r}.session_id`;
 const rollupAdd = `
   INSERT INTO rollup (hour, source_id, model_id, project_id, session_id, ${ROLLUP_SUMS})
-  VALUES (${rollupRow('new')}, 1, new.input, new.output, new.cache_write, new.cache_read, new.cost, new.flags & 1, new.ts, new.ts)
+  VALUES (${rollupRow('new')}, 1, new.input, new.output, new.cache_write, new.cache_read, new.cost, coalesce(new.api_cost, new.cost),
+    new.flags & 1, new.ts, new.ts)
   ON CONFLICT DO UPDATE SET requests = requests + 1, input = input + excluded.input, output = output + excluded.output,
     cache_write = cache_write + excluded.cache_write, cache_read = cache_read + excluded.cache_read,
-    cost = cost + excluded.cost, unpriced = unpriced + excluded.unpriced,
+    cost = cost + excluded.cost, api_cost = api_cost + excluded.api_cost, unpriced = unpriced + excluded.unpriced,
     first_ts = min(first_ts, excluded.first_ts), last_ts = max(last_ts, excluded.last_ts);`;
 const rollupKey = `hour = CAST(old.ts / ${ROLLUP_HOUR_MS} AS INTEGER) AND source_id = old.source_id AND model_id = old.model_id
     AND project_id = old.project_id AND session_id = old.session_id`;
@@ -199,7 +221,7 @@ const rollupEdge = (agg: 'min' | 'max') => `coalesce((SELECT ${agg}(ts) FROM req
 const rollupRemove = `
   UPDATE rollup SET requests = requests - 1, input = input - old.input, output = output - old.output,
     cache_write = cache_write - old.cache_write, cache_read = cache_read - old.cache_read, cost = cost - old.cost,
-    unpriced = unpriced - (old.flags & 1),
+    api_cost = api_cost - coalesce(old.api_cost, old.cost), unpriced = unpriced - (old.flags & 1),
     first_ts = CASE WHEN old.ts <= first_ts THEN ${rollupEdge('min')} ELSE first_ts END,
     last_ts = CASE WHEN old.ts >= last_ts THEN ${rollupEdge('max')} ELSE last_ts END
   WHERE ${rollupKey};
@@ -220,6 +242,7 @@ CREATE TABLE IF NOT EXISTS rollup (
   cache_write INTEGER NOT NULL,
   cache_read INTEGER NOT NULL,
   cost REAL NOT NULL,
+  api_cost REAL NOT NULL,
   unpriced INTEGER NOT NULL,
   first_ts INTEGER NOT NULL,
   last_ts INTEGER NOT NULL,
@@ -234,7 +257,8 @@ END;
 CREATE TRIGGER IF NOT EXISTS rollup_replace AFTER UPDATE ON requests WHEN ${sameGroup('')} BEGIN
   UPDATE rollup SET input = input + new.input - old.input, output = output + new.output - old.output,
     cache_write = cache_write + new.cache_write - old.cache_write, cache_read = cache_read + new.cache_read - old.cache_read,
-    cost = cost + new.cost - old.cost, unpriced = unpriced + (new.flags & 1) - (old.flags & 1)
+    cost = cost + new.cost - old.cost, api_cost = api_cost + coalesce(new.api_cost, new.cost) - coalesce(old.api_cost, old.cost),
+    unpriced = unpriced + (new.flags & 1) - (old.flags & 1)
   WHERE ${rollupKey};
 END;
 `;
@@ -263,13 +287,13 @@ ALTER TABLE files ADD COLUMN state TEXT;
 // then the higher cost (a fast-mode copy of the same tokens), as ccusage keeps copies.
 const UPSERT = `
 INSERT INTO requests (key, ts, source_id, model_id, project_id, session_id, input, output, cache_write,
-  cache_write_1h, cache_read, reported_cost, cost, flags)
-VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+  cache_write_1h, cache_read, reported_cost, cost, flags, api_cost)
+VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
 ON CONFLICT(key) DO UPDATE SET
   ts = excluded.ts, source_id = excluded.source_id, model_id = excluded.model_id, project_id = excluded.project_id,
   session_id = excluded.session_id, input = excluded.input, output = excluded.output,
   cache_write = excluded.cache_write, cache_write_1h = excluded.cache_write_1h, cache_read = excluded.cache_read,
-  reported_cost = excluded.reported_cost, cost = excluded.cost, flags = excluded.flags
+  reported_cost = excluded.reported_cost, cost = excluded.cost, flags = excluded.flags, api_cost = excluded.api_cost
 WHERE ((excluded.flags & 2) < (requests.flags & 2)
    OR ((excluded.flags & 2) = (requests.flags & 2)
        AND (excluded.input + excluded.output + excluded.cache_write + excluded.cache_read
@@ -675,6 +699,7 @@ export class UsageStore {
       const hasTables = Number(this.db.exec("SELECT count(*) FROM sqlite_master WHERE type = 'table'")[0]?.values[0][0] ?? 0) > 0;
       if (!hasTables) {
         this.db.exec(SCHEMA_V4);
+        this.db.exec(MIGRATE_V4_TO_V5);
         this.db.exec(ROLLUP_SCHEMA);
         this.db.exec(`PRAGMA user_version = ${SCHEMA_VERSION}`);
         return;
@@ -686,12 +711,18 @@ export class UsageStore {
       version = 2;
     }
     if (version === 2) {
-      this.migrateV2ToV4();
-      version = 4;
+      this.migrateV2ToV5();
+      version = 5;
     }
     if (version === 3) {
       this.migrateV3ToV4();
       version = 4;
+    }
+    if (version === 4) {
+      // The rollup is dropped here and rebuilt, with api_cost, by ensureRollup below.
+      this.db.exec(MIGRATE_V4_TO_V5);
+      version = 5;
+      this.changedSinceSnapshot = true;
     }
     this.db.exec(`PRAGMA user_version = ${version}`);
     this.ensureRollup();
@@ -706,7 +737,7 @@ export class UsageStore {
       this.db.exec(ROLLUP_SCHEMA);
       this.db.exec(`INSERT INTO rollup (hour, source_id, model_id, project_id, session_id, ${ROLLUP_SUMS})
         SELECT CAST(ts / ${ROLLUP_HOUR_MS} AS INTEGER) AS h, source_id, model_id, project_id, session_id, count(*), sum(input), sum(output),
-               sum(cache_write), sum(cache_read), sum(cost), sum(flags & 1), min(ts), max(ts)
+               sum(cache_write), sum(cache_read), sum(cost), sum(coalesce(api_cost, cost)), sum(flags & 1), min(ts), max(ts)
           FROM requests GROUP BY h, source_id, model_id, project_id, session_id`);
       this.db.exec('COMMIT');
     } catch (err) {
@@ -745,9 +776,10 @@ export class UsageStore {
   }
 
   /** Text columns to dimension tables and hashed identities; rows go through the normal insert. */
-  private migrateV2ToV4(): void {
+  private migrateV2ToV5(): void {
     this.db.exec('ALTER TABLE usage RENAME TO usage_v2; ALTER TABLE files RENAME TO files_v2; DROP INDEX IF EXISTS usage_ts; DROP INDEX IF EXISTS usage_message;');
     this.db.exec(SCHEMA_V4);
+    this.db.exec(MIGRATE_V4_TO_V5);
     this.db.exec(ROLLUP_SCHEMA);
     const batch: UsageRecord[] = [];
     this.each('SELECT * FROM usage_v2 ORDER BY id', [], (r) => {
@@ -866,7 +898,7 @@ export class UsageStore {
       upsert.run([
         key, r.timestamp, this.dimId('source', r.source), this.dimId('model', r.model), this.dimId('project', r.project),
         this.dimId('session', r.sessionId), r.inputTokens, r.outputTokens, r.cacheWriteTokens, r.cacheWrite1hTokens,
-        r.cacheReadTokens, r.reportedCost, r.cost, flags,
+        r.cacheReadTokens, r.reportedCost, r.cost, flags, r.apiCost === undefined || r.apiCost === r.cost ? null : r.apiCost,
       ]);
       const n = this.db.getRowsModified();
       changed += n;

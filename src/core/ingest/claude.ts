@@ -146,7 +146,14 @@ export function parseClaudeObject(
     cacheReadTokens: count(usage.cache_read_input_tokens),
   };
   const reportedCost = typeof obj.costUSD === 'number' && Number.isFinite(obj.costUSD) ? obj.costUSD : null;
-  const { cost, priced } = prices.cost(baseModel, counts, reportedCost, mode, { fast });
+  const serverTools = usage.server_tool_use as Record<string, unknown> | undefined;
+  const traits = {
+    fast,
+    inferenceGeo: typeof usage.inference_geo === 'string' ? usage.inference_geo : undefined,
+    webSearchRequests: serverTools && typeof serverTools === 'object' ? count(serverTools.web_search_requests) : 0,
+  };
+  const { cost, priced } = prices.cost(baseModel, counts, reportedCost, mode, traits);
+  const apiCost = prices.apiCost(baseModel, counts, reportedCost, mode, traits).cost;
   const isSidechain = obj.isSidechain === true;
 
   return {
@@ -164,6 +171,7 @@ export function parseClaudeObject(
       ...counts,
       reportedCost,
       cost,
+      ...(apiCost !== cost ? { apiCost } : {}),
       unpriced: !priced,
       isSidechain,
     },

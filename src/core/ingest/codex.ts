@@ -155,6 +155,7 @@ export function parseCodexLine(
     cacheReadTokens: cached,
   };
   const { cost, priced } = prices.cost(model, counts, null, mode, { fast });
+  const apiCost = prices.apiCost(model, counts, null, mode, { fast }).cost;
   const sessionId = state.sessionId ?? file.sessionFromPath;
   // The identity is the content (session, instant, running total), not the file: Codex moves
   // finished rollouts from sessions/ to archived_sessions/, and a move must not count twice.
@@ -171,6 +172,7 @@ export function parseCodexLine(
       ...counts,
       reportedCost: null,
       cost,
+      ...(apiCost !== cost ? { apiCost } : {}),
       unpriced: !priced,
       isSidechain: false,
     },

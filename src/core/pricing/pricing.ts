@@ -265,7 +265,10 @@ export class PriceTable {
     const p = this.lookup(model);
     if (!p) return { cost: 0, priced: false };
     const context = t.inputTokens + t.cacheWriteTokens + t.cacheReadTokens;
-    const tokens = context > TIER_THRESHOLD ? computeCost(longContextPrice(p), t, Infinity) : computeCost(p, t, Infinity);
+    // Models with whole-request long-context rates (OpenAI's) are already priced that way; the
+    // others' per-kind 200k tiers become one tier for the whole request (Anthropic's rule).
+    const tokens =
+      p.long_context_threshold === undefined && context > TIER_THRESHOLD ? computeCost(longContextPrice(p), t, Infinity) : computeCost(p, t, Infinity);
     const geo = traits.inferenceGeo === 'us' && geoPremiumApplies(model) ? US_GEO_MULTIPLIER : 1;
     const fast = traits.fast ? this.fastMultiplier(model) : 1;
     const searches = (traits.webSearchRequests ?? 0) * WEB_SEARCH_FEE_USD;
