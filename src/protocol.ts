@@ -67,6 +67,8 @@ export interface KpiSnapshot extends TokenSums {
   avgCostPerRequest: number;
   /** Models in the range without a price: their cost counts as $0. */
   unpricedModels: string[];
+  /** The range's cost under the other cost rules (what the API would bill, or ccusage's figure). */
+  otherRulesCost?: number;
 }
 
 /** The chart step: `twoMinutes` for an hour (seed 000 draws 2-minute intervals), then hours, days, weeks, months. */
@@ -205,6 +207,8 @@ export interface DashboardData {
   timeZone: string;
   filter: DashboardFilter;
   range: { start: number | null; end: number | null; label: string; bucket: Bucket };
+  /** Whose rules `cost` follows: ccusage's, or what the provider's API would bill (tokenCost.costRules). */
+  costRules: 'ccusage' | 'api';
   kpis: KpiSnapshot;
   todayKpis: KpiSnapshot;
   trend: TrendPoint[];

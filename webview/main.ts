@@ -294,6 +294,16 @@ function renderKpis(d: DashboardData): void {
   costCard.value.textContent = formatCost(k.cost);
   costCard.value.title = `$${k.cost}`;
   costCard.sub.textContent = `${d.range.label} · ${k.requests > 0 ? `~${formatMoney(k.avgCostPerRequest)} per request` : 'no requests'}`;
+  // Both figures side by side: the other rule set's total, when it differs (tokenCost.costRules).
+  if (k.otherRulesCost !== undefined && Math.abs(k.otherRulesCost - k.cost) > 0.005) {
+    const other = d.costRules === 'api' ? 'ccusage rules' : 'API bill';
+    costCard.sub.textContent += ` · ${other} ${formatCost(k.otherRulesCost)}`;
+    costCard.sub.title = d.costRules === 'api'
+      ? 'Total cost follows what the API bills (tokenCost.costRules: api); ccusage counts less for long prompts, US inference and web searches.'
+      : "Total cost follows ccusage's rules (tokenCost.costRules); the API bills long prompts whole at the long-context rate, US inference at 1.1x and web searches at $0.01.";
+  } else {
+    costCard.sub.removeAttribute('title');
+  }
   tokensCard.value.textContent = formatTokens(k.totalTokens);
   tokensCard.value.title = String(k.totalTokens);
   tokensCard.sub.textContent = `${formatTokens(k.inputTokens)} in · ${formatTokens(k.outputTokens)} out · ${formatTokens(k.cacheWriteTokens)} cache write · ${formatTokens(k.cacheReadTokens)} cache read`;

@@ -17,6 +17,7 @@ import {
 } from '../protocol';
 import { BLOCK_MS, blockBurn, blockProjection, blockSpans, isActiveBlock } from './blocks';
 import { agentOf, isPlaceholderModel, providerOf } from './model';
+import type { CostRules } from './pricing/pricing';
 import { displayNames } from './modelName';
 import { addDays, bucketFor, bucketsBetween, monthProgress, monthRange, resolveRange } from './periods';
 import { todayRange, type Totals, type UsageFilter } from './query';
@@ -41,6 +42,8 @@ export interface DashboardContext {
   burnRatePerHour: number;
   workspaceFolders: readonly string[];
   gettingStarted: DashboardData['gettingStarted'];
+  /** Whose rules the page's dollars follow (tokenCost.costRules); the other figure is shown beside. */
+  costRules?: CostRules;
 }
 
 const TASK_SOURCES: readonly string[] = ['heartbeat', 'manual'];
@@ -55,6 +58,7 @@ const byName = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0); // SQLite
 /** What every query of one dashboard shares: the filter's id conditions and the small name tables. */
 interface Q {
   store: UsageStore;
+  costRules: CostRules;
   where: string;
   sources: Map<number, string>;
   models: Map<number, string>;
@@ -65,7 +69,7 @@ type Range = { start?: number; end?: number };
 
 /** `WITH u AS (rows of the range)` followed by `select`, run. */
 function over(q: Q, range: Range, select: string, opts: { where?: string; cuts?: readonly number[]; params?: SqlValue[] } = {}) {
-  const u = usageRows(range, opts.where ?? q.where, opts.cuts);
+  const u = usageRows({ ...range, costRules: q.costRules }, opts.where ?? q.where, opts.cuts);
   return q.store.all(`WITH u AS (${u.sql}) ${select}`, [...u.params, ...(opts.params ?? [])]);
 }
 
@@ -124,7 +128,7 @@ function filterOptions(q: Q, workspaceFolders: readonly string[]): FilterOptions
   };
 }
 
-const rangeTotals = (q: Q, range: Range) => totalsOf(sumsByModel(q.store, range, q.where, q.models));
+const rangeTotals = (q: Q, range: Range, costRules = q.costRules) => totalsOf(sumsByModel(q.store, { ...range, costRules }, q.where, q.models));
 
 /** The first and last request of the filtered range (for "All time"). */
 function span(q: Q, range: Range): { lo: number; hi: number } | undefined {
@@ -385,7 +389,7 @@ export function buildDashboard(store: UsageStore, filter: DashboardFilter, ctx: 
   const tz = ctx.timeZone;
   const resolved = resolveRange(filter.range, tz, now);
   const f = storeFilter(store, filter, resolved, ctx.workspaceFolders);
-  const q: Q = { store, where: idWhere(store, f), sources: names(store, 'sources'), models: names(store, 'models'), projects: names(store, 'projects') };
+  const q: Q = { store, costRules: ctx.costRules ?? 'ccusage', where: idWhere(store, f), sources: names(store, 'sources'), models: names(store, 'models'), projects: names(store, 'projects') };
   const range: Range = { start: resolved.start, end: resolved.end };
   const bounds = resolved.start === undefined || resolved.end === undefined ? span(q, range) : undefined;
   const start = resolved.start ?? (bounds ? startOfDay(dayKey(bounds.lo, tz), tz) : startOfDay(dayKey(now, tz), tz));
@@ -393,11 +397,12 @@ export function buildDashboard(store: UsageStore, filter: DashboardFilter, ctx: 
   const spanDays = Math.max(1, Math.round((Math.min(end, Math.max(now, start + 1)) - start) / 86_400_000));
   const bucket = bucketFor(end - start);
   const buckets = bucketsBetween(start, end, bucket, tz);
-  const sums = sumsByModel(q.store, range, q.where, q.models);
+  const sums = sumsByModel(q.store, { ...range, costRules: q.costRules }, q.where, q.models);
   const t = totalsOf(sums);
+  const otherRules: CostRules = q.costRules === 'api' ? 'ccusage' : 'api';
   const todayF = storeFilter(store, { ...filter, range: { kind: 'preset', preset: 'today' } }, todayRange(tz, now), ctx.workspaceFolders);
   const todayT = rangeTotals(q, { start: todayF.start, end: todayF.end });
-  const k = kpis(t, t.requests ? spanDays : 0);
+  const k = { ...kpis(t, t.requests ? spanDays : 0), otherRulesCost: rangeTotals(q, range, otherRules).cost };
   const models = modelRows(sums, t.cost);
   const { points, trendSources } = trend(q, range, buckets);
   const ins = insights(q, models, ctx, now);
@@ -410,6 +415,7 @@ export function buildDashboard(store: UsageStore, filter: DashboardFilter, ctx: 
     timeZone: tz,
     filter,
     range: { start: resolved.start ?? null, end: resolved.end ?? null, label: resolved.label, bucket },
+    costRules: q.costRules,
     kpis: k,
     todayKpis: kpis(todayT, 1),
     trend: points,

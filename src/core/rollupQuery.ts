@@ -144,7 +144,7 @@ export interface ModelSums {
 }
 
 /** Sums per model of the requests of a range matching `where` (from `idWhere`). */
-export function sumsByModel(store: UsageStore, range: { start?: number; end?: number }, where: string, models: Map<number, string>): ModelSums[] {
+export function sumsByModel(store: UsageStore, range: { start?: number; end?: number; costRules?: CostRules }, where: string, models: Map<number, string>): ModelSums[] {
   const u = usageRows(range, where);
   return store
     .all(

@@ -1,3 +1,4 @@
+import type { CostRules } from './pricing/pricing';
 import { monthRange } from './periods';
 import { todayRange, totals, type Totals } from './query';
 import type { UsageStore } from './store';
@@ -25,18 +26,19 @@ export interface StatusSummary {
 
 const BURN_WINDOW_MIN = 15;
 
-export function statusSummary(store: UsageStore, timeZone: string, budget: Budget, now = Date.now()): StatusSummary {
+export function statusSummary(store: UsageStore, timeZone: string, budget: Budget, now = Date.now(), costRules: CostRules = 'ccusage'): StatusSummary {
   const today = todayRange(timeZone, now);
   const month = monthRange(now, timeZone);
-  const t = totals(store, today);
-  const monthCost = totals(store, month).cost;
+  const t = totals(store, { ...today, costRules });
+  const monthCost = totals(store, { ...month, costRules }).cost;
+  const cost = costRules === 'api' ? 'api_cost' : 'cost';
   const since = now - BURN_WINDOW_MIN * 60_000;
   const burnRow = store.get(
-    'SELECT coalesce(sum(input + output + cache_write + cache_read), 0) AS tokens, coalesce(sum(cost), 0) AS cost FROM usage WHERE ts >= ? AND ts <= ?',
+    `SELECT coalesce(sum(input + output + cache_write + cache_read), 0) AS tokens, coalesce(sum(${cost}), 0) AS cost FROM usage WHERE ts >= ? AND ts <= ?`,
     [since, now],
   );
   const top = store.all(
-    `SELECT model, sum(cost) AS cost, sum(input + output + cache_write + cache_read) AS tokens FROM usage
+    `SELECT model, sum(${cost}) AS cost, sum(input + output + cache_write + cache_read) AS tokens FROM usage
       WHERE ts >= ? AND ts < ? GROUP BY model ORDER BY cost DESC, tokens DESC LIMIT 3`,
     [today.start!, today.end!],
   );

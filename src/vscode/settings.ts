@@ -1,5 +1,5 @@
 import * as vscode from 'vscode';
-import type { CostMode, PriceOverride } from '../core/pricing/pricing';
+import type { CostMode, CostRules, PriceOverride } from '../core/pricing/pricing';
 import { systemTimeZone, validateTimeZone } from '../core/time';
 
 /** Typed reads of `tokenCost.*`. Read on use, so changes apply without a reload. */
@@ -83,6 +83,11 @@ export class Settings {
   get serverPort(): number {
     const p = this.config.get<number>('server.port') ?? 8787;
     return Number.isInteger(p) && p >= 0 && p <= 65535 ? p : 8787;
+  }
+
+  /** Whose rules the dollars follow: ccusage's (default) or what the provider's API would bill. */
+  get costRules(): CostRules {
+    return this.config.get<string>('costRules') === 'api' ? 'api' : 'ccusage';
   }
 
   get costMode(): CostMode {

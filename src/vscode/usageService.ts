@@ -253,6 +253,7 @@ export class UsageService implements vscode.Disposable {
       burnRatePerHour: this.settings.burnRateAlertPerHour,
       workspaceFolders,
       gettingStarted: { transcriptRoots: this.roots().map((r) => r.path), heartbeatUrl },
+      costRules: this.settings.costRules,
     });
   }
 
@@ -283,7 +284,7 @@ export class UsageService implements vscode.Disposable {
   publish(): void {
     if (!this.engine) return;
     this.lastPublished = Date.now();
-    this.latestStatus = statusSummary(this.engine.store, this.settings.timeZone, this.settings.budget);
+    this.latestStatus = statusSummary(this.engine.store, this.settings.timeZone, this.settings.budget, Date.now(), this.settings.costRules);
     this.emitter.fire();
     this.statusEmitter.fire(this.latestStatus);
   }

@@ -41,6 +41,19 @@ async function store(): Promise<UsageStore> {
 }
 
 describe('dashboard: the figures every section shows', () => {
+  it('follows the chosen cost rules and shows the other figure beside them', async () => {
+    const s = await store();
+    s.insert([rec('long', NOW - 30 * 60_000, { cost: 1, apiCost: 1.5 })]);
+    const range = { kind: 'preset', preset: 'today' } as const;
+    const ccusage = buildDashboard(s, { range }, ctx());
+    const api = buildDashboard(s, { range }, ctx({ costRules: 'api' }));
+    assert.equal(ccusage.costRules, 'ccusage');
+    assert.ok(Math.abs(api.kpis.cost - ccusage.kpis.cost - 0.5) < 1e-9, 'the API figure is 0.5 higher');
+    assert.ok(Math.abs(ccusage.kpis.otherRulesCost! - api.kpis.cost) < 1e-9);
+    assert.ok(Math.abs(api.kpis.otherRulesCost! - ccusage.kpis.cost) < 1e-9);
+    assert.ok(Math.abs(api.models.reduce((n, m) => n + m.cost, 0) - api.kpis.cost) < 1e-9, 'model rows follow the rules too');
+  });
+
   it('counts <synthetic> placeholder tokens in the figures but lists no model row for them', async () => {
     const s = await store();
     s.insert([rec('syn', NOW - 20 * 60_000, { model: '<synthetic>', inputTokens: 3, outputTokens: 0, cost: 0 })]);
