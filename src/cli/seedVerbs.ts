@@ -14,6 +14,7 @@ import { manualFromBody } from '../core/server/validate';
 import { engineOptions, openScanned, sayNothingFound } from './scan';
 import { UsageError, type Flags } from './options';
 import { agentName } from './reports';
+import { processAlive } from '../core/storage/lock';
 
 /** The VS Code extension's id: its storage folder is `<User>/globalStorage/<id>`. */
 const EXTENSION_ID = 'tokencost.token-cost-dashboard';
@@ -33,21 +34,13 @@ export function extensionStorageDirs(home = process.env.HOME || os.homedir(), en
   return userDirs.map((d) => path.join(d, 'globalStorage', EXTENSION_ID));
 }
 
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (err) {
-    return (err as NodeJS.ErrnoException).code === 'EPERM';
-  }
-}
 
 /** A running server's storage folder and address: the CLI's own first, then the extension's. */
 export function findServer(flags: Flags): { dir: string; info: DiscoveryInfo } | undefined {
   const dirs = flags.dataDirGiven ? [flags.dataDir] : [flags.dataDir, ...extensionStorageDirs()];
   for (const dir of dirs) {
     const info = readDiscovery(dir);
-    if (info && alive(info.pid)) return { dir, info };
+    if (info && processAlive(info.pid)) return { dir, info };
   }
   return undefined;
 }

@@ -7,6 +7,7 @@ import { totalTokens, type Source, type UsageRecord } from './model';
 import { defaultIo, statOrUndefined, type StorageIo } from './storage/fsio';
 import { Journal, readJournal, rotatedJournals, type DamagedLine, type JournalEntry } from './storage/journal';
 import { messageKeyRange, REQUEST_KEY_MASK, requestKey } from './storage/keys';
+import { processAlive } from './storage/lock';
 
 /** flags: bit 0 unpriced, bit 1 sidechain, bit 2 the request carries a message id. */
 const HAS_MESSAGE = 4;
@@ -374,14 +375,6 @@ function backupSeq(file: string): number | undefined {
   return m ? Number(m[1]) : undefined;
 }
 
-function pidAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (err) {
-    return (err as NodeJS.ErrnoException).code === 'EPERM';
-  }
-}
 
 /**
  * Temporary files of atomic writes (`<name>.<pid>.<ms>.tmp`) that a killed process left behind:
@@ -402,7 +395,7 @@ function removeStaleTemporaryFiles(file: string): void {
       const full = path.join(dir, name);
       const pid = Number(m[1]);
       const old = Date.now() - (statOrUndefined(full)?.mtimeMs ?? Date.now()) > 3600_000;
-      if ((pid !== process.pid && !pidAlive(pid)) || old) fs.rmSync(full, { force: true });
+      if ((pid !== process.pid && !processAlive(pid)) || old) fs.rmSync(full, { force: true });
     }
   }
 }

@@ -1,3 +1,4 @@
+import { isPlaceholderModel } from '../model';
 import bundled from './prices.json';
 import fastTable from './fast-multipliers.json';
 import modelsDev from './models-dev-prices.json';
@@ -68,7 +69,6 @@ export interface RequestTraits {
 }
 
 const TIER_THRESHOLD = 200_000;
-const SYNTHETIC_MODEL = '<synthetic>';
 /** ccusage names a fast request's model `<model>-fast`; so do we, so rows line up with its reports. */
 export const FAST_SUFFIX = '-fast';
 /** Anthropic dates its model ids with 8 digits (`-20250929`); other trailing numbers are versions. */
@@ -231,7 +231,7 @@ export class PriceTable {
   }
 
   isSynthetic(model: string): boolean {
-    return model === SYNTHETIC_MODEL;
+    return isPlaceholderModel(model);
   }
 
   /** The multiplier a fast request of this model pays: that of the key it is priced under, else 1. */
@@ -244,12 +244,7 @@ export class PriceTable {
    * no price (cost 0), so callers can list it as unpriced instead of showing a silent $0.
    */
   cost(model: string, t: TokenCounts, reportedCost: number | null, mode: CostMode, traits: RequestTraits = {}): { cost: number; priced: boolean } {
-    if (mode === 'display') return { cost: reportedCost ?? 0, priced: true };
-    if (mode === 'auto' && reportedCost !== null) return { cost: reportedCost, priced: true };
-    if (this.isSynthetic(model)) return { cost: 0, priced: true };
-    const p = this.lookup(model);
-    if (!p) return { cost: 0, priced: false };
-    return { cost: computeCost(p, t) * (traits.fast ? this.fastMultiplier(model) : 1), priced: true };
+    return this.price(model, t, reportedCost, mode, (p) => computeCost(p, t) * (traits.fast ? this.fastMultiplier(model) : 1));
   }
 
   /**
@@ -259,20 +254,26 @@ export class PriceTable {
    * A reported cost is used as in `cost` (it is the agent's own figure).
    */
   apiCost(model: string, t: TokenCounts, reportedCost: number | null, mode: CostMode, traits: RequestTraits = {}): { cost: number; priced: boolean } {
+    return this.price(model, t, reportedCost, mode, (p) => {
+      const context = t.inputTokens + t.cacheWriteTokens + t.cacheReadTokens;
+      // Models with whole-request long-context rates (OpenAI's) are already priced that way; the
+      // others' per-kind 200k tiers become one tier for the whole request (Anthropic's rule).
+      const tokens =
+        p.long_context_threshold === undefined && context > TIER_THRESHOLD ? computeCost(longContextPrice(p), t, Infinity) : computeCost(p, t, Infinity);
+      const geo = traits.inferenceGeo === 'us' && geoPremiumApplies(model) ? US_GEO_MULTIPLIER : 1;
+      const fast = traits.fast ? this.fastMultiplier(model) : 1;
+      const searches = (traits.webSearchRequests ?? 0) * WEB_SEARCH_FEE_USD;
+      return tokens * geo * fast + searches;
+    });
+  }
+
+  /** The rules both cost figures share: the cost mode, `<synthetic>`, and unknown models. */
+  private price(model: string, t: TokenCounts, reportedCost: number | null, mode: CostMode, fromPrice: (p: ModelPrice) => number): { cost: number; priced: boolean } {
     if (mode === 'display') return { cost: reportedCost ?? 0, priced: true };
     if (mode === 'auto' && reportedCost !== null) return { cost: reportedCost, priced: true };
     if (this.isSynthetic(model)) return { cost: 0, priced: true };
     const p = this.lookup(model);
-    if (!p) return { cost: 0, priced: false };
-    const context = t.inputTokens + t.cacheWriteTokens + t.cacheReadTokens;
-    // Models with whole-request long-context rates (OpenAI's) are already priced that way; the
-    // others' per-kind 200k tiers become one tier for the whole request (Anthropic's rule).
-    const tokens =
-      p.long_context_threshold === undefined && context > TIER_THRESHOLD ? computeCost(longContextPrice(p), t, Infinity) : computeCost(p, t, Infinity);
-    const geo = traits.inferenceGeo === 'us' && geoPremiumApplies(model) ? US_GEO_MULTIPLIER : 1;
-    const fast = traits.fast ? this.fastMultiplier(model) : 1;
-    const searches = (traits.webSearchRequests ?? 0) * WEB_SEARCH_FEE_USD;
-    return { cost: tokens * geo * fast + searches, priced: true };
+    return p ? { cost: fromPrice(p), priced: true } : { cost: 0, priced: false };
   }
 }
 
