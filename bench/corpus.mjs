@@ -583,6 +583,11 @@ function writeCodex(codexHome, r, stats, note, fast = false) {
       ? join(codexHome, 'archived_sessions')
       : join(codexHome, 'sessions', String(d.getUTCFullYear()), String(d.getUTCMonth() + 1).padStart(2, '0'), String(d.getUTCDate()).padStart(2, '0'));
     const lines = [{ timestamp: d.toISOString(), type: 'session_meta', payload: { id, timestamp: d.toISOString(), cwd, originator: 'codex_cli_rs', cli_version: '0.46.0', instructions: null } }];
+    // Codex 0.144+ records the tier in the rollout; it wins over config.toml (either way).
+    if (s === 1 || s === 2) {
+      lines.push({ timestamp: d.toISOString(), type: 'event_msg', payload: { type: 'thread_settings_applied', thread_settings: { service_tier: s === 1 ? 'priority' : 'default' } } });
+      note(s === 1 ? 'codex-recorded-priority' : 'codex-recorded-default');
+    }
     let at = start;
     const total = { input_tokens: 0, cached_input_tokens: 0, output_tokens: 0, reasoning_output_tokens: 0, total_tokens: 0 };
     for (let t = 0; t < r.int(3, 12); t++) {
@@ -594,6 +599,11 @@ function writeCodex(codexHome, r, stats, note, fast = false) {
         at += r.int(1000, 30_000);
         const input = r.int(2000, 60_000);
         const last = { input_tokens: input, cached_input_tokens: r.int(0, input), output_tokens: r.int(10, 3000), reasoning_output_tokens: 0, total_tokens: 0 };
+        // Newer rollouts also count cache writes, a part of input beside the cached part.
+        if (s === 3) {
+          last.cache_write_input_tokens = r.int(0, last.input_tokens - last.cached_input_tokens);
+          note('codex-cache-write');
+        }
         last.reasoning_output_tokens = r.int(0, last.output_tokens);
         last.total_tokens = last.input_tokens + last.output_tokens;
         for (const key of Object.keys(total)) total[key] += last[key];
