@@ -534,7 +534,29 @@ export function generateCorpus({ out, sizeMb = 4, seed = 1, tz = 'America/St_Joh
     const list = ['claude-opus-4-6', 'claude-opus-4-7', 'claude-opus-4-8', 'claude-sonnet-4-5-20250929'].map((model, i) =>
       req(name, { id: `msg_e_fast${i}`, requestId: `req_e_fast${i}`, model, speed: 'fast', output: 101 + i, at: at + i * 1000 }));
     list.push(req(name, { id: 'msg_e_fastN', requestId: 'req_e_fastN', model: 'claude-opus-4-8', output: 109, at: at + 9000 }));
-    edgeCase(name, [[...main(name), list.map(A)]], list);
+    // A standard copy of the Opus 4.8 request before its fast copy, same tokens: the costlier
+    // (fast) copy is the one kept, as ccusage keeps it.
+    edgeCase(name, [[...main(name), [A({ ...list[2], speed: undefined }), ...list.map(A)]]], list);
+  }
+  {
+    // A field that is JSON null where ccusage's schema wants a value (speed, costUSD, a cache
+    // count, requestId, cwd): ccusage drops the whole line, and so do we. One normal request counts.
+    const name = 'null-fields';
+    const at = caseDay();
+    const ok = req(name, { id: 'msg_e_null_ok', requestId: 'req_e_null_ok', output: 127, at });
+    const nulled = (i, patch) => {
+      const line = JSON.parse(A(req(name, { id: `msg_e_null${i}`, requestId: `req_e_null${i}`, output: 131 + i, at: at + 1000 * (i + 1) })));
+      patch(line);
+      return JSON.stringify(line);
+    };
+    edgeCase(name, [[...main(name), [
+      A(ok),
+      nulled(0, (l) => { l.message.usage.speed = null; }),
+      nulled(1, (l) => { l.costUSD = null; }),
+      nulled(2, (l) => { l.message.usage.cache_creation_input_tokens = null; }),
+      nulled(3, (l) => { l.requestId = null; }),
+      nulled(4, (l) => { l.cwd = null; }),
+    ]]], [ok]);
   }
   {
     // LiteLLM lists this model only under provider-prefixed keys (Bedrock's); ccusage prices it.

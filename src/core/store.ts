@@ -343,6 +343,9 @@ interface Rank { sidechain: number; total: number; cost: number }
 const better = (a: Rank, b: Rank) =>
   a.sidechain < b.sidechain || (a.sidechain === b.sidechain && (a.total > b.total || (a.total === b.total && a.cost > b.cost)));
 
+/** The same rule for two copies of one request read together (a file's streamed lines). */
+export const betterCopy = (a: UsageRecord, b: UsageRecord): boolean => better(pendingRank(a), pendingRank(b));
+
 const DIMENSIONS = { source: 'sources', model: 'models', project: 'projects', session: 'sessions' } as const;
 type Dimension = keyof typeof DIMENSIONS;
 
