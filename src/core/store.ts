@@ -84,9 +84,10 @@ export const SCHEMA_VERSION = 5;
 /**
  * Requests keep integer references to small dimension tables and a 64-bit hash of their
  * identity instead of text: about 70-90 bytes per request with its indexes. The `usage` view
- * gives every reader the plain columns.
+ * gives every reader the plain columns. This is version 4 (without the rollup); version 5
+ * extends it (MIGRATE_V4_TO_V5).
  */
-const SCHEMA_V4 = `
+export const SCHEMA_V4 = `
 CREATE TABLE IF NOT EXISTS sources (id INTEGER PRIMARY KEY, name TEXT NOT NULL UNIQUE);
 CREATE TABLE IF NOT EXISTS models (id INTEGER PRIMARY KEY, name TEXT NOT NULL UNIQUE);
 CREATE TABLE IF NOT EXISTS projects (id INTEGER PRIMARY KEY, name TEXT NOT NULL UNIQUE);
@@ -130,10 +131,14 @@ CREATE VIEW IF NOT EXISTS usage AS
 
 /**
  * Version 5 adds what the API would bill (`api_cost`, see PriceTable.apiCost; NULL where it is the
- * same as `cost`, as for every row written before) to requests, the `usage` view and the rollup.
+ * same as `cost`) to requests, the `usage` view and the rollup. Rows written before have NULL;
+ * the file cursors are dropped so every transcript is read again and its rows get their figure
+ * (the upsert takes a copy that differs only there). Rows whose transcript is gone, and reported
+ * rows (heartbeats, manual), keep ccusage's figure for both.
  */
 const MIGRATE_V4_TO_V5 = `
 ALTER TABLE requests ADD COLUMN api_cost REAL;
+DELETE FROM files;
 DROP VIEW IF EXISTS usage;
 CREATE VIEW usage AS
   SELECT r.key AS id, r.key AS dedup_key, r.ts AS ts, so.name AS source, mo.name AS model, pr.name AS project,
@@ -301,7 +306,9 @@ WHERE ((excluded.flags & 2) < (requests.flags & 2)
               > requests.input + requests.output + requests.cache_write + requests.cache_read
             OR (excluded.input + excluded.output + excluded.cache_write + excluded.cache_read
                   = requests.input + requests.output + requests.cache_write + requests.cache_read
-                AND excluded.cost > requests.cost))))
+                AND (excluded.cost > requests.cost
+                     -- the same copy read again with what the API would bill (rows from before schema 5)
+                     OR (excluded.cost = requests.cost AND excluded.api_cost IS NOT requests.api_cost))))))
   -- A reported record (heartbeat, gateway event, manual log) is final once stored: a retry with
   -- the same id never rewrites it, whatever it carries (the server answers 409 to a different body).
   AND requests.source_id NOT IN (SELECT id FROM sources WHERE name IN ('heartbeat', 'manual'))
