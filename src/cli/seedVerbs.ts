@@ -112,7 +112,7 @@ export async function todayReport(flags: Flags): Promise<void> {
   const { engine, looked, empty } = await openScanned(flags);
   try {
     if (empty) sayNothingFound(looked);
-    const day = todayRange(flags.tz);
+    const day = { ...todayRange(flags.tz), costRules: flags.costRules };
     const t = totals(engine.store, day);
     const agents = totalsBy(engine.store, 'source', day);
     const byAgent = new Map<string, { cost: number; totalTokens: number; requests: number }>();
@@ -144,7 +144,7 @@ export async function projectReport(flags: Flags): Promise<void> {
   const { engine, looked, empty } = await openScanned(flags);
   try {
     if (empty) sayNothingFound(looked);
-    const rows = totalsBy(engine.store, 'project', dayBounds(flags.tz, flags.since, flags.until));
+    const rows = totalsBy(engine.store, 'project', { ...dayBounds(flags.tz, flags.since, flags.until), costRules: flags.costRules });
     if (flags.json) {
       process.stdout.write(`${JSON.stringify({ projects: rows.map((r) => ({ project: r.key, requests: r.requests, totalTokens: r.totalTokens, totalCost: r.cost })) }, null, 2)}\n`);
       return;

@@ -21,7 +21,7 @@ import type { CostRules } from './pricing/pricing';
 import { displayNames } from './modelName';
 import { addDays, bucketFor, bucketsBetween, monthProgress, monthRange, resolveRange } from './periods';
 import { todayRange, type Totals, type UsageFilter } from './query';
-import { bucketIndex, idWhere, names, sumsByModel, totalsOf, usageRows, type ModelSums } from './rollupQuery';
+import { bucketIndex, costColumn, idWhere, names, sumsByModel, totalsOf, usageRows, type ModelSums } from './rollupQuery';
 import type { SqlValue } from 'sql.js';
 import type { Budget } from './status';
 import type { UsageStore } from './store';
@@ -273,7 +273,8 @@ function recentRows(q: Q, range: Range): RecentRow[] {
   const until = n(r.hi) + 1;
   const sessions = new Map<number, string>();
   const rows = q.store.all(
-    `SELECT ts, source_id, model_id, project_id, session_id, input + output + cache_write + cache_read AS tokens, cost
+    `SELECT ts, source_id, model_id, project_id, session_id, input + output + cache_write + cache_read AS tokens,
+            ${costColumn(q.costRules, 'requests')} AS cost
        FROM requests WHERE ts >= ? AND ts < ?${q.where ? ` AND ${q.where}` : ''} ORDER BY ts DESC LIMIT 20`,
     [from, until],
   );

@@ -1,6 +1,6 @@
 import type { SqlValue } from 'sql.js';
 import type { TokenSums } from '../protocol';
-import { bucketIndex, idWhere, names, sumsByModel, totalsOf, usageRows } from './rollupQuery';
+import { bucketIndex, costColumn, idWhere, names, sumsByModel, totalsOf, usageRows } from './rollupQuery';
 import type { UsageStore } from './store';
 import { isPlaceholderModel } from './model';
 import type { CostRules } from './pricing/pricing';
@@ -10,6 +10,8 @@ import { dayKey, dayRange, daysBetween, nextDay, startOfDay, weekStart } from '.
 export interface TimeRange {
   start?: number;
   end?: number;
+  /** Whose rules the dollars follow: ccusage's (the default) or what the API would bill. */
+  costRules?: CostRules;
 }
 
 export interface Totals extends TokenSums {
@@ -63,8 +65,6 @@ export interface DailyReport {
  * (the dashboard's "This workspace"); an agent is a heartbeat agent's id or another source.
  */
 export interface UsageFilter extends TimeRange {
-  /** Whose rules the dollars follow: ccusage's (the default) or what the API would bill. */
-  costRules?: CostRules;
   sources?: readonly string[];
   models?: readonly string[];
   projects?: readonly string[];
@@ -246,7 +246,7 @@ export function sessionReport(store: UsageStore, range: UsageFilter = {}): Sessi
   const where = filterClause(range);
   const rows = store.all(
     `SELECT session, model, sum(input) AS input, sum(output) AS output, sum(cache_write) AS cw, sum(cache_read) AS cr,
-            sum(${range.costRules === 'api' ? 'api_cost' : 'cost'}) AS cost, count(*) AS requests, min(ts) AS first, max(ts) AS last,
+            sum(${costColumn(range.costRules, 'usage')}) AS cost, count(*) AS requests, min(ts) AS first, max(ts) AS last,
             (SELECT project FROM usage p WHERE p.session = usage.session ORDER BY ts DESC LIMIT 1) AS project,
             (SELECT source FROM usage p WHERE p.session = usage.session ORDER BY ts DESC LIMIT 1) AS source
        FROM usage ${where.sql}
@@ -308,7 +308,7 @@ export interface ExportRow {
 export function eachRequest(store: UsageStore, range: UsageFilter, onRow: (row: ExportRow) => void): void {
   const where = filterClause(range);
   store.each(
-    `SELECT ts, source, model, project, session, input, output, cache_write, cache_read, cost
+    `SELECT ts, source, model, project, session, input, output, cache_write, cache_read, ${costColumn(range.costRules, 'usage')} AS cost
        FROM usage ${where.sql} ORDER BY ts, id`,
     where.params,
     (r) => {
@@ -345,8 +345,8 @@ export interface GroupTotals extends TokenSums {
   lastTs: number;
 }
 
-const GROUP_SUMS = `sum(input) AS input, sum(output) AS output, sum(cache_write) AS cw, sum(cache_read) AS cr,
-  sum(cost) AS cost, count(*) AS requests, max(ts) AS last`;
+const groupSums = (rules?: CostRules) => `sum(input) AS input, sum(output) AS output, sum(cache_write) AS cw, sum(cache_read) AS cr,
+  sum(${costColumn(rules, 'usage')}) AS cost, count(*) AS requests, max(ts) AS last`;
 
 function groupTotals(r: Record<string, SqlValue>): GroupTotals {
   const t = { inputTokens: n(r.input), outputTokens: n(r.output), cacheWriteTokens: n(r.cw), cacheReadTokens: n(r.cr) };
@@ -373,7 +373,7 @@ export function totalsBy(store: UsageStore, by: GroupBy, range: TimeRange = {}, 
   const limit = opts.limit && opts.limit > 0 ? `LIMIT ${Math.floor(opts.limit)}` : '';
   return store
     .all(
-      `SELECT ${GROUP_COLUMN[by]} AS k, ${GROUP_SUMS} FROM usage ${where.sql}
+      `SELECT ${GROUP_COLUMN[by]} AS k, ${groupSums(range.costRules)} FROM usage ${where.sql}
         GROUP BY k ORDER BY cost DESC, (sum(input) + sum(output) + sum(cache_write) + sum(cache_read)) DESC, k ${limit}`,
       where.params,
     )
@@ -391,7 +391,7 @@ export function sessionTotals(
   const lim = limit > 0 ? `LIMIT ${Math.floor(limit)}` : '';
   return store
     .all(
-      `SELECT session AS k, ${GROUP_SUMS},
+      `SELECT session AS k, ${groupSums(range.costRules)},
               (SELECT project FROM usage p WHERE p.session = usage.session ORDER BY ts DESC LIMIT 1) AS project,
               (SELECT source FROM usage p WHERE p.session = usage.session ORDER BY ts DESC LIMIT 1) AS source
          FROM usage ${where.sql} GROUP BY session ORDER BY cost DESC, k ${lim}`,
@@ -404,12 +404,12 @@ export function sessionTotals(
  * Fixed-width buckets from `start` (e.g. 2-minute or 1-hour buckets). Only buckets with usage
  * are returned; `key` is the bucket's start instant as a decimal string.
  */
-export function totalsByBucket(store: UsageStore, range: Required<TimeRange>, bucketMs: number, source?: string): GroupTotals[] {
+export function totalsByBucket(store: UsageStore, range: TimeRange & { start: number; end: number }, bucketMs: number, source?: string): GroupTotals[] {
   const where = rangeAndSource(range, source);
   // sql.js binds numbers beyond 32 bits as REAL, so the division must be truncated explicitly.
   return store
     .all(
-      `SELECT ? + CAST((ts - ?) / ? AS INTEGER) * ? AS k, ${GROUP_SUMS} FROM usage ${where.sql} GROUP BY k ORDER BY k`,
+      `SELECT ? + CAST((ts - ?) / ? AS INTEGER) * ? AS k, ${groupSums(range.costRules)} FROM usage ${where.sql} GROUP BY k ORDER BY k`,
       [range.start, range.start, Math.floor(bucketMs), Math.floor(bucketMs), ...where.params],
     )
     .map(groupTotals);
@@ -427,7 +427,7 @@ export function totalsByDay(store: UsageStore, timeZone: string, range: TimeRang
     store
       .all(
         `SELECT d.day AS k, sum(u.input) AS input, sum(u.output) AS output, sum(u.cache_write) AS cw,
-                sum(u.cache_read) AS cr, sum(u.cost) AS cost, count(*) AS requests, max(u.ts) AS last
+                sum(u.cache_read) AS cr, sum(u.${costColumn(range.costRules, 'usage')}) AS cost, count(*) AS requests, max(u.ts) AS last
            FROM temp.days d JOIN usage u ON u.ts >= d.start AND u.ts < d.end ${sql}
           GROUP BY d.day ORDER BY d.day`,
         joinWhere.params,
@@ -463,7 +463,7 @@ export function activeSessionCount(store: UsageStore, since: number): number {
 /** All-time sums per (model, source, project): the counters of the Prometheus exposition. */
 export function countersByModelSourceProject(store: UsageStore): (GroupTotals & { model: string; source: string; project: string })[] {
   return store
-    .all(`SELECT model, source, project, '' AS k, ${GROUP_SUMS} FROM usage GROUP BY model, source, project ORDER BY model, source, project`)
+    .all(`SELECT model, source, project, '' AS k, ${groupSums()} FROM usage GROUP BY model, source, project ORDER BY model, source, project`)
     .map((r) => ({ ...groupTotals(r), model: String(r.model), source: String(r.source), project: String(r.project) }));
 }
 
@@ -492,7 +492,7 @@ export function sessionSummaries(store: UsageStore, filter: UsageFilter, activeS
     params.push(...recent.params);
   }
   const rows = store.all(
-    `SELECT session AS k, model, project, source, ${GROUP_SUMS}, min(ts) AS first
+    `SELECT session AS k, model, project, source, ${groupSums(filter.costRules)}, min(ts) AS first
        FROM usage ${parts.join(' ')} GROUP BY session, model, project, source`,
     params,
   );

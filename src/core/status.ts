@@ -1,6 +1,7 @@
 import type { CostRules } from './pricing/pricing';
 import { monthRange } from './periods';
 import { todayRange, totals, type Totals } from './query';
+import { costColumn } from './rollupQuery';
 import type { UsageStore } from './store';
 
 export interface Budget {
@@ -31,7 +32,7 @@ export function statusSummary(store: UsageStore, timeZone: string, budget: Budge
   const month = monthRange(now, timeZone);
   const t = totals(store, { ...today, costRules });
   const monthCost = totals(store, { ...month, costRules }).cost;
-  const cost = costRules === 'api' ? 'api_cost' : 'cost';
+  const cost = costColumn(costRules, 'usage');
   const since = now - BURN_WINDOW_MIN * 60_000;
   const burnRow = store.get(
     `SELECT coalesce(sum(input + output + cache_write + cache_read), 0) AS tokens, coalesce(sum(${cost}), 0) AS cost FROM usage WHERE ts >= ? AND ts <= ?`,

@@ -112,7 +112,7 @@ export function registerCommands(deps: CommandDeps): vscode.Disposable[] {
     try {
       const rows = await vscode.window.withProgress(
         { location: vscode.ProgressLocation.Notification, title: `Token Cost: exporting ${format.toUpperCase()}` },
-        (progress) => writeExport(store, chosen.range, uri.fsPath, format, (n) => progress.report({ message: `${n.toLocaleString('en-US')} rows` })),
+        (progress) => writeExport(store, { ...chosen.range, costRules: settings.costRules }, uri.fsPath, format, (n) => progress.report({ message: `${n.toLocaleString('en-US')} rows` })),
       );
       log.info(`Exported ${rows} request(s) (${chosen.label}) to ${uri.fsPath}`);
       void vscode.window.showInformationMessage(`Exported ${rows.toLocaleString('en-US')} requests to ${path.basename(uri.fsPath)}.`, 'Open').then((c) => {

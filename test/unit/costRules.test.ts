@@ -60,4 +60,23 @@ describe('cost rules: ccusage and api', () => {
     close(report('--cost-rules', 'api').totals.totalCost, 0.225 + opus * 1.1 + 0.03, 'api rules');
     close(report('--cost-rules', 'ccusage').totals.totalCost, 0.135 + opus, 'ccusage rules again, same database');
   });
+
+  it("the seed verbs follow --cost-rules too: today's cost and the per-project table", function () {
+    this.timeout(60_000);
+    const home = tempDir('tcd-rules-today-');
+    writeLines(path.join(home, '.claude', 'projects', '-w', 's.jsonl'), [JSON.stringify({
+      type: 'assistant', timestamp: new Date().toISOString(), requestId: 'req_today', sessionId: 's', cwd: '/w',
+      message: { id: 'msg_today', model: 'claude-sonnet-4-5-20250929', role: 'assistant', type: 'message',
+        usage: { input_tokens: 5000, output_tokens: 2000, cache_creation_input_tokens: 0, cache_read_input_tokens: 250_000 } },
+    })]);
+    const env: NodeJS.ProcessEnv = { ...process.env, HOME: home, CODEX_HOME: path.join(home, '.codex'), TZ: 'UTC' };
+    delete env.CLAUDE_CONFIG_DIR;
+    delete env.XDG_CONFIG_HOME;
+    const dataDir = tempDir('tcd-rules-data-');
+    const today = (...extra: string[]) => JSON.parse(execFileSync(process.execPath, [cli, 'today', '--json', '-z', 'UTC', '--data-dir', dataDir, ...extra], { env, encoding: 'utf8' }));
+    close(today().totalCost, 0.135, 'today, ccusage rules');
+    close(today('--cost-rules', 'api').totalCost, 0.225, 'today, api rules');
+    const project = execFileSync(process.execPath, [cli, 'project', '--data-dir', dataDir, '--cost-rules', 'api'], { env, encoding: 'utf8' });
+    assert.match(project, /0\.225|0\.23/, `project table under api rules: ${project}`);
+  });
 });
