@@ -35,6 +35,13 @@ describe('cost rules: ccusage and api', () => {
     const base45 = prices.cost('claude-opus-4-5', t, null, 'calculate').cost;
     close(prices.apiCost('claude-opus-4-5', t, null, 'calculate', { inferenceGeo: 'us' }).cost, base45, 'opus 4.5 us');
     close(prices.apiCost('claude-opus-4-6', t, null, 'calculate', { webSearchRequests: 3 }).cost, base46 + 0.03, 'searches');
+    // A family newer than the 4.x line pays it too; the older naming does not.
+    const fable = prices.cost('claude-fable-5', t, null, 'calculate').cost;
+    close(prices.apiCost('claude-fable-5', t, null, 'calculate', { inferenceGeo: 'us' }).cost, fable * 1.1, 'claude-fable-5 us');
+    const old = prices.cost('claude-3-5-sonnet-20241022', t, null, 'calculate').cost;
+    close(prices.apiCost('claude-3-5-sonnet-20241022', t, null, 'calculate', { inferenceGeo: 'us' }).cost, old, 'claude-3-5-sonnet us');
+    close(prices.apiCost('us.anthropic.claude-opus-4-6-v1', t, null, 'calculate', { inferenceGeo: 'us' }).cost,
+      prices.cost('us.anthropic.claude-opus-4-6-v1', t, null, 'calculate').cost * 1.1, 'bedrock opus 4.6 us');
     // ccusage ignores both.
     close(prices.cost('claude-opus-4-6', t, null, 'calculate', { inferenceGeo: 'us', webSearchRequests: 3 }).cost, base46, 'ccusage');
   });
