@@ -6,6 +6,7 @@ import { Settings } from './vscode/settings';
 import { SIDEBAR_VIEW_ID, SidebarView } from './vscode/sidebarView';
 import { BudgetAlerts } from './vscode/alerts';
 import { NotifiedMarks } from './core/budgetAlerts';
+import { warningThreshold } from './core/figures';
 import { CostStatusBar } from './vscode/statusBar';
 import { UsageService } from './vscode/usageService';
 
@@ -53,7 +54,7 @@ export function activate(context: vscode.ExtensionContext): TokenCostApi {
     alerts,
     usage.onDidUpdateStatus((summary) => {
       const role = usage!.role;
-      statusBar.update({ summary, role, scanned: usage!.isScanned, show: settings.statusBarShows, warnAtPct: settings.alertThresholds[0] ?? 80 });
+      statusBar.update({ summary, role, scanned: usage!.isScanned, show: settings.statusBarShows, warnAtPct: warningThreshold(settings.alertThresholds) });
       alerts.check(summary);
     }),
     vscode.window.registerWebviewViewProvider(SIDEBAR_VIEW_ID, sidebar),

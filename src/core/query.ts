@@ -455,11 +455,6 @@ export function latestRequests(store: UsageStore, range: TimeRange, limit: numbe
     });
 }
 
-/** Distinct sessions with a request at or after `since` (the "active sessions" of the live view). */
-export function activeSessionCount(store: UsageStore, since: number): number {
-  return n(store.get('SELECT count(DISTINCT session) AS c FROM usage WHERE ts >= ?', [since])?.c);
-}
-
 /** All-time sums per (model, source, project): the counters of the Prometheus exposition. */
 export function countersByModelSourceProject(store: UsageStore): (GroupTotals & { model: string; source: string; project: string })[] {
   return store

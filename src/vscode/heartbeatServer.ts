@@ -51,6 +51,8 @@ export class HeartbeatServer implements vscode.Disposable {
       timeZone: () => this.settings.timeZone,
       budget: () => this.settings.budget,
       burnAlertPerHour: () => this.settings.burnRateAlertPerHour,
+      thresholds: () => this.settings.alertThresholds,
+      costRules: () => this.settings.costRules,
       version: this.version,
       portHint: 'Set tokenCost.server.port to a free port, or to 0 to pick any free port.',
       log: (m) => this.log.info(m),
