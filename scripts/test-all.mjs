@@ -51,6 +51,9 @@ if (layers.some((l) => l === 'integration' || l === 'e2e')) {
   console.log(`=== set up: ok in ${((Date.now() - started) / 1000).toFixed(1)} s`);
 }
 
+// Layering before anything is built: an import cycle, or vscode imported by src/core, fails the run.
+must(step('import cycles', node, [join(root, 'scripts/check-cycles.mjs')]), 'The import check');
+
 // Build everything the layers need: the bundles, the .vsix, and the compiled test files.
 must(step('build and package', node, [join(root, 'scripts/package.mjs')]), 'Packaging');
 must(step('compile tests', node, [join(root, 'node_modules/typescript/bin/tsc'), '-p', join(root, 'tsconfig.json')]), 'Compiling');

@@ -1,7 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import * as vscode from 'vscode';
 import type { UsageRecord } from '../core/model';
-import type { ManualLogArgs } from './commands';
 import { buildDashboard } from '../core/dashboard';
 import { UsageEngine } from '../core/engine';
 import { usageRoots } from '../core/ingest/roots';
@@ -12,6 +11,17 @@ import { todayRange } from '../core/query';
 import { statusSummary, type StatusSummary } from '../core/status';
 import type { DashboardData, DashboardFilter } from '../protocol';
 import type { Settings } from './settings';
+
+/** Arguments of "Log Usage Manually…" when run programmatically. */
+export interface ManualLogArgs {
+  project: string;
+  task: string;
+  model?: string;
+  tokens?: number;
+  inputTokens?: number;
+  outputTokens?: number;
+  cost?: number;
+}
 
 /** A cheap rescan (unchanged files are skipped by their cursor) that catches anything missed. */
 const RESCAN_INTERVAL_MS = 30_000;
