@@ -4,7 +4,6 @@ import { filterClause, type TimeRange, type UsageFilter } from './filter';
 import { bucketIndex, idWhere, names, sumsByModel, totalsOf, usageRows, type Totals } from './rollupQuery';
 import type { UsageStore } from './store';
 import { isPlaceholderModel } from './model';
-import type { CostRules } from './pricing/pricing';
 import { dayKey, dayRange, daysBetween, nextDay, startOfDay, weekStart } from './time';
 
 // The filter (filter.ts) and the totals (rollupQuery.ts) live where both query engines can import
