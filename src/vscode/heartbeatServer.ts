@@ -82,14 +82,10 @@ export class HeartbeatServer implements vscode.Disposable {
     return this.keyPromise;
   }
 
-  async close(): Promise<void> {
+  /** Stops listening for settings and closes the server; the promise settles once it is closed. */
+  async dispose(): Promise<void> {
     this.disposed = true;
+    for (const d of this.disposables.splice(0)) d.dispose();
     await this.supervisor?.dispose();
-  }
-
-  dispose(): void {
-    this.disposed = true;
-    for (const d of this.disposables) d.dispose();
-    void this.supervisor?.dispose();
   }
 }

@@ -47,6 +47,7 @@ export class UsageService implements vscode.Disposable {
   private ticks = 0;
   private publishTimer: NodeJS.Timeout | undefined;
   private closed = false;
+  private disposing: Promise<void> | undefined;
   private lastPublished = 0;
 
   readonly onDidUpdate = this.emitter.event;
@@ -299,23 +300,20 @@ export class UsageService implements vscode.Disposable {
     this.statusEmitter.fire(this.latestStatus);
   }
 
-  async close(): Promise<void> {
-    this.closed = true;
-    if (this.timer) clearInterval(this.timer);
-    if (this.publishTimer) clearTimeout(this.publishTimer);
-    await this.watcher?.close();
-    await this.ready?.catch(() => undefined);
-    await this.engine?.close();
-  }
-
-  dispose(): void {
-    this.closed = true;
-    if (this.timer) clearInterval(this.timer);
-    if (this.publishTimer) clearTimeout(this.publishTimer);
-    void this.watcher?.close();
-    for (const d of this.disposables) d.dispose();
-    this.emitter.dispose();
-    this.statusEmitter.dispose();
-    this.busyEmitter.dispose();
+  /** Stops the timers and the watcher, then closes the engine (saving the database); once. */
+  dispose(): Promise<void> {
+    this.disposing ??= (async () => {
+      this.closed = true;
+      if (this.timer) clearInterval(this.timer);
+      if (this.publishTimer) clearTimeout(this.publishTimer);
+      for (const d of this.disposables) d.dispose();
+      this.emitter.dispose();
+      this.statusEmitter.dispose();
+      this.busyEmitter.dispose();
+      await this.watcher?.close();
+      await this.ready?.catch(() => undefined);
+      await this.engine?.close();
+    })();
+    return this.disposing;
   }
 }
