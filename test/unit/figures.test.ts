@@ -52,7 +52,7 @@ function surfaces(store: UsageStore, now: number, budget: Budget, costRules: Cos
       projected: cli.month.projected, today: cli.totalCost, dailyUsed: round1(cli.budget.dailyUsedPct),
     },
     costs: { projected: cost.projected, today: cost.today },
-    extra: { dash, live, status },
+    extra: { dash, live, status, cost },
   };
 }
 
@@ -104,6 +104,9 @@ describe('figures: one definition, the same numbers on every surface', () => {
       for (const [name, figures] of [['dashboard', f.dashboard], ['tokens-live', f.tokensLive], ['cli', f.cli], ['costs', f.costs]] as const) {
         assertSame(name, figures, f.status);
       }
+      // Yesterday is one local day too: the dashboard's comparison and /api/costs agree on it.
+      assert.equal(f.extra.dash.insights.days.yesterday, 5);
+      assert.equal(f.extra.cost.yesterday, f.extra.dash.insights.days.yesterday);
     });
   }
 

@@ -2,7 +2,7 @@ import { buildDashboard } from '../dashboard';
 import { CSV_COLUMNS, csvLine, exportFileName } from '../export';
 import { agentOf, providerOf } from '../model';
 import {
-  activeSessions, activeSince, budgetLevel, budgetUse, burnRate, DEFAULT_BUDGET_THRESHOLDS, isActiveSession, isHighBurn, monthProjection, monthToDate,
+  activeSessions, activeSince, budgetLevel, budgetUse, burnRate, DEFAULT_BUDGET_THRESHOLDS, isActiveSession, isHighBurn, localDay, monthProjection, monthToDate,
   type FigureScope,
 } from '../figures';
 import { monthRange, timeframeRange, type Timeframe } from '../periods';
@@ -19,7 +19,8 @@ import { RequestError } from './validate';
 /**
  * The read API's response shapes. Field names follow the reference dashboards' APIs
  * (../shared/seeds 000, 002, 003, 004) so that scripts written against them keep working; the
- * figures come from the SQL aggregates in query.ts. "Tokens" everywhere means all four kinds
+ * totals come from the SQL aggregates in query.ts, the live figures (burn rate, active sessions,
+ * projection, budget use) from figures.ts as everywhere else. "Tokens" everywhere means all four kinds
  * (input, output, cache write, cache read), as in the rest of the product.
  */
 export interface ReadContext {
@@ -189,8 +190,7 @@ export function costs(ctx: ReadContext, q: URLSearchParams): object {
   const { store, timeZone: tz, now, costRules } = ctx;
   const days = daysParam(q);
   const today = todayRange(tz, now);
-  const yesterdayKey = dayKey(today.start! - 1, tz);
-  const yesterday = { start: startOfDay(yesterdayKey, tz), end: today.start };
+  const yesterday = localDay(now, tz, -1);
   const month = monthRange(now, tz);
   const lastMonth = monthRange(month.start! - 1, tz);
   const thisMonthCost = totals(store, { ...month, costRules }).cost;
