@@ -1,23 +1,16 @@
 import type { SqlValue } from 'sql.js';
 import type { TokenSums } from '../protocol';
-import { bucketIndex, costColumn, idWhere, names, sumsByModel, totalsOf, usageRows } from './rollupQuery';
+import { filterClause, type TimeRange, type UsageFilter } from './filter';
+import { bucketIndex, costColumn, idWhere, names, sumsByModel, totalsOf, usageRows, type Totals } from './rollupQuery';
 import type { UsageStore } from './store';
 import { isPlaceholderModel } from './model';
 import type { CostRules } from './pricing/pricing';
 import { dayKey, dayRange, daysBetween, nextDay, startOfDay, weekStart } from './time';
 
-/** A half-open interval of instants [start, end); either side may be open. */
-export interface TimeRange {
-  start?: number;
-  end?: number;
-  /** Whose rules the dollars follow: ccusage's (the default) or what the API would bill. */
-  costRules?: CostRules;
-}
-
-export interface Totals extends TokenSums {
-  /** Models with usage in the range but no price: their cost counts as $0. */
-  unpricedModels: string[];
-}
+// The filter (filter.ts) and the totals (rollupQuery.ts) live where both query engines can import
+// them without a cycle; callers keep importing them from here.
+export { filterClause, type TimeRange, type UsageFilter } from './filter';
+export type { Totals } from './rollupQuery';
 
 /** The token and cost figures of a ccusage JSON row (and of its `totals`). */
 export interface CcusageFigures {
@@ -57,61 +50,6 @@ export interface ModelBreakdown {
 export interface DailyReport {
   daily: DailyEntry[];
   totals: CcusageFigures;
-}
-
-/**
- * What the dashboard, exports and API narrow usage to, besides time. Each list is "any of";
- * an empty or missing list does not narrow. A project matches exactly or as a parent folder
- * (the dashboard's "This workspace"); an agent is a heartbeat agent's id or another source.
- */
-export interface UsageFilter extends TimeRange {
-  sources?: readonly string[];
-  models?: readonly string[];
-  projects?: readonly string[];
-  agents?: readonly string[];
-}
-
-function inList(column: string, values: readonly string[], params: SqlValue[]): string {
-  params.push(...values);
-  return `${column} IN (${values.map(() => '?').join(', ')})`;
-}
-
-/** The WHERE clause (with its parameters) narrowing the `usage` view to a filter. */
-export function filterClause(filter: UsageFilter, alias = ''): { sql: string; params: SqlValue[] } {
-  const parts: string[] = [];
-  const params: SqlValue[] = [];
-  if (filter.start !== undefined) {
-    parts.push(`${alias}ts >= ?`);
-    params.push(filter.start);
-  }
-  if (filter.end !== undefined) {
-    parts.push(`${alias}ts < ?`);
-    params.push(filter.end);
-  }
-  if (filter.sources?.length) parts.push(inList(`${alias}source`, filter.sources, params));
-  if (filter.models?.length) parts.push(inList(`${alias}model`, filter.models, params));
-  if (filter.projects?.length) {
-    const any = filter.projects.map((p) => {
-      // A prefix compare, not LIKE: folder names may contain % and _.
-      const sep = p.includes('\\') && !p.includes('/') ? '\\' : '/';
-      const folder = `${p.replace(/[\\/]+$/, '')}${sep}`;
-      params.push(p, folder.length, folder);
-      // Windows paths compare without case: VS Code writes `c:\`, agents often `C:\`.
-      if (/^[a-zA-Z]:[\\/]/.test(p)) return `lower(${alias}project) = lower(?) OR lower(substr(${alias}project, 1, ?)) = lower(?)`;
-      return `${alias}project = ? OR substr(${alias}project, 1, ?) = ?`;
-    });
-    parts.push(`(${any.join(' OR ')})`);
-  }
-  if (filter.agents?.length) {
-    const others = filter.agents.filter((a) => a !== 'heartbeat');
-    const ors: string[] = [];
-    if (others.length) {
-      ors.push(`(${alias}source <> 'heartbeat' AND ${inList(`${alias}source`, others, params)})`);
-      ors.push(`(${alias}source = 'heartbeat' AND ${inList(`${alias}session`, others, params)})`);
-    }
-    parts.push(ors.length ? `(${ors.join(' OR ')})` : '0');
-  }
-  return { sql: parts.length ? `WHERE ${parts.join(' AND ')}` : '', params };
 }
 
 const n = (v: SqlValue | undefined): number => (v === null || v === undefined ? 0 : Number(v));
@@ -453,11 +391,6 @@ export function latestRequests(store: UsageStore, range: TimeRange, limit: numbe
         session: String(r.session), ...t, totalTokens: t.inputTokens + t.outputTokens + t.cacheWriteTokens + t.cacheReadTokens, cost: n(r.cost),
       };
     });
-}
-
-/** Distinct sessions with a request at or after `since` (the "active sessions" of the live view). */
-export function activeSessionCount(store: UsageStore, since: number): number {
-  return n(store.get('SELECT count(DISTINCT session) AS c FROM usage WHERE ts >= ?', [since])?.c);
 }
 
 /** All-time sums per (model, source, project): the counters of the Prometheus exposition. */

@@ -1,5 +1,6 @@
 import type { SqlValue } from 'sql.js';
-import { filterClause, type Totals, type UsageFilter } from './query';
+import type { TokenSums } from '../protocol';
+import { filterClause, type UsageFilter } from './filter';
 import { ROLLUP_HOUR_MS as HOUR, type UsageStore } from './store';
 import type { CostRules } from './pricing/pricing';
 
@@ -165,6 +166,11 @@ export function sumsByModel(store: UsageStore, range: { start?: number; end?: nu
       model: models.get(Number(r.m)) ?? '', input: Number(r.input), output: Number(r.output), cw: Number(r.cw), cr: Number(r.cr),
       cost: Number(r.cost), requests: Number(r.requests), unpriced: Number(r.unpriced) > 0,
     }));
+}
+
+export interface Totals extends TokenSums {
+  /** Models with usage in the range but no price: their cost counts as $0. */
+  unpricedModels: string[];
 }
 
 /** The totals of per-model sums, with the unpriced models by name. */

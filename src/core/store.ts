@@ -8,21 +8,13 @@ import { defaultIo, statOrUndefined, type StorageIo } from './storage/fsio';
 import { Journal, readJournal, rotatedJournals, type DamagedLine, type JournalEntry } from './storage/journal';
 import { messageKeyRange, REQUEST_KEY_MASK, requestKey } from './storage/keys';
 import { processAlive } from './storage/lock';
+import type { FileCursor } from './storage/cursors';
+
+// Where FileCursor is defined (storage/cursors.ts, shared with the journal); callers keep importing it from the store.
+export type { FileCursor } from './storage/cursors';
 
 /** flags: bit 0 unpriced, bit 1 sidechain, bit 2 the request carries a message id. */
 const HAS_MESSAGE = 4;
-
-/** How far a transcript file has been read. */
-export interface FileCursor {
-  path: string;
-  size: number;
-  mtimeMs: number;
-  ino: number;
-  /** Offset just past the last complete line that was read. */
-  offset: number;
-  /** What a stateful reader (e.g. Codex's current model) knew at `offset`, as JSON. */
-  state?: string;
-}
 
 /** What opening the database had to repair, told to the user once. */
 export interface RecoveryReport {

@@ -9,7 +9,8 @@ import type { DashboardFilter } from '../protocol';
 import { dayKey } from '../core/time';
 import type { DashboardPanel } from './dashboardPanel';
 import type { Settings } from './settings';
-import type { UsageService } from './usageService';
+import type { ManualLogArgs, UsageService } from './usageService';
+import { workspaceFolderPaths } from './workspace';
 
 export interface CommandDeps {
   usage: UsageService;
@@ -28,21 +29,6 @@ export interface ExportArgs {
   until?: string;
   /** Export exactly what a dashboard filter shows (the dashboard's Export buttons). */
   filter?: DashboardFilter;
-}
-
-/** Arguments of "Log Usage Manually…" when run programmatically. */
-export interface ManualLogArgs {
-  project: string;
-  task: string;
-  model?: string;
-  tokens?: number;
-  inputTokens?: number;
-  outputTokens?: number;
-  cost?: number;
-}
-
-export function workspaceFolderPaths(): string[] {
-  return (vscode.workspace.workspaceFolders ?? []).filter((f) => f.uri.scheme === 'file').map((f) => f.uri.fsPath);
 }
 
 function defaultExportUri(name: string): vscode.Uri {

@@ -16,7 +16,7 @@
 //   real working directory from the transcript (the encoding is not reversible).
 import * as assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { appendFileSync, existsSync, mkdirSync, readFileSync, readdirSync, statSync } from 'node:fs';
+import { appendFileSync, existsSync, mkdirSync, readdirSync, statSync } from 'node:fs';
 import * as path from 'node:path';
 import { assistantLine, tempDir } from './helpers';
 
