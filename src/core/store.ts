@@ -301,10 +301,16 @@ WHERE ((excluded.flags & 2) < (requests.flags & 2)
             OR (excluded.input + excluded.output + excluded.cache_write + excluded.cache_read
                   = requests.input + requests.output + requests.cache_write + requests.cache_read
                 AND excluded.cost > requests.cost))))
-  -- A reported record (heartbeat, gateway event, manual log) is final once stored: a retry with
-  -- the same id never rewrites it, whatever it carries (the server answers 409 to a different body).
-  AND requests.source_id NOT IN (SELECT id FROM sources WHERE name IN ('heartbeat', 'manual'))
+  -- A reported record (heartbeat, gateway event, manual log, OTLP event) is final once stored: a retry
+  -- with the same id never rewrites it, whatever it carries (the server answers 409 to a different body).
+  AND requests.source_id NOT IN (SELECT id FROM sources WHERE name IN ('heartbeat', 'manual', 'otel'))
 `;
+
+/**
+ * How far apart a transcript line's time and an OTLP event's time for the same request may be:
+ * the transcript stamps the message, the event its completion, a long streamed reply later.
+ */
+const OTEL_MATCH_MS = 10 * 60_000;
 
 export type Row = Record<string, SqlValue>;
 
@@ -904,8 +910,52 @@ export class UsageStore {
       changed += n;
       if (n > 0 && journal) this.journal?.add({ r });
     }
+    if (changed > 0) changed -= this.dropOtelCopies(records);
     if (changed > 0) this.markChanged();
     return changed;
+  }
+
+  /**
+   * A request counted once when an agent reports it over OTLP and writes it to a transcript this
+   * store reads: the transcript's copy wins (it has the 1-hour cache-write split, the project and
+   * the message id that tells subagent replays apart, and a rebuild can read it again). The OTLP
+   * copy is the same request when it has the transcript's session, model and four token counts
+   * and lies within OTEL_MATCH_MS of it. Runs after every insert that could pair the two, in
+   * either order of arrival; returns how many of `records`' own OTLP rows it dropped.
+   */
+  private dropOtelCopies(records: readonly UsageRecord[]): number {
+    let lo = Infinity;
+    let hi = -Infinity;
+    const otelKeys = new Set<bigint>();
+    for (const r of records) {
+      if (r.source !== 'otel' && r.source !== 'claude-code' && r.source !== 'claude-code-subagent') continue;
+      if (r.timestamp < lo) lo = r.timestamp;
+      if (r.timestamp > hi) hi = r.timestamp;
+      if (r.source === 'otel') otelKeys.add(requestKey(r.dedupKey, r.messageId));
+    }
+    if (lo > hi) return 0;
+    const otel = this.get("SELECT id FROM sources WHERE name = 'otel'");
+    if (!otel) return 0;
+    const claude = this.all("SELECT id FROM sources WHERE name IN ('claude-code', 'claude-code-subagent')").map((r) => Number(r.id));
+    if (claude.length === 0) return 0;
+    const stmt = this.db.prepare(
+      `SELECT o.key FROM requests o WHERE o.ts BETWEEN ? AND ? AND o.source_id = ? AND EXISTS (
+         SELECT 1 FROM requests t WHERE t.ts BETWEEN o.ts - ${OTEL_MATCH_MS} AND o.ts + ${OTEL_MATCH_MS}
+           AND t.source_id IN (${claude.join(', ')}) AND t.session_id = o.session_id AND t.model_id = o.model_id
+           AND t.input = o.input AND t.output = o.output AND t.cache_read = o.cache_read AND t.cache_write = o.cache_write)`,
+    ) as BigStatement;
+    const copies: bigint[] = [];
+    try {
+      stmt.bind([lo - OTEL_MATCH_MS, hi + OTEL_MATCH_MS, Number(otel.id)]);
+      while (stmt.step()) copies.push(stmt.get(null, { useBigInt: true })[0] as bigint);
+    } finally {
+      stmt.free();
+    }
+    if (copies.length === 0) return 0;
+    const { drop } = this.statements();
+    for (const key of copies) drop.run([key]);
+    this.markChanged();
+    return copies.filter((k) => otelKeys.has(k)).length;
   }
 
   /**
@@ -1123,7 +1173,7 @@ export class UsageStore {
   beginRebuild(): void {
     this.rebuildStale = new Set();
     const stmt = this.db.prepare(
-      "SELECT key FROM requests WHERE source_id NOT IN (SELECT id FROM sources WHERE name IN ('heartbeat', 'manual'))",
+      "SELECT key FROM requests WHERE source_id NOT IN (SELECT id FROM sources WHERE name IN ('heartbeat', 'manual', 'otel'))",
     ) as BigStatement;
     try {
       while (stmt.step()) this.rebuildStale.add(stmt.get(null, { useBigInt: true })[0] as bigint);
