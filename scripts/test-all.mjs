@@ -33,6 +33,17 @@ function must(ok, what) {
   }
 }
 
+// The unit layer's push test writes to a real Prometheus (Debian's package) that it starts on loopback.
+if (layers.includes('unit')) {
+  try {
+    const { installed } = systemDeps.ensureSystemPackages(['prometheus'], { again: 'npm test' });
+    if (installed.length) console.log(`installed ${installed.join(', ')}`);
+  } catch (e) {
+    console.error(`\n${e.message}`);
+    must(false, 'Setting up');
+  }
+}
+
 // The integration and e2e layers run in a real VS Code in Chromium: install what the machine lacks
 // (or stop now, saying what to run), then VS Code's server into its cache, before any build.
 if (layers.some((l) => l === 'integration' || l === 'e2e')) {

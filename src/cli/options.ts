@@ -53,6 +53,10 @@ export const OPTIONS = {
   port: { type: 'string', value: 'N', help: 'Port to listen on, 0 to 65535 (default 8787; 0 = any free port).' },
   model: { type: 'string', value: 'MODEL', help: 'Model the tokens were used with (prices them).' },
   url: { type: 'string', value: 'URL', help: 'Server to send to (default: found through server.json).' },
+  'remote-write': { type: 'string', value: 'URL', help: 'Prometheus remote-write endpoint to push the counters to (e.g. http://prometheus:9090/api/v1/write).' },
+  otlp: { type: 'string', value: 'URL', help: 'OTLP/HTTP metrics endpoint to push the counters to (e.g. http://collector:4318/v1/metrics).' },
+  machine: { type: 'string', value: 'NAME', help: 'The machine label of what is pushed (default: the host name).' },
+  user: { type: 'string', value: 'NAME', help: 'The user label of what is pushed (default: the OS user name).' },
   help: { type: 'boolean', short: 'h', help: 'Show this help.' },
   version: { type: 'boolean', short: 'v', help: 'Print the version.' },
 } satisfies Record<string, OptionSpec>;
@@ -84,6 +88,10 @@ export interface Flags {
   url?: string;
   workspaces: string[];
   globs: string[];
+  remoteWrite?: string;
+  otlp?: string;
+  machine: string;
+  user: string;
 }
 
 export function defaultDataDir(): string {
@@ -112,6 +120,33 @@ function oneOf<T extends string>(flag: string, value: string, allowed: readonly 
   const v = value.toLowerCase() as T;
   if (!allowed.includes(v)) throw new UsageError(`${flag} must be ${allowed.slice(0, -1).join(', ')} or ${allowed.at(-1)} (got "${value}").`, command);
   return v;
+}
+
+function httpUrl(flag: string, value: string | undefined, command: string): string | undefined {
+  if (value === undefined) return undefined;
+  let u: URL;
+  try {
+    u = new URL(value);
+  } catch {
+    throw new UsageError(`${flag} "${value}" is not a URL: give http://host:port/path.`, command);
+  }
+  if (u.protocol !== 'http:' && u.protocol !== 'https:') throw new UsageError(`${flag} must be an http:// or https:// URL (got "${value}").`, command);
+  return u.toString();
+}
+
+function label(flag: string, value: string, command: string): string {
+  const v = value.trim();
+  // eslint-disable-next-line no-control-regex
+  if (v === '' || v.length > 128 || /[\u0000-\u001f\u007f]/.test(v)) throw new UsageError(`${flag} must be 1 to 128 characters without control characters.`, command);
+  return v;
+}
+
+function osUser(): string {
+  try {
+    return os.userInfo().username;
+  } catch {
+    return process.env.USER ?? process.env.USERNAME ?? 'unknown';
+  }
 }
 
 /** parseArgs with the command's flags only; an unknown flag or a missing value is a UsageError. */
@@ -147,6 +182,10 @@ export function parseFor(command: string, allowed: readonly OptionName[], args: 
     url: str('url')?.replace(/\/+$/, ''),
     workspaces: ((v.workspace as string[] | undefined) ?? []).map((w) => path.resolve(w)),
     globs: (v.glob as string[] | undefined) ?? [],
+    remoteWrite: httpUrl('--remote-write', str('remote-write'), command),
+    otlp: httpUrl('--otlp', str('otlp'), command),
+    machine: label('--machine', str('machine') ?? os.hostname(), command),
+    user: label('--user', str('user') ?? osUser(), command),
   };
   if (str('since') !== undefined) flags.since = parseDay('--since', str('since')!, command);
   if (str('until') !== undefined) flags.until = parseDay('--until', str('until')!, command);

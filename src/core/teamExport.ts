@@ -1,0 +1,111 @@
+/**
+ * Export for teams: the store's all-time counters (the same figures as /metrics) labelled with
+ * the user and the machine, as a Prometheus remote-write request (protobuf + snappy) or an OTLP
+ * metrics export (protobuf). Every push sends cumulative totals read from the store, never deltas,
+ * so a retried push, a restart or two windows pushing the same store cannot double count: the
+ * receiver keeps the latest value of each series.
+ */
+import * as protobuf from 'protobufjs/minimal';
+import * as snappy from 'snappyjs';
+import { countersByModelSourceProject } from './query';
+import type { UsageStore } from './store';
+
+export interface PushLabels {
+  user: string;
+  machine: string;
+}
+
+/** One series: the metric name, its labels (without __name__) and its current value. */
+export interface CounterSeries {
+  name: string;
+  labels: Record<string, string>;
+  value: number;
+}
+
+export const TOKEN_KINDS = ['input', 'output', 'cache_write', 'cache_read'] as const;
+
+/**
+ * The series a push sends: token_cost_tokens_total (per token type), token_cost_cost_usd_total
+ * and token_cost_requests_total, each by user, machine, project, model and source. The names and
+ * the label `type` are those of the /metrics exposition.
+ */
+export function counterSeries(store: UsageStore, who: PushLabels): CounterSeries[] {
+  const out: CounterSeries[] = [];
+  for (const r of countersByModelSourceProject(store)) {
+    const labels = { user: who.user, machine: who.machine, project: r.project, model: r.model, source: r.source };
+    const byKind = { input: r.inputTokens, output: r.outputTokens, cache_write: r.cacheWriteTokens, cache_read: r.cacheReadTokens };
+    for (const type of TOKEN_KINDS) out.push({ name: 'token_cost_tokens_total', labels: { ...labels, type }, value: byKind[type] });
+    out.push({ name: 'token_cost_cost_usd_total', labels, value: r.cost });
+    out.push({ name: 'token_cost_requests_total', labels, value: r.requests });
+  }
+  return out;
+}
+
+/**
+ * Prometheus remote write 1.0: a snappy-compressed (block format) `prometheus.WriteRequest`
+ * (prompb/remote.proto: WriteRequest.timeseries = 1; TimeSeries.labels = 1, samples = 2;
+ * Label.name = 1, value = 2; Sample.value = 1 (double), timestamp = 2 (int64 ms)). Labels are
+ * sorted by name, as the protocol requires.
+ */
+export function remoteWriteBody(series: readonly CounterSeries[], now: number): Buffer {
+  const w = protobuf.Writer.create();
+  for (const s of series) {
+    const ts = protobuf.Writer.create();
+    const labels = Object.entries({ __name__: s.name, ...s.labels }).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+    for (const [name, value] of labels) ts.uint32((1 << 3) | 2).fork().uint32((1 << 3) | 2).string(name).uint32((2 << 3) | 2).string(value).ldelim();
+    ts.uint32((2 << 3) | 2).fork().uint32((1 << 3) | 1).double(s.value).uint32((2 << 3) | 0).int64(now).ldelim();
+    w.uint32((1 << 3) | 2).bytes(ts.finish());
+  }
+  return Buffer.from(snappy.compress(w.finish()));
+}
+
+export const REMOTE_WRITE_HEADERS = {
+  'content-type': 'application/x-protobuf',
+  'content-encoding': 'snappy',
+  'x-prometheus-remote-write-version': '0.1.0',
+};
+
+// eslint-disable-next-line @typescript-eslint/no-require-imports
+const otlpRoot = require('@opentelemetry/otlp-proto-definitions/build/src/generated/root.js') as {
+  opentelemetry: { proto: { collector: { metrics: { v1: { ExportMetricsServiceRequest: {
+    fromObject(o: object): unknown;
+    encode(m: unknown): { finish(): Uint8Array };
+  } } } } } };
+};
+
+/**
+ * An OTLP/HTTP metrics export (binary protobuf) of the same series: monotonic cumulative sums,
+ * the user and machine also as the resource's `user.name` and `host.name`. `since` is the
+ * counters' start (the first stored request), so a receiver sees one unbroken cumulative series.
+ */
+export function otlpMetricsBody(series: readonly CounterSeries[], who: PushLabels, now: number, since: number): Buffer {
+  const nano = (ms: number) => (BigInt(Math.round(ms)) * 1_000_000n).toString();
+  const byName = new Map<string, CounterSeries[]>();
+  for (const s of series) byName.set(s.name, [...(byName.get(s.name) ?? []), s]);
+  const metrics = [...byName].map(([name, list]) => ({
+    name,
+    unit: name === 'token_cost_cost_usd_total' ? 'USD' : name === 'token_cost_tokens_total' ? '{token}' : '{request}',
+    sum: {
+      aggregationTemporality: 2, // CUMULATIVE
+      isMonotonic: true,
+      dataPoints: list.map((s) => ({
+        attributes: Object.entries(s.labels).map(([key, value]) => ({ key, value: { stringValue: value } })),
+        startTimeUnixNano: nano(since),
+        timeUnixNano: nano(now),
+        ...(name === 'token_cost_cost_usd_total' ? { asDouble: s.value } : { asInt: String(s.value) }),
+      })),
+    },
+  }));
+  const request = {
+    resourceMetrics: [{
+      resource: { attributes: [
+        { key: 'service.name', value: { stringValue: 'token-cost' } },
+        { key: 'host.name', value: { stringValue: who.machine } },
+        { key: 'user.name', value: { stringValue: who.user } },
+      ] },
+      scopeMetrics: [{ scope: { name: 'token-cost-dashboard' }, metrics }],
+    }],
+  };
+  const type = otlpRoot.opentelemetry.proto.collector.metrics.v1.ExportMetricsServiceRequest;
+  return Buffer.from(type.encode(type.fromObject(request)).finish());
+}
