@@ -57,6 +57,7 @@ export const OPTIONS = {
   otlp: { type: 'string', value: 'URL', help: 'OTLP/HTTP metrics endpoint to push the counters to (e.g. http://collector:4318/v1/metrics).' },
   machine: { type: 'string', value: 'NAME', help: 'The machine label of what is pushed (default: the host name).' },
   user: { type: 'string', value: 'NAME', help: 'The user label of what is pushed (default: the OS user name).' },
+  'project-paths': { type: 'boolean', help: "Send each project's whole folder path as its label (default: only the folder's name)." },
   help: { type: 'boolean', short: 'h', help: 'Show this help.' },
   version: { type: 'boolean', short: 'v', help: 'Print the version.' },
 } satisfies Record<string, OptionSpec>;
@@ -92,6 +93,7 @@ export interface Flags {
   otlp?: string;
   machine: string;
   user: string;
+  projectPaths: boolean;
 }
 
 export function defaultDataDir(): string {
@@ -186,6 +188,7 @@ export function parseFor(command: string, allowed: readonly OptionName[], args: 
     otlp: httpUrl('--otlp', str('otlp'), command),
     machine: label('--machine', str('machine') ?? os.hostname(), command),
     user: label('--user', str('user') ?? osUser(), command),
+    projectPaths: v['project-paths'] === true,
   };
   if (str('since') !== undefined) flags.since = parseDay('--since', str('since')!, command);
   if (str('until') !== undefined) flags.until = parseDay('--until', str('until')!, command);

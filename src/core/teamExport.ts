@@ -25,18 +25,35 @@ export interface CounterSeries {
 export const TOKEN_KINDS = ['input', 'output', 'cache_write', 'cache_read'] as const;
 
 /**
+ * The project label: the last part of the project's folder (a transcript's project is its working
+ * directory), unless `projectPaths` asks for the whole path. Paths stay on the machine by default.
+ */
+export function projectLabel(project: string, projectPaths: boolean): string {
+  if (projectPaths) return project;
+  const parts = project.split(/[\\/]+/).filter((p) => p !== '');
+  return parts.at(-1) ?? project;
+}
+
+/**
  * The series a push sends: token_cost_tokens_total (per token type), token_cost_cost_usd_total
  * and token_cost_requests_total, each by user, machine, project, model and source. The names and
- * the label `type` are those of the /metrics exposition.
+ * the label `type` are those of the /metrics exposition. Projects whose labels coincide (two
+ * folders with one name) are added together: a series is sent once.
  */
-export function counterSeries(store: UsageStore, who: PushLabels): CounterSeries[] {
-  const out: CounterSeries[] = [];
+export function counterSeries(store: UsageStore, who: PushLabels, opts: { projectPaths?: boolean } = {}): CounterSeries[] {
+  const groups = new Map<string, { labels: Record<string, string>; sums: number[] }>();
   for (const r of countersByModelSourceProject(store)) {
-    const labels = { user: who.user, machine: who.machine, project: r.project, model: r.model, source: r.source };
-    const byKind = { input: r.inputTokens, output: r.outputTokens, cache_write: r.cacheWriteTokens, cache_read: r.cacheReadTokens };
-    for (const type of TOKEN_KINDS) out.push({ name: 'token_cost_tokens_total', labels: { ...labels, type }, value: byKind[type] });
-    out.push({ name: 'token_cost_cost_usd_total', labels, value: r.cost });
-    out.push({ name: 'token_cost_requests_total', labels, value: r.requests });
+    const labels = { user: who.user, machine: who.machine, project: projectLabel(r.project, opts.projectPaths === true), model: r.model, source: r.source };
+    const key = JSON.stringify(labels);
+    const g = groups.get(key) ?? { labels, sums: [0, 0, 0, 0, 0, 0] };
+    [r.inputTokens, r.outputTokens, r.cacheWriteTokens, r.cacheReadTokens, r.cost, r.requests].forEach((v, i) => (g.sums[i] += v));
+    groups.set(key, g);
+  }
+  const out: CounterSeries[] = [];
+  for (const { labels, sums } of groups.values()) {
+    TOKEN_KINDS.forEach((type, i) => out.push({ name: 'token_cost_tokens_total', labels: { ...labels, type }, value: sums[i] }));
+    out.push({ name: 'token_cost_cost_usd_total', labels, value: sums[4] });
+    out.push({ name: 'token_cost_requests_total', labels, value: sums[5] });
   }
   return out;
 }

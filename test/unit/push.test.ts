@@ -8,6 +8,7 @@ import { existsSync, writeFileSync } from 'node:fs';
 import * as http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import * as path from 'node:path';
+import { gunzipSync } from 'node:zlib';
 import { assistantLine, tempDir, writeLines } from './helpers';
 
 const root = path.resolve(__dirname, '../../..');
@@ -186,7 +187,8 @@ describe('token-cost push: two machines into a real Prometheus', function () {
       await cliJsonAsync(['push', '--otlp', `http://127.0.0.1:${(sink.address() as AddressInfo).port}/v1/metrics`, '--user', 'carol', '--machine', 'ci-7', '--data-dir', data, '--json'], home);
       assert.equal(bodies.length, 1);
       assert.equal(bodies[0].headers['content-type'], 'application/x-protobuf');
-      const msg = type.toObject(type.decode(bodies[0].body), { longs: String, defaults: true });
+      assert.equal(bodies[0].headers['content-encoding'], 'gzip');
+      const msg = type.toObject(type.decode(gunzipSync(bodies[0].body)), { longs: String, defaults: true });
       const rm = msg.resourceMetrics[0];
       const attrs = Object.fromEntries(rm.resource.attributes.map((a: { key: string; value: { stringValue: string } }) => [a.key, a.value.stringValue]));
       assert.equal(attrs['host.name'], 'ci-7');
@@ -201,6 +203,8 @@ describe('token-cost push: two machines into a real Prometheus', function () {
       assert.equal(input.reduce((s, p) => s + Number(p.asInt), 0), expected.input);
       const labels = new Set(cost.sum.dataPoints[0].attributes.map((a) => a.key));
       assert.deepEqual([...labels].sort(), ['machine', 'model', 'project', 'source', 'user']);
+      // The project is the folder's name: paths stay on the machine unless --project-paths.
+      assert.deepEqual([...new Set(cost.sum.dataPoints.map((p) => p.attributes.find((a) => a.key === 'project')!.value.stringValue))], ['proj0']);
     } finally {
       await new Promise((r) => sink.close(r));
     }
