@@ -98,10 +98,10 @@ const COMMANDS: Record<string, Command> = {
   push: {
     usage: 'token-cost push --remote-write URL | --otlp URL [options]',
     summary: 'Send all-time counters (tokens by type, cost, requests by user, machine, project, model and source) to Prometheus or an OTLP collector.',
-    flags: ['remote-write', 'otlp', 'machine', 'user', 'project-paths', 'json', ...SOURCE_FLAGS],
+    flags: ['remote-write', 'otlp', 'machine', 'user', 'project-label', 'json', ...SOURCE_FLAGS],
     details: 'Reads the transcripts first, then sends cumulative totals from the database (never deltas), so pushing again, from a restart or a second '
       + 'window, changes nothing. Sent: the metric names token_cost_tokens_total, token_cost_cost_usd_total, token_cost_requests_total with the labels '
-      + 'user, machine, project (the folder name; --project-paths for the whole path), model, source (and type for tokens), and their values. No prompts, paths or session ids. Nothing is sent without a URL.',
+      + 'user, machine, project (the folder name; --project-label path for the whole path, none for no project), model, source (and type for tokens), and their values. No prompts, paths or session ids. Nothing is sent without a URL.',
     examples: ['token-cost push --remote-write http://prometheus:9090/api/v1/write', 'token-cost push --otlp http://collector:4318/v1/metrics --user alice --machine ci-7'],
   },
   cost: {

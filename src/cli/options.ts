@@ -57,7 +57,7 @@ export const OPTIONS = {
   otlp: { type: 'string', value: 'URL', help: 'OTLP/HTTP metrics endpoint to push the counters to (e.g. http://collector:4318/v1/metrics).' },
   machine: { type: 'string', value: 'NAME', help: 'The machine label of what is pushed (default: the host name).' },
   user: { type: 'string', value: 'NAME', help: 'The user label of what is pushed (default: the OS user name).' },
-  'project-paths': { type: 'boolean', help: "Send each project's whole folder path as its label (default: only the folder's name)." },
+  'project-label': { type: 'string', value: 'WHAT', help: "The project label push sends: name (default: the project folder's name), path (the whole path) or none (all projects as one)." },
   help: { type: 'boolean', short: 'h', help: 'Show this help.' },
   version: { type: 'boolean', short: 'v', help: 'Print the version.' },
 } satisfies Record<string, OptionSpec>;
@@ -93,7 +93,7 @@ export interface Flags {
   otlp?: string;
   machine: string;
   user: string;
-  projectPaths: boolean;
+  projectLabel: 'name' | 'path' | 'none';
 }
 
 export function defaultDataDir(): string {
@@ -188,7 +188,7 @@ export function parseFor(command: string, allowed: readonly OptionName[], args: 
     otlp: httpUrl('--otlp', str('otlp'), command),
     machine: label('--machine', str('machine') ?? os.hostname(), command),
     user: label('--user', str('user') ?? osUser(), command),
-    projectPaths: v['project-paths'] === true,
+    projectLabel: 'name',
   };
   if (str('since') !== undefined) flags.since = parseDay('--since', str('since')!, command);
   if (str('until') !== undefined) flags.until = parseDay('--until', str('until')!, command);
@@ -205,6 +205,7 @@ export function parseFor(command: string, allowed: readonly OptionName[], args: 
   }
   if (str('mode') !== undefined) flags.mode = oneOf('--mode', str('mode')!, ['auto', 'calculate', 'display'] as const, command);
   if (str('cost-rules') !== undefined) flags.costRules = oneOf('--cost-rules', str('cost-rules')!, ['ccusage', 'api'] as const, command);
+  if (str('project-label') !== undefined) flags.projectLabel = oneOf('--project-label', str('project-label')!, ['name', 'path', 'none'] as const, command);
   if (str('order') !== undefined) flags.order = oneOf('--order', str('order')!, ['asc', 'desc'] as const, command);
   if (str('start-of-week') !== undefined) flags.startOfWeek = WEEKDAYS.indexOf(oneOf('--start-of-week', str('start-of-week')!, WEEKDAYS, command));
   if (str('id') !== undefined) flags.sessionId = str('id');

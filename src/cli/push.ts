@@ -30,7 +30,7 @@ export async function push(flags: Flags): Promise<void> {
   try {
     const cpu0 = process.cpuUsage();
     const t0 = performance.now();
-    const series = counterSeries(engine.store, who, { projectPaths: flags.projectPaths });
+    const series = counterSeries(engine.store, who, { project: flags.projectLabel });
     const now = Date.now();
     const sent: Record<string, { url: string; bytes: number }> = {};
     if (flags.remoteWrite) {
@@ -49,6 +49,8 @@ export async function push(flags: Flags): Promise<void> {
     const summary = {
       user: who.user, machine: who.machine, series: series.length, ...sent,
       cpuMs: Math.round((cpu.user + cpu.system) / 1000), wallMs: Math.round(performance.now() - t0),
+      // The whole run: start-up, loading the database and the transcript scan included.
+      processCpuMs: Math.round((process.cpuUsage().user + process.cpuUsage().system) / 1000),
     };
     if (flags.json) process.stdout.write(`${JSON.stringify(summary, null, 2)}\n`);
     else {

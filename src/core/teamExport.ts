@@ -24,12 +24,17 @@ export interface CounterSeries {
 
 export const TOKEN_KINDS = ['input', 'output', 'cache_write', 'cache_read'] as const;
 
+/** What the project label holds: the folder's name (default), the whole path, or nothing. */
+export type ProjectLabel = 'name' | 'path' | 'none';
+
 /**
  * The project label: the last part of the project's folder (a transcript's project is its working
- * directory), unless `projectPaths` asks for the whole path. Paths stay on the machine by default.
+ * directory), the whole path when asked, or '' (every project together: the fewest series).
+ * Paths stay on the machine by default.
  */
-export function projectLabel(project: string, projectPaths: boolean): string {
-  if (projectPaths) return project;
+export function projectLabel(project: string, mode: ProjectLabel): string {
+  if (mode === 'path') return project;
+  if (mode === 'none') return '';
   const parts = project.split(/[\\/]+/).filter((p) => p !== '');
   return parts.at(-1) ?? project;
 }
@@ -40,10 +45,10 @@ export function projectLabel(project: string, projectPaths: boolean): string {
  * the label `type` are those of the /metrics exposition. Projects whose labels coincide (two
  * folders with one name) are added together: a series is sent once.
  */
-export function counterSeries(store: UsageStore, who: PushLabels, opts: { projectPaths?: boolean } = {}): CounterSeries[] {
+export function counterSeries(store: UsageStore, who: PushLabels, opts: { project?: ProjectLabel } = {}): CounterSeries[] {
   const groups = new Map<string, { labels: Record<string, string>; sums: number[] }>();
   for (const r of countersByModelSourceProject(store)) {
-    const labels = { user: who.user, machine: who.machine, project: projectLabel(r.project, opts.projectPaths === true), model: r.model, source: r.source };
+    const labels = { user: who.user, machine: who.machine, project: projectLabel(r.project, opts.project ?? 'name'), model: r.model, source: r.source };
     const key = JSON.stringify(labels);
     const g = groups.get(key) ?? { labels, sums: [0, 0, 0, 0, 0, 0] };
     [r.inputTokens, r.outputTokens, r.cacheWriteTokens, r.cacheReadTokens, r.cost, r.requests].forEach((v, i) => (g.sums[i] += v));

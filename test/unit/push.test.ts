@@ -4,7 +4,7 @@
 // official OpenTelemetry protobuf definitions.
 import * as assert from 'node:assert/strict';
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { existsSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import * as http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import * as path from 'node:path';
@@ -163,6 +163,17 @@ describe('token-cost push: two machines into a real Prometheus', function () {
     cliJson(['push', '--remote-write', url, '--machine', 'laptop-a', '--user', 'alice', '--data-dir', a.data, '--json'], a.home);
     cliJson(['push', '--remote-write', url, '--machine', 'laptop-b', '--user', 'bob', '--data-dir', b.data, '--json'], b.home);
     await check('after pushing twice');
+    // The Grafana dashboard's queries run on this Prometheus; its all-time panel shows the CLIs' total.
+    const dashboard = JSON.parse(readFileSync(path.join(root, 'docs', 'grafana-token-cost.json'), 'utf8')) as { panels: { title: string; targets: { expr: string }[] }[] };
+    for (const panel of dashboard.panels) {
+      const q = panel.targets[0].expr.replace(/\$(user|machine|project|model)\b/g, '.*').replace(/\$__range|\$__interval/g, '1h');
+      const r = (await getJson(`${base}/api/v1/query?query=${encodeURIComponent(q)}`)) as { status: string; data: { result: { value: [number, string] }[] } };
+      assert.equal(r.status, 'success', `${panel.title}: ${q}`);
+      if (panel.title.startsWith('All-time cost')) {
+        const total = [...expected.values()].reduce((t, e) => t + e.cost, 0);
+        assert.ok(Math.abs(Number(r.data.result[0].value[1]) - total) < 1e-9 * total, `${panel.title}: ${r.data.result[0].value[1]} vs ${total}`);
+      }
+    }
     const byMachine = (await getJson(`${base}/api/v1/query?query=${encodeURIComponent('sum by (machine, user) (token_cost_requests_total)')}`)) as { data: { result: { metric: { machine: string; user: string }; value: [number, string] }[] } };
     assert.deepEqual(byMachine.data.result.map((r) => `${r.metric.user}@${r.metric.machine}=${r.value[1]}`).sort(), ['alice@laptop-a=12', 'bob@laptop-b=14']);
   });
@@ -203,7 +214,7 @@ describe('token-cost push: two machines into a real Prometheus', function () {
       assert.equal(input.reduce((s, p) => s + Number(p.asInt), 0), expected.input);
       const labels = new Set(cost.sum.dataPoints[0].attributes.map((a) => a.key));
       assert.deepEqual([...labels].sort(), ['machine', 'model', 'project', 'source', 'user']);
-      // The project is the folder's name: paths stay on the machine unless --project-paths.
+      // The project is the folder's name: paths stay on the machine unless --project-label path.
       assert.deepEqual([...new Set(cost.sum.dataPoints.map((p) => p.attributes.find((a) => a.key === 'project')!.value.stringValue))], ['proj0']);
     } finally {
       await new Promise((r) => sink.close(r));
