@@ -7,6 +7,7 @@ import { SIDEBAR_VIEW_ID, SidebarView } from './vscode/sidebarView';
 import { BudgetAlerts } from './vscode/alerts';
 import { NotifiedMarks } from './core/budgetAlerts';
 import { CostStatusBar } from './vscode/statusBar';
+import { TeamPush } from './vscode/teamPush';
 import { UsageService } from './vscode/usageService';
 
 /** What activate() returns: used by the integration tests, and by any extension that wants the figures. */
@@ -51,6 +52,7 @@ export function activate(context: vscode.ExtensionContext): TokenCostApi {
     sidebar,
     heartbeat,
     alerts,
+    new TeamPush(usage, settings, log),
     usage.onDidUpdateStatus((summary) => {
       const role = usage!.role;
       statusBar.update({ summary, role, scanned: usage!.isScanned, show: settings.statusBarShows, warnAtPct: settings.alertThresholds[0] ?? 80 });

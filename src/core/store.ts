@@ -809,13 +809,18 @@ export class UsageStore {
     this.changedSinceSnapshot = true;
   }
 
-  private dimId(kind: Dimension, name: string): number {
+  private dimCache(kind: Dimension): Map<string, number> {
     let cache = this.dims.get(kind);
     if (!cache) {
       cache = new Map();
       for (const r of this.all(`SELECT id, name FROM ${DIMENSIONS[kind]}`)) cache.set(String(r.name), Number(r.id));
       this.dims.set(kind, cache);
     }
+    return cache;
+  }
+
+  private dimId(kind: Dimension, name: string): number {
+    const cache = this.dimCache(kind);
     let id = cache.get(name);
     if (id === undefined) {
       // The cache holds the whole table, so a new name takes the next id (no look-up query).
@@ -934,9 +939,10 @@ export class UsageStore {
       if (r.source === 'otel') otelKeys.add(requestKey(r.dedupKey, r.messageId));
     }
     if (lo > hi) return 0;
-    const otel = this.get("SELECT id FROM sources WHERE name = 'otel'");
-    if (!otel) return 0;
-    const claude = this.all("SELECT id FROM sources WHERE name IN ('claude-code', 'claude-code-subagent')").map((r) => Number(r.id));
+    const sources = this.dimCache('source');
+    const otel = sources.get('otel');
+    if (otel === undefined) return 0;
+    const claude = ['claude-code', 'claude-code-subagent'].flatMap((n) => sources.get(n) ?? []);
     if (claude.length === 0) return 0;
     const stmt = this.db.prepare(
       `SELECT o.key FROM requests o WHERE o.ts BETWEEN ? AND ? AND o.source_id = ? AND EXISTS (
@@ -946,7 +952,7 @@ export class UsageStore {
     ) as BigStatement;
     const copies: bigint[] = [];
     try {
-      stmt.bind([lo - OTEL_MATCH_MS, hi + OTEL_MATCH_MS, Number(otel.id)]);
+      stmt.bind([lo - OTEL_MATCH_MS, hi + OTEL_MATCH_MS, otel]);
       while (stmt.step()) copies.push(stmt.get(null, { useBigInt: true })[0] as bigint);
     } finally {
       stmt.free();

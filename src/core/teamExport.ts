@@ -5,6 +5,7 @@
  * so a retried push, a restart or two windows pushing the same store cannot double count: the
  * receiver keeps the latest value of each series.
  */
+import { gzipSync } from 'node:zlib';
 import * as protobuf from 'protobufjs/minimal';
 import * as snappy from 'snappyjs';
 import { countersByModelSourceProject } from './query';
@@ -130,4 +131,53 @@ export function otlpMetricsBody(series: readonly CounterSeries[], who: PushLabel
   };
   const type = otlpRoot.opentelemetry.proto.collector.metrics.v1.ExportMetricsServiceRequest;
   return Buffer.from(type.encode(type.fromObject(request)).finish());
+}
+
+export interface PushTargets {
+  /** Prometheus remote-write endpoint (`…/api/v1/write`). */
+  remoteWrite?: string;
+  /** OTLP/HTTP metrics endpoint (`…/v1/metrics`). */
+  otlp?: string;
+  project?: ProjectLabel;
+}
+
+export interface PushResult {
+  series: number;
+  sent: { target: 'remoteWrite' | 'otlp'; url: string; bytes: number }[];
+}
+
+async function send(url: string, body: Buffer, headers: Record<string, string>, what: string): Promise<void> {
+  let res: Response;
+  try {
+    res = await fetch(url, { method: 'POST', body, headers, signal: AbortSignal.timeout(30_000) });
+  } catch (err) {
+    const cause = (err as Error & { cause?: Error }).cause;
+    throw new Error(`${what} to ${url} failed: ${cause ? cause.message : (err as Error).message}`);
+  }
+  if (!res.ok) {
+    const text = (await res.text().catch(() => '')).slice(0, 300).trim();
+    throw new Error(`${what} to ${url} was refused: HTTP ${res.status}${text ? ` (${text})` : ''}`);
+  }
+}
+
+/**
+ * One push: the store's counters to each configured target. The same for the CLI's `push` and
+ * the extension's scheduled push (tokenCost.team.*); rejects with a message naming the target.
+ */
+export async function pushCounters(store: UsageStore, who: PushLabels, targets: PushTargets, now = Date.now()): Promise<PushResult> {
+  const series = counterSeries(store, who, { project: targets.project });
+  const sent: PushResult['sent'] = [];
+  if (targets.remoteWrite) {
+    const body = remoteWriteBody(series, now);
+    await send(targets.remoteWrite, body, REMOTE_WRITE_HEADERS, 'Remote write');
+    sent.push({ target: 'remoteWrite', url: targets.remoteWrite, bytes: body.length });
+  }
+  if (targets.otlp) {
+    const first = Number(store.get('SELECT min(ts) AS t FROM requests')?.t ?? now);
+    // Attribute names repeat in every data point: gzip (which every OTLP receiver takes) shrinks it about tenfold.
+    const body = gzipSync(otlpMetricsBody(series, who, now, first));
+    await send(targets.otlp, body, { 'content-type': 'application/x-protobuf', 'content-encoding': 'gzip' }, 'OTLP export');
+    sent.push({ target: 'otlp', url: targets.otlp, bytes: body.length });
+  }
+  return { series: series.length, sent };
 }

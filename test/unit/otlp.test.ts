@@ -15,6 +15,7 @@ import { InMemoryLogRecordExporter, LoggerProvider, SimpleLogRecordProcessor, ty
 import { MeterProvider, PeriodicExportingMetricReader, type PushMetricExporter } from '@opentelemetry/sdk-metrics';
 import { UsageEngine } from '../../src/core/engine';
 import { PriceTable } from '../../src/core/pricing/pricing';
+import { claudeCodeOtelEnv } from '../../src/core/server/otlp';
 import { UsageServer } from '../../src/core/server/server';
 import { assistantLine, tempDir, writeLines } from './helpers';
 
@@ -215,6 +216,28 @@ describe('OTLP receiver: the OpenTelemetry SDK exporters on loopback', function 
     // A gzip bomb: small on the wire, past the size limit unpacked.
     const bomb = await post(port, '/v1/logs', zlib.gzipSync(Buffer.alloc(4 * 1024 * 1024, 0x20)), { ...json, 'content-encoding': 'gzip' });
     assert.equal(bomb.status, 413);
+  });
+
+  it('the settings "Copy OpenTelemetry Settings for Claude Code" copies make the SDK send here, with no other configuration', async () => {
+    const text = claudeCodeOtelEnv(server.url, KEY);
+    const vars = Object.fromEntries(text.trim().split('\n').map((line) => {
+      const m = /^export ([A-Z_]+)=(.*)$/.exec(line);
+      assert.ok(m, `a shell export: ${line}`);
+      return [m[1], m[2].replace(/^'(.*)'$/, '$1')];
+    }));
+    assert.equal(vars.CLAUDE_CODE_ENABLE_TELEMETRY, '1');
+    const saved = { ...process.env };
+    Object.assign(process.env, vars);
+    let exporter: ProtoLogExporter;
+    try {
+      exporter = new ProtoLogExporter();
+    } finally {
+      for (const k of Object.keys(vars)) if (saved[k] === undefined) delete process.env[k]; else process.env[k] = saved[k];
+    }
+    const result = await exportWith(exporter, claudeRecords(events.slice(0, 1)));
+    assert.equal(result.code, ExportResultCode.SUCCESS, String(result.error));
+    assert.equal(engine.store.recordCount(), 1);
+    await exporter.shutdown();
   });
 
   it("/v1/metrics takes the SDK's protobuf metrics export and stores no second copy of the requests", async () => {

@@ -305,3 +305,20 @@ export function checkMetrics(body: Obj): { dataPoints: number } {
   });
   return { dataPoints: points };
 }
+
+/**
+ * What "Token Cost: Copy OpenTelemetry Settings for Claude Code" copies: the environment that
+ * makes Claude Code (or any OpenTelemetry SDK) send its request events to this server's
+ * /v1/logs over OTLP/HTTP protobuf, with the API key as a header. Metrics stay off: this server
+ * stores nothing from them (see checkMetrics).
+ */
+export function claudeCodeOtelEnv(serverUrl: string, apiKey: string): string {
+  return [
+    'CLAUDE_CODE_ENABLE_TELEMETRY=1',
+    'OTEL_LOGS_EXPORTER=otlp',
+    'OTEL_METRICS_EXPORTER=none',
+    'OTEL_EXPORTER_OTLP_LOGS_PROTOCOL=http/protobuf',
+    `OTEL_EXPORTER_OTLP_LOGS_ENDPOINT=${serverUrl.replace(/\/+$/, '')}/v1/logs`,
+    `OTEL_EXPORTER_OTLP_HEADERS=x-api-key=${apiKey}`,
+  ].map((line) => `export ${line.replace(/^([^=]+)=(.*)$/, (_m, k: string, v: string) => `${k}=${/^[\w./:=-]+$/.test(v) ? v : `'${v}'`}`)}`).join('\n') + '\n';
+}
