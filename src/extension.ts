@@ -41,7 +41,7 @@ export function activate(context: vscode.ExtensionContext): TokenCostApi {
     const url = heartbeat?.url();
     return url ? `${url}/api/agents/{agentId}/heartbeat` : undefined;
   };
-  const panel = new DashboardPanel(context.extensionUri, usage, heartbeatUrl);
+  const panel = new DashboardPanel(context.extensionUri, usage, heartbeatUrl, () => settings.team.prometheusUrl);
   const sidebar = new SidebarView(context.extensionUri, usage, heartbeatUrl);
 
   context.subscriptions.push(

@@ -122,7 +122,7 @@ export class Settings {
    * Where and as whom the extension pushes its counters for a team (`tokenCost.team.*`); no URL,
    * no push. Machine-scoped settings: a workspace cannot point them elsewhere.
    */
-  get team(): { remoteWriteUrl?: string; otlpUrl?: string; user?: string; machine?: string; intervalMinutes: number; projectLabel: 'name' | 'path' | 'none' } {
+  get team(): { prometheusUrl?: string; remoteWriteUrl?: string; otlpUrl?: string; user?: string; machine?: string; intervalMinutes: number; projectLabel: 'name' | 'path' | 'none' } {
     const url = (key: string) => {
       const v = (this.config.get<string>(key) ?? '').trim();
       return /^https?:\/\//i.test(v) ? v : undefined;
@@ -131,7 +131,7 @@ export class Settings {
     const minutes = this.config.get<number>('team.pushIntervalMinutes') ?? 5;
     const label = this.config.get<string>('team.projectLabel');
     return {
-      remoteWriteUrl: url('team.remoteWriteUrl'), otlpUrl: url('team.otlpUrl'), user: text('team.user'), machine: text('team.machine'),
+      prometheusUrl: url('team.prometheusUrl'), remoteWriteUrl: url('team.remoteWriteUrl'), otlpUrl: url('team.otlpUrl'), user: text('team.user'), machine: text('team.machine'),
       intervalMinutes: Number.isFinite(minutes) && minutes >= 1 ? minutes : 5,
       projectLabel: label === 'path' || label === 'none' ? label : 'name',
     };

@@ -9,6 +9,7 @@ import * as http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import * as path from 'node:path';
 import { gunzipSync } from 'node:zlib';
+import { teamView } from '../../src/core/teamView';
 import { assistantLine, tempDir, writeLines } from './helpers';
 
 const root = path.resolve(__dirname, '../../..');
@@ -174,6 +175,23 @@ describe('token-cost push: two machines into a real Prometheus', function () {
         assert.ok(Math.abs(Number(r.data.result[0].value[1]) - total) < 1e-9 * total, `${panel.title}: ${r.data.result[0].value[1]} vs ${total}`);
       }
     }
+    // The dashboard's Team tab reads the same figures back: all time is the pushed totals.
+    const team = await teamView(base, { start: null, end: null });
+    assert.equal(team.error, undefined);
+    assert.equal(team.kpis.users, 2);
+    assert.equal(team.kpis.machines, 2);
+    assert.deepEqual(team.by.user.map((r) => [r.name, r.requests]).sort(), [['alice', 12], ['bob', 14]]);
+    for (const [model, e] of expected) {
+      const row = team.by.model.find((r) => r.name === model)!;
+      assert.ok(Math.abs(row.cost - e.cost) < 1e-9 * Math.max(1, e.cost), `Team tab cost of ${model}`);
+    }
+    assert.ok(Math.abs(team.kpis.cost - [...expected.values()].reduce((t, e) => t + e.cost, 0)) < 1e-9 * team.kpis.cost);
+    // A range is read with increase(): a valid query (no error), whatever grew in it.
+    const lastHour = await teamView(base, { start: Date.now() - 3_600_000, end: Date.now() });
+    assert.equal(lastHour.error, undefined);
+    assert.equal(lastHour.method, 'increase');
+    const unreachable = await teamView('http://127.0.0.1:9', { start: null, end: null });
+    assert.match(unreachable.error ?? '', /did not answer/);
     const byMachine = (await getJson(`${base}/api/v1/query?query=${encodeURIComponent('sum by (machine, user) (token_cost_requests_total)')}`)) as { data: { result: { metric: { machine: string; user: string }; value: [number, string] }[] } };
     assert.deepEqual(byMachine.data.result.map((r) => `${r.metric.user}@${r.metric.machine}=${r.value[1]}`).sort(), ['alice@laptop-a=12', 'bob@laptop-b=14']);
   });
