@@ -33,8 +33,8 @@ function must(ok, what) {
   }
 }
 
-// The unit layer's push test writes to a real Prometheus (Debian's package) that it starts on loopback.
-if (layers.includes('unit')) {
+// The unit layer's push test and the Team tab e2e write to a real Prometheus (Debian's package) that they start on loopback.
+if (layers.includes('unit') || layers.includes('e2e')) {
   try {
     const { installed } = systemDeps.ensureSystemPackages(['prometheus'], { again: 'npm test' });
     if (installed.length) console.log(`installed ${installed.join(', ')}`);
