@@ -33,8 +33,10 @@ function must(ok, what) {
   }
 }
 
-// The unit layer's push test and the Team tab e2e write to a real Prometheus (Debian's package) that they start on loopback.
-if (layers.includes('unit') || layers.includes('e2e')) {
+// The unit layer's push test and the Team tab e2e write to a real Prometheus (Debian's package)
+// that they start on loopback.
+const needsPrometheus = layers.includes('unit') || layers.includes('e2e');
+if (needsPrometheus && !layers.some((l) => l === 'integration' || l === 'e2e')) {
   try {
     const { installed } = systemDeps.ensureSystemPackages(['prometheus'], { again: 'npm test' });
     if (installed.length) console.log(`installed ${installed.join(', ')}`);
@@ -50,7 +52,7 @@ if (layers.some((l) => l === 'integration' || l === 'e2e')) {
   console.log('\n=== set up: system packages and VS Code\'s server');
   const started = Date.now();
   // A browser of one's own (CHROMIUM_PATH) needs no chromium package; a cached server no libkrb5-dev.
-  const needs = [...(process.env.CHROMIUM_PATH ? [] : ['chromium']), ...(vsCodeServerInstalled() ? [] : ['libkrb5-dev'])];
+  const needs = [...(process.env.CHROMIUM_PATH ? [] : ['chromium']), ...(vsCodeServerInstalled() ? [] : ['libkrb5-dev']), ...(needsPrometheus ? ['prometheus'] : [])];
   try {
     const { installed } = systemDeps.ensureSystemPackages(needs, { again: 'npm test' });
     if (installed.length) console.log(`installed ${installed.join(', ')}`);

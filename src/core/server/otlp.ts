@@ -66,14 +66,14 @@ export function decodeOtlp(kind: 'logs' | 'metrics', encoding: OtlpEncoding, byt
   } catch (err) {
     throw bad(`the body is not an OTLP ${kind} protobuf message: ${(err as Error).message}`);
   }
-  // Strings are UTF-8 on the wire; protobufjs would replace bad bytes silently, so they are checked here.
   checkUtf8Strings(message);
   return type.toObject(message, { longs: String, enums: Number, bytes: String, defaults: false, arrays: true }) as Obj;
 }
 
 function checkUtf8Strings(message: unknown): void {
-  // protobufjs decodes strings leniently (U+FFFD for bad bytes); a replacement character that the
-  // sender could not have meant is refused like any other invalid UTF-8 body.
+  // protobufjs decodes strings leniently (U+FFFD for bad bytes) and keeps no raw bytes, so a string
+  // holding U+FFFD is refused like any other invalid UTF-8 body. A sender's own U+FFFD is refused
+  // too: a rare loss, for never storing a replacement in place of what was sent.
   const walk = (v: unknown): void => {
     if (typeof v === 'string') {
       if (v.includes('\uFFFD')) throw new RequestError(400, 'invalid_utf8', 'a string in the protobuf body is not valid UTF-8; send text as UTF-8');
