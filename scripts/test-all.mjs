@@ -33,13 +33,26 @@ function must(ok, what) {
   }
 }
 
+// The unit layer's push test and the Team tab e2e write to a real Prometheus (Debian's package)
+// that they start on loopback.
+const needsPrometheus = layers.includes('unit') || layers.includes('e2e');
+if (needsPrometheus && !layers.some((l) => l === 'integration' || l === 'e2e')) {
+  try {
+    const { installed } = systemDeps.ensureSystemPackages(['prometheus'], { again: 'npm test' });
+    if (installed.length) console.log(`installed ${installed.join(', ')}`);
+  } catch (e) {
+    console.error(`\n${e.message}`);
+    must(false, 'Setting up');
+  }
+}
+
 // The integration and e2e layers run in a real VS Code in Chromium: install what the machine lacks
 // (or stop now, saying what to run), then VS Code's server into its cache, before any build.
 if (layers.some((l) => l === 'integration' || l === 'e2e')) {
   console.log('\n=== set up: system packages and VS Code\'s server');
   const started = Date.now();
   // A browser of one's own (CHROMIUM_PATH) needs no chromium package; a cached server no libkrb5-dev.
-  const needs = [...(process.env.CHROMIUM_PATH ? [] : ['chromium']), ...(vsCodeServerInstalled() ? [] : ['libkrb5-dev'])];
+  const needs = [...(process.env.CHROMIUM_PATH ? [] : ['chromium']), ...(vsCodeServerInstalled() ? [] : ['libkrb5-dev']), ...(needsPrometheus ? ['prometheus'] : [])];
   try {
     const { installed } = systemDeps.ensureSystemPackages(needs, { again: 'npm test' });
     if (installed.length) console.log(`installed ${installed.join(', ')}`);

@@ -9,6 +9,7 @@ import { NotifiedMarks } from './core/budgetAlerts';
 import { warningThreshold } from './core/figures';
 import { DisposableStore } from './vscode/lifecycle';
 import { CostStatusBar } from './vscode/statusBar';
+import { TeamPush } from './vscode/teamPush';
 import { UsageService } from './vscode/usageService';
 
 /** What activate() returns: used by the integration tests, and by any extension that wants the figures. */
@@ -47,12 +48,13 @@ export function activate(context: vscode.ExtensionContext): TokenCostApi {
     const url = heartbeat.url();
     return url ? `${url}/api/agents/{agentId}/heartbeat` : undefined;
   };
-  const panel = tree.add(new DashboardPanel(context.extensionUri, usage, heartbeatUrl));
+  const panel = tree.add(new DashboardPanel(context.extensionUri, usage, heartbeatUrl, () => settings.team.prometheusUrl));
   const sidebar = tree.add(new SidebarView(context.extensionUri, usage, heartbeatUrl));
   tree.add(usage.onDidUpdateStatus((summary) => {
     statusBar.update({ summary, role: usage.role, scanned: usage.isScanned, show: settings.statusBarShows, warnAtPct: warningThreshold(settings.alertThresholds) });
     alerts.check(summary);
   }));
+  tree.add(new TeamPush(usage, settings, log));
   tree.add(vscode.window.registerWebviewViewProvider(SIDEBAR_VIEW_ID, sidebar));
   for (const d of registerCommands({ usage, panel, settings, log, server: heartbeat })) tree.add(d);
 

@@ -4,6 +4,10 @@
  * computes every number; the webview only formats and draws what it receives.
  */
 
+import type { TeamData } from './core/teamView';
+
+export type { TeamData, TeamRow } from './core/teamView';
+
 export type ViewKind = 'panel' | 'sidebar';
 
 /** The quick timeframes (as the reference dashboards' Hour / Day / Week / Month). */
@@ -242,6 +246,8 @@ export interface DashboardData {
 
 export type HostMessage =
   | { type: 'data'; data: DashboardData; requestId?: number }
+  /** The Team tab's figures, sent after the data when tokenCost.team.prometheusUrl is set (panel only). */
+  | { type: 'team'; team: TeamData }
   | { type: 'busy'; busy: boolean }
   | { type: 'error'; message: string; requestId?: number };
 

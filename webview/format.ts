@@ -63,6 +63,7 @@ export function sourceLabel(source: string): string {
     workspace: 'Workspace transcripts',
     heartbeat: 'Heartbeat agents',
     manual: 'Manual logs',
+    otel: 'OpenTelemetry (OTLP)',
   };
   return labels[source] ?? source;
 }

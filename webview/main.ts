@@ -16,6 +16,8 @@ import {
   type RecentRow,
   type SessionRow,
   type TaskRow,
+  type TeamData,
+  type TeamRow,
   type ViewKind,
   type WebviewMessage,
 } from '../src/protocol';
@@ -607,8 +609,71 @@ const grid = el('div', { class: 'charts' }, ...charts.map((c) => c.section));
 const tables = el('div', { class: 'tables' }, providerTable.section, modelTable.section, agentTable.section, sessionTable.section, projectTable.section, taskTable.section, recentTable.section);
 const content = el('div', { class: 'content' }, insightsCard.section, grid, tables);
 
+// ---- team tab (tokenCost.team.prometheusUrl) ----
+
+// The tab bar appears with the first team answer; without the setting the page is as before.
+const personalTab = el('button', { class: 'tab', role: 'tab', id: 'tab-personal', 'aria-selected': 'true', 'aria-controls': 'personal' }, 'Personal');
+const teamTab = el('button', { class: 'tab', role: 'tab', id: 'tab-team', 'aria-selected': 'false', 'aria-controls': 'team' }, 'Team');
+const tabBar = el('div', { class: 'tabs', role: 'tablist', 'aria-label': 'Whose usage', hidden: '' }, personalTab, teamTab);
+const teamCost = kpiCard('team-cost', 'Team cost');
+const teamTokens = kpiCard('team-tokens', 'Team tokens');
+const teamRequests = kpiCard('team-requests', 'Requests');
+const teamPeople = kpiCard('team-people', 'People');
+const teamMachines = kpiCard('team-machines', 'Machines');
+const teamError = el('p', { class: 'team-error', role: 'alert', hidden: '' });
+const teamNote = el('p', { class: 'team-note' });
+const teamColumns = (label: string): { label: string; value: (r: TeamRow) => number | string; text: (r: TeamRow) => string; numeric?: boolean; title?: (r: TeamRow) => string }[] => [
+  { label, value: (r) => r.name, text: (r) => r.name || '(none)' },
+  { label: 'Cost', value: (r) => r.cost, text: (r) => formatCost(r.cost), title: (r) => `$${r.cost}`, numeric: true },
+  { label: 'Tokens', value: (r) => r.tokens, text: (r) => formatTokens(r.tokens), title: (r) => String(r.tokens), numeric: true },
+  { label: 'Requests', value: (r) => r.requests, text: (r) => formatInt(r.requests), numeric: true },
+];
+const teamTables = {
+  user: new SortableTable<TeamRow>('team-users', 'Cost by user', teamColumns('User'), 'No usage pushed for this range.'),
+  machine: new SortableTable<TeamRow>('team-machines-table', 'Cost by machine', teamColumns('Machine'), 'No usage pushed for this range.'),
+  model: new SortableTable<TeamRow>('team-models', 'Cost by model', teamColumns('Model'), 'No usage pushed for this range.'),
+  project: new SortableTable<TeamRow>('team-projects', 'Cost by project', teamColumns('Project'), 'No usage pushed for this range.'),
+};
+const teamView = el(
+  'div', { class: 'team', id: 'team', role: 'tabpanel', 'aria-labelledby': 'tab-team', hidden: '' },
+  teamError, el('div', { class: 'kpis team-kpis' }, teamCost.card, teamTokens.card, teamRequests.card, teamPeople.card, teamMachines.card), teamNote,
+  el('div', { class: 'tables' }, teamTables.user.section, teamTables.machine.section, teamTables.model.section, teamTables.project.section),
+);
+const personalView = el('div', { id: 'personal', role: 'tabpanel', 'aria-labelledby': 'tab-personal' });
+
+function showTab(team: boolean): void {
+  personalTab.setAttribute('aria-selected', String(!team));
+  teamTab.setAttribute('aria-selected', String(team));
+  personalView.hidden = team;
+  teamView.hidden = !team;
+}
+personalTab.addEventListener('click', () => showTab(false));
+teamTab.addEventListener('click', () => showTab(true));
+
+function renderTeam(t: TeamData): void {
+  tabBar.hidden = false;
+  teamError.hidden = !t.error;
+  teamError.textContent = t.error ?? '';
+  teamCost.value.textContent = formatCost(t.kpis.cost);
+  teamCost.value.title = `$${t.kpis.cost}`;
+  teamCost.sub.textContent = data?.range.label ?? '';
+  teamTokens.value.textContent = formatTokens(t.kpis.tokens);
+  teamTokens.value.title = String(t.kpis.tokens);
+  teamRequests.value.textContent = formatInt(t.kpis.requests);
+  teamPeople.value.textContent = formatInt(t.kpis.users);
+  teamMachines.value.textContent = formatInt(t.kpis.machines);
+  teamNote.textContent = t.method === 'totals'
+    ? `All-time totals every machine last pushed to ${t.prometheusUrl}.`
+    : `What grew in the range on ${t.prometheusUrl} (PromQL increase(), which counts from each machine's first push and extrapolates to the range's edges).`;
+  teamTables.user.update(t.by.user);
+  teamTables.machine.update(t.by.machine);
+  teamTables.model.update(t.by.model);
+  teamTables.project.update(t.by.project);
+}
+
 if (isPanel) {
-  app.append(header, filters, alertsBox, emptyAll, kpis, emptyFiltered, content);
+  personalView.append(alertsBox, emptyAll, kpis, emptyFiltered, content);
+  app.append(header, filters, tabBar, personalView, teamView);
 } else {
   app.append(header, sidebarRange.wrap, alertsBox, emptyAll, kpis, el('h2', { class: 'sidebar-heading' }, 'Top models'), topModels, openDashboard);
 }
@@ -652,6 +717,9 @@ window.addEventListener('message', (event: MessageEvent<HostMessage>) => {
       // An answer to an older query is stale once a newer one is on its way.
       if (msg.requestId !== undefined && msg.requestId < latestQuery) return;
       render(msg.data);
+      break;
+    case 'team':
+      if (isPanel) renderTeam(msg.team);
       break;
     case 'busy':
       if (msg.busy) refreshButton.setAttribute('disabled', '');

@@ -8,6 +8,7 @@ import { readDiscovery } from '../core/server/discovery';
 import { ServerSupervisor } from '../core/server/supervisor';
 import { OPTIONS, optionHelp, parseFor, UsageError, type Flags, type OptionName } from './options';
 import { blocksReport, claudeShaped, codexShaped, unified, type AgentScope, type Rendered, type ReportKind } from './reports';
+import { push } from './push';
 import { cliRoots, engineOptions, openScanned, sayNothingFound } from './scan';
 import { costEstimate, logUsage, projectReport, todayReport } from './seedVerbs';
 
@@ -94,6 +95,15 @@ const COMMANDS: Record<string, Command> = {
     flags: ['json', 'since', 'until', ...SOURCE_FLAGS],
     examples: ['token-cost project', 'token-cost project --since 20261101 --json'],
   },
+  push: {
+    usage: 'token-cost push --remote-write URL | --otlp URL [options]',
+    summary: 'Send all-time counters (tokens by type, cost, requests by user, machine, project, model and source) to Prometheus or an OTLP collector.',
+    flags: ['remote-write', 'otlp', 'machine', 'user', 'project-label', 'json', ...SOURCE_FLAGS],
+    details: 'Reads the transcripts first, then sends cumulative totals from the database (never deltas), so pushing again, from a restart or a second '
+      + 'window, changes nothing. Sent: the metric names token_cost_tokens_total, token_cost_cost_usd_total, token_cost_requests_total with the labels '
+      + 'user, machine, project (the folder name; --project-label path for the whole path, none for no project), model, source (and type for tokens), and their values. No prompts, paths or session ids. Nothing is sent without a URL.',
+    examples: ['token-cost push --remote-write http://prometheus:9090/api/v1/write', 'token-cost push --otlp http://collector:4318/v1/metrics --user alice --machine ci-7'],
+  },
   cost: {
     usage: 'token-cost cost <tokens> [options]',
     summary: 'What <tokens> would cost (token-tracker.sh cost), counted as `log` counts them: as input tokens of --model.',
@@ -138,6 +148,7 @@ The reference scripts' verbs:
 
 Server:
   token-cost serve [--port N]                           heartbeat endpoint and API on 127.0.0.1
+  token-cost push --remote-write URL | --otlp URL       all-time counters to a team's Prometheus or OTLP collector
 
 Run "token-cost <command> --help" for a command's options and examples; "token-cost --version".
 Reads Claude Code transcripts from $CLAUDE_CONFIG_DIR, else ~/.config/claude and ~/.claude; Codex
@@ -307,6 +318,10 @@ export async function main(argv: string[]): Promise<number> {
         return 0;
       case 'cost':
         costEstimate(extra, parsed.flags);
+        return 0;
+      case 'push':
+        if (extra.length) throw new UsageError(`Unexpected argument "${extra[0]}".`, c.key);
+        await push(parsed.flags);
         return 0;
     }
     return 0;

@@ -55,6 +55,11 @@ export const OPTIONS = {
   url: { type: 'string', value: 'URL', help: 'Server to send to (default: found through server.json).' },
   'daily-budget': { type: 'string', value: 'USD', help: 'Daily budget: adds how much of it today used (the extension\'s tokenCost.budget.daily).' },
   'monthly-budget': { type: 'string', value: 'USD', help: 'Monthly budget: adds how much of it this month used (tokenCost.budget.monthly).' },
+  'remote-write': { type: 'string', value: 'URL', help: 'Prometheus remote-write endpoint to push the counters to (e.g. http://prometheus:9090/api/v1/write).' },
+  otlp: { type: 'string', value: 'URL', help: 'OTLP/HTTP metrics endpoint to push the counters to (e.g. http://collector:4318/v1/metrics).' },
+  machine: { type: 'string', value: 'NAME', help: 'The machine label of what is pushed (default: the host name).' },
+  user: { type: 'string', value: 'NAME', help: 'The user label of what is pushed (default: the OS user name).' },
+  'project-label': { type: 'string', value: 'WHAT', help: "The project label push sends: name (default: the project folder's name), path (the whole path) or none (all projects as one)." },
   help: { type: 'boolean', short: 'h', help: 'Show this help.' },
   version: { type: 'boolean', short: 'v', help: 'Print the version.' },
 } satisfies Record<string, OptionSpec>;
@@ -87,6 +92,11 @@ export interface Flags {
   workspaces: string[];
   globs: string[];
   budget: { daily?: number; monthly?: number };
+  remoteWrite?: string;
+  otlp?: string;
+  machine: string;
+  user: string;
+  projectLabel: 'name' | 'path' | 'none';
 }
 
 export function defaultDataDir(): string {
@@ -115,6 +125,33 @@ function oneOf<T extends string>(flag: string, value: string, allowed: readonly 
   const v = value.toLowerCase() as T;
   if (!allowed.includes(v)) throw new UsageError(`${flag} must be ${allowed.slice(0, -1).join(', ')} or ${allowed.at(-1)} (got "${value}").`, command);
   return v;
+}
+
+function httpUrl(flag: string, value: string | undefined, command: string): string | undefined {
+  if (value === undefined) return undefined;
+  let u: URL;
+  try {
+    u = new URL(value);
+  } catch {
+    throw new UsageError(`${flag} "${value}" is not a URL: give http://host:port/path.`, command);
+  }
+  if (u.protocol !== 'http:' && u.protocol !== 'https:') throw new UsageError(`${flag} must be an http:// or https:// URL (got "${value}").`, command);
+  return u.toString();
+}
+
+function label(flag: string, value: string, command: string): string {
+  const v = value.trim();
+  // eslint-disable-next-line no-control-regex
+  if (v === '' || v.length > 128 || /[\u0000-\u001f\u007f]/.test(v)) throw new UsageError(`${flag} must be 1 to 128 characters without control characters.`, command);
+  return v;
+}
+
+function osUser(): string {
+  try {
+    return os.userInfo().username;
+  } catch {
+    return process.env.USER ?? process.env.USERNAME ?? 'unknown';
+  }
 }
 
 /** parseArgs with the command's flags only; an unknown flag or a missing value is a UsageError. */
@@ -151,6 +188,11 @@ export function parseFor(command: string, allowed: readonly OptionName[], args: 
     workspaces: ((v.workspace as string[] | undefined) ?? []).map((w) => path.resolve(w)),
     globs: (v.glob as string[] | undefined) ?? [],
     budget: {},
+    remoteWrite: httpUrl('--remote-write', str('remote-write'), command),
+    otlp: httpUrl('--otlp', str('otlp'), command),
+    machine: label('--machine', str('machine') ?? os.hostname(), command),
+    user: label('--user', str('user') ?? osUser(), command),
+    projectLabel: 'name',
   };
   if (str('since') !== undefined) flags.since = parseDay('--since', str('since')!, command);
   if (str('until') !== undefined) flags.until = parseDay('--until', str('until')!, command);
@@ -167,6 +209,7 @@ export function parseFor(command: string, allowed: readonly OptionName[], args: 
   }
   if (str('mode') !== undefined) flags.mode = oneOf('--mode', str('mode')!, ['auto', 'calculate', 'display'] as const, command);
   if (str('cost-rules') !== undefined) flags.costRules = oneOf('--cost-rules', str('cost-rules')!, ['ccusage', 'api'] as const, command);
+  if (str('project-label') !== undefined) flags.projectLabel = oneOf('--project-label', str('project-label')!, ['name', 'path', 'none'] as const, command);
   if (str('order') !== undefined) flags.order = oneOf('--order', str('order')!, ['asc', 'desc'] as const, command);
   if (str('start-of-week') !== undefined) flags.startOfWeek = WEEKDAYS.indexOf(oneOf('--start-of-week', str('start-of-week')!, WEEKDAYS, command));
   if (str('id') !== undefined) flags.sessionId = str('id');

@@ -5,7 +5,9 @@ export type Source =
   | 'codex'
   | 'workspace'
   | 'heartbeat'
-  | 'manual';
+  | 'manual'
+  /** A request event an agent sent over OpenTelemetry (OTLP) to the local server. */
+  | 'otel';
 
 /** One model request, as stored. Token counts are integers; timestamps are epoch milliseconds. */
 export interface UsageRecord {

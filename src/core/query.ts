@@ -393,10 +393,19 @@ export function latestRequests(store: UsageStore, range: TimeRange, limit: numbe
     });
 }
 
-/** All-time sums per (model, source, project): the counters of the Prometheus exposition. */
+/**
+ * All-time sums per (model, source, project): the counters of the Prometheus exposition and of
+ * `token-cost push`. All time is whole hours, so they come from the hourly rollup (kept in step
+ * with every request by triggers): at 1M requests about 15k rows to add instead of 1M.
+ */
 export function countersByModelSourceProject(store: UsageStore): (GroupTotals & { model: string; source: string; project: string })[] {
   return store
-    .all(`SELECT model, source, project, '' AS k, ${groupSums()} FROM usage GROUP BY model, source, project ORDER BY model, source, project`)
+    .all(
+      `SELECT mo.name AS model, so.name AS source, pr.name AS project, '' AS k, sum(r.input) AS input, sum(r.output) AS output,
+              sum(r.cache_write) AS cw, sum(r.cache_read) AS cr, sum(r.cost) AS cost, sum(r.requests) AS requests, max(r.last_ts) AS last
+         FROM rollup r JOIN models mo ON mo.id = r.model_id JOIN sources so ON so.id = r.source_id JOIN projects pr ON pr.id = r.project_id
+        GROUP BY mo.name, so.name, pr.name ORDER BY mo.name, so.name, pr.name`,
+    )
     .map((r) => ({ ...groupTotals(r), model: String(r.model), source: String(r.source), project: String(r.project) }));
 }
 

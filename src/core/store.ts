@@ -301,10 +301,16 @@ WHERE ((excluded.flags & 2) < (requests.flags & 2)
                 AND (excluded.cost > requests.cost
                      -- the same copy read again with what the API would bill (rows from before schema 5)
                      OR (excluded.cost = requests.cost AND excluded.api_cost IS NOT requests.api_cost))))))
-  -- A reported record (heartbeat, gateway event, manual log) is final once stored: a retry with
-  -- the same id never rewrites it, whatever it carries (the server answers 409 to a different body).
-  AND requests.source_id NOT IN (SELECT id FROM sources WHERE name IN ('heartbeat', 'manual'))
+  -- A reported record (heartbeat, gateway event, manual log, OTLP event) is final once stored: a retry
+  -- with the same id never rewrites it, whatever it carries (the server answers 409 to a different body).
+  AND requests.source_id NOT IN (SELECT id FROM sources WHERE name IN ('heartbeat', 'manual', 'otel'))
 `;
+
+/**
+ * How far apart a transcript line's time and an OTLP event's time for the same request may be:
+ * the transcript stamps the message, the event its completion, a long streamed reply later.
+ */
+const OTEL_MATCH_MS = 10 * 60_000;
 
 export type Row = Record<string, SqlValue>;
 
@@ -798,13 +804,18 @@ export class UsageStore {
     this.changedSinceSnapshot = true;
   }
 
-  private dimId(kind: Dimension, name: string): number {
+  private dimCache(kind: Dimension): Map<string, number> {
     let cache = this.dims.get(kind);
     if (!cache) {
       cache = new Map();
       for (const r of this.all(`SELECT id, name FROM ${DIMENSIONS[kind]}`)) cache.set(String(r.name), Number(r.id));
       this.dims.set(kind, cache);
     }
+    return cache;
+  }
+
+  private dimId(kind: Dimension, name: string): number {
+    const cache = this.dimCache(kind);
     let id = cache.get(name);
     if (id === undefined) {
       // The cache holds the whole table, so a new name takes the next id (no look-up query).
@@ -899,8 +910,53 @@ export class UsageStore {
       changed += n;
       if (n > 0 && journal) this.journal?.add({ r });
     }
+    if (changed > 0) changed -= this.dropOtelCopies(records);
     if (changed > 0) this.markChanged();
     return changed;
+  }
+
+  /**
+   * A request counted once when an agent reports it over OTLP and writes it to a transcript this
+   * store reads: the transcript's copy wins (it has the 1-hour cache-write split, the project and
+   * the message id that tells subagent replays apart, and a rebuild can read it again). The OTLP
+   * copy is the same request when it has the transcript's session, model and four token counts
+   * and lies within OTEL_MATCH_MS of it. Runs after every insert that could pair the two, in
+   * either order of arrival; returns how many of `records`' own OTLP rows it dropped.
+   */
+  private dropOtelCopies(records: readonly UsageRecord[]): number {
+    let lo = Infinity;
+    let hi = -Infinity;
+    const otelKeys = new Set<bigint>();
+    for (const r of records) {
+      if (r.source !== 'otel' && r.source !== 'claude-code' && r.source !== 'claude-code-subagent') continue;
+      if (r.timestamp < lo) lo = r.timestamp;
+      if (r.timestamp > hi) hi = r.timestamp;
+      if (r.source === 'otel') otelKeys.add(requestKey(r.dedupKey, r.messageId));
+    }
+    if (lo > hi) return 0;
+    const sources = this.dimCache('source');
+    const otel = sources.get('otel');
+    if (otel === undefined) return 0;
+    const claude = ['claude-code', 'claude-code-subagent'].flatMap((n) => sources.get(n) ?? []);
+    if (claude.length === 0) return 0;
+    const stmt = this.db.prepare(
+      `SELECT o.key FROM requests o WHERE o.ts BETWEEN ? AND ? AND o.source_id = ? AND EXISTS (
+         SELECT 1 FROM requests t WHERE t.ts BETWEEN o.ts - ${OTEL_MATCH_MS} AND o.ts + ${OTEL_MATCH_MS}
+           AND t.source_id IN (${claude.join(', ')}) AND t.session_id = o.session_id AND t.model_id = o.model_id
+           AND t.input = o.input AND t.output = o.output AND t.cache_read = o.cache_read AND t.cache_write = o.cache_write)`,
+    ) as BigStatement;
+    const copies: bigint[] = [];
+    try {
+      stmt.bind([lo - OTEL_MATCH_MS, hi + OTEL_MATCH_MS, otel]);
+      while (stmt.step()) copies.push(stmt.get(null, { useBigInt: true })[0] as bigint);
+    } finally {
+      stmt.free();
+    }
+    if (copies.length === 0) return 0;
+    const { drop } = this.statements();
+    for (const key of copies) drop.run([key]);
+    this.markChanged();
+    return copies.filter((k) => otelKeys.has(k)).length;
   }
 
   /**
@@ -1118,7 +1174,7 @@ export class UsageStore {
   beginRebuild(): void {
     this.rebuildStale = new Set();
     const stmt = this.db.prepare(
-      "SELECT key FROM requests WHERE source_id NOT IN (SELECT id FROM sources WHERE name IN ('heartbeat', 'manual'))",
+      "SELECT key FROM requests WHERE source_id NOT IN (SELECT id FROM sources WHERE name IN ('heartbeat', 'manual', 'otel'))",
     ) as BigStatement;
     try {
       while (stmt.step()) this.rebuildStale.add(stmt.get(null, { useBigInt: true })[0] as bigint);

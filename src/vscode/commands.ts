@@ -2,6 +2,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
 import { exportFileName, rangeTimeframe, writeExport, type ExportFormat } from '../core/export';
+import { claudeCodeOtelEnv } from '../core/server/otlp';
 import type { UsageFilter } from '../core/query';
 import { storeFilter } from '../core/dashboard';
 import { customRange, resolveRange, timeframeRange, type Timeframe } from '../core/periods';
@@ -223,6 +224,17 @@ export function registerCommands(deps: CommandDeps): vscode.Disposable[] {
       await vscode.env.clipboard.writeText(key);
       void vscode.window.showInformationMessage('Token Cost: API key copied. Send it as the x-api-key header.');
       return true;
+    }),
+    vscode.commands.registerCommand('tokenCost.copyOtelSettings', async () => {
+      const url = deps.server?.url();
+      if (!url || !deps.server) {
+        void vscode.window.showWarningMessage('Token Cost: the local server is not running in this window, so there is nowhere to send OpenTelemetry to. Enable tokenCost.server.enabled.');
+        return undefined;
+      }
+      const env = claudeCodeOtelEnv(url, await deps.server.apiKey());
+      await vscode.env.clipboard.writeText(env);
+      void vscode.window.showInformationMessage('Token Cost: OpenTelemetry settings for Claude Code copied (shell exports with the API key). Paste them where Claude Code starts.');
+      return env;
     }),
     vscode.commands.registerCommand('tokenCost.showUnpricedModels', async () => {
       const models = usage.status?.unpricedModels ?? [];

@@ -15,6 +15,7 @@ export class DashboardPanel implements vscode.Disposable {
     private readonly extensionUri: vscode.Uri,
     private readonly usage: UsageService,
     private readonly heartbeatUrl: HeartbeatUrl = () => undefined,
+    private readonly teamUrl: () => string | undefined = () => undefined,
   ) {
     this.serializer = vscode.window.registerWebviewPanelSerializer(DASHBOARD_VIEW_TYPE, {
       deserializeWebviewPanel: async (panel) => this.adopt(panel),
@@ -41,7 +42,7 @@ export class DashboardPanel implements vscode.Disposable {
     this.panel = panel;
     panel.iconPath = vscode.Uri.joinPath(this.extensionUri, 'media', 'icon.png');
     panel.webview.options = webviewOptions(this.extensionUri);
-    this.connection = connectWebview(panel.webview, this.usage, this.heartbeatUrl, () => panel.visible);
+    this.connection = connectWebview(panel.webview, this.usage, this.heartbeatUrl, () => panel.visible, this.teamUrl);
     panel.webview.html = webviewHtml(panel.webview, this.extensionUri, 'panel');
     panel.onDidDispose(() => {
       this.connection?.dispose();

@@ -118,6 +118,25 @@ export class Settings {
     }
   }
 
+  /**
+   * Where and as whom the extension pushes its counters for a team (`tokenCost.team.*`); no URL,
+   * no push. Machine-scoped settings: a workspace cannot point them elsewhere.
+   */
+  get team(): { prometheusUrl?: string; remoteWriteUrl?: string; otlpUrl?: string; user?: string; machine?: string; intervalMinutes: number; projectLabel: 'name' | 'path' | 'none' } {
+    const url = (key: string) => {
+      const v = (this.config.get<string>(key) ?? '').trim();
+      return /^https?:\/\//i.test(v) ? v : undefined;
+    };
+    const text = (key: string) => (this.config.get<string>(key) ?? '').trim() || undefined;
+    const minutes = this.config.get<number>('team.pushIntervalMinutes') ?? 5;
+    const label = this.config.get<string>('team.projectLabel');
+    return {
+      prometheusUrl: url('team.prometheusUrl'), remoteWriteUrl: url('team.remoteWriteUrl'), otlpUrl: url('team.otlpUrl'), user: text('team.user'), machine: text('team.machine'),
+      intervalMinutes: Number.isFinite(minutes) && minutes >= 1 ? minutes : 5,
+      projectLabel: label === 'path' || label === 'none' ? label : 'name',
+    };
+  }
+
   onDidChange(listener: (e: vscode.ConfigurationChangeEvent) => void): vscode.Disposable {
     return vscode.workspace.onDidChangeConfiguration((e) => {
       if (e.affectsConfiguration('tokenCost')) listener(e);

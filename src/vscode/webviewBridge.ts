@@ -1,5 +1,6 @@
 import * as vscode from 'vscode';
 import { DEFAULT_FILTER, isDashboardFilter, type DashboardFilter, type HostMessage, type WebviewMessage } from '../protocol';
+import { teamView } from '../core/teamView';
 import { workspaceFolderPaths } from './workspace';
 import type { UsageService } from './usageService';
 
@@ -25,9 +26,12 @@ export function connectWebview(
   usage: UsageService,
   heartbeatUrl: HeartbeatUrl = () => undefined,
   isVisible: () => boolean = () => true,
+  /** tokenCost.team.prometheusUrl, for the panel's Team tab; undefined: no Team tab. */
+  teamUrl: () => string | undefined = () => undefined,
 ): vscode.Disposable {
   let filter: DashboardFilter | undefined;
   let pushQueued = false;
+  let teamAsked = 0;
   const send = (msg: HostMessage) => void webview.postMessage(msg);
 
   const answer = (requestId?: number) => {
@@ -35,6 +39,14 @@ export function connectWebview(
     try {
       const data = usage.dashboard(filter, workspaceFolderPaths(), heartbeatUrl());
       if (data) send({ type: 'data', data, requestId });
+      const url = teamUrl();
+      // The range the personal view just showed, read from the team's Prometheus; stale answers are dropped.
+      if (data && url) {
+        const asked = ++teamAsked;
+        void teamView(url, data.range).then((team) => {
+          if (asked === teamAsked) send({ type: 'team', team });
+        });
+      }
       else if (requestId !== undefined) send({ type: 'error', message: 'The usage database is still opening.', requestId });
     } catch (err) {
       send({ type: 'error', message: (err as Error).message, requestId });

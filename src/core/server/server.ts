@@ -1,4 +1,6 @@
 import * as http from 'node:http';
+import { promisify } from 'node:util';
+import * as zlib from 'node:zlib';
 import type { AddressInfo } from 'node:net';
 import type { Duplex } from 'node:stream';
 import type { Role } from '../engine';
@@ -8,6 +10,7 @@ import type { Budget } from '../status';
 import { recoveryMessage, type StoredReport, type UsageStore } from '../store';
 import { apiKeyMatches, presentedApiKey } from './apiKey';
 import { METRICS_CONTENT_TYPE, prometheusText } from './metrics';
+import { checkMetrics, decodeOtlp, otlpEncoding, recordsFromLogs, type OtlpEncoding } from './otlp';
 import * as read from './readApi';
 import { agentIdFromPath, conflictError, eventsFromBody, heartbeatFromBody, manualFromBody, parseJson, reportDifference, RequestError } from './validate';
 import { Gateway, handshakeProblem } from './websocket';
@@ -75,6 +78,7 @@ const LOOPBACK_HOSTS = ['127.0.0.1', 'localhost', '[::1]'];
 const GATEWAY_IDLE_MS = 10 * 60_000;
 /** Far above what one machine's agents open; bounds the gateway's memory to about this many MB. */
 export const GATEWAY_MAX_CONNECTIONS = 128;
+const gunzip = promisify(zlib.gunzip) as (buf: Buffer, opts: zlib.ZlibOptions) => Promise<Buffer>;
 const COMMON_HEADERS = { 'cache-control': 'no-store', 'x-content-type-options': 'nosniff' };
 
 type Handler = (req: http.IncomingMessage, url: URL, params: string[]) => Promise<Reply> | Reply;
@@ -155,6 +159,9 @@ export class UsageServer {
       { pattern: /^\/api\/stats$/, methods: { GET: (_r, u) => ({ json: read.stats(this.context(), u.searchParams) }) } },
       { pattern: /^\/api\/logs$/, methods: { GET: (_r, u) => ({ json: read.logs(this.context(), u.searchParams) }) } },
       { pattern: /^\/api\/projects$/, methods: { GET: (_r, u) => ({ json: read.projects(this.context(), u.searchParams) }) } },
+      // OTLP/HTTP (what OTEL_EXPORTER_OTLP_ENDPOINT=<this server> makes an exporter send).
+      { pattern: /^\/v1\/logs$/, methods: { POST: (req) => this.otlpLogs(req) } },
+      { pattern: /^\/v1\/metrics$/, methods: { POST: (req) => this.otlpMetrics(req) } },
       { pattern: /^\/metrics$/, methods: { GET: () => ({ text: prometheusText(this.opts.engine.store), contentType: METRICS_CONTENT_TYPE }) } },
     ];
   }
@@ -319,10 +326,18 @@ export class UsageServer {
     if (type !== 'application/json' && !/^application\/[a-z0-9.+-]+\+json$/.test(type)) {
       throw new RequestError(415, 'unsupported_media_type', 'send the body as Content-Type: application/json');
     }
-    const tooBig = () => new RequestError(413, 'payload_too_large', `the body is larger than ${this.maxBody} bytes`);
+    return parseJson(await this.bytes(req));
+  }
+
+  private tooBig(): RequestError {
+    return new RequestError(413, 'payload_too_large', `the body is larger than ${this.maxBody} bytes`);
+  }
+
+  /** The raw body, at most maxBody bytes (413 beyond, and reading stops). */
+  private async bytes(req: http.IncomingMessage): Promise<Buffer> {
     const declared = Number(req.headers['content-length'] ?? 0);
-    if (declared > this.maxBody) throw tooBig();
-    const bytes = await new Promise<Buffer>((resolve, reject) => {
+    if (declared > this.maxBody) throw this.tooBig();
+    return new Promise<Buffer>((resolve, reject) => {
       const chunks: Buffer[] = [];
       let size = 0;
       const onData = (chunk: Buffer) => {
@@ -330,7 +345,7 @@ export class UsageServer {
         if (size > this.maxBody) {
           req.off('data', onData);
           req.pause();
-          reject(tooBig());
+          reject(this.tooBig());
           return;
         }
         chunks.push(chunk);
@@ -339,7 +354,48 @@ export class UsageServer {
       req.once('end', () => resolve(Buffer.concat(chunks)));
       req.once('error', reject);
     });
-    return parseJson(bytes);
+  }
+
+  /**
+   * An OTLP body: the encoding from Content-Type (415 otherwise), gzip undone when
+   * Content-Encoding says so (the size limit applies to the unpacked body too, so a small bomb
+   * is a 413), then decoded (400 when it is not an OTLP message).
+   */
+  private async otlpBody(req: http.IncomingMessage, kind: 'logs' | 'metrics'): Promise<{ encoding: OtlpEncoding; body: Record<string, unknown> }> {
+    const encoding = otlpEncoding(req.headers['content-type']);
+    const coding = String(req.headers['content-encoding'] ?? 'identity').trim().toLowerCase();
+    if (coding !== 'identity' && coding !== 'gzip') {
+      throw new RequestError(415, 'unsupported_encoding', `Content-Encoding ${coding} is not accepted; send gzip or no encoding`);
+    }
+    let raw = await this.bytes(req);
+    if (coding === 'gzip') {
+      try {
+        raw = await gunzip(raw, { maxOutputLength: this.maxBody });
+      } catch (err) {
+        if ((err as NodeJS.ErrnoException).code === 'ERR_BUFFER_TOO_LARGE') throw this.tooBig();
+        throw new RequestError(400, 'bad_gzip', `the body is not valid gzip: ${(err as Error).message}`);
+      }
+    }
+    return { encoding, body: decodeOtlp(kind, encoding, raw) };
+  }
+
+  /** An OTLP export response: an empty ExportLogsServiceResponse / ExportMetricsServiceResponse. */
+  private otlpReply(encoding: OtlpEncoding, summary: Record<string, number>): Reply {
+    const headers = Object.fromEntries(Object.entries(summary).map(([k, v]) => [`x-token-cost-${k}`, String(v)]));
+    if (encoding === 'protobuf') return { text: '', contentType: 'application/x-protobuf', headers };
+    return { json: {}, headers };
+  }
+
+  private async otlpLogs(req: http.IncomingMessage): Promise<Reply> {
+    const { encoding, body } = await this.otlpBody(req, 'logs');
+    const batch = recordsFromLogs(body, this.opts.prices());
+    const stored = await this.accept(batch.records);
+    return this.otlpReply(encoding, { accepted: stored.accepted, duplicate: stored.duplicate, ignored: batch.ignored });
+  }
+
+  private async otlpMetrics(req: http.IncomingMessage): Promise<Reply> {
+    const { encoding, body } = await this.otlpBody(req, 'metrics');
+    return this.otlpReply(encoding, { 'data-points': checkMetrics(body).dataPoints, accepted: 0 });
   }
 
   /** Stores records and says what was stored; resolves only after the engine made them durable. */
