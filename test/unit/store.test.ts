@@ -74,7 +74,9 @@ describe('store: rebuild', () => {
   });
 });
 
-describe('store: bulk loads', () => {
+describe('store: bulk loads', function () {
+  // 200 random sequences through two stores each: about a second alone, several on a loaded machine.
+  this.timeout(60_000);
   /** mulberry32, so that a failing sequence can be replayed. */
   function rng(seed: number) {
     let a = seed >>> 0;
