@@ -20,7 +20,11 @@ const common = { bundle: true, minify: production, sourcemap: production ? false
 
 const host = {
   ...common,
-  entryPoints: { extension: join(root, 'src/extension.ts'), cli: join(root, 'src/cli.ts') },
+  // cli.js only picks statusline.js (small: the status line runs after every reply) or cli-main.js.
+  entryPoints: {
+    extension: join(root, 'src/extension.ts'), cli: join(root, 'src/cli.ts'), 'cli-main': join(root, 'src/cliMain.ts'),
+    statusline: join(root, 'src/statuslineMain.ts'),
+  },
   outdir: dist,
   platform: 'node',
   format: 'cjs',

@@ -3,9 +3,9 @@
  * generated from the same table, so the help and the parser cannot disagree. Flag names and short
  * forms follow ccusage 20.0.24 where ccusage has the flag, so scripts written for it run unchanged.
  */
-import * as os from 'node:os';
 import * as path from 'node:path';
 import { parseArgs } from 'node:util';
+import { defaultDataDir } from '../core/limitsLog';
 import { parseDayKey, systemTimeZone, validateTimeZone } from '../core/time';
 
 /** A mistake in how the command was called: exit code 2, with the command's usage. */
@@ -86,10 +86,8 @@ export interface Flags {
   globs: string[];
 }
 
-export function defaultDataDir(): string {
-  const base = process.env.XDG_DATA_HOME?.trim() || path.join(process.env.HOME || os.homedir(), '.local', 'share');
-  return path.join(base, 'token-cost-dashboard');
-}
+// The status-line command, which must not load this module's imports, shares the definition.
+export { defaultDataDir };
 
 const WEEKDAYS = ['sunday', 'monday', 'tuesday', 'wednesday', 'thursday', 'friday', 'saturday'];
 
