@@ -6,6 +6,8 @@ import { Settings } from './vscode/settings';
 import { SIDEBAR_VIEW_ID, SidebarView } from './vscode/sidebarView';
 import { BudgetAlerts } from './vscode/alerts';
 import { NotifiedMarks } from './core/budgetAlerts';
+import type { LimitsReport } from './core/limits';
+import { LimitsService } from './vscode/limitsService';
 import { CostStatusBar } from './vscode/statusBar';
 import { UsageService } from './vscode/usageService';
 
@@ -20,6 +22,8 @@ export interface TokenCostApi {
   whenReady(): Promise<void>;
   refresh(): Promise<void>;
   isDashboardOpen(): boolean;
+  /** The plan-limit figures the status bar and dashboard show. */
+  limits(): LimitsReport;
 }
 
 let usage: UsageService | undefined;
@@ -33,6 +37,9 @@ export function activate(context: vscode.ExtensionContext): TokenCostApi {
   usage = new UsageService(vscode.Uri.joinPath(context.globalStorageUri, 'usage.sqlite').fsPath, settings, log);
   // Beside the database, so every window on this machine shares the "already notified" markers.
   const alerts = new BudgetAlerts(new NotifiedMarks(vscode.Uri.joinPath(context.globalStorageUri, 'notified').fsPath), settings, log);
+  const limits = new LimitsService(settings, alerts, log);
+  statusBar.setLimits(limits.report);
+  usage.limits = () => limits.report;
   heartbeat = new HeartbeatServer(
     usage, settings, context.secrets, context.globalStorageUri.fsPath, log, String(context.extension.packageJSON.version ?? ''),
   );
@@ -51,7 +58,13 @@ export function activate(context: vscode.ExtensionContext): TokenCostApi {
     sidebar,
     heartbeat,
     alerts,
+    limits,
+    limits.onDidChange((r) => {
+      statusBar.setLimits(r);
+      usage!.publish(); // open dashboards redraw with the new readings
+    }),
     usage.onDidUpdateStatus((summary) => {
+      limits.noteToday(summary);
       const role = usage!.role;
       statusBar.update({ summary, role, scanned: usage!.isScanned, show: settings.statusBarShows, warnAtPct: settings.alertThresholds[0] ?? 80 });
       alerts.check(summary);
@@ -76,6 +89,7 @@ export function activate(context: vscode.ExtensionContext): TokenCostApi {
     whenReady: () => ready,
     refresh: () => usage!.refresh(),
     isDashboardOpen: () => panel.isOpen,
+    limits: () => limits.report,
   };
 }
 

@@ -152,6 +152,7 @@ export class UsageServer {
       { pattern: /^\/api\/stats$/, methods: { GET: (_r, u) => ({ json: read.stats(this.context(), u.searchParams) }) } },
       { pattern: /^\/api\/logs$/, methods: { GET: (_r, u) => ({ json: read.logs(this.context(), u.searchParams) }) } },
       { pattern: /^\/api\/projects$/, methods: { GET: (_r, u) => ({ json: read.projects(this.context(), u.searchParams) }) } },
+      { pattern: /^\/api\/limits$/, methods: { GET: () => ({ json: read.limits(this.context()) }) } },
       { pattern: /^\/metrics$/, methods: { GET: () => ({ text: prometheusText(this.opts.engine.store), contentType: METRICS_CONTENT_TYPE }) } },
     ];
   }

@@ -1,0 +1,100 @@
+// `node bench/statusline.mjs`: 1,000 consecutive `token-cost statusline` runs (as Claude Code
+// runs it after each reply) through the built bin (dist/cli.js; `npm run build` first), each fed
+// a status-line JSON with both windows. Reports median and p99 wall time, peak RSS (from 50 runs
+// under /usr/bin/time, when present), and checks that no process outlives its run (also with
+// --chain). Results go to bench/results/statusline.json. BENCH_RUNS changes the count.
+import { execFileSync, spawnSync } from 'node:child_process';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const root = join(dirname(fileURLToPath(import.meta.url)), '..');
+const cli = join(root, 'dist', 'cli.js');
+if (!existsSync(cli)) {
+  console.error('Build first: npm run build');
+  process.exit(1);
+}
+const runs = Number(process.env.BENCH_RUNS ?? 1000);
+const dataDir = mkdtempSync(join(tmpdir(), 'tcd-bench-statusline-'));
+const now = Math.floor(Date.now() / 1000);
+const input = (i) => JSON.stringify({
+  session_id: 'bench-session', version: '2.1.200', model: { id: 'claude-opus-4-6', display_name: 'Opus 4.6' },
+  cost: { total_cost_usd: 0.01 * i },
+  rate_limits: { five_hour: { used_percentage: 20 + (i % 50), resets_at: now + 7200 }, seven_day: { used_percentage: 18, resets_at: now + 3 * 86400 } },
+});
+writeFileSync(join(dataDir, 'today.json'), JSON.stringify({ day: new Date().toISOString().slice(0, 10), timeZone: 'UTC', cost: 3.42, at: Date.now() }));
+
+/** Processes whose command line names the bench's data folder (every run gets it as --data-dir). */
+function leftovers() {
+  const out = execFileSync('ps', ['-eo', 'pid=,args='], { encoding: 'utf8' });
+  return out.split('\n').filter((l) => (l.includes(dataDir) || l.includes('sleep 37.123')) && !l.includes(' ps -eo'));
+}
+
+const times = [];
+let failures = 0;
+for (let i = 0; i < runs; i++) {
+  const t0 = performance.now();
+  const r = spawnSync(process.execPath, [cli, 'statusline', '--data-dir', dataDir], { input: input(i), encoding: 'utf8' });
+  times.push(performance.now() - t0);
+  if (r.status !== 0 || !r.stdout.includes('5h ')) failures++;
+}
+const afterPlain = leftovers();
+
+// --chain: a previous status-line command that itself starts a child, and one that hangs (stopped after 2 s).
+const chainScript = join(dataDir, 'prev.sh');
+writeFileSync(chainScript, 'cat >/dev/null; (sleep 0.01; echo sub) & echo prev; wait\n');
+const hangScript = join(dataDir, 'hang.sh');
+writeFileSync(hangScript, 'sleep 37.123 & sleep 37.123\n');
+const chainTimes = [];
+for (let i = 0; i < 50; i++) {
+  const t0 = performance.now();
+  const r = spawnSync(process.execPath, [cli, 'statusline', '--data-dir', dataDir, '--chain', `sh ${chainScript}`], { input: input(i), encoding: 'utf8' });
+  chainTimes.push(performance.now() - t0);
+  if (r.status !== 0 || !r.stdout.includes('prev')) failures++;
+}
+const hang = spawnSync(process.execPath, [cli, 'statusline', '--data-dir', dataDir, '--chain', `sh ${hangScript}`], { input: input(0), encoding: 'utf8' });
+if (hang.status !== 0) failures++;
+await new Promise((r) => setTimeout(r, 200));
+const afterChain = leftovers();
+
+let peakRssKiB;
+if (existsSync('/usr/bin/time')) {
+  peakRssKiB = 0;
+  for (let i = 0; i < 50; i++) {
+    const r = spawnSync('/usr/bin/time', ['-f', '%M', process.execPath, cli, 'statusline', '--data-dir', dataDir], { input: input(i), encoding: 'utf8' });
+    peakRssKiB = Math.max(peakRssKiB, Number(r.stderr.trim().split('\n').at(-1)));
+  }
+}
+const lines = readFileSync(join(dataDir, 'limits.jsonl'), 'utf8').trim().split('\n').length;
+
+const q = (xs, p) => {
+  const s = [...xs].sort((a, b) => a - b);
+  return s[Math.min(s.length - 1, Math.floor(p * s.length))];
+};
+const result = {
+  runs,
+  medianMs: Math.round(q(times, 0.5) * 10) / 10,
+  p99Ms: Math.round(q(times, 0.99) * 10) / 10,
+  chainMedianMs: Math.round(q(chainTimes, 0.5) * 10) / 10,
+  hangingChainMs: 'stopped after 2 s',
+  peakRssMiB: peakRssKiB !== undefined ? Math.round(peakRssKiB / 102.4) / 10 : null,
+  baselineNodeMedianMs: (() => {
+    const t = [];
+    for (let i = 0; i < 100; i++) {
+      const t0 = performance.now();
+      spawnSync(process.execPath, ['-e', '0']);
+      t.push(performance.now() - t0);
+    }
+    return Math.round(q(t, 0.5) * 10) / 10;
+  })(),
+  linesWritten: lines,
+  failures,
+  leftoverProcesses: afterPlain.length + afterChain.length,
+};
+console.log(JSON.stringify(result, null, 2));
+if (afterPlain.length || afterChain.length) console.error(`Left behind:\n${[...afterPlain, ...afterChain].join('\n')}`);
+mkdirSync(join(root, 'bench', 'results'), { recursive: true });
+writeFileSync(join(root, 'bench', 'results', 'statusline.json'), `${JSON.stringify(result, null, 2)}\n`);
+rmSync(dataDir, { recursive: true, force: true });
+if (failures || afterPlain.length || afterChain.length) process.exit(1);
