@@ -32,8 +32,15 @@ function leftovers() {
 }
 
 const times = [];
+// Bare `node -e 0` every fifth run, interleaved, so both see the same load on a shared machine.
+const baseline = [];
 let failures = 0;
 for (let i = 0; i < runs; i++) {
+  if (i % 5 === 0) {
+    const b0 = performance.now();
+    spawnSync(process.execPath, ['-e', '0']);
+    baseline.push(performance.now() - b0);
+  }
   const t0 = performance.now();
   const r = spawnSync(process.execPath, [cli, 'statusline', '--data-dir', dataDir], { input: input(i), encoding: 'utf8' });
   times.push(performance.now() - t0);
@@ -59,11 +66,20 @@ await new Promise((r) => setTimeout(r, 200));
 const afterChain = leftovers();
 
 let peakRssKiB;
+const cpuMs = [];
+const baselineCpuMs = [];
 if (existsSync('/usr/bin/time')) {
   peakRssKiB = 0;
+  const timed = (args, i) => {
+    const r = spawnSync('/usr/bin/time', ['-f', '%M %U %S', process.execPath, ...args], { input: input(i), encoding: 'utf8' });
+    const [rss, user, sys] = r.stderr.trim().split('\n').at(-1).split(' ').map(Number);
+    return { rss, cpu: (user + sys) * 1000 };
+  };
   for (let i = 0; i < 50; i++) {
-    const r = spawnSync('/usr/bin/time', ['-f', '%M', process.execPath, cli, 'statusline', '--data-dir', dataDir], { input: input(i), encoding: 'utf8' });
-    peakRssKiB = Math.max(peakRssKiB, Number(r.stderr.trim().split('\n').at(-1)));
+    const t = timed([cli, 'statusline', '--data-dir', dataDir], i);
+    peakRssKiB = Math.max(peakRssKiB, t.rss);
+    cpuMs.push(t.cpu);
+    baselineCpuMs.push(timed(['-e', '0'], i).cpu);
   }
 }
 const lines = readFileSync(join(dataDir, 'limits.jsonl'), 'utf8').trim().split('\n').length;
@@ -79,15 +95,11 @@ const result = {
   chainMedianMs: Math.round(q(chainTimes, 0.5) * 10) / 10,
   hangingChainMs: 'stopped after 2 s',
   peakRssMiB: peakRssKiB !== undefined ? Math.round(peakRssKiB / 102.4) / 10 : null,
-  baselineNodeMedianMs: (() => {
-    const t = [];
-    for (let i = 0; i < 100; i++) {
-      const t0 = performance.now();
-      spawnSync(process.execPath, ['-e', '0']);
-      t.push(performance.now() - t0);
-    }
-    return Math.round(q(t, 0.5) * 10) / 10;
-  })(),
+  baselineNodeMedianMs: Math.round(q(baseline, 0.5) * 10) / 10,
+  baselineNodeP99Ms: Math.round(q(baseline, 0.99) * 10) / 10,
+  cpuMedianMs: cpuMs.length ? Math.round(q(cpuMs, 0.5)) : null,
+  baselineNodeCpuMedianMs: baselineCpuMs.length ? Math.round(q(baselineCpuMs, 0.5)) : null,
+  loadAverage: (await import('node:os')).loadavg().map((x) => Math.round(x * 10) / 10),
   linesWritten: lines,
   failures,
   leftoverProcesses: afterPlain.length + afterChain.length,

@@ -9,6 +9,7 @@ import { NotifiedMarks } from './core/budgetAlerts';
 import type { LimitsReport } from './core/limits';
 import { LimitsService } from './vscode/limitsService';
 import { CostStatusBar } from './vscode/statusBar';
+import { registerStatusLineCommands } from './vscode/statusLineCommand';
 import { UsageService } from './vscode/usageService';
 
 /** What activate() returns: used by the integration tests, and by any extension that wants the figures. */
@@ -71,6 +72,7 @@ export function activate(context: vscode.ExtensionContext): TokenCostApi {
     }),
     vscode.window.registerWebviewViewProvider(SIDEBAR_VIEW_ID, sidebar),
     ...registerCommands({ usage, panel, settings, log, server: heartbeat }),
+    ...registerStatusLineCommands(context.extensionUri, log),
   );
 
   // Scanning runs in the background: activation returns before any file is read.

@@ -7,6 +7,7 @@ import {
   appendLimitSnapshot, codexLimitSnapshots, limitsFile, LimitsLogFollower, readLimitsLog, REPEAT_EVERY_MS, writeTodayCache,
 } from '../../src/core/limitsLog';
 import { statusLineText } from '../../src/cli/statusline';
+import { planStatusLineSetup, planStatusLineUndo } from '../../src/core/statusLineSetup';
 import { tempDir } from './helpers';
 
 const NOW = Date.parse('2026-12-01T12:00:00Z');
@@ -205,5 +206,41 @@ describe('token-cost statusline', () => {
     assert.equal(r.status, 0, r.stderr);
     assert.match(r.stdout, /^\$0\.81 session · 5h 42% \(\d+h \d\dm\) · 7d 18% \(\d+d \d+h\)  theirs:\d+\n$/);
     assert.equal(readLimitsLog(dir)[0].windows.length, 2);
+  });
+});
+
+describe('Set Up Claude Code Status Line (settings.json edit)', () => {
+  const ours = "node '/home/u/.local/share/token-cost-dashboard/statusline.js'";
+  const file = '/home/u/.claude/settings.json';
+
+  it('adds the status line to settings with none, keeping every other setting', () => {
+    const plan = planStatusLineSetup('{"model":"opus","permissions":{"allow":["Bash(ls)"]}}', file, ours)!;
+    assert.deepEqual(JSON.parse(plan.text), { model: 'opus', permissions: { allow: ['Bash(ls)'] }, statusLine: { type: 'command', command: ours } });
+    assert.equal(plan.before, undefined);
+    assert.equal(planStatusLineSetup(undefined, file, ours)!.after.command, ours);
+  });
+
+  it('chains a status line the user already had, quoted for the shell, and keeps its padding', () => {
+    const plan = planStatusLineSetup(JSON.stringify({ statusLine: { type: 'command', command: "bash -c 'echo it'\"s\"", padding: 2 } }), file, ours)!;
+    assert.equal(plan.chained, "bash -c 'echo it'\"s\"");
+    assert.equal(plan.after.command, `${ours} --chain 'bash -c '\\''echo it'\\''"s"'`);
+    assert.equal(plan.after.padding, 2);
+    // What sh makes of the quoted word is the previous command, unchanged.
+    const r = spawnSync('sh', ['-c', `printf %s ${plan.after.command.slice(`${ours} --chain `.length)}`], { encoding: 'utf8' });
+    assert.equal(r.stdout, plan.chained);
+  });
+
+  it('does nothing when the status line is already ours, and refuses a file that is not JSON', () => {
+    assert.equal(planStatusLineSetup(JSON.stringify({ statusLine: { type: 'command', command: ours } }), file, ours), undefined);
+    assert.throws(() => planStatusLineSetup('{"model": ', file, ours), /settings\.json is not valid JSON .*nothing was changed/);
+  });
+
+  it('undo puts the previous status line back and leaves later changes alone', () => {
+    const previous = { type: 'command', command: 'my-line' };
+    const plan = planStatusLineSetup(JSON.stringify({ statusLine: previous }), file, ours)!;
+    const edited = JSON.stringify({ ...JSON.parse(plan.text), model: 'sonnet' });
+    assert.deepEqual(JSON.parse(planStatusLineUndo(edited, file, previous)!), { statusLine: previous, model: 'sonnet' });
+    assert.deepEqual(JSON.parse(planStatusLineUndo(planStatusLineSetup('{}', file, ours)!.text, file, undefined)!), {});
+    assert.equal(planStatusLineUndo(JSON.stringify({ statusLine: previous }), file, previous), undefined);
   });
 });
