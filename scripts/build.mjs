@@ -20,10 +20,10 @@ const common = { bundle: true, minify: production, sourcemap: production ? false
 
 const host = {
   ...common,
-  // cli.js only picks statusline.js (small: the status line runs after every reply) or cli-main.js.
+  // cli.js only picks statuslineMain.js (small: the status line runs after every reply) or cliMain.js; the same names as tsc gives them in out/.
   entryPoints: {
-    extension: join(root, 'src/extension.ts'), cli: join(root, 'src/cli.ts'), 'cli-main': join(root, 'src/cliMain.ts'),
-    statusline: join(root, 'src/statuslineMain.ts'),
+    extension: join(root, 'src/extension.ts'), cli: join(root, 'src/cli.ts'), cliMain: join(root, 'src/cliMain.ts'),
+    statuslineMain: join(root, 'src/statuslineMain.ts'),
   },
   outdir: dist,
   platform: 'node',

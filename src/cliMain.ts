@@ -1,4 +1,4 @@
-// dist/cli-main.js: every `token-cost` command but `statusline` (src/cli.ts chooses); the
+// dist/cliMain.js: every `token-cost` command but `statusline` (src/cli.ts chooses); the
 // commands live in src/cli/.
 import { main } from './cli/main';
 

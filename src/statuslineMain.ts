@@ -1,4 +1,4 @@
-// dist/statusline.js: `token-cost statusline` (src/cli.ts loads it for that word only). It needs
+// dist/statuslineMain.js: `token-cost statusline` (src/cli.ts loads it for that word only). It needs
 // nothing beside it, so "Set Up Claude Code Status Line" copies it to the data folder and runs
 // it as `node statusline.js`, a path that survives extension updates.
 import { statusline } from './cli/statusline';

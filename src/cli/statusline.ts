@@ -3,7 +3,7 @@
  * reply with a JSON object on stdin; it records the plan-limit reading in limits.jsonl (the
  * running extension follows that file), and prints one line. It never opens the database: this
  * module and its imports are node built-ins plus src/core/limits*.ts and time.ts, bundled on
- * their own into dist/statusline.js (bench/statusline.mjs measures it).
+ * their own into dist/statuslineMain.js (bench/statusline.mjs measures it).
  */
 import { spawn } from 'node:child_process';
 import * as fs from 'node:fs';

@@ -63,7 +63,7 @@ export function registerStatusLineCommands(extensionUri: vscode.Uri, log: vscode
       if (choice !== 'Apply') return 'cancelled';
     }
     fs.mkdirSync(dataDir, { recursive: true });
-    fs.copyFileSync(vscode.Uri.joinPath(extensionUri, 'dist', 'statusline.js').fsPath, script);
+    fs.copyFileSync(vscode.Uri.joinPath(extensionUri, 'dist', 'statuslineMain.js').fsPath, script);
     const record: SetupRecord = { file, previous: plan.before ?? null, at: new Date().toISOString() };
     if (text !== undefined) {
       record.backup = `${file}.token-cost-backup`;
