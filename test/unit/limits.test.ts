@@ -1,8 +1,8 @@
 import * as assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { appendFileSync, existsSync, readFileSync, writeFileSync } from 'node:fs';
 import * as path from 'node:path';
-import { codexRateLimits, dueLimitAlerts, limitsReport, limitsShort, parseStatusLine, windowPace, type LimitSnapshot } from '../../src/core/limits';
+import { codexRateLimits, dueLimitAlerts, type LimitsReport, limitsReport, limitsShort, parseStatusLine, windowPace, type LimitSnapshot } from '../../src/core/limits';
 import {
   appendLimitSnapshot, codexLimitSnapshots, limitsFile, LimitsLogFollower, readLimitsLog, REPEAT_EVERY_MS, writeTodayCache,
 } from '../../src/core/limitsLog';
@@ -242,5 +242,35 @@ describe('Set Up Claude Code Status Line (settings.json edit)', () => {
     assert.deepEqual(JSON.parse(planStatusLineUndo(edited, file, previous)!), { statusLine: previous, model: 'sonnet' });
     assert.deepEqual(JSON.parse(planStatusLineUndo(planStatusLineSetup('{}', file, ours)!.text, file, undefined)!), {});
     assert.equal(planStatusLineUndo(JSON.stringify({ statusLine: previous }), file, previous), undefined);
+  });
+});
+
+describe('token-cost limits and GET /api/limits', () => {
+  it('give the same figures, from a status-line reading and the Codex corpus', async () => {
+    const cli = path.join(__dirname, '..', '..', '..', 'dist', 'cli.js');
+    assert.ok(existsSync(cli), `${cli} is missing: build first (node scripts/build.mjs)`);
+    const home = tempDir('tcd-limits-home-');
+    const xdg = tempDir('tcd-limits-xdg-');
+    const env = { ...process.env, HOME: home, XDG_DATA_HOME: xdg, XDG_CONFIG_HOME: path.join(home, '.config'), CODEX_HOME: '/work/shared/corpora/real/home/.codex', CLAUDE_CONFIG_DIR: '', TOKEN_COST_API_KEY: '' };
+    const dataDir = path.join(xdg, 'token-cost-dashboard');
+    const piped = spawnSync(process.execPath, [cli, 'statusline'], { input: statusJsonAt(Date.now()), encoding: 'utf8', env });
+    assert.equal(piped.status, 0, piped.stderr);
+    const fromCli = JSON.parse(spawnSync(process.execPath, [cli, 'limits', '--json'], { encoding: 'utf8', env }).stdout) as LimitsReport;
+    const child = spawn(process.execPath, [cli, 'serve', '--port', '0'], { env, stdio: 'ignore' });
+    try {
+      for (let i = 0; i < 400 && !existsSync(path.join(dataDir, 'server.json')); i++) await new Promise((r) => setTimeout(r, 50));
+      const { url } = JSON.parse(readFileSync(path.join(dataDir, 'server.json'), 'utf8')) as { url: string };
+      const key = readFileSync(path.join(dataDir, 'api-key'), 'utf8').trim();
+      const fromApi = (await (await fetch(`${url}/api/limits`, { headers: { 'x-api-key': key } })).json()) as LimitsReport;
+      const strip = (r: LimitsReport) => ({ ...r, generatedAt: 0 });
+      assert.deepEqual(strip(fromApi), strip(fromCli));
+      assert.equal(fromCli.nearest?.source, 'claude');
+      assert.equal(fromCli.nearest?.usedPct, 42);
+      // The corpus's newest Codex reading: its windows reset months ago, so they say so rather than show a stale figure.
+      const codex = fromCli.windows.filter((w) => w.source === 'codex');
+      assert.deepEqual(codex.map((w) => [w.minutes, w.state, w.planType]), [[300, 'reset', 'team'], [10080, 'reset', 'team']]);
+    } finally {
+      child.kill('SIGTERM');
+    }
   });
 });
