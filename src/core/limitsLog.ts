@@ -206,8 +206,13 @@ export function rolloutLimits(file: string): LimitSnapshot | undefined {
  * The newest limits of each of the `maxFiles` most recently written rollouts under the Codex
  * session folders: one reading per rollout, enough for the current windows and their history.
  */
-export function codexLimitSnapshots(sessionRoots: readonly string[], maxFiles = 60): LimitSnapshot[] {
-  const files: Array<{ file: string; mtime: number }> = [];
+export function codexLimitSnapshots(
+  sessionRoots: readonly string[],
+  maxFiles = 60,
+  /** Kept between calls (the extension's 30-second pass): a rollout whose size and mtime did not change is not read again. */
+  cache?: Map<string, { size: number; mtime: number; snap: LimitSnapshot | undefined }>,
+): LimitSnapshot[] {
+  const files: Array<{ file: string; mtime: number; size: number }> = [];
   const walk = (dir: string, depth: number) => {
     let entries: fs.Dirent[];
     try {
@@ -220,7 +225,8 @@ export function codexLimitSnapshots(sessionRoots: readonly string[], maxFiles = 
       if (e.isDirectory() && depth < 6) walk(p, depth + 1);
       else if (e.isFile() && e.name.endsWith('.jsonl')) {
         try {
-          files.push({ file: p, mtime: fs.statSync(p).mtimeMs });
+          const st = fs.statSync(p);
+          files.push({ file: p, mtime: st.mtimeMs, size: st.size });
         } catch { /* moved to archived_sessions meanwhile */ }
       }
     }
@@ -228,9 +234,16 @@ export function codexLimitSnapshots(sessionRoots: readonly string[], maxFiles = 
   for (const r of sessionRoots) walk(r, 0);
   files.sort((a, b) => b.mtime - a.mtime);
   const out: LimitSnapshot[] = [];
-  for (const f of files.slice(0, maxFiles)) {
-    const s = rolloutLimits(f.file);
+  const kept = files.slice(0, maxFiles);
+  for (const f of kept) {
+    const hit = cache?.get(f.file);
+    const s = hit && hit.size === f.size && hit.mtime === f.mtime ? hit.snap : rolloutLimits(f.file);
+    cache?.set(f.file, { size: f.size, mtime: f.mtime, snap: s });
     if (s) out.push(s);
+  }
+  if (cache && cache.size > kept.length * 2) {
+    const live = new Set(kept.map((f) => f.file));
+    for (const k of cache.keys()) if (!live.has(k)) cache.delete(k);
   }
   return out;
 }

@@ -24,6 +24,7 @@ export class LimitsService implements vscode.Disposable {
   private claude: LimitSnapshot[] = [];
   private codex: LimitSnapshot[] = [];
   private codexAt = 0;
+  private readonly codexCache = new Map<string, { size: number; mtime: number; snap: LimitSnapshot | undefined }>();
   private latest: LimitsReport = limitsReport([], Date.now());
   private readonly emitter = new vscode.EventEmitter<LimitsReport>();
   private readonly timer: NodeJS.Timeout;
@@ -60,6 +61,8 @@ export class LimitsService implements vscode.Disposable {
       const fresh = this.follower.read();
       if (fresh.length) {
         this.claude.push(...fresh);
+        // The chart shows 8 days; older readings matter no more (the newest of each window is always recent enough).
+        if (this.claude.length > 5000) this.claude = this.claude.filter((x) => x.at >= Date.now() - 9 * 86_400_000);
         changed = true;
       }
     } catch (err) {
@@ -69,7 +72,7 @@ export class LimitsService implements vscode.Disposable {
     if (forceCodex || now - this.codexAt >= CODEX_EVERY_MS) {
       this.codexAt = now;
       try {
-        const next = codexLimitSnapshots(codexSessionRoots({ codexHome: this.settings.codexHome }));
+        const next = codexLimitSnapshots(codexSessionRoots({ codexHome: this.settings.codexHome }), 60, this.codexCache);
         if (JSON.stringify(next) !== JSON.stringify(this.codex)) {
           this.codex = next;
           changed = true;

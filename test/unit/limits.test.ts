@@ -89,6 +89,23 @@ describe('Codex rate_limits', () => {
   });
 });
 
+describe('Codex rollouts read again only when they change', () => {
+  it('a line appended to a rollout is seen on the next pass; an unchanged one comes from the cache', () => {
+    const root = tempDir('tcd-codex-limits-');
+    const src = '/work/shared/corpora/real/home/.codex/sessions/2026/06/17/rollout-2026-06-17T22-44-39-019ed7c2-0e29-7b52-b92a-ff8e6f9573a0.jsonl';
+    const file = path.join(root, path.basename(src));
+    writeFileSync(file, readFileSync(src));
+    const cache = new Map();
+    const first = codexLimitSnapshots([root], 60, cache);
+    assert.equal(first.length, 1);
+    assert.deepEqual(codexLimitSnapshots([root], 60, cache), first);
+    const rl = { primary: { used_percent: 7, window_minutes: 300, resets_at: 1781800000 }, secondary: { used_percent: 17, window_minutes: 10080, resets_at: 1782336596 }, plan_type: 'team' };
+    // The corpus file has no final newline; Codex adds one before its next line.
+    appendFileSync(file, `\n${JSON.stringify({ timestamp: '2026-06-18T01:00:00.000Z', type: 'event_msg', payload: { type: 'token_count', info: null, rate_limits: rl } })}\n`);
+    assert.deepEqual(codexLimitSnapshots([root], 60, cache)[0].windows.map((w) => w.usedPct), [7, 17]);
+  });
+});
+
 describe('pace', () => {
   const snap = (usedPct: number, resetsAt: number, at: number, minutes = 300): LimitSnapshot => ({ source: 'claude', at, windows: [{ minutes, usedPct, resetsAt }] });
 
@@ -197,7 +214,8 @@ describe('token-cost statusline', () => {
     assert.equal(statusLineText(statusJson({ rate_limits: undefined }), dir, NOW + 24 * H), '$0.81 session');
   });
 
-  it('runs from the built CLI with a chained command, printing both lines', () => {
+  it('runs from the built CLI with a chained command, printing both lines', function () {
+    this.timeout(30_000);
     const cli = path.join(__dirname, '..', '..', '..', 'dist', 'cli.js');
     assert.ok(existsSync(cli), `${cli} is missing: build first (node scripts/build.mjs)`);
     const dir = tempDir('tcd-statusline-');
@@ -246,7 +264,8 @@ describe('Set Up Claude Code Status Line (settings.json edit)', () => {
 });
 
 describe('token-cost limits and GET /api/limits', () => {
-  it('give the same figures, from a status-line reading and the Codex corpus', async () => {
+  it('give the same figures, from a status-line reading and the Codex corpus', async function () {
+    this.timeout(60_000); // three CLI processes and a server start on a shared machine
     const cli = path.join(__dirname, '..', '..', '..', 'dist', 'cli.js');
     assert.ok(existsSync(cli), `${cli} is missing: build first (node scripts/build.mjs)`);
     const home = tempDir('tcd-limits-home-');
