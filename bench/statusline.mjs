@@ -23,7 +23,8 @@ const input = (i) => JSON.stringify({
   cost: { total_cost_usd: 0.01 * i },
   rate_limits: { five_hour: { used_percentage: 20 + (i % 50), resets_at: now + 7200 }, seven_day: { used_percentage: 18, resets_at: now + 3 * 86400 } },
 });
-writeFileSync(join(dataDir, 'today.json'), JSON.stringify({ day: new Date().toISOString().slice(0, 10), timeZone: 'UTC', cost: 3.42, at: Date.now() }));
+const dayStart = Date.parse(`${new Date().toISOString().slice(0, 10)}T00:00:00Z`);
+writeFileSync(join(dataDir, 'today.json'), JSON.stringify({ day: new Date().toISOString().slice(0, 10), timeZone: 'UTC', start: dayStart, end: dayStart + 86_400_000, cost: 3.42, at: Date.now() }));
 
 /** Processes whose command line names the bench's data folder (every run gets it as --data-dir). */
 function leftovers() {
@@ -44,7 +45,7 @@ for (let i = 0; i < runs; i++) {
   const t0 = performance.now();
   const r = spawnSync(process.execPath, [cli, 'statusline', '--data-dir', dataDir], { input: input(i), encoding: 'utf8' });
   times.push(performance.now() - t0);
-  if (r.status !== 0 || !r.stdout.includes('5h ')) failures++;
+  if (r.status !== 0 || !r.stdout.includes('5h ') || !r.stdout.includes('$3.42 today')) failures++;
 }
 const afterPlain = leftovers();
 

@@ -2,16 +2,14 @@
  * `token-cost statusline`: Claude Code's status-line command. Claude Code runs it after every
  * reply with a JSON object on stdin; it records the plan-limit reading in limits.jsonl (the
  * running extension follows that file), and prints one line. It never opens the database: this
- * module and its imports are node built-ins plus src/core/limits*.ts and time.ts, bundled on
+ * module and its imports are node built-ins plus src/core/limits.ts and limitsLog.ts, bundled on
  * their own into dist/statuslineMain.js (bench/statusline.mjs measures it).
  */
-import { spawn } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { parseArgs } from 'node:util';
 import { limitsReport, limitsShort, parseStatusLine } from '../core/limits';
 import { appendLimitSnapshot, defaultDataDir, readTodayCache } from '../core/limitsLog';
-import { dayKey } from '../core/time';
 
 export const STATUSLINE_HELP = `Claude Code's status line: records the plan limits it reports and prints a compact line.
 
@@ -36,6 +34,9 @@ Options:
 const CHAIN_TIMEOUT_MS = 2000;
 
 function runChain(command: string, input: string): Promise<string> {
+  // Loaded only with --chain: every module counts on this path.
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const { spawn } = require('node:child_process') as typeof import('node:child_process');
   return new Promise((resolve) => {
     // Its own process group, so a timeout stops the shell and whatever it started.
     const child = spawn(command, { shell: true, stdio: ['pipe', 'pipe', 'ignore'], detached: process.platform !== 'win32' });
@@ -71,7 +72,7 @@ export function statusLineText(input: string, dataDir: string, now = Date.now())
   if (parsed.snapshot) appendLimitSnapshot(dataDir, parsed.snapshot);
   const parts: string[] = [];
   const today = readTodayCache(dataDir);
-  if (today && today.day === dayKey(now, today.timeZone)) parts.push(`${usd(today.cost)} today`);
+  if (today && now >= today.start && now < today.end) parts.push(`${usd(today.cost)} today`);
   if (parsed.sessionCost !== undefined) parts.push(`${usd(parsed.sessionCost)} session`);
   // The current windows from this reading alone, through the same report as everywhere else.
   const snaps = parsed.snapshot ? [parsed.snapshot] : [];

@@ -150,6 +150,9 @@ export interface TodayCache {
   /** Calendar day in `timeZone`, YYYY-MM-DD. */
   day: string;
   timeZone: string;
+  /** The day's bounds, epoch ms [start, end): the status line checks "still today" without loading time-zone data. */
+  start: number;
+  end: number;
   cost: number;
   at: number;
 }
@@ -166,7 +169,7 @@ export function writeTodayCache(dataDir: string, c: TodayCache): void {
 export function readTodayCache(dataDir: string): TodayCache | undefined {
   try {
     const c = JSON.parse(fs.readFileSync(path.join(dataDir, TODAY_FILE), 'utf8')) as TodayCache;
-    return typeof c.day === 'string' && typeof c.cost === 'number' && typeof c.timeZone === 'string' ? c : undefined;
+    return typeof c.day === 'string' && typeof c.cost === 'number' && typeof c.start === 'number' && typeof c.end === 'number' ? c : undefined;
   } catch {
     return undefined;
   }

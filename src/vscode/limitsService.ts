@@ -4,7 +4,7 @@ import { codexSessionRoots } from '../core/ingest/codex';
 import { dueLimitAlerts, limitsReport, type LimitSnapshot, type LimitsReport } from '../core/limits';
 import { codexLimitSnapshots, defaultDataDir, LimitsLogFollower, limitsFile, writeTodayCache } from '../core/limitsLog';
 import type { StatusSummary } from '../core/status';
-import { dayKey } from '../core/time';
+import { dayKey, dayRange } from '../core/time';
 import type { BudgetAlerts } from './alerts';
 import type { Settings } from './settings';
 
@@ -99,7 +99,8 @@ export class LimitsService implements vscode.Disposable {
     if (key === this.lastToday) return;
     this.lastToday = key;
     try {
-      writeTodayCache(this.dataDir, { day: s.day, timeZone: this.settings.timeZone, cost: s.today.cost, at: Date.now() });
+      const { start, end } = dayRange(Date.now(), this.settings.timeZone);
+      writeTodayCache(this.dataDir, { day: s.day, timeZone: this.settings.timeZone, start, end, cost: s.today.cost, at: Date.now() });
     } catch (err) {
       this.log.warn(`Cannot write today's cost for the status line in ${this.dataDir}: ${(err as Error).message}`);
     }

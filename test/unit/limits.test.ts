@@ -207,7 +207,7 @@ describe('limits.jsonl', () => {
 describe('token-cost statusline', () => {
   it('records the reading and prints today, the session and the windows', () => {
     const dir = tempDir('tcd-statusline-');
-    writeTodayCache(dir, { day: '2026-12-01', timeZone: 'UTC', cost: 3.4212, at: NOW });
+    writeTodayCache(dir, { day: '2026-12-01', timeZone: 'UTC', start: Date.parse('2026-12-01T00:00:00Z'), end: Date.parse('2026-12-02T00:00:00Z'), cost: 3.4212, at: NOW });
     assert.equal(statusLineText(statusJson(), dir, NOW), '$3.42 today · $0.81 session · 5h 42% (2h 00m) · 7d 18% (3d 4h)');
     assert.equal(readLimitsLog(dir).length, 1);
     // Yesterday's cache is not today's cost.
