@@ -65,7 +65,7 @@ describe('plan limits in the workbench', function () {
     assert.ok(five.limitAt, 'at 24 %/h the window runs out before its reset');
     assert.notEqual(cells[3].trim(), 'not before the reset');
     assert.equal(await frame.locator('#chart-limits canvas').count(), 1);
-    const tableText = await frame.locator('#chart-limits table').innerText();
+    const tableText = await frame.locator('#chart-limits table').textContent();
     assert.match(tableText, /reset/, 'the reset between the windows is marked');
     await frame.locator('#limits').scrollIntoViewIfNeeded();
     await wb.page.screenshot({ path: join(shots, 'limits-dark.png') });
