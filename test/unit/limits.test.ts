@@ -7,6 +7,7 @@ import {
   appendLimitSnapshot, codexLimitSnapshots, limitsFile, LimitsLogFollower, readLimitsLog, REPEAT_EVERY_MS, writeTodayCache,
 } from '../../src/core/limitsLog';
 import { statusLineText } from '../../src/cli/statusline';
+import { NotifiedMarks } from '../../src/core/budgetAlerts';
 import { planStatusLineSetup, planStatusLineUndo } from '../../src/core/statusLineSetup';
 import { tempDir } from './helpers';
 
@@ -175,6 +176,24 @@ describe('pace', () => {
     const full = dueLimitAlerts(limitsReport([snap(100, resetsAt, NOW)], NOW), 90, String);
     assert.equal(full[0].key, `limit:claude:300:${resetsAt}:100`);
     assert.equal(dueLimitAlerts(limitsReport([snap(20, resetsAt, NOW)], NOW), 90, String).length, 0);
+  });
+});
+
+describe('pace alerts across windows (editors) and restarts', () => {
+  it('the budget alerts\' markers let exactly one claimant show each window\'s alert, once', () => {
+    const dir = tempDir('tcd-limit-marks-');
+    const resetsAt = NOW + 3 * H;
+    const reading: LimitSnapshot = { source: 'codex', at: NOW, windows: [{ minutes: 300, usedPct: 55, resetsAt }] };
+    const due = dueLimitAlerts(limitsReport([reading], NOW), 90, String);
+    const windowA = new NotifiedMarks(dir);
+    const windowB = new NotifiedMarks(dir);
+    assert.deepEqual(due.map((d) => [windowA.claim(d.key), windowB.claim(d.key)]), [[true, false]]);
+    // After a restart, the same reading a minute later is still the same window and threshold.
+    const later = dueLimitAlerts(limitsReport([{ ...reading, at: NOW + 60_000, windows: [{ minutes: 300, usedPct: 56, resetsAt }] }], NOW + 60_000), 90, String);
+    assert.equal(new NotifiedMarks(dir).claim(later[0].key), false);
+    // Reaching 100 % is its own alert.
+    const full = dueLimitAlerts(limitsReport([{ ...reading, windows: [{ minutes: 300, usedPct: 100, resetsAt }] }], NOW), 90, String);
+    assert.equal(new NotifiedMarks(dir).claim(full[0].key), true);
   });
 });
 
