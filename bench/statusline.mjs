@@ -36,6 +36,11 @@ const times = [];
 // Bare `node -e 0` every fifth run, interleaved, so both see the same load on a shared machine.
 const baseline = [];
 let failures = 0;
+const failed = [];
+const fail = (what, r) => {
+  failures++;
+  if (failed.length < 5) failed.push(`${what}: status ${r.status} ${r.signal ?? ''} stdout ${JSON.stringify(r.stdout)} stderr ${JSON.stringify(r.stderr)}`);
+};
 for (let i = 0; i < runs; i++) {
   if (i % 5 === 0) {
     const b0 = performance.now();
@@ -45,7 +50,7 @@ for (let i = 0; i < runs; i++) {
   const t0 = performance.now();
   const r = spawnSync(process.execPath, [cli, 'statusline', '--data-dir', dataDir], { input: input(i), encoding: 'utf8' });
   times.push(performance.now() - t0);
-  if (r.status !== 0 || !r.stdout.includes('5h ') || !r.stdout.includes('$3.42 today')) failures++;
+  if (r.status !== 0 || !r.stdout.includes('5h ') || !r.stdout.includes('$3.42 today')) fail(`run ${i}`, r);
 }
 const afterPlain = leftovers();
 
@@ -59,18 +64,20 @@ for (let i = 0; i < 50; i++) {
   const t0 = performance.now();
   const r = spawnSync(process.execPath, [cli, 'statusline', '--data-dir', dataDir, '--chain', `sh ${chainScript}`], { input: input(i), encoding: 'utf8' });
   chainTimes.push(performance.now() - t0);
-  if (r.status !== 0 || !r.stdout.includes('prev')) failures++;
+  if (r.status !== 0 || !r.stdout.includes('prev')) fail(`chained run ${i}`, r);
 }
 const hang = spawnSync(process.execPath, [cli, 'statusline', '--data-dir', dataDir, '--chain', `sh ${hangScript}`], { input: input(0), encoding: 'utf8' });
-if (hang.status !== 0) failures++;
+if (hang.status !== 0) fail('hanging chain', hang);
 await new Promise((r) => setTimeout(r, 200));
 const afterChain = leftovers();
 
 let peakRssKiB;
+let baselinePeakRssKiB;
 const cpuMs = [];
 const baselineCpuMs = [];
 if (existsSync('/usr/bin/time')) {
   peakRssKiB = 0;
+  baselinePeakRssKiB = 0;
   const timed = (args, i) => {
     const r = spawnSync('/usr/bin/time', ['-f', '%M %U %S', process.execPath, ...args], { input: input(i), encoding: 'utf8' });
     const [rss, user, sys] = r.stderr.trim().split('\n').at(-1).split(' ').map(Number);
@@ -80,7 +87,9 @@ if (existsSync('/usr/bin/time')) {
     const t = timed([cli, 'statusline', '--data-dir', dataDir], i);
     peakRssKiB = Math.max(peakRssKiB, t.rss);
     cpuMs.push(t.cpu);
-    baselineCpuMs.push(timed(['-e', '0'], i).cpu);
+    const b = timed(['-e', '0'], i);
+    baselineCpuMs.push(b.cpu);
+    baselinePeakRssKiB = Math.max(baselinePeakRssKiB, b.rss);
   }
 }
 const lines = readFileSync(join(dataDir, 'limits.jsonl'), 'utf8').trim().split('\n').length;
@@ -96,6 +105,7 @@ const result = {
   chainMedianMs: Math.round(q(chainTimes, 0.5) * 10) / 10,
   hangingChainMs: 'stopped after 2 s',
   peakRssMiB: peakRssKiB !== undefined ? Math.round(peakRssKiB / 102.4) / 10 : null,
+  baselineNodePeakRssMiB: baselinePeakRssKiB !== undefined ? Math.round(baselinePeakRssKiB / 102.4) / 10 : null,
   baselineNodeMedianMs: Math.round(q(baseline, 0.5) * 10) / 10,
   baselineNodeP99Ms: Math.round(q(baseline, 0.99) * 10) / 10,
   cpuMedianMs: cpuMs.length ? Math.round(q(cpuMs, 0.5)) : null,
@@ -103,6 +113,7 @@ const result = {
   loadAverage: (await import('node:os')).loadavg().map((x) => Math.round(x * 10) / 10),
   linesWritten: lines,
   failures,
+  ...(failed.length ? { failed } : {}),
   leftoverProcesses: afterPlain.length + afterChain.length,
 };
 console.log(JSON.stringify(result, null, 2));
