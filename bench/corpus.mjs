@@ -534,7 +534,29 @@ export function generateCorpus({ out, sizeMb = 4, seed = 1, tz = 'America/St_Joh
     const list = ['claude-opus-4-6', 'claude-opus-4-7', 'claude-opus-4-8', 'claude-sonnet-4-5-20250929'].map((model, i) =>
       req(name, { id: `msg_e_fast${i}`, requestId: `req_e_fast${i}`, model, speed: 'fast', output: 101 + i, at: at + i * 1000 }));
     list.push(req(name, { id: 'msg_e_fastN', requestId: 'req_e_fastN', model: 'claude-opus-4-8', output: 109, at: at + 9000 }));
-    edgeCase(name, [[...main(name), list.map(A)]], list);
+    // A standard copy of the Opus 4.8 request before its fast copy, same tokens: the costlier
+    // (fast) copy is the one kept, as ccusage keeps it.
+    edgeCase(name, [[...main(name), [A({ ...list[2], speed: undefined }), ...list.map(A)]]], list);
+  }
+  {
+    // A field that is JSON null where ccusage's schema wants a value (speed, costUSD, a cache
+    // count, requestId, cwd): ccusage drops the whole line, and so do we. One normal request counts.
+    const name = 'null-fields';
+    const at = caseDay();
+    const ok = req(name, { id: 'msg_e_null_ok', requestId: 'req_e_null_ok', output: 127, at });
+    const nulled = (i, patch) => {
+      const line = JSON.parse(A(req(name, { id: `msg_e_null${i}`, requestId: `req_e_null${i}`, output: 131 + i, at: at + 1000 * (i + 1) })));
+      patch(line);
+      return JSON.stringify(line);
+    };
+    edgeCase(name, [[...main(name), [
+      A(ok),
+      nulled(0, (l) => { l.message.usage.speed = null; }),
+      nulled(1, (l) => { l.costUSD = null; }),
+      nulled(2, (l) => { l.message.usage.cache_creation_input_tokens = null; }),
+      nulled(3, (l) => { l.requestId = null; }),
+      nulled(4, (l) => { l.cwd = null; }),
+    ]]], [ok]);
   }
   {
     // LiteLLM lists this model only under provider-prefixed keys (Bedrock's); ccusage prices it.
@@ -583,6 +605,11 @@ function writeCodex(codexHome, r, stats, note, fast = false) {
       ? join(codexHome, 'archived_sessions')
       : join(codexHome, 'sessions', String(d.getUTCFullYear()), String(d.getUTCMonth() + 1).padStart(2, '0'), String(d.getUTCDate()).padStart(2, '0'));
     const lines = [{ timestamp: d.toISOString(), type: 'session_meta', payload: { id, timestamp: d.toISOString(), cwd, originator: 'codex_cli_rs', cli_version: '0.46.0', instructions: null } }];
+    // Codex 0.144+ records the tier in the rollout; it wins over config.toml (either way).
+    if (s === 1 || s === 2) {
+      lines.push({ timestamp: d.toISOString(), type: 'event_msg', payload: { type: 'thread_settings_applied', thread_settings: { service_tier: s === 1 ? 'priority' : 'default' } } });
+      note(s === 1 ? 'codex-recorded-priority' : 'codex-recorded-default');
+    }
     let at = start;
     const total = { input_tokens: 0, cached_input_tokens: 0, output_tokens: 0, reasoning_output_tokens: 0, total_tokens: 0 };
     for (let t = 0; t < r.int(3, 12); t++) {
@@ -594,6 +621,11 @@ function writeCodex(codexHome, r, stats, note, fast = false) {
         at += r.int(1000, 30_000);
         const input = r.int(2000, 60_000);
         const last = { input_tokens: input, cached_input_tokens: r.int(0, input), output_tokens: r.int(10, 3000), reasoning_output_tokens: 0, total_tokens: 0 };
+        // Newer rollouts also count cache writes, a part of input beside the cached part.
+        if (s === 3) {
+          last.cache_write_input_tokens = r.int(0, last.input_tokens - last.cached_input_tokens);
+          note('codex-cache-write');
+        }
         last.reasoning_output_tokens = r.int(0, last.output_tokens);
         last.total_tokens = last.input_tokens + last.output_tokens;
         for (const key of Object.keys(total)) total[key] += last[key];

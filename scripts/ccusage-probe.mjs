@@ -7,6 +7,7 @@ import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { CCUSAGE_BUILTIN_MODELS, ccusageBinary, extractFromBinary, isLiteLlm } from './ccusage-binary.mjs';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 export const ccusageBin = join(root, 'node_modules', '.bin', 'ccusage');
@@ -43,7 +44,9 @@ function line(model, day, i, usage) {
 
 /**
  * Runs ccusage on lines the caller describes: `[{day, model, usage}]`. Returns a Map from
- * `${day} ${modelName}` to ccusage's cost for that row (a fast line shows as `<model>-fast`).
+ * `${day} ${modelName}` to ccusage's cost for that row (a fast line shows as `<model>-fast`), and
+ * the rows ccusage marks `missingPricing` (no price, as opposed to a price of $0) under the same
+ * key with a `missing:` prefix.
  */
 export function ccusageCosts(entries) {
   if (!existsSync(ccusageBin)) throw new Error(`ccusage is not installed: ${ccusageBin} (npm ci)`);
@@ -58,7 +61,12 @@ export function ccusageCosts(entries) {
       env, maxBuffer: 1 << 30, encoding: 'utf8',
     });
     const costs = new Map();
-    for (const d of JSON.parse(out).daily) for (const b of d.modelBreakdowns) costs.set(`${d.date} ${b.modelName}`, b.cost);
+    for (const d of JSON.parse(out).daily) {
+      for (const b of d.modelBreakdowns) {
+        costs.set(`${d.date} ${b.modelName}`, b.cost);
+        if (b.missingPricing) costs.set(`missing:${d.date} ${b.modelName}`, true);
+      }
+    }
     return costs;
   } finally {
     rmSync(home, { recursive: true, force: true });
@@ -98,7 +106,8 @@ export function probeRates(names) {
     };
     const input = c('input') / 100_000;
     const output = c('output') / 100_000;
-    if (input === 0 && output === 0) continue;
+    // No price at all (ccusage flags the row); a price of $0 (a free model) is kept as zeros.
+    if (costs.get(`missing:${PROBES[0].day} ${model}`)) continue;
     const write = c('cacheWrite') / 100_000;
     const read = c('cacheRead') / 100_000;
     const r = { input_cost_per_token: input, output_cost_per_token: output, cache_creation_input_token_cost: write, cache_read_input_token_cost: read };
@@ -121,6 +130,7 @@ export function probeRates(names) {
       r.output_cost_per_token_long_context = (c('longOutput') - 300_000 * lcInput) / 100_000;
     }
     const fast = input > 0 ? c('fast') / 100_000 / input : 1;
+    if (!Number.isFinite(fast)) continue;
     if (differs(fast, 1)) r.fast_multiplier = fast;
     // Rates are short decimals; undo the float noise of the divisions.
     for (const k of Object.keys(r)) r[k] = round(r[k]);
@@ -129,10 +139,27 @@ export function probeRates(names) {
   return rates;
 }
 
-// As a command (for tests written in TypeScript/CommonJS): entries as JSON on stdin, costs out.
+/**
+ * Every name ccusage can be asked to price from its own tables: each priced key of its LiteLLM
+ * snapshot and of its built-in table, with and without provider prefix and date or tag.
+ */
+export function ccusageNames() {
+  const found = ccusageBinary();
+  if (!found) throw new Error('ccusage is not installed (npm ci)');
+  const snapshot = extractFromBinary(found.bin, isLiteLlm, 'pricing snapshot');
+  const keys = Object.entries(snapshot).filter(([, v]) => typeof v.i === 'number' && typeof v.o === 'number').map(([k]) => k);
+  return [...new Set([...keys, ...CCUSAGE_BUILTIN_MODELS].flatMap(nameVariants))].sort();
+}
+
+// As a command (for tests written in TypeScript/CommonJS): `--names` prints ccusageNames();
+// otherwise entries as JSON on stdin, costs out.
 if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {
-  const chunks = [];
-  for await (const c of process.stdin) chunks.push(c);
-  const costs = ccusageCosts(JSON.parse(Buffer.concat(chunks).toString('utf8')));
-  process.stdout.write(JSON.stringify(Object.fromEntries(costs)));
+  if (process.argv.includes('--names')) {
+    process.stdout.write(JSON.stringify(ccusageNames()));
+  } else {
+    const chunks = [];
+    for await (const c of process.stdin) chunks.push(c);
+    const costs = ccusageCosts(JSON.parse(Buffer.concat(chunks).toString('utf8')));
+    process.stdout.write(JSON.stringify(Object.fromEntries(costs)));
+  }
 }

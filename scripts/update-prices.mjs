@@ -3,12 +3,12 @@
 // Without an argument it reads the LiteLLM snapshot that ccusage ships inside its native binary
 // (node_modules/@ccusage/ccusage-<platform>/bin/ccusage, a raw-deflate stream of a compact form
 // of the same file), so that our bundled prices are exactly what ccusage prices with offline.
-// Keeps every priced model of the snapshot; writes `_snapshot: {date, source}`, and beside it
+// Keeps every priced model of the snapshot; writes `_snapshot: {generated, source}`, and beside it
 // fast-multipliers.json, ccusage's fallback fast-mode multipliers from the same binary.
-import { existsSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import zlib from 'node:zlib';
+import { CCUSAGE_BUILTIN_MODELS, ccusageBinary, extractFromBinary, isLiteLlm, isModelsDev } from './ccusage-binary.mjs';
 import { nameVariants, probeRates } from './ccusage-probe.mjs';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
@@ -29,59 +29,10 @@ const FIELDS = {
   fast_multiplier: 'fast',
 };
 
-function ccusageBinary() {
-  const dir = join(root, 'node_modules/@ccusage');
-  if (!existsSync(dir)) return undefined;
-  for (const pkg of readdirSync(dir)) {
-    const bin = join(dir, pkg, 'bin', process.platform === 'win32' ? 'ccusage.exe' : 'ccusage');
-    if (existsSync(bin)) return { bin, version: JSON.parse(readFileSync(join(dir, pkg, 'package.json'), 'utf8')).version };
-  }
-  return undefined;
-}
-
-/**
- * Finds an embedded JSON table: a raw-deflate stream that inflates to `{"…":{…` whose first value
- * `accept` recognises. Trying every offset is slow (minutes), so first look near the field names
- * the tables sit beside.
- */
-function extractFromBinary(bin, accept, what) {
-  const b = readFileSync(bin);
-  const tryAt = (i) => {
-    if (((b[i] >> 1) & 3) !== 2) return undefined; // a dynamic-Huffman block starts the stream
-    let head;
-    try {
-      head = zlib.inflateRawSync(b.subarray(i, i + 512), { finishFlush: zlib.constants.Z_SYNC_FLUSH });
-    } catch {
-      return undefined;
-    }
-    if (!(head.length > 8 && head[0] === 0x7b && head[1] === 0x22)) return undefined;
-    let json;
-    try {
-      json = JSON.parse(zlib.inflateRawSync(b.subarray(i), { finishFlush: zlib.constants.Z_SYNC_FLUSH }).toString('utf8'));
-    } catch {
-      return undefined;
-    }
-    const sample = Object.values(json)[0];
-    return sample && typeof sample === 'object' && accept(sample) ? json : undefined;
-  };
-  const hint = b.indexOf('cache_read_input_token_cost_above_200k_tokens');
-  const windows = hint >= 0 ? [[Math.max(0, hint - (1 << 16)), Math.min(b.length, hint + (1 << 16))]] : [];
-  windows.push([0, b.length]);
-  for (const [from, to] of windows) {
-    for (let i = from; i < to; i++) {
-      const json = tryAt(i);
-      if (json) return json;
-    }
-  }
-  throw new Error(`no ${what} found in ${bin}`);
-}
-
-const isLiteLlm = (v) => 'i' in v && 'o' in v;
-const isModelsDev = (v) => typeof v.cost === 'object' && v.cost !== null && 'input' in v.cost;
-
 /**
  * ccusage's models.dev snapshot, its last resort for names its own table cannot match, in our
- * per-token form: `[input, output, cacheWrite, cacheRead]`, the cache prices null where unknown.
+ * per-token form: `[input, output, cacheWrite, cacheRead, exactOnly]`, the cache prices null where
+ * unknown, `exactOnly` 1 for entries ccusage looks up only by their exact id.
  */
 function modelsDevFromBinary(bin) {
   const table = {};
@@ -89,7 +40,7 @@ function modelsDevFromBinary(bin) {
     const c = v.cost;
     if (typeof c.input !== 'number' || typeof c.output !== 'number') continue;
     const perToken = (x) => (typeof x === 'number' ? Number((x / 1e6).toPrecision(12)) : null);
-    table[id] = [perToken(c.input), perToken(c.output), perToken(c.cache_write), perToken(c.cache_read)];
+    table[id] = [perToken(c.input), perToken(c.output), perToken(c.cache_write), perToken(c.cache_read), v.exactOnly === true ? 1 : 0];
   }
   return table;
 }
@@ -141,20 +92,6 @@ function fastOverridesFromBinary(bin) {
   throw new Error(`unterminated fast-multiplier table in ${bin}`);
 }
 
-/**
- * Models ccusage prices from a built-in table of its own, over or beside LiteLLM's (names read
- * from the strings of ccusage 20.0.24's binary; check them again when ccusage is upgraded).
- * Their prices are asked of ccusage itself (ccusage-probe.mjs), so they are what it charges.
- */
-const CCUSAGE_BUILTIN_MODELS = [
-  'claude-opus-4-5', 'claude-opus-4-6', 'claude-opus-4-7', 'claude-opus-4-8', 'claude-opus-4', 'claude-sonnet-4-6',
-  'claude-sonnet-4', 'claude-3-5-haiku', 'claude-3-5-haiku-20241022', 'claude-3-opus', 'claude-3-sonnet', 'claude-3-haiku',
-  'gpt-5', 'gpt-5.5', 'moonshot/kimi-k2.5', 'moonshot/kimi-k2.6', 'gpt-5.1', 'gpt-5.1-codex', 'gpt-5.2-codex', 'gpt-5.3-codex',
-  'gpt-5.2', 'gpt-5.4', 'gpt-5.4-mini', 'gpt-5.4-nano', 'gpt-5.6-sol', 'gpt-5.6-terra', 'gpt-5.6-luna', 'glm-4.5',
-  'zai/glm-4.5', 'zai/glm-4.5-x', 'zai/glm-4.5-air', 'zai/glm-4.5v', 'zai/glm-4-32b-0414-128k', 'zai/glm-4.5-flash',
-  'glm-4.6', 'glm-4.7', 'glm-5', 'glm-5-turbo', 'glm-5.1',
-];
-
 const { table, source } = await load(process.argv[2]);
 const exactOnly = {};
 // The whole snapshot, provider-prefixed keys (Bedrock, Vertex, Azure, OpenRouter…) included:
@@ -181,7 +118,7 @@ if (ccusageBinary()) {
   console.log(`${probed.size} of ${names.length} names priced by ccusage ${ccusageBinary().version}`);
 }
 const sorted = Object.fromEntries(Object.entries(kept).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
-const snapshot = { source, date: new Date().toISOString().slice(0, 10), unit: 'USD per token', models: Object.keys(sorted).length };
+const snapshot = { source, generated: new Date().toISOString().slice(0, 10), unit: 'USD per token', models: Object.keys(sorted).length };
 // One model per line keeps diffs of a regenerated table readable.
 const body = Object.entries(sorted).map(([k, v]) => `  ${JSON.stringify(k)}: ${JSON.stringify(v)}`).join(',\n');
 const exactBody = Object.entries(exactOnly).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)).map(([k, v]) => `    ${JSON.stringify(k)}: ${JSON.stringify(v)}`).join(',\n');
@@ -199,7 +136,7 @@ if (found) {
   writeFileSync(fastOut, JSON.stringify(fast, null, 2) + '\n');
   const modelsDev = modelsDevFromBinary(found.bin);
   const rows = Object.entries(modelsDev).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)).map(([k, v]) => `  ${JSON.stringify(k)}: ${JSON.stringify(v)}`);
-  writeFileSync(modelsDevOut, `{\n  "_source": ${JSON.stringify(`models.dev snapshot embedded in ccusage ${found.version}: [input, output, cacheWrite, cacheRead] USD per token`)},\n${rows.join(',\n')}\n}\n`);
+  writeFileSync(modelsDevOut, `{\n  "_source": ${JSON.stringify(`models.dev snapshot embedded in ccusage ${found.version}: [input, output, cacheWrite, cacheRead] USD per token, exactOnly`)},\n${rows.join(',\n')}\n}\n`);
   console.log(`${modelsDevOut}: ${rows.length} models.dev prices`);
   console.log(`${fastOut}: ${Object.keys(fast.exact).length + Object.keys(fast.normalizedPrefix).length} fast multipliers`);
 } else {

@@ -170,12 +170,14 @@ export interface Insights {
   mostUsedModel?: { model: string; displayName: string; totalTokens: number; requests: number };
   /** What the range would have cost on the most efficient model. */
   optimization?: { model: string; displayName: string; wouldCost: number; saving: number; savingPct: number };
-  /** Over the last 15 minutes, whatever the range. */
+  /** Over the burn window (the last 15 minutes), whatever the range. */
   burn: { tokensPerMinute: number; costPerHour: number; windowMinutes: number };
   activeSessions: number;
   /** This calendar month so far and at this pace by its end. */
   month: { month: string; cost: number; projected: number; budget?: number };
   days: { today: number; yesterday: number; sameDayLastWeek: number; todayVsYesterdayPct: number | null };
+  /** Percent of each budget that today and this month used (null: no such budget). */
+  budgetUsedPct: { daily: number | null; monthly: number | null };
   /** The current 5-hour billing block, when one is running. */
   block?: { start: number; end: number; cost: number; totalTokens: number; projectedCost: number; minutesLeft: number };
 }

@@ -86,8 +86,8 @@ const COMMANDS: Record<string, Command> = {
   },
   today: {
     usage: 'token-cost today [options]',
-    summary: "Today's spending (token-tracker.sh today): cost, tokens and requests, per agent.",
-    flags: ['json', ...SOURCE_FLAGS],
+    summary: "Today's spending (token-tracker.sh today): cost, tokens and requests, per agent; burn rate, active sessions, the month's projection and budget use.",
+    flags: ['json', 'daily-budget', 'monthly-budget', ...SOURCE_FLAGS],
     examples: ['token-cost today', 'token-cost today --json -z America/New_York'],
   },
   project: {

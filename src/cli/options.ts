@@ -53,6 +53,8 @@ export const OPTIONS = {
   port: { type: 'string', value: 'N', help: 'Port to listen on, 0 to 65535 (default 8787; 0 = any free port).' },
   model: { type: 'string', value: 'MODEL', help: 'Model the tokens were used with (prices them).' },
   url: { type: 'string', value: 'URL', help: 'Server to send to (default: found through server.json).' },
+  'daily-budget': { type: 'string', value: 'USD', help: 'Daily budget: adds how much of it today used (the extension\'s tokenCost.budget.daily).' },
+  'monthly-budget': { type: 'string', value: 'USD', help: 'Monthly budget: adds how much of it this month used (tokenCost.budget.monthly).' },
   help: { type: 'boolean', short: 'h', help: 'Show this help.' },
   version: { type: 'boolean', short: 'v', help: 'Print the version.' },
 } satisfies Record<string, OptionSpec>;
@@ -84,6 +86,7 @@ export interface Flags {
   url?: string;
   workspaces: string[];
   globs: string[];
+  budget: { daily?: number; monthly?: number };
 }
 
 // The status-line command, which must not load this module's imports, shares the definition.
@@ -145,6 +148,7 @@ export function parseFor(command: string, allowed: readonly OptionName[], args: 
     url: str('url')?.replace(/\/+$/, ''),
     workspaces: ((v.workspace as string[] | undefined) ?? []).map((w) => path.resolve(w)),
     globs: (v.glob as string[] | undefined) ?? [],
+    budget: {},
   };
   if (str('since') !== undefined) flags.since = parseDay('--since', str('since')!, command);
   if (str('until') !== undefined) flags.until = parseDay('--until', str('until')!, command);
@@ -173,6 +177,12 @@ export function parseFor(command: string, allowed: readonly OptionName[], args: 
   if (str('data-dir') !== undefined) {
     flags.dataDir = path.resolve(str('data-dir')!);
     flags.dataDirGiven = true;
+  }
+  for (const [flag, key] of [['daily-budget', 'daily'], ['monthly-budget', 'monthly']] as const) {
+    const raw = str(flag);
+    if (raw === undefined) continue;
+    if (!/^\d+(\.\d+)?$/.test(raw) || Number(raw) <= 0) throw new UsageError(`--${flag} must be an amount of USD above 0, e.g. 20 or 7.5 (got "${raw}").`, command);
+    flags.budget[key] = Number(raw);
   }
   const port = str('port');
   if (port !== undefined) {

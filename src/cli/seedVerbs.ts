@@ -7,13 +7,16 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { UsageEngine } from '../core/engine';
 import { PriceTable } from '../core/pricing/pricing';
-import { dayBounds, todayRange, totals, totalsBy } from '../core/query';
+import { dayBounds, todayRange, totalsBy } from '../core/query';
+import { statusSummary } from '../core/status';
+import type { UsageStore } from '../core/store';
 import { API_KEY_ENV, readApiKey } from '../core/server/apiKey';
 import { readDiscovery, type DiscoveryInfo } from '../core/server/discovery';
 import { manualFromBody } from '../core/server/validate';
 import { engineOptions, openScanned, sayNothingFound } from './scan';
 import { UsageError, type Flags } from './options';
 import { agentName } from './reports';
+import { processAlive } from '../core/storage/lock';
 
 /** The VS Code extension's id: its storage folder is `<User>/globalStorage/<id>`. */
 const EXTENSION_ID = 'tokencost.token-cost-dashboard';
@@ -33,21 +36,13 @@ export function extensionStorageDirs(home = process.env.HOME || os.homedir(), en
   return userDirs.map((d) => path.join(d, 'globalStorage', EXTENSION_ID));
 }
 
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (err) {
-    return (err as NodeJS.ErrnoException).code === 'EPERM';
-  }
-}
 
 /** A running server's storage folder and address: the CLI's own first, then the extension's. */
 export function findServer(flags: Flags): { dir: string; info: DiscoveryInfo } | undefined {
   const dirs = flags.dataDirGiven ? [flags.dataDir] : [flags.dataDir, ...extensionStorageDirs()];
   for (const dir of dirs) {
     const info = readDiscovery(dir);
-    if (info && alive(info.pid)) return { dir, info };
+    if (info && processAlive(info.pid)) return { dir, info };
   }
   return undefined;
 }
@@ -114,32 +109,53 @@ export async function logUsage(args: string[], flags: Flags): Promise<void> {
   );
 }
 
+/**
+ * What `today --json` prints: today's totals per agent, and the live figures the status bar,
+ * the dashboard and the API show (status.ts, from figures.ts), for the same store and instant.
+ */
+export function todaySummary(store: UsageStore, flags: Pick<Flags, 'tz' | 'costRules' | 'budget'>, now = Date.now()) {
+  const s = statusSummary(store, flags.tz, flags.budget, now, flags.costRules);
+  const byAgent = new Map<string, { cost: number; totalTokens: number; requests: number }>();
+  for (const a of totalsBy(store, 'source', { ...todayRange(flags.tz, now), costRules: flags.costRules })) {
+    const name = agentName(a.key);
+    const sum = byAgent.get(name) ?? { cost: 0, totalTokens: 0, requests: 0 };
+    sum.cost += a.cost;
+    sum.totalTokens += a.totalTokens;
+    sum.requests += a.requests;
+    byAgent.set(name, sum);
+  }
+  return {
+    date: s.day, timeZone: flags.tz, totalCost: s.today.cost, totalTokens: s.today.totalTokens, requests: s.today.requests,
+    agents: Object.fromEntries(byAgent), unpricedModels: s.today.unpricedModels,
+    costRules: flags.costRules,
+    burnRate: s.burn,
+    activeSessions: s.activeSessions,
+    month: { month: s.month, cost: s.monthCost, projected: s.monthProjected },
+    budget: {
+      daily: s.budget.daily ?? null, dailyUsedPct: s.dailyUsedPct ?? null,
+      monthly: s.budget.monthly ?? null, monthlyUsedPct: s.monthlyUsedPct ?? null,
+    },
+  };
+}
+
 /** `today`: today's cost, tokens and requests, in total and per agent. */
 export async function todayReport(flags: Flags): Promise<void> {
   const { engine, looked, empty } = await openScanned(flags);
   try {
     if (empty) sayNothingFound(looked);
-    const day = todayRange(flags.tz);
-    const t = totals(engine.store, day);
-    const agents = totalsBy(engine.store, 'source', day);
-    const byAgent = new Map<string, { cost: number; totalTokens: number; requests: number }>();
-    for (const a of agents) {
-      const name = agentName(a.key);
-      const s = byAgent.get(name) ?? { cost: 0, totalTokens: 0, requests: 0 };
-      s.cost += a.cost;
-      s.totalTokens += a.totalTokens;
-      s.requests += a.requests;
-      byAgent.set(name, s);
-    }
+    const t = todaySummary(engine.store, flags);
     if (flags.json) {
-      process.stdout.write(`${JSON.stringify({
-        date: day.day, timeZone: flags.tz, totalCost: t.cost, totalTokens: t.totalTokens, requests: t.requests,
-        agents: Object.fromEntries(byAgent), unpricedModels: t.unpricedModels,
-      }, null, 2)}\n`);
+      process.stdout.write(`${JSON.stringify(t, null, 2)}\n`);
       return;
     }
-    process.stdout.write(`Today (${day.day}, ${flags.tz}): ${usd(t.cost)}, ${int(t.totalTokens)} tokens, ${int(t.requests)} requests.\n`);
-    for (const [name, s] of byAgent) process.stdout.write(`  ${name}: ${usd(s.cost)}, ${int(s.totalTokens)} tokens, ${int(s.requests)} requests\n`);
+    process.stdout.write(`Today (${t.date}, ${flags.tz}): ${usd(t.totalCost)}, ${int(t.totalTokens)} tokens, ${int(t.requests)} requests.\n`);
+    for (const [name, s] of Object.entries(t.agents)) process.stdout.write(`  ${name}: ${usd(s.cost)}, ${int(s.totalTokens)} tokens, ${int(s.requests)} requests\n`);
+    process.stdout.write(
+      `Burn rate: ${usd(t.burnRate.costPerHour)}/h over the last ${t.burnRate.windowMinutes} min; ${int(t.activeSessions)} active session${t.activeSessions === 1 ? '' : 's'}; ` +
+        `${t.month.month}: ${usd(t.month.cost)}, projected ${usd(t.month.projected)}.\n`,
+    );
+    if (t.budget.dailyUsedPct !== null) process.stdout.write(`Daily budget: ${t.budget.dailyUsedPct.toFixed(0)} % of ${usd(t.budget.daily!)}.\n`);
+    if (t.budget.monthlyUsedPct !== null) process.stdout.write(`Monthly budget: ${t.budget.monthlyUsedPct.toFixed(0)} % of ${usd(t.budget.monthly!)}.\n`);
     if (t.unpricedModels.length) process.stdout.write(`Warning: no price for ${t.unpricedModels.join(', ')}: counted as $0.\n`);
   } finally {
     await engine.close();
@@ -151,7 +167,7 @@ export async function projectReport(flags: Flags): Promise<void> {
   const { engine, looked, empty } = await openScanned(flags);
   try {
     if (empty) sayNothingFound(looked);
-    const rows = totalsBy(engine.store, 'project', dayBounds(flags.tz, flags.since, flags.until));
+    const rows = totalsBy(engine.store, 'project', { ...dayBounds(flags.tz, flags.since, flags.until), costRules: flags.costRules });
     if (flags.json) {
       process.stdout.write(`${JSON.stringify({ projects: rows.map((r) => ({ project: r.key, requests: r.requests, totalTokens: r.totalTokens, totalCost: r.cost })) }, null, 2)}\n`);
       return;

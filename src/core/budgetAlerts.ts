@@ -1,5 +1,6 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import { isHighBurn } from './figures';
 import { crossedThresholds, type StatusSummary } from './status';
 
 /** A budget or burn-rate notification that is due. `key` names it once per period. */
@@ -25,7 +26,7 @@ export function dueAlerts(s: StatusSummary, thresholds: readonly number[], burnL
       text: `Token Cost: ${c.threshold >= 100 ? 'over' : `${c.threshold} % of`} ${what} budget: $${c.spent.toFixed(2)} of $${c.budget.toFixed(2)}.`,
     });
   }
-  if (burnLimitPerHour > 0 && s.burn.costPerHour >= burnLimitPerHour) {
+  if (isHighBurn(s.burn, burnLimitPerHour)) {
     due.push({
       key: `burn:${s.day}:${new Date(now).getHours()}`,
       severe: false,

@@ -15,13 +15,13 @@ import {
   type TaskRow,
   type TrendPoint,
 } from '../protocol';
-import { BLOCK_MS, blockBurn, blockProjection, blockSpans, isActiveBlock } from './blocks';
+import { activeSessions, budgetUse, burnRate, currentBlock, dayCosts, isActiveSession, isHighBurn, monthToDate, warningThreshold, type FigureScope } from './figures';
 import { agentOf, isPlaceholderModel, providerOf } from './model';
 import type { CostRules } from './pricing/pricing';
 import { displayNames } from './modelName';
-import { addDays, bucketFor, bucketsBetween, monthProgress, monthRange, resolveRange } from './periods';
+import { bucketFor, bucketsBetween, resolveRange } from './periods';
 import { todayRange, type Totals, type UsageFilter } from './query';
-import { bucketIndex, idWhere, names, sumsByModel, totalsOf, usageRows, type ModelSums } from './rollupQuery';
+import { bucketIndex, costColumn, idWhere, names, sumsByModel, totalsOf, usageRows, type ModelSums } from './rollupQuery';
 import type { SqlValue } from 'sql.js';
 import type { Budget } from './status';
 import type { UsageStore } from './store';
@@ -38,7 +38,7 @@ export interface DashboardContext {
   thresholds: readonly number[];
   /** Alert when the range costs more than this many USD; 0 turns it off. */
   costThreshold: number;
-  /** Alert when the last 15 minutes run faster than this many USD per hour; 0 turns it off. */
+  /** Alert when the burn rate (figures.burnRate) runs faster than this many USD per hour; 0 turns it off. */
   burnRatePerHour: number;
   workspaceFolders: readonly string[];
   gettingStarted: DashboardData['gettingStarted'];
@@ -47,8 +47,6 @@ export interface DashboardContext {
 }
 
 const TASK_SOURCES: readonly string[] = ['heartbeat', 'manual'];
-const ACTIVE_WINDOW_MS = 30 * 60_000;
-const BURN_WINDOW_MIN = 15;
 
 const n = (v: unknown): number => (v === null || v === undefined ? 0 : Number(v));
 const TOKENS = 'input + output + cw + cr';
@@ -212,7 +210,7 @@ function topSessions(q: Q, range: Range, where: string, limit: number) {
 function sessionRows(q: Q, range: Range, now: number): SessionRow[] {
   return topSessions(q, range, q.where, 20).map((r) => ({
     session: r.session, source: r.source, project: r.project, agent: agentOf(r.source, r.session), cost: r.cost, totalTokens: r.tokens,
-    requests: r.requests, firstActivity: r.first, lastActivity: r.last, active: now - r.last <= ACTIVE_WINDOW_MS,
+    requests: r.requests, firstActivity: r.first, lastActivity: r.last, active: isActiveSession(r.last, now),
   }));
 }
 
@@ -273,7 +271,8 @@ function recentRows(q: Q, range: Range): RecentRow[] {
   const until = n(r.hi) + 1;
   const sessions = new Map<number, string>();
   const rows = q.store.all(
-    `SELECT ts, source_id, model_id, project_id, session_id, input + output + cache_write + cache_read AS tokens, cost
+    `SELECT ts, source_id, model_id, project_id, session_id, input + output + cache_write + cache_read AS tokens,
+            ${costColumn(q.costRules, 'requests')} AS cost
        FROM requests WHERE ts >= ? AND ts < ?${q.where ? ` AND ${q.where}` : ''} ORDER BY ts DESC LIMIT 20`,
     [from, until],
   );
@@ -300,46 +299,23 @@ function insights(q: Q, models: ModelRow[], ctx: DashboardContext, now: number):
     const saving = Math.max(0, rangeCost - wouldCost);
     optimization = { model: efficient.model, displayName: efficient.displayName, wouldCost, saving, savingPct: (saving / rangeCost) * 100 };
   }
-  const tz = ctx.timeZone;
-  const cost = (start: number, end: number) => n(over(q, { start, end }, 'SELECT sum(cost) AS cost FROM u')[0]?.cost);
-  const burnRow = over(q, { start: now - BURN_WINDOW_MIN * 60_000, end: now + 1 }, `SELECT coalesce(sum(${TOKENS}), 0) AS tokens, coalesce(sum(cost), 0) AS cost FROM u`)[0];
-  const active = over(q, { start: now - ACTIVE_WINDOW_MS, end: now + 1 }, 'SELECT count(DISTINCT se) AS c FROM u')[0];
-  const month = monthRange(now, tz);
-  const monthCost = cost(month.start!, month.end!);
-  const progress = monthProgress(now, tz);
-  const today = dayKey(now, tz);
-  const dayCost = (day: string) => cost(startOfDay(day, tz), startOfDay(addDays(day, 1), tz));
-  const todayCost = dayCost(today);
-  const yesterday = dayCost(addDays(today, -1));
+  const scope = figureScope(q);
+  const month = monthToDate(scope, now, ctx.timeZone);
+  const days = dayCosts(scope, now, ctx.timeZone);
   return {
     mostEfficientModel: efficient ? { model: efficient.model, displayName: efficient.displayName, costPer1k: efficient.costPer1k! } : undefined,
     mostUsedModel: used ? { model: used.model, displayName: used.displayName, totalTokens: used.totalTokens, requests: used.requests } : undefined,
     optimization,
-    burn: { tokensPerMinute: n(burnRow?.tokens) / BURN_WINDOW_MIN, costPerHour: (n(burnRow?.cost) * 60) / BURN_WINDOW_MIN, windowMinutes: BURN_WINDOW_MIN },
-    activeSessions: n(active?.c),
-    month: { month: month.month, cost: monthCost, projected: progress.elapsed > 0 ? monthCost / progress.elapsed : monthCost, budget: ctx.budget.monthly },
-    days: {
-      today: todayCost, yesterday, sameDayLastWeek: dayCost(addDays(today, -7)),
-      todayVsYesterdayPct: yesterday > 0 ? ((todayCost - yesterday) / yesterday) * 100 : null,
-    },
-    block: currentBlock(q, now),
+    burn: burnRate(scope, now),
+    activeSessions: activeSessions(scope, now),
+    month: { month: month.month, cost: month.cost, projected: month.projectedCost, budget: ctx.budget.monthly },
+    days,
+    budgetUsedPct: { daily: budgetUse(days.today, ctx.budget.daily) ?? null, monthly: budgetUse(month.cost, ctx.budget.monthly) ?? null },
+    block: currentBlock(scope, now),
   };
 }
 
-/** The running 5-hour block (see blocks.ts), with its projection at the block's burn rate. */
-function currentBlock(q: Q, now: number): Insights['block'] {
-  // Two block lengths back reach the start of any block still running now.
-  const hours = over(q, { start: now - 2 * BLOCK_MS, end: now + 1 }, 'SELECT min(lo) AS lo, max(hi) AS hi FROM u GROUP BY h ORDER BY h');
-  const last = blockSpans(hours.map((h) => ({ lo: n(h.lo), hi: n(h.hi) }))).at(-1);
-  if (!last || !isActiveBlock(last, now)) return undefined;
-  const t = rangeTotals(q, { start: last.start, end: now + 1 });
-  const sums = { totalTokens: t.totalTokens, inputOutputTokens: t.inputTokens + t.outputTokens, cost: t.cost };
-  const projection = blockProjection(last, blockBurn(last, sums), sums, now);
-  return {
-    start: last.start, end: last.end, cost: t.cost, totalTokens: t.totalTokens, projectedCost: projection.totalCost,
-    minutesLeft: Math.round(projection.remainingMinutes),
-  };
-}
+const figureScope = (q: Q): FigureScope => ({ store: q.store, where: q.where, costRules: q.costRules });
 
 function alerts(k: KpiSnapshot, ins: Insights, rangeLabel: string, ctx: DashboardContext): Alert[] {
   const out: Alert[] = [];
@@ -350,11 +326,9 @@ function alerts(k: KpiSnapshot, ins: Insights, rangeLabel: string, ctx: Dashboar
       detail: 'Consider using more cost-effective models for routine tasks.', action: { label: 'Change threshold', command: 'openSettings' },
     });
   }
-  const lowest = Math.min(...(ctx.thresholds.length ? ctx.thresholds : [80]));
-  const budgetAlert = (period: string, spent: number, budget?: number) => {
-    if (!budget) return;
-    const pct = (spent / budget) * 100;
-    if (pct < lowest) return;
+  const lowest = warningThreshold(ctx.thresholds);
+  const budgetAlert = (period: string, spent: number, pct: number | null, budget?: number) => {
+    if (pct === null || budget === undefined || pct < lowest) return;
     out.push({
       id: `budget-${period}`, severity: pct >= 100 ? 'error' : 'warning',
       title: pct >= 100 ? `Over the ${period} budget: ${usd(spent)} of ${usd(budget)}` : `${Math.floor(pct)} % of the ${period} budget used: ${usd(spent)} of ${usd(budget)}`,
@@ -362,9 +336,9 @@ function alerts(k: KpiSnapshot, ins: Insights, rangeLabel: string, ctx: Dashboar
       action: { label: 'Change budget', command: 'setBudget' },
     });
   };
-  budgetAlert('daily', ins.days.today, ctx.budget.daily);
-  budgetAlert('monthly', ins.month.cost, ctx.budget.monthly);
-  if (ctx.burnRatePerHour > 0 && ins.burn.costPerHour >= ctx.burnRatePerHour) {
+  budgetAlert('daily', ins.days.today, ins.budgetUsedPct.daily, ctx.budget.daily);
+  budgetAlert('monthly', ins.month.cost, ins.budgetUsedPct.monthly, ctx.budget.monthly);
+  if (isHighBurn(ins.burn, ctx.burnRatePerHour)) {
     out.push({
       id: 'burn-rate', severity: 'warning', title: `High burn rate: ${usd(ins.burn.costPerHour)}/hour`,
       detail: `Spend over the last ${ins.burn.windowMinutes} minutes runs above ${usd(ctx.burnRatePerHour)}/hour.`, action: { label: 'Change limit', command: 'openSettings' },

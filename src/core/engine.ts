@@ -60,6 +60,8 @@ export class UsageEngine {
     let role: Role = 'writer';
     if (opts.dbFile) {
       fs.mkdirSync(path.dirname(opts.dbFile), { recursive: true });
+      // let, not const: the lock's callback may run before the engine exists, and then finds undefined.
+      // eslint-disable-next-line prefer-const
       let engine: UsageEngine | undefined;
       lock = new WriterLock(`${opts.dbFile}.lock`, () => engine?.lostLock());
       role = (await lock.tryAcquire()) ? 'writer' : 'reader';

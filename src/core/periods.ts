@@ -1,4 +1,4 @@
-import type { TimeRange } from './query';
+import type { TimeRange } from './filter';
 import { dayKey, dayRange, nextDay, parseDayKey, startOfDay, weekStart } from './time';
 
 /** The export timeframes offered by the commands (as in the reference scripts' `timeframe`). */

@@ -1,21 +1,16 @@
 import type { SqlValue } from 'sql.js';
 import type { TokenSums } from '../protocol';
-import { bucketIndex, idWhere, names, sumsByModel, totalsOf, usageRows } from './rollupQuery';
+import { filterClause, type TimeRange, type UsageFilter } from './filter';
+import { bucketIndex, costColumn, idWhere, names, sumsByModel, totalsOf, usageRows, type Totals } from './rollupQuery';
 import type { UsageStore } from './store';
 import { isPlaceholderModel } from './model';
 import type { CostRules } from './pricing/pricing';
 import { dayKey, dayRange, daysBetween, nextDay, startOfDay, weekStart } from './time';
 
-/** A half-open interval of instants [start, end); either side may be open. */
-export interface TimeRange {
-  start?: number;
-  end?: number;
-}
-
-export interface Totals extends TokenSums {
-  /** Models with usage in the range but no price: their cost counts as $0. */
-  unpricedModels: string[];
-}
+// The filter (filter.ts) and the totals (rollupQuery.ts) live where both query engines can import
+// them without a cycle; callers keep importing them from here.
+export { filterClause, type TimeRange, type UsageFilter } from './filter';
+export type { Totals } from './rollupQuery';
 
 /** The token and cost figures of a ccusage JSON row (and of its `totals`). */
 export interface CcusageFigures {
@@ -55,63 +50,6 @@ export interface ModelBreakdown {
 export interface DailyReport {
   daily: DailyEntry[];
   totals: CcusageFigures;
-}
-
-/**
- * What the dashboard, exports and API narrow usage to, besides time. Each list is "any of";
- * an empty or missing list does not narrow. A project matches exactly or as a parent folder
- * (the dashboard's "This workspace"); an agent is a heartbeat agent's id or another source.
- */
-export interface UsageFilter extends TimeRange {
-  /** Whose rules the dollars follow: ccusage's (the default) or what the API would bill. */
-  costRules?: CostRules;
-  sources?: readonly string[];
-  models?: readonly string[];
-  projects?: readonly string[];
-  agents?: readonly string[];
-}
-
-function inList(column: string, values: readonly string[], params: SqlValue[]): string {
-  params.push(...values);
-  return `${column} IN (${values.map(() => '?').join(', ')})`;
-}
-
-/** The WHERE clause (with its parameters) narrowing the `usage` view to a filter. */
-export function filterClause(filter: UsageFilter, alias = ''): { sql: string; params: SqlValue[] } {
-  const parts: string[] = [];
-  const params: SqlValue[] = [];
-  if (filter.start !== undefined) {
-    parts.push(`${alias}ts >= ?`);
-    params.push(filter.start);
-  }
-  if (filter.end !== undefined) {
-    parts.push(`${alias}ts < ?`);
-    params.push(filter.end);
-  }
-  if (filter.sources?.length) parts.push(inList(`${alias}source`, filter.sources, params));
-  if (filter.models?.length) parts.push(inList(`${alias}model`, filter.models, params));
-  if (filter.projects?.length) {
-    const any = filter.projects.map((p) => {
-      // A prefix compare, not LIKE: folder names may contain % and _.
-      const sep = p.includes('\\') && !p.includes('/') ? '\\' : '/';
-      const folder = `${p.replace(/[\\/]+$/, '')}${sep}`;
-      params.push(p, folder.length, folder);
-      // Windows paths compare without case: VS Code writes `c:\`, agents often `C:\`.
-      if (/^[a-zA-Z]:[\\/]/.test(p)) return `lower(${alias}project) = lower(?) OR lower(substr(${alias}project, 1, ?)) = lower(?)`;
-      return `${alias}project = ? OR substr(${alias}project, 1, ?) = ?`;
-    });
-    parts.push(`(${any.join(' OR ')})`);
-  }
-  if (filter.agents?.length) {
-    const others = filter.agents.filter((a) => a !== 'heartbeat');
-    const ors: string[] = [];
-    if (others.length) {
-      ors.push(`(${alias}source <> 'heartbeat' AND ${inList(`${alias}source`, others, params)})`);
-      ors.push(`(${alias}source = 'heartbeat' AND ${inList(`${alias}session`, others, params)})`);
-    }
-    parts.push(ors.length ? `(${ors.join(' OR ')})` : '0');
-  }
-  return { sql: parts.length ? `WHERE ${parts.join(' AND ')}` : '', params };
 }
 
 const n = (v: SqlValue | undefined): number => (v === null || v === undefined ? 0 : Number(v));
@@ -246,7 +184,7 @@ export function sessionReport(store: UsageStore, range: UsageFilter = {}): Sessi
   const where = filterClause(range);
   const rows = store.all(
     `SELECT session, model, sum(input) AS input, sum(output) AS output, sum(cache_write) AS cw, sum(cache_read) AS cr,
-            sum(${range.costRules === 'api' ? 'api_cost' : 'cost'}) AS cost, count(*) AS requests, min(ts) AS first, max(ts) AS last,
+            sum(${costColumn(range.costRules, 'usage')}) AS cost, count(*) AS requests, min(ts) AS first, max(ts) AS last,
             (SELECT project FROM usage p WHERE p.session = usage.session ORDER BY ts DESC LIMIT 1) AS project,
             (SELECT source FROM usage p WHERE p.session = usage.session ORDER BY ts DESC LIMIT 1) AS source
        FROM usage ${where.sql}
@@ -308,7 +246,7 @@ export interface ExportRow {
 export function eachRequest(store: UsageStore, range: UsageFilter, onRow: (row: ExportRow) => void): void {
   const where = filterClause(range);
   store.each(
-    `SELECT ts, source, model, project, session, input, output, cache_write, cache_read, cost
+    `SELECT ts, source, model, project, session, input, output, cache_write, cache_read, ${costColumn(range.costRules, 'usage')} AS cost
        FROM usage ${where.sql} ORDER BY ts, id`,
     where.params,
     (r) => {
@@ -345,8 +283,8 @@ export interface GroupTotals extends TokenSums {
   lastTs: number;
 }
 
-const GROUP_SUMS = `sum(input) AS input, sum(output) AS output, sum(cache_write) AS cw, sum(cache_read) AS cr,
-  sum(cost) AS cost, count(*) AS requests, max(ts) AS last`;
+const groupSums = (rules?: CostRules) => `sum(input) AS input, sum(output) AS output, sum(cache_write) AS cw, sum(cache_read) AS cr,
+  sum(${costColumn(rules, 'usage')}) AS cost, count(*) AS requests, max(ts) AS last`;
 
 function groupTotals(r: Record<string, SqlValue>): GroupTotals {
   const t = { inputTokens: n(r.input), outputTokens: n(r.output), cacheWriteTokens: n(r.cw), cacheReadTokens: n(r.cr) };
@@ -373,7 +311,7 @@ export function totalsBy(store: UsageStore, by: GroupBy, range: TimeRange = {}, 
   const limit = opts.limit && opts.limit > 0 ? `LIMIT ${Math.floor(opts.limit)}` : '';
   return store
     .all(
-      `SELECT ${GROUP_COLUMN[by]} AS k, ${GROUP_SUMS} FROM usage ${where.sql}
+      `SELECT ${GROUP_COLUMN[by]} AS k, ${groupSums(range.costRules)} FROM usage ${where.sql}
         GROUP BY k ORDER BY cost DESC, (sum(input) + sum(output) + sum(cache_write) + sum(cache_read)) DESC, k ${limit}`,
       where.params,
     )
@@ -391,7 +329,7 @@ export function sessionTotals(
   const lim = limit > 0 ? `LIMIT ${Math.floor(limit)}` : '';
   return store
     .all(
-      `SELECT session AS k, ${GROUP_SUMS},
+      `SELECT session AS k, ${groupSums(range.costRules)},
               (SELECT project FROM usage p WHERE p.session = usage.session ORDER BY ts DESC LIMIT 1) AS project,
               (SELECT source FROM usage p WHERE p.session = usage.session ORDER BY ts DESC LIMIT 1) AS source
          FROM usage ${where.sql} GROUP BY session ORDER BY cost DESC, k ${lim}`,
@@ -404,12 +342,12 @@ export function sessionTotals(
  * Fixed-width buckets from `start` (e.g. 2-minute or 1-hour buckets). Only buckets with usage
  * are returned; `key` is the bucket's start instant as a decimal string.
  */
-export function totalsByBucket(store: UsageStore, range: Required<TimeRange>, bucketMs: number, source?: string): GroupTotals[] {
+export function totalsByBucket(store: UsageStore, range: TimeRange & { start: number; end: number }, bucketMs: number, source?: string): GroupTotals[] {
   const where = rangeAndSource(range, source);
   // sql.js binds numbers beyond 32 bits as REAL, so the division must be truncated explicitly.
   return store
     .all(
-      `SELECT ? + CAST((ts - ?) / ? AS INTEGER) * ? AS k, ${GROUP_SUMS} FROM usage ${where.sql} GROUP BY k ORDER BY k`,
+      `SELECT ? + CAST((ts - ?) / ? AS INTEGER) * ? AS k, ${groupSums(range.costRules)} FROM usage ${where.sql} GROUP BY k ORDER BY k`,
       [range.start, range.start, Math.floor(bucketMs), Math.floor(bucketMs), ...where.params],
     )
     .map(groupTotals);
@@ -427,7 +365,7 @@ export function totalsByDay(store: UsageStore, timeZone: string, range: TimeRang
     store
       .all(
         `SELECT d.day AS k, sum(u.input) AS input, sum(u.output) AS output, sum(u.cache_write) AS cw,
-                sum(u.cache_read) AS cr, sum(u.cost) AS cost, count(*) AS requests, max(u.ts) AS last
+                sum(u.cache_read) AS cr, sum(u.${costColumn(range.costRules, 'usage')}) AS cost, count(*) AS requests, max(u.ts) AS last
            FROM temp.days d JOIN usage u ON u.ts >= d.start AND u.ts < d.end ${sql}
           GROUP BY d.day ORDER BY d.day`,
         joinWhere.params,
@@ -455,15 +393,10 @@ export function latestRequests(store: UsageStore, range: TimeRange, limit: numbe
     });
 }
 
-/** Distinct sessions with a request at or after `since` (the "active sessions" of the live view). */
-export function activeSessionCount(store: UsageStore, since: number): number {
-  return n(store.get('SELECT count(DISTINCT session) AS c FROM usage WHERE ts >= ?', [since])?.c);
-}
-
 /** All-time sums per (model, source, project): the counters of the Prometheus exposition. */
 export function countersByModelSourceProject(store: UsageStore): (GroupTotals & { model: string; source: string; project: string })[] {
   return store
-    .all(`SELECT model, source, project, '' AS k, ${GROUP_SUMS} FROM usage GROUP BY model, source, project ORDER BY model, source, project`)
+    .all(`SELECT model, source, project, '' AS k, ${groupSums()} FROM usage GROUP BY model, source, project ORDER BY model, source, project`)
     .map((r) => ({ ...groupTotals(r), model: String(r.model), source: String(r.source), project: String(r.project) }));
 }
 
@@ -492,7 +425,7 @@ export function sessionSummaries(store: UsageStore, filter: UsageFilter, activeS
     params.push(...recent.params);
   }
   const rows = store.all(
-    `SELECT session AS k, model, project, source, ${GROUP_SUMS}, min(ts) AS first
+    `SELECT session AS k, model, project, source, ${groupSums(filter.costRules)}, min(ts) AS first
        FROM usage ${parts.join(' ')} GROUP BY session, model, project, source`,
     params,
   );

@@ -1,5 +1,6 @@
 import type { SqlValue } from 'sql.js';
-import { filterClause, type Totals, type UsageFilter } from './query';
+import type { TokenSums } from '../protocol';
+import { filterClause, type UsageFilter } from './filter';
 import { ROLLUP_HOUR_MS as HOUR, type UsageStore } from './store';
 import type { CostRules } from './pricing/pricing';
 
@@ -50,6 +51,16 @@ function heartbeatId(store: UsageStore): number | undefined {
 }
 
 /**
+ * The column holding a request's (or a rollup row's) dollars under the chosen rules: `cost` is
+ * ccusage's figure; `api_cost` what the API would bill (in `requests`, NULL where it equals `cost`).
+ * The one place that choice is written.
+ */
+export function costColumn(rules: CostRules | undefined, table: 'rollup' | 'requests' | 'usage'): string {
+  if (rules !== 'api') return 'cost';
+  return table === 'requests' ? 'coalesce(api_cost, cost)' : 'api_cost';
+}
+
+/**
  * A SELECT of every request of `[start, end)` matching `where`, pre-summed per hour where it
  * can be: an hour comes from the rollup when it lies wholly in the range and contains none of
  * `cuts` (chart bucket boundaries, so each row falls in one bucket); the rest from `requests`.
@@ -58,8 +69,6 @@ function heartbeatId(store: UsageStore): number | undefined {
  */
 export function usageRows(range: { start?: number; end?: number; costRules?: CostRules }, where: string, cuts: readonly number[] = []): { sql: string; params: SqlValue[] } {
   const { start, end } = range;
-  // `cost` is what the chosen rules charge: ccusage's, or what the API would bill.
-  const api = range.costRules === 'api';
   const and = where ? ` AND ${where}` : '';
   const h0 = start === undefined ? undefined : Math.ceil(start / HOUR);
   const h1 = end === undefined ? undefined : Math.floor(end / HOUR);
@@ -98,14 +107,14 @@ export function usageRows(range: { start?: number; end?: number; costRules?: Cos
     if (where) conds.push(where);
     parts.push(
       `SELECT hour AS h, source_id AS s, model_id AS m, project_id AS p, session_id AS se, requests AS n, input, output,
-              cache_write AS cw, cache_read AS cr, ${api ? 'api_cost AS cost' : 'cost'}, unpriced, first_ts AS lo, last_ts AS hi
+              cache_write AS cw, cache_read AS cr, ${costColumn(range.costRules, 'rollup')} AS cost, unpriced, first_ts AS lo, last_ts AS hi
          FROM rollup${conds.length ? ` WHERE ${conds.join(' AND ')}` : ''}`,
     );
   }
   if (raw.length) {
     parts.push(
       `SELECT CAST(ts / ${HOUR} AS INTEGER) AS h, source_id AS s, model_id AS m, project_id AS p, session_id AS se, 1 AS n, input, output,
-              cache_write AS cw, cache_read AS cr, ${api ? 'coalesce(api_cost, cost) AS cost' : 'cost'}, flags & 1 AS unpriced, ts AS lo, ts AS hi
+              cache_write AS cw, cache_read AS cr, ${costColumn(range.costRules, 'requests')} AS cost, flags & 1 AS unpriced, ts AS lo, ts AS hi
          FROM requests WHERE (${raw.map(() => '(ts >= ? AND ts < ?)').join(' OR ')})${and}`,
     );
     for (const [a, b] of raw) params.push(a, b);
@@ -157,6 +166,11 @@ export function sumsByModel(store: UsageStore, range: { start?: number; end?: nu
       model: models.get(Number(r.m)) ?? '', input: Number(r.input), output: Number(r.output), cw: Number(r.cw), cr: Number(r.cr),
       cost: Number(r.cost), requests: Number(r.requests), unpriced: Number(r.unpriced) > 0,
     }));
+}
+
+export interface Totals extends TokenSums {
+  /** Models with usage in the range but no price: their cost counts as $0. */
+  unpricedModels: string[];
 }
 
 /** The totals of per-model sums, with the unpriced models by name. */

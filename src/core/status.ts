@@ -1,6 +1,7 @@
 import type { CostRules } from './pricing/pricing';
-import { monthRange } from './periods';
+import { activeSessions, budgetUse, burnRate, monthToDate, reachedThresholds, type BurnRate } from './figures';
 import { todayRange, totals, type Totals } from './query';
+import { costColumn } from './rollupQuery';
 import type { UsageStore } from './store';
 
 export interface Budget {
@@ -14,8 +15,12 @@ export interface StatusSummary {
   month: string;
   today: Totals;
   monthCost: number;
-  /** Spend rate over the last 15 minutes. */
-  burn: { tokensPerMinute: number; costPerHour: number; windowMinutes: number };
+  /** Spend rate over the burn window (figures.burnRate). */
+  burn: BurnRate;
+  /** Where this month ends at its pace so far (figures.monthProjection). */
+  monthProjected: number;
+  /** Sessions with a request in the active window (figures.activeSessions). */
+  activeSessions: number;
   topModelsToday: { model: string; cost: number; tokens: number }[];
   budget: Budget;
   /** Percent of each budget used, when that budget is set. */
@@ -24,39 +29,29 @@ export interface StatusSummary {
   unpricedModels: string[];
 }
 
-const BURN_WINDOW_MIN = 15;
-
 export function statusSummary(store: UsageStore, timeZone: string, budget: Budget, now = Date.now(), costRules: CostRules = 'ccusage'): StatusSummary {
   const today = todayRange(timeZone, now);
-  const month = monthRange(now, timeZone);
   const t = totals(store, { ...today, costRules });
-  const monthCost = totals(store, { ...month, costRules }).cost;
-  const cost = costRules === 'api' ? 'api_cost' : 'cost';
-  const since = now - BURN_WINDOW_MIN * 60_000;
-  const burnRow = store.get(
-    `SELECT coalesce(sum(input + output + cache_write + cache_read), 0) AS tokens, coalesce(sum(${cost}), 0) AS cost FROM usage WHERE ts >= ? AND ts <= ?`,
-    [since, now],
-  );
+  const scope = { store, where: '', costRules };
+  const month = monthToDate(scope, now, timeZone);
+  const cost = costColumn(costRules, 'usage');
   const top = store.all(
     `SELECT model, sum(${cost}) AS cost, sum(input + output + cache_write + cache_read) AS tokens FROM usage
       WHERE ts >= ? AND ts < ? GROUP BY model ORDER BY cost DESC, tokens DESC LIMIT 3`,
     [today.start!, today.end!],
   );
-  const pct = (spent: number, limit?: number) => (limit && limit > 0 ? (spent / limit) * 100 : undefined);
   return {
     day: today.day,
     month: month.month,
     today: t,
-    monthCost,
-    burn: {
-      tokensPerMinute: Number(burnRow?.tokens ?? 0) / BURN_WINDOW_MIN,
-      costPerHour: (Number(burnRow?.cost ?? 0) * 60) / BURN_WINDOW_MIN,
-      windowMinutes: BURN_WINDOW_MIN,
-    },
+    monthCost: month.cost,
+    monthProjected: month.projectedCost,
+    burn: burnRate(scope, now),
+    activeSessions: activeSessions(scope, now),
     topModelsToday: top.map((r) => ({ model: String(r.model), cost: Number(r.cost), tokens: Number(r.tokens) })),
     budget,
-    dailyUsedPct: pct(t.cost, budget.daily),
-    monthlyUsedPct: pct(monthCost, budget.monthly),
+    dailyUsedPct: budgetUse(t.cost, budget.daily),
+    monthlyUsedPct: budgetUse(month.cost, budget.monthly),
     unpricedModels: totals(store).unpricedModels,
   };
 }
@@ -74,9 +69,8 @@ export interface ThresholdCrossing {
 export function crossedThresholds(s: StatusSummary, thresholds: readonly number[]): ThresholdCrossing[] {
   const out: ThresholdCrossing[] = [];
   const check = (period: 'daily' | 'monthly', periodKey: string, spent: number, budget?: number) => {
-    if (!budget) return;
-    const reached = thresholds.filter((t) => (spent / budget) * 100 >= t);
-    if (reached.length) out.push({ period, periodKey, threshold: Math.max(...reached), spent, budget });
+    const reached = reachedThresholds(budgetUse(spent, budget), thresholds);
+    if (budget && reached.length) out.push({ period, periodKey, threshold: Math.max(...reached), spent, budget });
   };
   check('daily', s.day, s.today.cost, s.budget.daily);
   check('monthly', s.month, s.monthCost, s.budget.monthly);

@@ -7,21 +7,14 @@ import { totalTokens, type Source, type UsageRecord } from './model';
 import { defaultIo, statOrUndefined, type StorageIo } from './storage/fsio';
 import { Journal, readJournal, rotatedJournals, type DamagedLine, type JournalEntry } from './storage/journal';
 import { messageKeyRange, REQUEST_KEY_MASK, requestKey } from './storage/keys';
+import { processAlive } from './storage/lock';
+import type { FileCursor } from './storage/cursors';
+
+// Where FileCursor is defined (storage/cursors.ts, shared with the journal); callers keep importing it from the store.
+export type { FileCursor } from './storage/cursors';
 
 /** flags: bit 0 unpriced, bit 1 sidechain, bit 2 the request carries a message id. */
 const HAS_MESSAGE = 4;
-
-/** How far a transcript file has been read. */
-export interface FileCursor {
-  path: string;
-  size: number;
-  mtimeMs: number;
-  ino: number;
-  /** Offset just past the last complete line that was read. */
-  offset: number;
-  /** What a stateful reader (e.g. Codex's current model) knew at `offset`, as JSON. */
-  state?: string;
-}
 
 /** What opening the database had to repair, told to the user once. */
 export interface RecoveryReport {
@@ -83,9 +76,10 @@ export const SCHEMA_VERSION = 5;
 /**
  * Requests keep integer references to small dimension tables and a 64-bit hash of their
  * identity instead of text: about 70-90 bytes per request with its indexes. The `usage` view
- * gives every reader the plain columns.
+ * gives every reader the plain columns. This is version 4 (without the rollup); version 5
+ * extends it (MIGRATE_V4_TO_V5).
  */
-const SCHEMA_V4 = `
+export const SCHEMA_V4 = `
 CREATE TABLE IF NOT EXISTS sources (id INTEGER PRIMARY KEY, name TEXT NOT NULL UNIQUE);
 CREATE TABLE IF NOT EXISTS models (id INTEGER PRIMARY KEY, name TEXT NOT NULL UNIQUE);
 CREATE TABLE IF NOT EXISTS projects (id INTEGER PRIMARY KEY, name TEXT NOT NULL UNIQUE);
@@ -129,10 +123,14 @@ CREATE VIEW IF NOT EXISTS usage AS
 
 /**
  * Version 5 adds what the API would bill (`api_cost`, see PriceTable.apiCost; NULL where it is the
- * same as `cost`, as for every row written before) to requests, the `usage` view and the rollup.
+ * same as `cost`) to requests, the `usage` view and the rollup. Rows written before have NULL;
+ * the file cursors are dropped so every transcript is read again and its rows get their figure
+ * (the upsert takes a copy that differs only there). Rows whose transcript is gone, and reported
+ * rows (heartbeats, manual), keep ccusage's figure for both.
  */
 const MIGRATE_V4_TO_V5 = `
 ALTER TABLE requests ADD COLUMN api_cost REAL;
+DELETE FROM files;
 DROP VIEW IF EXISTS usage;
 CREATE VIEW usage AS
   SELECT r.key AS id, r.key AS dedup_key, r.ts AS ts, so.name AS source, mo.name AS model, pr.name AS project,
@@ -300,7 +298,9 @@ WHERE ((excluded.flags & 2) < (requests.flags & 2)
               > requests.input + requests.output + requests.cache_write + requests.cache_read
             OR (excluded.input + excluded.output + excluded.cache_write + excluded.cache_read
                   = requests.input + requests.output + requests.cache_write + requests.cache_read
-                AND excluded.cost > requests.cost))))
+                AND (excluded.cost > requests.cost
+                     -- the same copy read again with what the API would bill (rows from before schema 5)
+                     OR (excluded.cost = requests.cost AND excluded.api_cost IS NOT requests.api_cost))))))
   -- A reported record (heartbeat, gateway event, manual log) is final once stored: a retry with
   -- the same id never rewrites it, whatever it carries (the server answers 409 to a different body).
   AND requests.source_id NOT IN (SELECT id FROM sources WHERE name IN ('heartbeat', 'manual'))
@@ -342,6 +342,9 @@ interface Rank { sidechain: number; total: number; cost: number }
 const better = (a: Rank, b: Rank) =>
   a.sidechain < b.sidechain || (a.sidechain === b.sidechain && (a.total > b.total || (a.total === b.total && a.cost > b.cost)));
 
+/** The same rule for two copies of one request read together (a file's streamed lines). */
+export const betterCopy = (a: UsageRecord, b: UsageRecord): boolean => better(pendingRank(a), pendingRank(b));
+
 const DIMENSIONS = { source: 'sources', model: 'models', project: 'projects', session: 'sessions' } as const;
 type Dimension = keyof typeof DIMENSIONS;
 
@@ -374,14 +377,6 @@ function backupSeq(file: string): number | undefined {
   return m ? Number(m[1]) : undefined;
 }
 
-function pidAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (err) {
-    return (err as NodeJS.ErrnoException).code === 'EPERM';
-  }
-}
 
 /**
  * Temporary files of atomic writes (`<name>.<pid>.<ms>.tmp`) that a killed process left behind:
@@ -402,7 +397,7 @@ function removeStaleTemporaryFiles(file: string): void {
       const full = path.join(dir, name);
       const pid = Number(m[1]);
       const old = Date.now() - (statOrUndefined(full)?.mtimeMs ?? Date.now()) > 3600_000;
-      if ((pid !== process.pid && !pidAlive(pid)) || old) fs.rmSync(full, { force: true });
+      if ((pid !== process.pid && !processAlive(pid)) || old) fs.rmSync(full, { force: true });
     }
   }
 }

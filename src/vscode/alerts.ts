@@ -1,5 +1,5 @@
 import * as vscode from 'vscode';
-import { dueAlerts, NotifiedMarks, type DueAlert } from '../core/budgetAlerts';
+import { dueAlerts, type NotifiedMarks, type DueAlert } from '../core/budgetAlerts';
 import type { StatusSummary } from '../core/status';
 import type { Settings } from './settings';
 

@@ -9,7 +9,8 @@ import type { DashboardFilter } from '../protocol';
 import { dayKey } from '../core/time';
 import type { DashboardPanel } from './dashboardPanel';
 import type { Settings } from './settings';
-import type { UsageService } from './usageService';
+import type { ManualLogArgs, UsageService } from './usageService';
+import { workspaceFolderPaths } from './workspace';
 
 export interface CommandDeps {
   usage: UsageService;
@@ -28,21 +29,6 @@ export interface ExportArgs {
   until?: string;
   /** Export exactly what a dashboard filter shows (the dashboard's Export buttons). */
   filter?: DashboardFilter;
-}
-
-/** Arguments of "Log Usage Manually…" when run programmatically. */
-export interface ManualLogArgs {
-  project: string;
-  task: string;
-  model?: string;
-  tokens?: number;
-  inputTokens?: number;
-  outputTokens?: number;
-  cost?: number;
-}
-
-export function workspaceFolderPaths(): string[] {
-  return (vscode.workspace.workspaceFolders ?? []).filter((f) => f.uri.scheme === 'file').map((f) => f.uri.fsPath);
 }
 
 function defaultExportUri(name: string): vscode.Uri {
@@ -112,7 +98,7 @@ export function registerCommands(deps: CommandDeps): vscode.Disposable[] {
     try {
       const rows = await vscode.window.withProgress(
         { location: vscode.ProgressLocation.Notification, title: `Token Cost: exporting ${format.toUpperCase()}` },
-        (progress) => writeExport(store, chosen.range, uri.fsPath, format, (n) => progress.report({ message: `${n.toLocaleString('en-US')} rows` })),
+        (progress) => writeExport(store, { ...chosen.range, costRules: settings.costRules }, uri.fsPath, format, (n) => progress.report({ message: `${n.toLocaleString('en-US')} rows` })),
       );
       log.info(`Exported ${rows} request(s) (${chosen.label}) to ${uri.fsPath}`);
       void vscode.window.showInformationMessage(`Exported ${rows.toLocaleString('en-US')} requests to ${path.basename(uri.fsPath)}.`, 'Open').then((c) => {

@@ -51,6 +51,8 @@ export class HeartbeatServer implements vscode.Disposable {
       timeZone: () => this.settings.timeZone,
       budget: () => this.settings.budget,
       burnAlertPerHour: () => this.settings.burnRateAlertPerHour,
+      thresholds: () => this.settings.alertThresholds,
+      costRules: () => this.settings.costRules,
       version: this.version,
       portHint: 'Set tokenCost.server.port to a free port, or to 0 to pick any free port.',
       log: (m) => this.log.info(m),
@@ -80,14 +82,10 @@ export class HeartbeatServer implements vscode.Disposable {
     return this.keyPromise;
   }
 
-  async close(): Promise<void> {
+  /** Stops listening for settings and closes the server; the promise settles once it is closed. */
+  async dispose(): Promise<void> {
     this.disposed = true;
+    for (const d of this.disposables.splice(0)) d.dispose();
     await this.supervisor?.dispose();
-  }
-
-  dispose(): void {
-    this.disposed = true;
-    for (const d of this.disposables) d.dispose();
-    void this.supervisor?.dispose();
   }
 }

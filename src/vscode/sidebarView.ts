@@ -1,4 +1,4 @@
-import * as vscode from 'vscode';
+import type * as vscode from 'vscode';
 import type { UsageService } from './usageService';
 import { connectWebview, type HeartbeatUrl } from './webviewBridge';
 import { webviewHtml, webviewOptions } from './webviewHtml';

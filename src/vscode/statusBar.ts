@@ -1,4 +1,5 @@
 import * as vscode from 'vscode';
+import { budgetLevel as levelOf } from '../core/figures';
 import { limitsShort, untilText, type LimitsReport } from '../core/limits';
 import type { StatusSummary } from '../core/status';
 
@@ -51,10 +52,7 @@ export function limitsTooltip(r: LimitsReport | undefined, now = Date.now()): st
 
 /** The budget state the colour shows: error at 100 %, warning from the first threshold. */
 export function budgetLevel(v: StatusView): 'ok' | 'warning' | 'error' {
-  const used = Math.max(v.summary.dailyUsedPct ?? 0, v.summary.monthlyUsedPct ?? 0);
-  if (used >= 100) return 'error';
-  if (used >= v.warnAtPct) return 'warning';
-  return 'ok';
+  return levelOf(Math.max(v.summary.dailyUsedPct ?? 0, v.summary.monthlyUsedPct ?? 0), [v.warnAtPct]);
 }
 
 /** Today's spend at a glance; a click opens the dashboard. */

@@ -1,7 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import * as vscode from 'vscode';
 import type { UsageRecord } from '../core/model';
-import type { ManualLogArgs } from './commands';
 import { buildDashboard } from '../core/dashboard';
 import { UsageEngine } from '../core/engine';
 import { usageRoots } from '../core/ingest/roots';
@@ -13,6 +12,17 @@ import type { LimitsReport } from '../core/limits';
 import { statusSummary, type StatusSummary } from '../core/status';
 import type { DashboardData, DashboardFilter } from '../protocol';
 import type { Settings } from './settings';
+
+/** Arguments of "Log Usage Manually…" when run programmatically. */
+export interface ManualLogArgs {
+  project: string;
+  task: string;
+  model?: string;
+  tokens?: number;
+  inputTokens?: number;
+  outputTokens?: number;
+  cost?: number;
+}
 
 /** A cheap rescan (unchanged files are skipped by their cursor) that catches anything missed. */
 const RESCAN_INTERVAL_MS = 30_000;
@@ -38,6 +48,7 @@ export class UsageService implements vscode.Disposable {
   private ticks = 0;
   private publishTimer: NodeJS.Timeout | undefined;
   private closed = false;
+  private disposing: Promise<void> | undefined;
   private lastPublished = 0;
 
   readonly onDidUpdate = this.emitter.event;
@@ -299,23 +310,20 @@ export class UsageService implements vscode.Disposable {
     this.statusEmitter.fire(this.latestStatus);
   }
 
-  async close(): Promise<void> {
-    this.closed = true;
-    if (this.timer) clearInterval(this.timer);
-    if (this.publishTimer) clearTimeout(this.publishTimer);
-    await this.watcher?.close();
-    await this.ready?.catch(() => undefined);
-    await this.engine?.close();
-  }
-
-  dispose(): void {
-    this.closed = true;
-    if (this.timer) clearInterval(this.timer);
-    if (this.publishTimer) clearTimeout(this.publishTimer);
-    void this.watcher?.close();
-    for (const d of this.disposables) d.dispose();
-    this.emitter.dispose();
-    this.statusEmitter.dispose();
-    this.busyEmitter.dispose();
+  /** Stops the timers and the watcher, then closes the engine (saving the database); once. */
+  dispose(): Promise<void> {
+    this.disposing ??= (async () => {
+      this.closed = true;
+      if (this.timer) clearInterval(this.timer);
+      if (this.publishTimer) clearTimeout(this.publishTimer);
+      for (const d of this.disposables) d.dispose();
+      this.emitter.dispose();
+      this.statusEmitter.dispose();
+      this.busyEmitter.dispose();
+      await this.watcher?.close();
+      await this.ready?.catch(() => undefined);
+      await this.engine?.close();
+    })();
+    return this.disposing;
   }
 }

@@ -1,6 +1,6 @@
 import * as vscode from 'vscode';
 import { DEFAULT_FILTER, isDashboardFilter, type DashboardFilter, type HostMessage, type WebviewMessage } from '../protocol';
-import { workspaceFolderPaths } from './commands';
+import { workspaceFolderPaths } from './workspace';
 import type { UsageService } from './usageService';
 
 /** The heartbeat URL shown on the "no usage yet" page, when the local server runs. */

@@ -217,7 +217,7 @@ describe('token-cost: help, version and usage errors', function () {
         const r = run(form, env);
         assert.equal(r.code, 0, `${form.join(' ')}: ${r.stderr}`);
         assert.match(r.stdout, new RegExp(`Usage:\\n  token-cost ${words.join(' ')}`), form.join(' '));
-        assert.match(r.stdout, /Examples:\n  token-cost /, form.join(' '));
+        assert.match(r.stdout, /Examples:\n {2}token-cost /, form.join(' '));
         for (const f of flags) assert.ok(r.stdout.includes(f), `${form.join(' ')} mentions ${f}`);
       }
     }

@@ -35,6 +35,13 @@ describe('cost rules: ccusage and api', () => {
     const base45 = prices.cost('claude-opus-4-5', t, null, 'calculate').cost;
     close(prices.apiCost('claude-opus-4-5', t, null, 'calculate', { inferenceGeo: 'us' }).cost, base45, 'opus 4.5 us');
     close(prices.apiCost('claude-opus-4-6', t, null, 'calculate', { webSearchRequests: 3 }).cost, base46 + 0.03, 'searches');
+    // A family newer than the 4.x line pays it too; the older naming does not.
+    const fable = prices.cost('claude-fable-5', t, null, 'calculate').cost;
+    close(prices.apiCost('claude-fable-5', t, null, 'calculate', { inferenceGeo: 'us' }).cost, fable * 1.1, 'claude-fable-5 us');
+    const old = prices.cost('claude-3-5-sonnet-20241022', t, null, 'calculate').cost;
+    close(prices.apiCost('claude-3-5-sonnet-20241022', t, null, 'calculate', { inferenceGeo: 'us' }).cost, old, 'claude-3-5-sonnet us');
+    close(prices.apiCost('us.anthropic.claude-opus-4-6-v1', t, null, 'calculate', { inferenceGeo: 'us' }).cost,
+      prices.cost('us.anthropic.claude-opus-4-6-v1', t, null, 'calculate').cost * 1.1, 'bedrock opus 4.6 us');
     // ccusage ignores both.
     close(prices.cost('claude-opus-4-6', t, null, 'calculate', { inferenceGeo: 'us', webSearchRequests: 3 }).cost, base46, 'ccusage');
   });
@@ -59,5 +66,24 @@ describe('cost rules: ccusage and api', () => {
     close(report().totals.totalCost, 0.135 + opus, 'ccusage rules');
     close(report('--cost-rules', 'api').totals.totalCost, 0.225 + opus * 1.1 + 0.03, 'api rules');
     close(report('--cost-rules', 'ccusage').totals.totalCost, 0.135 + opus, 'ccusage rules again, same database');
+  });
+
+  it("the seed verbs follow --cost-rules too: today's cost and the per-project table", function () {
+    this.timeout(60_000);
+    const home = tempDir('tcd-rules-today-');
+    writeLines(path.join(home, '.claude', 'projects', '-w', 's.jsonl'), [JSON.stringify({
+      type: 'assistant', timestamp: new Date().toISOString(), requestId: 'req_today', sessionId: 's', cwd: '/w',
+      message: { id: 'msg_today', model: 'claude-sonnet-4-5-20250929', role: 'assistant', type: 'message',
+        usage: { input_tokens: 5000, output_tokens: 2000, cache_creation_input_tokens: 0, cache_read_input_tokens: 250_000 } },
+    })]);
+    const env: NodeJS.ProcessEnv = { ...process.env, HOME: home, CODEX_HOME: path.join(home, '.codex'), TZ: 'UTC' };
+    delete env.CLAUDE_CONFIG_DIR;
+    delete env.XDG_CONFIG_HOME;
+    const dataDir = tempDir('tcd-rules-data-');
+    const today = (...extra: string[]) => JSON.parse(execFileSync(process.execPath, [cli, 'today', '--json', '-z', 'UTC', '--data-dir', dataDir, ...extra], { env, encoding: 'utf8' }));
+    close(today().totalCost, 0.135, 'today, ccusage rules');
+    close(today('--cost-rules', 'api').totalCost, 0.225, 'today, api rules');
+    const project = execFileSync(process.execPath, [cli, 'project', '--data-dir', dataDir, '--cost-rules', 'api'], { env, encoding: 'utf8' });
+    assert.match(project, /0\.225|0\.23/, `project table under api rules: ${project}`);
   });
 });

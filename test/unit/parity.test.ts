@@ -16,7 +16,7 @@
 //   real working directory from the transcript (the encoding is not reversible).
 import * as assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { appendFileSync, existsSync, mkdirSync, readFileSync, readdirSync, statSync } from 'node:fs';
+import { appendFileSync, existsSync, mkdirSync, readdirSync, statSync } from 'node:fs';
 import * as path from 'node:path';
 import { assistantLine, tempDir } from './helpers';
 
@@ -46,7 +46,7 @@ const REQUIRED_CASES = [
   'opus-4-vs-opus-4-5', 'several-models', '1h-cache-write', 'above-200k', 'malformed-lines', 'truncated-last-line',
   'huge-non-usage-line', 'local-midnight', 'utc-midnight', 'dst-change', 'same-message-in-both-roots', 'xdg-root-only',
   'claude-config-dir-only', 'progress-line-with-subagent-file', 'progress-line-without-subagent-file', 'fast-mode',
-  'provider-prefixed-only',
+  'provider-prefixed-only', 'null-fields',
 ];
 const TOKEN_KINDS = ['inputTokens', 'outputTokens', 'cacheCreationTokens', 'cacheReadTokens'] as const;
 

@@ -1,7 +1,9 @@
 // Every model name ccusage 20.0.24 can price costs here what it costs there: one transcript line
-// per name (each key of the bundled snapshot, with and without its provider prefix and its date
-// or version suffix), in three token mixes (below the 200k tier, above it on every kind, and in
-// fast mode), priced by ccusage (offline, its embedded snapshot) and by our PriceTable.
+// per name (each key of the LiteLLM snapshot and built-in table inside ccusage's binary, with and
+// without its provider prefix and its date or version suffix, listed by scripts/ccusage-probe.mjs
+// from ccusage itself, not from our table), in three token mixes (below the 200k tier, above it on
+// every kind, and in fast mode), priced by ccusage (offline) and by our PriceTable; and a model
+// without a price is unpriced in both.
 import * as assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import * as path from 'node:path';
@@ -9,19 +11,6 @@ import bundled from '../../src/core/pricing/prices.json';
 import { PriceTable, displayModel, type TokenCounts } from '../../src/core/pricing/pricing';
 
 const root = path.resolve(__dirname, '../../..');
-
-/** The names a transcript may carry for a key: as is, without provider prefix, without date or tag. */
-function nameVariants(key: string): string[] {
-  const names = new Set([key]);
-  const bare = key.slice(key.lastIndexOf('/') + 1);
-  names.add(bare);
-  names.add(bare.replace(/^(?:[a-z]{2,6}\.)?anthropic\./, ''));
-  for (const n of [...names]) {
-    names.add(n.replace(/(?:-v\d+(?::\d+)?|:\d+)$/, ''));
-    names.add(n.replace(/(?:-v\d+(?::\d+)?|:\d+)$/, '').replace(/[-@]\d{8}$/, ''));
-  }
-  return [...names].filter((n) => n !== '');
-}
 
 const MIXES: { day: string; usage: Record<string, unknown>; counts: TokenCounts; fast: boolean }[] = [
   {
@@ -47,16 +36,19 @@ const MIXES: { day: string; usage: Record<string, unknown>; counts: TokenCounts;
 describe('price coverage: every model ccusage prices, priced identically', function () {
   this.timeout(120_000);
   const keys = Object.keys(bundled).filter((k) => !k.startsWith('_'));
-  const names = [...new Set(keys.flatMap(nameVariants))].sort();
-  // Names no table holds (a router's prefix, a later date): only name matching can price them.
-  const unseen = [...new Set(keys.flatMap((k) => [`someproxy/${k}`, `${k.replace(/-\d{8}$/, '')}-20991231`]))].filter((n) => !names.includes(n)).sort();
+  const probe = path.join(root, 'scripts/ccusage-probe.mjs');
+  let names: string[] = [];
+  let unseen: string[] = [];
   const prices = new PriceTable();
-  let theirs: Record<string, number>;
+  let theirs: Record<string, number | boolean>;
 
   before(() => {
+    names = JSON.parse(execFileSync(process.execPath, [probe, '--names'], { encoding: 'utf8', maxBuffer: 1 << 26 })) as string[];
+    // Names no table holds (a router's prefix, a later date): only name matching can price them.
+    unseen = [...new Set(names.flatMap((k) => [`someproxy/${k}`, `${k.replace(/-\d{8}$/, '')}-20991231`]))].filter((n) => !names.includes(n)).sort();
     const entries = MIXES.flatMap((m) => [...names, ...unseen].map((model) => ({ day: m.day, model, usage: m.usage })));
-    const out = execFileSync(process.execPath, [path.join(root, 'scripts/ccusage-probe.mjs')], { input: JSON.stringify(entries), maxBuffer: 1 << 28, encoding: 'utf8' });
-    theirs = JSON.parse(out) as Record<string, number>;
+    const out = execFileSync(process.execPath, [probe], { input: JSON.stringify(entries), maxBuffer: 1 << 28, encoding: 'utf8' });
+    theirs = JSON.parse(out) as Record<string, number | boolean>;
   });
 
   it('covers the whole snapshot, provider-prefixed keys included', () => {
@@ -64,7 +56,7 @@ describe('price coverage: every model ccusage prices, priced identically', funct
     for (const prefixed of ['azure/gpt-5.4', 'openrouter/openai/gpt-5.5', 'us.anthropic.claude-sonnet-4-20250514-v1:0', 'anthropic.claude-3-5-haiku-20241022-v1:0']) {
       assert.ok(keys.includes(prefixed), `${prefixed} is not bundled`);
     }
-    assert.ok(names.length > keys.length && unseen.length > keys.length);
+    assert.ok(names.length >= keys.length && unseen.length > keys.length, `${names.length} names, ${unseen.length} unseen`);
   });
 
   for (const [i, mix] of MIXES.entries()) {
@@ -73,10 +65,11 @@ describe('price coverage: every model ccusage prices, priced identically', funct
       let priced = 0;
       for (const model of names) {
         const row = `${mix.day} ${displayModel(model, mix.fast)}`;
-        const expected = theirs[row] ?? 0;
-        const got = prices.cost(model, mix.counts, null, 'calculate', { fast: mix.fast }).cost;
+        const expected = Number(theirs[row] ?? 0);
+        const got = prices.cost(model, mix.counts, null, 'calculate', { fast: mix.fast });
         if (expected > 0) priced++;
-        if (Math.abs(got - expected) > 1e-9 * Math.max(1, expected)) wrong.push(`${model}: ours ${got}, ccusage ${expected}`);
+        if (Math.abs(got.cost - expected) > 1e-9 * Math.max(1, expected)) wrong.push(`${model}: ours ${got.cost}, ccusage ${expected}`);
+        if (got.priced === (theirs[`missing:${row}`] === true)) wrong.push(`${model}: ${got.priced ? 'priced here, unpriced in ccusage' : 'unpriced here, priced in ccusage'}`);
       }
       assert.deepEqual(wrong.slice(0, 30), [], `${wrong.length} of ${names.length} names differ`);
       assert.ok(priced > keys.length * 0.9, `ccusage priced only ${priced} names`);
@@ -87,9 +80,11 @@ describe('price coverage: every model ccusage prices, priced identically', funct
     const wrong: string[] = [];
     for (const mix of MIXES) {
       for (const model of unseen) {
-        const expected = theirs[`${mix.day} ${displayModel(model, mix.fast)}`] ?? 0;
-        const got = prices.cost(model, mix.counts, null, 'calculate', { fast: mix.fast }).cost;
-        if (Math.abs(got - expected) > 1e-9 * Math.max(1, expected)) wrong.push(`${model}: ours ${got}, ccusage ${expected}`);
+        const row = `${mix.day} ${displayModel(model, mix.fast)}`;
+        const expected = Number(theirs[row] ?? 0);
+        const got = prices.cost(model, mix.counts, null, 'calculate', { fast: mix.fast });
+        if (Math.abs(got.cost - expected) > 1e-9 * Math.max(1, expected)) wrong.push(`${model}: ours ${got.cost}, ccusage ${expected}`);
+        if (got.priced === (theirs[`missing:${row}`] === true)) wrong.push(`${model}: ${got.priced ? 'priced here, unpriced in ccusage' : 'unpriced here, priced in ccusage'}`);
       }
     }
     assert.deepEqual(wrong.slice(0, 30), [], `${wrong.length} of ${MIXES.length * unseen.length} differ`);

@@ -75,6 +75,17 @@ describe('pricing', () => {
     assert.deepEqual(prices.cost('<synthetic>', { ...zero, inputTokens: 5 }, null, 'auto'), { cost: 0, priced: true });
   });
 
+  it('applies an override of a bare name to the dated and prefixed names agents write', () => {
+    const custom = new PriceTable({ 'claude-sonnet-4-5': { input: 1, output: 2 } });
+    for (const name of ['claude-sonnet-4-5', 'claude-sonnet-4-5-20250929', 'anthropic/claude-sonnet-4-5-20250929']) {
+      assert.equal(custom.lookup(name)?.input_cost_per_token, 1e-6, name);
+    }
+    assert.equal(custom.lookup('claude-sonnet-4-6')?.input_cost_per_token, 3e-6, 'another version keeps its price');
+    assert.equal(custom.fastMultiplier('claude-opus-4-8'), 2);
+    assert.equal(new PriceTable({ 'claude-opus-4-8': { fast: 3 } }).fastMultiplier('claude-opus-4-8'), 3, 'fast alone');
+    assert.equal(new PriceTable({ 'claude-opus-4-8': { fast: 3 } }).lookup('claude-opus-4-8')?.input_cost_per_token, 5e-6, 'the rest kept');
+  });
+
   it('applies user overrides given per million tokens', () => {
     const custom = new PriceTable({ 'my-model': { input: 2, output: 8 } });
     const { cost, priced } = custom.cost('my-model', { ...zero, inputTokens: 1_000_000, outputTokens: 1_000_000, cacheReadTokens: 1_000_000 }, null, 'auto');

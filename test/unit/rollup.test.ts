@@ -21,12 +21,14 @@ function rec(key: string, ts: number, o: Partial<UsageRecord> = {}): UsageRecord
 /** The rollup as it must be: a GROUP BY of what `requests` holds now. */
 function expected(s: UsageStore) {
   return s.all(`SELECT CAST(ts / ${H} AS INTEGER) AS hour, source_id, model_id, project_id, session_id, count(*) AS requests, sum(input) AS input,
-                       sum(output) AS output, sum(cache_write) AS cache_write, sum(cache_read) AS cache_read, round(sum(cost), 9) AS cost, sum(flags & 1) AS unpriced,
+                       sum(output) AS output, sum(cache_write) AS cache_write, sum(cache_read) AS cache_read, round(sum(cost), 9) AS cost,
+                       round(sum(coalesce(api_cost, cost)), 9) AS api_cost, sum(flags & 1) AS unpriced,
                        min(ts) AS first_ts, max(ts) AS last_ts
                   FROM requests GROUP BY 1, 2, 3, 4, 5 ORDER BY 1, 2, 3, 4, 5`);
 }
 const actual = (s: UsageStore) =>
-  s.all(`SELECT hour, source_id, model_id, project_id, session_id, requests, input, output, cache_write, cache_read, round(cost, 9) AS cost, unpriced, first_ts, last_ts
+  s.all(`SELECT hour, source_id, model_id, project_id, session_id, requests, input, output, cache_write, cache_read, round(cost, 9) AS cost,
+                round(api_cost, 9) AS api_cost, unpriced, first_ts, last_ts
            FROM rollup ORDER BY 1, 2, 3, 4, 5`);
 
 function mixed(): UsageRecord[] {
@@ -35,6 +37,7 @@ function mixed(): UsageRecord[] {
     out.push(rec(`r${i}`, NOW - i * 731_000, {
       model: ['claude-sonnet-4-5', 'claude-opus-4-5', 'gpt-5'][i % 3], sessionId: `s${i % 7}`, project: `/p${i % 4}`,
       source: i % 11 === 0 ? 'heartbeat' : 'claude-code', unpriced: i % 13 === 0, cost: (i % 17) / 8, inputTokens: 10 + i,
+      ...(i % 3 === 0 ? { apiCost: (i % 17) / 4 } : {}),
       messageId: i % 5 === 0 ? `m${i}` : undefined,
     }));
   }

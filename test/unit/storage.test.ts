@@ -6,8 +6,8 @@ import { UsageEngine } from '../../src/core/engine';
 import type { UsageRecord } from '../../src/core/model';
 import { PriceTable } from '../../src/core/pricing/pricing';
 import { defaultIo, type StorageIo } from '../../src/core/storage/fsio';
-import { hashKey } from '../../src/core/storage/keys';
-import { SCHEMA_V1, SCHEMA_V3, SCHEMA_VERSION, UsageStore } from '../../src/core/store';
+import { hashKey, requestKey } from '../../src/core/storage/keys';
+import { SCHEMA_V1, SCHEMA_V3, SCHEMA_V4, SCHEMA_VERSION, UsageStore } from '../../src/core/store';
 import { loadSqlJs } from '../../src/core/sqljs';
 import { tempDir } from './helpers';
 
@@ -204,6 +204,40 @@ describe('storage: schema upgrades', () => {
     assert.equal(Number(again.get('PRAGMA user_version')?.user_version), SCHEMA_VERSION);
     again.close();
     assert.ok(readdirSync(path.dirname(dbFile)).includes('usage.sqlite'));
+  });
+
+  it('upgrades a version-4 database: every row kept, the rollup rebuilt with what the API bills, transcripts read again', async () => {
+    const SQL = await loadSqlJs();
+    const db = new SQL.Database();
+    db.exec(SCHEMA_V4);
+    // Version 4's rollup had no api_cost; its trigger must not survive the upgrade.
+    db.exec(`CREATE TABLE rollup (hour INTEGER NOT NULL, source_id INTEGER NOT NULL, model_id INTEGER NOT NULL, project_id INTEGER NOT NULL,
+      session_id INTEGER NOT NULL, requests INTEGER NOT NULL, input INTEGER NOT NULL, output INTEGER NOT NULL, cache_write INTEGER NOT NULL,
+      cache_read INTEGER NOT NULL, cost REAL NOT NULL, unpriced INTEGER NOT NULL, first_ts INTEGER NOT NULL, last_ts INTEGER NOT NULL,
+      PRIMARY KEY (hour, source_id, model_id, project_id, session_id)) WITHOUT ROWID;
+      CREATE TRIGGER rollup_replace AFTER UPDATE ON requests BEGIN SELECT 1; END;`);
+    db.exec("INSERT INTO sources VALUES (1, 'claude-code'); INSERT INTO models VALUES (1, 'claude-sonnet-4-5'); INSERT INTO projects VALUES (1, '/p'); INSERT INTO sessions VALUES (1, 's1');");
+    db.exec(`INSERT INTO requests (key, ts, source_id, model_id, project_id, session_id, input, output, cache_write, cache_write_1h, cache_read, reported_cost, cost, flags)
+      VALUES (${requestKey('m:msg_1:req_1', 'msg_1')}, 1000, 1, 1, 1, 1, 100, 10, 0, 0, 0, NULL, 1, 4), (${requestKey('m:msg_2:req_2', 'msg_2')}, 2000, 1, 1, 1, 1, 50, 10, 0, 0, 0, NULL, 0.5, 4)`);
+    db.exec("INSERT INTO files (path, size, mtime, ino, offset) VALUES ('/t/s1.jsonl', 10, 1, 1, 10); PRAGMA user_version = 4;");
+    const dbFile = path.join(tempDir(), 'usage.sqlite');
+    writeFileSync(dbFile, db.export());
+
+    const store = await UsageStore.open(dbFile);
+    assert.equal(Number(store.get('PRAGMA user_version')?.user_version), SCHEMA_VERSION);
+    assert.equal(store.recordCount(), 2);
+    assert.deepEqual(store.get('SELECT sum(cost) AS cost, sum(api_cost) AS api FROM usage'), { cost: 1.5, api: 1.5 }, 'old rows: the API figure is the ccusage one');
+    assert.deepEqual(store.get('SELECT sum(cost) AS cost, sum(api_cost) AS api FROM rollup'), { cost: 1.5, api: 1.5 }, 'the rollup was rebuilt with api_cost');
+    assert.equal(store.cursor('/t/s1.jsonl'), undefined, 'transcripts are read again');
+    // Read again, a request whose API figure differs gets it, without counting twice.
+    const base = { timestamp: 1000, model: 'claude-sonnet-4-5', project: '/p', source: 'claude-code' as const, sessionId: 's1', outputTokens: 10,
+      cacheWriteTokens: 0, cacheWrite1hTokens: 0, cacheReadTokens: 0, reportedCost: null, unpriced: false, isSidechain: false };
+    assert.equal(store.insert([{ ...base, dedupKey: 'm:msg_1:req_1', messageId: 'msg_1', inputTokens: 100, cost: 1, apiCost: 1.25 }]), 1);
+    assert.equal(store.insert([{ ...base, dedupKey: 'm:msg_1:req_1', messageId: 'msg_1', inputTokens: 100, cost: 1, apiCost: 1.25 }]), 0, 'the same again changes nothing');
+    assert.equal(store.recordCount(), 2);
+    assert.deepEqual(store.get('SELECT sum(cost) AS cost, sum(api_cost) AS api FROM usage'), { cost: 1.5, api: 1.75 });
+    assert.deepEqual(store.get('SELECT sum(cost) AS cost, sum(api_cost) AS api FROM rollup'), { cost: 1.5, api: 1.75 }, 'the rollup follows');
+    store.close();
   });
 
   it('upgrades a version-3 database: messages move into the keys, and replays are still recognised', async () => {

@@ -22,6 +22,8 @@ interface SystemDeps {
   ensureSystemPackages(names: string[], options: EnsureOptions): { installed: string[] };
   SystemDepsError: new (message: string) => Error;
 }
+// A CommonJS script outside the TypeScript project, loaded by its path at run time.
+// eslint-disable-next-line @typescript-eslint/no-require-imports
 const deps: SystemDeps = require(path.join(root, 'scripts/system-deps.cjs'));
 
 /** A fake machine: `present` packages have their files below `dir`; every command is recorded. */

@@ -40,7 +40,7 @@ function serve(dir: string, port: number): Serve {
   return { proc, stderr: () => err, exited: new Promise((resolve) => proc.on('exit', (code) => resolve(code))) };
 }
 
-function get(port: number, p: string, timeoutMs = 1500): Promise<{ status: number; json: any } | undefined> { // eslint-disable-line @typescript-eslint/no-explicit-any
+function get(port: number, p: string, timeoutMs = 1500): Promise<{ status: number; json: any } | undefined> {
   return new Promise((resolve) => {
     const req = http.get({ host: '127.0.0.1', port, path: p, timeout: timeoutMs, agent: false }, (res) => {
       let text = '';

@@ -105,6 +105,22 @@ function progressRecord(obj: Record<string, unknown>): Record<string, unknown> |
   return { ...nested, cwd: nested.cwd ?? obj.cwd, sessionId: nested.sessionId ?? obj.sessionId };
 }
 
+const NULL_REJECTED_TOP = ['cwd', 'costUSD', 'version', 'sessionId', 'requestId', 'isApiErrorMessage'] as const;
+const NULL_REJECTED_USAGE = ['speed', 'cache_creation_input_tokens', 'cache_read_input_tokens', 'cache_creation'] as const;
+
+/**
+ * ccusage drops a whole line when one of these fields is JSON `null` (its schema accepts the
+ * field missing, not null), so such a line counts nothing there; it counts nothing here either.
+ */
+function hasRejectedNull(obj: Record<string, unknown>, message: Record<string, unknown>, usage: Record<string, unknown>): boolean {
+  return (
+    NULL_REJECTED_TOP.some((k) => obj[k] === null) ||
+    message.id === null ||
+    message.model === null ||
+    NULL_REJECTED_USAGE.some((k) => usage[k] === null)
+  );
+}
+
 /** The same for a line already decoded (workspace files detect the format first). */
 export function parseClaudeObject(
   obj: Record<string, unknown>,
@@ -129,6 +145,7 @@ export function parseClaudeObject(
   }
   const timestamp = typeof obj.timestamp === 'string' ? Date.parse(obj.timestamp) : NaN;
   if (!Number.isFinite(timestamp)) return { kind: 'malformed' };
+  if (hasRejectedNull(obj, message!, usage)) return { kind: 'malformed' };
 
   const baseModel = typeof message?.model === 'string' && message.model !== '' ? message.model : 'unknown';
   // Fast mode is its own row (`claude-opus-4-8-fast`, as ccusage names it), priced at the model's

@@ -9,7 +9,7 @@ import type { ParseOutcome } from './claude';
  * Only these lines matter in a Codex rollout: the session's cwd, the model of each turn, and the
  * token counts. Everything else (prompts, tool output, reasoning) is skipped undecoded.
  */
-export const CODEX_MARKERS = [Buffer.from('"token_count"'), Buffer.from('"turn_context"'), Buffer.from('"session_meta"')];
+export const CODEX_MARKERS = [Buffer.from('"token_count"'), Buffer.from('"turn_context"'), Buffer.from('"session_meta"'), Buffer.from('"thread_settings_applied"')];
 
 /**
  * The rollout folders to read: `<codex home>/sessions` (recursive, by date) and
@@ -27,8 +27,9 @@ export function codexSessionRoots(opts: { codexHome?: string; env?: NodeJS.Proce
 
 /**
  * Whether a Codex home runs in a fast service tier: its `config.toml` sets `service_tier` to
- * "fast" or "priority" anywhere (top level or a profile). ccusage 20.0.24 then prices all of
- * that home's usage at the model's fast multiplier (its `--speed auto`), keeping the model name.
+ * "fast" or "priority" anywhere (top level or a profile). ccusage 20.0.24 (`--speed auto`) then
+ * prices that home's usage at the model's fast multiplier, keeping the model name, except where
+ * the rollout itself records a tier (`thread_settings_applied`, see parseCodexLine), which wins.
  */
 export function codexFastTier(codexHome: string): boolean {
   let text: string;
@@ -43,6 +44,7 @@ export function codexFastTier(codexHome: string): boolean {
 interface CodexUsage {
   input_tokens: number;
   cached_input_tokens: number;
+  cache_write_input_tokens: number;
   output_tokens: number;
   reasoning_output_tokens: number;
   total_tokens: number;
@@ -58,6 +60,8 @@ export interface CodexState {
   sessionId?: string;
   /** The last `total_token_usage` seen: repeated events are skipped, missing `last` is a delta. */
   total?: CodexUsage;
+  /** The service tier the rollout last recorded (Codex 0.144+), over config.toml's. */
+  tier?: 'fast' | 'standard';
 }
 
 /** Codex sessions written before the model was recorded used this one (as ccusage assumes). */
@@ -71,6 +75,7 @@ function usageOf(v: unknown): CodexUsage | undefined {
   const out = {
     input_tokens: num(u.input_tokens),
     cached_input_tokens: num(u.cached_input_tokens ?? u.cache_read_input_tokens),
+    cache_write_input_tokens: num(u.cache_write_input_tokens),
     output_tokens: num(u.output_tokens),
     reasoning_output_tokens: num(u.reasoning_output_tokens),
     total_tokens: num(u.total_tokens),
@@ -83,7 +88,7 @@ function minus(a: CodexUsage, b: CodexUsage | undefined): CodexUsage {
   if (!b) return a;
   const d = (k: keyof CodexUsage) => Math.max(0, a[k] - b[k]);
   return {
-    input_tokens: d('input_tokens'), cached_input_tokens: d('cached_input_tokens'), output_tokens: d('output_tokens'),
+    input_tokens: d('input_tokens'), cached_input_tokens: d('cached_input_tokens'), cache_write_input_tokens: d('cache_write_input_tokens'), output_tokens: d('output_tokens'),
     reasoning_output_tokens: d('reasoning_output_tokens'), total_tokens: d('total_tokens'),
   };
 }
@@ -113,7 +118,8 @@ export function parseCodexLine(
   prices: PriceTable,
   mode: CostMode,
   source: UsageRecord['source'] = 'codex',
-  fast = false,
+  /** The home's config.toml sets a fast tier (codexFastTier); a tier the rollout records wins. */
+  configFast = false,
 ): ParseOutcome {
   const payload = obj.payload as Record<string, unknown> | undefined;
   if (!payload || typeof payload !== 'object') return { kind: 'no-usage' };
@@ -127,6 +133,16 @@ export function parseCodexLine(
     if (typeof payload.model === 'string' && payload.model) state.model = payload.model;
     // The project is the session's cwd (session_meta); a turn's cwd only fills in when it is missing.
     if (typeof payload.cwd === 'string' && !state.cwd) state.cwd = payload.cwd;
+    return { kind: 'no-usage' };
+  }
+  if (obj.type === 'event_msg' && payload.type === 'thread_settings_applied') {
+    // "priority" (and the older "fast") is the fast tier, "default" the standard one; any other
+    // value ("flex") records nothing, so config.toml decides again, as in ccusage.
+    const settings = payload.thread_settings as Record<string, unknown> | undefined;
+    const tier = settings && typeof settings === 'object' ? settings.service_tier : undefined;
+    if (tier === 'priority' || tier === 'fast') state.tier = 'fast';
+    else if (tier === 'default') state.tier = 'standard';
+    else delete state.tier;
     return { kind: 'no-usage' };
   }
   if (obj.type !== 'event_msg' || payload.type !== 'token_count') return { kind: 'no-usage' };
@@ -146,16 +162,19 @@ export function parseCodexLine(
   if (!Number.isFinite(timestamp)) return { kind: 'malformed' };
 
   const model = (typeof info.model === 'string' && info.model) || state.model || CODEX_FALLBACK_MODEL;
+  // Cache reads and (newer rollouts) cache writes are both parts of Codex's input.
   const cached = Math.min(used.cached_input_tokens, used.input_tokens);
+  const written = Math.min(used.cache_write_input_tokens, used.input_tokens - cached);
   const counts = {
-    inputTokens: used.input_tokens - cached,
+    inputTokens: used.input_tokens - cached - written,
     outputTokens: used.output_tokens,
-    cacheWriteTokens: 0,
+    cacheWriteTokens: written,
     cacheWrite1hTokens: 0,
     cacheReadTokens: cached,
   };
-  const { cost, priced } = prices.cost(model, counts, null, mode, { fast });
-  const apiCost = prices.apiCost(model, counts, null, mode, { fast }).cost;
+  const traits = { fast: state.tier ? state.tier === 'fast' : configFast };
+  const { cost, priced } = prices.cost(model, counts, null, mode, traits);
+  const apiCost = prices.apiCost(model, counts, null, mode, traits).cost;
   const sessionId = state.sessionId ?? file.sessionFromPath;
   // The identity is the content (session, instant, running total), not the file: Codex moves
   // finished rollouts from sessions/ to archived_sessions/, and a move must not count twice.

@@ -2,7 +2,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { UsageRecord } from '../model';
 import type { CostMode, PriceTable } from '../pricing/pricing';
-import type { UsageStore } from '../store';
+import { betterCopy, type UsageStore } from '../store';
 import { USAGE_MARKER, describeTranscript, parseClaudeLine, parseJsonObject, type ParseOutcome } from './claude';
 import { CODEX_MARKERS, codexFastTier, describeCodexFile, parseCodexLine, type CodexState } from './codex';
 import { scanMarkedLines } from './lineReader';
@@ -60,14 +60,13 @@ export interface ScannerOptions {
 
 /**
  * Streamed replies repeat a request on several lines of the same file; keeping only the copy the
- * store would keep (non-sidechain first, then the larger token total, else the first) before
- * inserting saves most of the database work of a first scan. The store applies the same rule
- * across files and scans.
+ * store would keep (its rule, betterCopy: non-sidechain first, then the larger token total, then
+ * the higher cost, else the first) before inserting saves most of the database work of a first
+ * scan. The store applies the same rule across files and scans.
  */
 export function collapseCopies(batch: UsageRecord[]): UsageRecord[] {
   const best = new Map<string, number>();
   const out: UsageRecord[] = [];
-  const total = (r: UsageRecord) => r.inputTokens + r.outputTokens + r.cacheWriteTokens + r.cacheReadTokens;
   for (const r of batch) {
     const i = best.get(r.dedupKey);
     if (i === undefined) {
@@ -76,7 +75,7 @@ export function collapseCopies(batch: UsageRecord[]): UsageRecord[] {
       continue;
     }
     const kept = out[i];
-    if (Number(r.isSidechain) < Number(kept.isSidechain) || (r.isSidechain === kept.isSidechain && total(r) > total(kept))) out[i] = r;
+    if (betterCopy(r, kept)) out[i] = r;
   }
   return out;
 }

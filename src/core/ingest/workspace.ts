@@ -1,5 +1,6 @@
 import { promises as fsp } from 'node:fs';
 import * as path from 'node:path';
+import picomatch from 'picomatch';
 import type { CostMode, PriceTable } from '../pricing/pricing';
 import { USAGE_MARKER, parseClaudeObject, parseJsonObject, type ParseOutcome, type TranscriptFile } from './claude';
 import { CODEX_MARKERS, parseCodexLine, type CodexState } from './codex';
@@ -19,36 +20,11 @@ const MAX_DEPTH = 12;
 /** Lines worth decoding in a workspace file: Claude usage, Codex events, or generic token events. */
 export const WORKSPACE_MARKERS = [USAGE_MARKER, ...CODEX_MARKERS, Buffer.from('Tokens"'), Buffer.from('"token_usage"')];
 
-/** A glob (`**`, `*`, `?`, `{a,b}`) as a regular expression over `/`-separated relative paths. */
+// A glob (`**`, `*`, `?`, `{a,b}`, `[...]`) as a regular expression over `/`-separated relative
+// paths, by picomatch (the matcher fast-glob and micromatch use); `dot` because agents keep their
+// transcripts in dot folders (the default `**/.claude/**/*.jsonl`).
 export function globToRegExp(glob: string): RegExp {
-  let re = '';
-  const g = glob.replace(/\\/g, '/').replace(/^\.\//, '');
-  for (let i = 0; i < g.length; i++) {
-    const c = g[i];
-    if (c === '*') {
-      if (g[i + 1] === '*') {
-        // `**/` matches any number of folders, including none.
-        if (g[i + 2] === '/') {
-          re += '(?:[^/]*/)*';
-          i += 2;
-        } else {
-          re += '.*';
-          i += 1;
-        }
-      } else {
-        re += '[^/]*';
-      }
-    } else if (c === '?') re += '[^/]';
-    else if (c === '{') {
-      const end = g.indexOf('}', i);
-      if (end < 0) re += '\\{';
-      else {
-        re += `(?:${g.slice(i + 1, end).split(',').map((p) => p.replace(/[.+^$()|[\]\\]/g, '\\$&').replace(/\*/g, '[^/]*')).join('|')})`;
-        i = end;
-      }
-    } else re += c.replace(/[.+^$()|[\]\\]/g, '\\$&');
-  }
-  return new RegExp(`^${re}$`);
+  return picomatch.makeRe(glob.replace(/\\/g, '/').replace(/^\.\//, ''), { dot: true });
 }
 
 /**

@@ -1,3 +1,4 @@
+import { isPlaceholderModel } from '../model';
 import bundled from './prices.json';
 import fastTable from './fast-multipliers.json';
 import modelsDev from './models-dev-prices.json';
@@ -68,22 +69,15 @@ export interface RequestTraits {
 }
 
 const TIER_THRESHOLD = 200_000;
-const SYNTHETIC_MODEL = '<synthetic>';
 /** ccusage names a fast request's model `<model>-fast`; so do we, so rows line up with its reports. */
 export const FAST_SUFFIX = '-fast';
 /** Anthropic dates its model ids with 8 digits (`-20250929`); other trailing numbers are versions. */
 const DATE_DIGITS = 8;
 
-export const bundledSnapshotDate: string = (bundled as { _snapshot: { date: string } })._snapshot.date;
 
 /** The model name a request is shown under: ccusage's `<model>-fast` for fast requests. */
 export function displayModel(model: string, fast: boolean): string {
   return fast && !model.endsWith(FAST_SUFFIX) ? model + FAST_SUFFIX : model;
-}
-
-/** The model whose price a (possibly `-fast`) model row is charged at. */
-export function baseModel(model: string): { model: string; fast: boolean } {
-  return model.endsWith(FAST_SUFFIX) ? { model: model.slice(0, -FAST_SUFFIX.length), fast: true } : { model, fast: false };
 }
 
 type FastTable = { exact: Record<string, number>; normalizedPrefix: Record<string, number> };
@@ -152,26 +146,32 @@ function exactOnlyTable(): Map<string, ModelPrice> {
   return new Map(Object.entries((bundled as unknown as { _exactOnly: Record<string, ModelPrice> })._exactOnly));
 }
 
-function modelsDevTable(): Map<string, ModelPrice> {
-  const table = new Map<string, ModelPrice>();
+/** ccusage's models.dev snapshot: every entry by its exact id, and those it also matches by name part. */
+function modelsDevTables(): { exact: Map<string, ModelPrice>; matched: Map<string, ModelPrice> } {
+  const exact = new Map<string, ModelPrice>();
+  const matched = new Map<string, ModelPrice>();
   for (const [id, row] of Object.entries(modelsDev as Record<string, unknown>)) {
     if (!Array.isArray(row)) continue;
-    const [input, output, cacheWrite, cacheRead] = row as (number | null)[];
-    table.set(id, {
+    const [input, output, cacheWrite, cacheRead, exactOnly] = row as (number | null)[];
+    const price: ModelPrice = {
       input_cost_per_token: input!,
       output_cost_per_token: output!,
       ...(cacheWrite !== null ? { cache_creation_input_token_cost: cacheWrite } : {}),
       ...(cacheRead !== null ? { cache_read_input_token_cost: cacheRead } : {}),
-    });
+    };
+    exact.set(id, price);
+    if (exactOnly !== 1) matched.set(id, price);
   }
-  return table;
+  return { exact, matched };
 }
 
 export class PriceTable {
   private readonly table: Map<string, ModelPrice>;
   private readonly exactOnly = exactOnlyTable();
+  /** `tokenCost.pricing`, each on top of the bundled price of the model it names. */
+  private readonly overrides = new Map<string, ModelPrice>();
   /** ccusage's last resort for names no key matches: its models.dev snapshot, matched the same way. */
-  private readonly modelsDev = modelsDevTable();
+  private readonly modelsDev = modelsDevTables();
   private readonly cache = new Map<string, ModelPrice | null>();
 
   constructor(overrides: Record<string, PriceOverride> = {}) {
@@ -184,13 +184,12 @@ export class PriceTable {
       }
     }
     for (const [model, o] of Object.entries(overrides)) {
-      const base = this.table.get(model) ?? this.lookup(model) ?? { input_cost_per_token: 0, output_cost_per_token: 0 };
-      this.cache.clear();
+      const base = this.lookup(model) ?? { input_cost_per_token: 0, output_cost_per_token: 0 };
       const perToken = (v: number | undefined) => (v === undefined ? undefined : v / 1e6);
       // A new input price without cache prices keeps the cache rates in proportion, as ccusage does.
       const scale = o.input !== undefined && base.input_cost_per_token > 0 ? o.input / 1e6 / base.input_cost_per_token : 1;
       const scaled = (v: number | undefined) => (v === undefined ? undefined : v * scale);
-      this.table.set(model, {
+      this.overrides.set(model, {
         ...base,
         input_cost_per_token: perToken(o.input) ?? base.input_cost_per_token,
         output_cost_per_token: perToken(o.output) ?? base.output_cost_per_token,
@@ -199,6 +198,7 @@ export class PriceTable {
         fast_multiplier: o.fast ?? base.fast_multiplier,
       });
     }
+    this.cache.clear();
   }
 
   /**
@@ -210,7 +210,12 @@ export class PriceTable {
   lookup(model: string): ModelPrice | null {
     const cached = this.cache.get(model);
     if (cached !== undefined) return cached;
-    const found = this.table.get(model) ?? this.exactOnly.get(model) ?? this.bestMatch(this.table, model) ?? this.bestMatch(this.modelsDev, model);
+    // A user's price first, for its name as written or as a part of a longer one (an override of
+    // `claude-sonnet-4-5` prices `claude-sonnet-4-5-20250929`, what Claude Code writes).
+    const found =
+      this.overrides.get(model) ?? this.bestMatch(this.overrides, model) ??
+      this.table.get(model) ?? this.exactOnly.get(model) ?? this.bestMatch(this.table, model) ??
+      this.modelsDev.exact.get(model) ?? this.bestMatch(this.modelsDev.matched, model);
     this.cache.set(model, found ?? null);
     return found ?? null;
   }
@@ -231,7 +236,7 @@ export class PriceTable {
   }
 
   isSynthetic(model: string): boolean {
-    return model === SYNTHETIC_MODEL;
+    return isPlaceholderModel(model);
   }
 
   /** The multiplier a fast request of this model pays: that of the key it is priced under, else 1. */
@@ -244,12 +249,7 @@ export class PriceTable {
    * no price (cost 0), so callers can list it as unpriced instead of showing a silent $0.
    */
   cost(model: string, t: TokenCounts, reportedCost: number | null, mode: CostMode, traits: RequestTraits = {}): { cost: number; priced: boolean } {
-    if (mode === 'display') return { cost: reportedCost ?? 0, priced: true };
-    if (mode === 'auto' && reportedCost !== null) return { cost: reportedCost, priced: true };
-    if (this.isSynthetic(model)) return { cost: 0, priced: true };
-    const p = this.lookup(model);
-    if (!p) return { cost: 0, priced: false };
-    return { cost: computeCost(p, t) * (traits.fast ? this.fastMultiplier(model) : 1), priced: true };
+    return this.price(model, t, reportedCost, mode, (p) => computeCost(p, t) * (traits.fast ? this.fastMultiplier(model) : 1));
   }
 
   /**
@@ -259,20 +259,26 @@ export class PriceTable {
    * A reported cost is used as in `cost` (it is the agent's own figure).
    */
   apiCost(model: string, t: TokenCounts, reportedCost: number | null, mode: CostMode, traits: RequestTraits = {}): { cost: number; priced: boolean } {
+    return this.price(model, t, reportedCost, mode, (p) => {
+      const context = t.inputTokens + t.cacheWriteTokens + t.cacheReadTokens;
+      // Models with whole-request long-context rates (OpenAI's) are already priced that way; the
+      // others' per-kind 200k tiers become one tier for the whole request (Anthropic's rule).
+      const tokens =
+        p.long_context_threshold === undefined && context > TIER_THRESHOLD ? computeCost(longContextPrice(p), t, Infinity) : computeCost(p, t, Infinity);
+      const geo = traits.inferenceGeo === 'us' && geoPremiumApplies(model) ? US_GEO_MULTIPLIER : 1;
+      const fast = traits.fast ? this.fastMultiplier(model) : 1;
+      const searches = (traits.webSearchRequests ?? 0) * WEB_SEARCH_FEE_USD;
+      return tokens * geo * fast + searches;
+    });
+  }
+
+  /** The rules both cost figures share: the cost mode, `<synthetic>`, and unknown models. */
+  private price(model: string, t: TokenCounts, reportedCost: number | null, mode: CostMode, fromPrice: (p: ModelPrice) => number): { cost: number; priced: boolean } {
     if (mode === 'display') return { cost: reportedCost ?? 0, priced: true };
     if (mode === 'auto' && reportedCost !== null) return { cost: reportedCost, priced: true };
     if (this.isSynthetic(model)) return { cost: 0, priced: true };
     const p = this.lookup(model);
-    if (!p) return { cost: 0, priced: false };
-    const context = t.inputTokens + t.cacheWriteTokens + t.cacheReadTokens;
-    // Models with whole-request long-context rates (OpenAI's) are already priced that way; the
-    // others' per-kind 200k tiers become one tier for the whole request (Anthropic's rule).
-    const tokens =
-      p.long_context_threshold === undefined && context > TIER_THRESHOLD ? computeCost(longContextPrice(p), t, Infinity) : computeCost(p, t, Infinity);
-    const geo = traits.inferenceGeo === 'us' && geoPremiumApplies(model) ? US_GEO_MULTIPLIER : 1;
-    const fast = traits.fast ? this.fastMultiplier(model) : 1;
-    const searches = (traits.webSearchRequests ?? 0) * WEB_SEARCH_FEE_USD;
-    return { cost: tokens * geo * fast + searches, priced: true };
+    return p ? { cost: fromPrice(p), priced: true } : { cost: 0, priced: false };
   }
 }
 
@@ -281,12 +287,21 @@ const US_GEO_MULTIPLIER = 1.1;
 /** Anthropic: web search costs $10 per 1,000 searches, on top of tokens. */
 const WEB_SEARCH_FEE_USD = 10 / 1000;
 
+/**
+ * Every Claude model from Opus/Sonnet/Haiku 4.6 on, and every newer family (`claude-fable-5`),
+ * pays the US-only premium; the models before 4.6 (Claude 3.x, 4.0 to 4.5, instant, 2.x) do not.
+ */
 function geoPremiumApplies(model: string): boolean {
-  const m = /claude-(opus|sonnet|haiku)-(\d+)(?:-(\d{1,2}))?(?![0-9])/.exec(normalizeSeparators(baseModel(model).model));
-  if (!m) return false;
-  const major = Number(m[2]);
-  const minor = m[3] === undefined ? 0 : Number(m[3]);
-  return major > 4 || (major === 4 && minor >= 6);
+  const m = normalizeSeparators(model.slice(model.lastIndexOf('/') + 1));
+  if (!/(?:^|[-.])claude-/.test(m) && !m.startsWith('claude-')) return false;
+  const tiered = /claude-(?:opus|sonnet|haiku)-(\d+)(?:-(\d{1,2}))?(?![0-9])/.exec(m);
+  if (tiered) {
+    const major = Number(tiered[1]);
+    const minor = tiered[2] === undefined ? 0 : Number(tiered[2]);
+    return major > 4 || (major === 4 && minor >= 6);
+  }
+  // The older naming (`claude-3-5-sonnet`, `claude-4-opus`), Claude 2 and instant come before 4.6.
+  return !/claude-(?:\d|instant|v\d)/.test(m);
 }
 
 /** The model's long-context rates for every token kind (its base rates where it has none). */

@@ -3,9 +3,14 @@ import { limitsFromDisk } from '../limitsSources';
 import { buildDashboard } from '../dashboard';
 import { CSV_COLUMNS, csvLine, exportFileName } from '../export';
 import { agentOf, providerOf } from '../model';
-import { monthProgress, monthRange, timeframeRange, type Timeframe } from '../periods';
 import {
-  activeSessionCount, eachRequest, latestRequests, sessionSummaries, sessionTotals, todayRange, totals, totalsBy, totalsByBucket, totalsByDay,
+  activeSessions, activeSince, budgetLevel, budgetUse, burnRate, DEFAULT_BUDGET_THRESHOLDS, isActiveSession, isHighBurn, localDay, monthProjection, monthToDate,
+  type FigureScope,
+} from '../figures';
+import { monthRange, timeframeRange, type Timeframe } from '../periods';
+import type { CostRules } from '../pricing/pricing';
+import {
+  eachRequest, latestRequests, sessionSummaries, sessionTotals, todayRange, totals, totalsBy, totalsByBucket, totalsByDay,
   type ExportRow, type GroupTotals, type TimeRange,
 } from '../query';
 import type { Budget } from '../status';
@@ -16,7 +21,8 @@ import { RequestError } from './validate';
 /**
  * The read API's response shapes. Field names follow the reference dashboards' APIs
  * (../shared/seeds 000, 002, 003, 004) so that scripts written against them keep working; the
- * figures come from the SQL aggregates in query.ts. "Tokens" everywhere means all four kinds
+ * totals come from the SQL aggregates in query.ts, the live figures (burn rate, active sessions,
+ * projection, budget use) from figures.ts as everywhere else. "Tokens" everywhere means all four kinds
  * (input, output, cache write, cache read), as in the rest of the product.
  */
 export interface ReadContext {
@@ -25,10 +31,14 @@ export interface ReadContext {
   budget: Budget;
   /** USD per hour over the burn window that counts as a high burn rate (0 = off). */
   burnAlertPerHour: number;
+  /** Budget percentages that alert (tokenCost.alerts.thresholds); figures' default when absent. */
+  thresholds?: readonly number[];
+  /** Whose rules the live figures' dollars follow (tokenCost.costRules); ccusage's when absent. */
+  costRules?: CostRules;
   now: number;
 }
 
-const BURN_WINDOW_MS = 15 * 60_000;
+const scopeOf = (ctx: ReadContext): FigureScope => ({ store: ctx.store, where: '', costRules: ctx.costRules });
 const badQuery = (detail: string) => new RequestError(400, 'bad_query', detail);
 
 const TIMEFRAMES: readonly Timeframe[] = ['hour', 'day', 'week', 'month', 'all'];
@@ -75,11 +85,10 @@ export function tokenStats(ctx: ReadContext, q: URLSearchParams): object {
     models[m.key] = { totalTokens: m.totalTokens, totalCost: m.cost, requestCount: m.requests, provider: providerOf(m.key), ...kinds(m) };
   }
   const sessions: Record<string, object> = {};
-  const activeSince = ctx.now - BURN_WINDOW_MS;
   for (const s of sessionTotals(ctx.store, range, limitParam(q, 100))) {
     sessions[s.key] = {
       totalTokens: s.totalTokens, totalCost: s.cost, requestCount: s.requests, avgCostPerRequest: s.requests ? s.cost / s.requests : 0,
-      agent: agentOf(s.source, s.key), project: s.project, active: s.lastTs >= activeSince, lastActivity: new Date(s.lastTs).toISOString(),
+      agent: agentOf(s.source, s.key), project: s.project, active: isActiveSession(s.lastTs, ctx.now), lastActivity: new Date(s.lastTs).toISOString(),
     };
   }
   return {
@@ -180,15 +189,13 @@ function daysParam(q: URLSearchParams): number {
 }
 
 export function costs(ctx: ReadContext, q: URLSearchParams): object {
-  const { store, timeZone: tz, now } = ctx;
+  const { store, timeZone: tz, now, costRules } = ctx;
   const days = daysParam(q);
   const today = todayRange(tz, now);
-  const yesterdayKey = dayKey(today.start! - 1, tz);
-  const yesterday = { start: startOfDay(yesterdayKey, tz), end: today.start };
+  const yesterday = localDay(now, tz, -1);
   const month = monthRange(now, tz);
   const lastMonth = monthRange(month.start! - 1, tz);
-  const thisMonthCost = totals(store, month).cost;
-  const progress = monthProgress(now, tz);
+  const thisMonthCost = totals(store, { ...month, costRules }).cost;
   const firstDay = daysBetween(dayKey(now - (days - 1) * 86_400_000, tz), today.day, tz)[0]?.day ?? today.day;
   const window: TimeRange = { start: startOfDay(firstDay, tz), end: today.end };
   const byAgent = totalsBy(store, 'agent', window);
@@ -196,12 +203,11 @@ export function costs(ctx: ReadContext, q: URLSearchParams): object {
   const windowCost = byAgent.reduce((s, g) => s + g.cost, 0);
   const hourly = totalsByBucket(store, { start: today.start!, end: today.end! }, 3600_000);
   return {
-    today: totals(store, today).cost,
-    yesterday: totals(store, yesterday).cost,
+    today: totals(store, { ...today, costRules }).cost,
+    yesterday: totals(store, { ...yesterday, costRules }).cost,
     thisMonth: thisMonthCost,
-    lastMonth: totals(store, lastMonth).cost,
-    // A straight-line projection of this month's spend so far.
-    projected: progress.elapsed > 0 ? thisMonthCost / progress.elapsed : 0,
+    lastMonth: totals(store, { ...lastMonth, costRules }).cost,
+    projected: monthProjection(thisMonthCost, now, tz),
     budget: ctx.budget.monthly ?? null,
     dailyBudget: ctx.budget.daily ?? null,
     timeframe: `${days}d`,
@@ -269,16 +275,14 @@ export function projects(ctx: ReadContext, q: URLSearchParams): string[] {
 
 export function tokensLive(ctx: ReadContext, agentStatus: ReadonlyMap<string, { status: string; at: number }>): object {
   const { store, timeZone: tz, now, budget } = ctx;
+  const scope = scopeOf(ctx);
   const today = todayRange(tz, now);
-  const t = totals(store, today);
-  const burn = totals(store, { start: now - BURN_WINDOW_MS, end: now + 1 });
-  const burnRate = burn.totalTokens / (BURN_WINDOW_MS / 60_000);
-  const costPerHour = burn.cost * (3600_000 / BURN_WINDOW_MS);
-  const month = monthRange(now, tz);
-  const m = totals(store, month);
-  const progress = monthProgress(now, tz);
+  const t = totals(store, { ...today, costRules: ctx.costRules });
+  const burn = burnRate(scope, now);
+  const m = monthToDate(scope, now, tz);
   const dailyBudget = budget.daily;
-  const budgetUsed = dailyBudget ? round((t.cost / dailyBudget) * 100, 1) : null;
+  const use = budgetUse(t.cost, dailyBudget);
+  const level = budgetLevel(use, ctx.thresholds ?? DEFAULT_BUDGET_THRESHOLDS);
   const weekStart = dayKey(today.start! - 6 * 86_400_000, tz);
   const historicalRange = { start: startOfDay(weekStart, tz), end: today.end };
   const historical = new Map(totalsByDay(store, tz, historicalRange).map((g) => [g.key, g]));
@@ -296,19 +300,19 @@ export function tokensLive(ctx: ReadContext, agentStatus: ReadonlyMap<string, { 
     success: true,
     live: {
       timestamp: new Date(now).toISOString(),
-      burnRate: Math.round(burnRate),
-      costPerHour,
-      activeSessions: activeSessionCount(store, now - BURN_WINDOW_MS),
+      burnRate: Math.round(burn.tokensPerMinute),
+      costPerHour: burn.costPerHour,
+      activeSessions: activeSessions(scope, now),
       todayTokens: t.totalTokens,
       todayCost: t.cost,
-      budgetUsed,
+      budgetUsed: use === undefined ? null : round(use, 1),
       budgetRemaining: dailyBudget ? Math.max(0, dailyBudget - t.cost) : null,
     },
     summary: {
       totalTokens: m.totalTokens,
       totalCost: m.cost,
-      projectedMonthly: progress.elapsed > 0 ? m.cost / progress.elapsed : 0,
-      projectedMonthlyTokens: progress.elapsed > 0 ? Math.round(m.totalTokens / progress.elapsed) : 0,
+      projectedMonthly: m.projectedCost,
+      projectedMonthlyTokens: Math.round(m.projectedTokens),
     },
     agents,
     historical: daysBetween(weekStart, today.day, tz).map((d) => ({
@@ -316,9 +320,10 @@ export function tokensLive(ctx: ReadContext, agentStatus: ReadonlyMap<string, { 
     })),
     savings: savings(ctx),
     alerts: {
-      approachingBudget: budgetUsed !== null && budgetUsed >= 80,
-      overBudget: budgetUsed !== null && budgetUsed >= 100,
-      highBurnRate: ctx.burnAlertPerHour > 0 && costPerHour > ctx.burnAlertPerHour,
+      // From the first alert threshold (the status bar's warning colour), as the budget alerts count.
+      approachingBudget: level !== 'ok',
+      overBudget: level === 'error',
+      highBurnRate: isHighBurn(burn, ctx.burnAlertPerHour),
     },
   };
 }
@@ -369,8 +374,8 @@ function projectName(p: string): string {
 
 /**
  * Claude Code sessions read from transcripts, most recently active first (`limit`, default 100).
- * `active=1` keeps those with a request in the last 15 minutes (as /api/tokens' sessions count
- * them), `active=0` the others; `timeframe` (default all) narrows the requests counted.
+ * `active=1` keeps those with a request in the active window (figures.isActiveSession, as every
+ * view counts them), `active=0` the others; `timeframe` (default all) narrows the requests counted.
  * `messageCount` is the number of API requests (assistant messages) in the session.
  */
 export function claudeSessions(ctx: ReadContext, q: URLSearchParams): object {
@@ -379,10 +384,9 @@ export function claudeSessions(ctx: ReadContext, q: URLSearchParams): object {
   const onlyActive = activeRaw === null ? undefined : activeRaw === '1' || activeRaw === 'true';
   const range = timeframeRange(timeframeParam(q, 'all'), ctx.timeZone, ctx.now);
   const limit = limitParam(q, 100);
-  const activeSince = ctx.now - BURN_WINDOW_MS;
-  const found = sessionSummaries(ctx.store, { ...range, sources: CLAUDE_SOURCES }, onlyActive ? activeSince : undefined);
+  const found = sessionSummaries(ctx.store, { ...range, sources: CLAUDE_SOURCES }, onlyActive ? activeSince(ctx.now) : undefined);
   const sessions = found
-    .filter((s) => onlyActive === undefined || (s.lastTs >= activeSince) === onlyActive)
+    .filter((s) => onlyActive === undefined || isActiveSession(s.lastTs, ctx.now) === onlyActive)
     .slice(0, limit)
     .map((s) => ({
       project: projectName(s.project),
@@ -390,7 +394,7 @@ export function claudeSessions(ctx: ReadContext, q: URLSearchParams): object {
       messageCount: s.requests,
       totalTokens: s.totalTokens,
       cost: s.cost,
-      active: s.lastTs >= activeSince,
+      active: isActiveSession(s.lastTs, ctx.now),
       lastActivity: s.lastTs,
       sessionId: s.key,
       projectPath: s.project,

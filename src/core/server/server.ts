@@ -3,7 +3,7 @@ import type { AddressInfo } from 'node:net';
 import type { Duplex } from 'node:stream';
 import type { Role } from '../engine';
 import type { UsageRecord } from '../model';
-import type { PriceTable } from '../pricing/pricing';
+import type { CostRules, PriceTable } from '../pricing/pricing';
 import type { Budget } from '../status';
 import { recoveryMessage, type StoredReport, type UsageStore } from '../store';
 import { apiKeyMatches, presentedApiKey } from './apiKey';
@@ -43,6 +43,9 @@ export interface ServerOptions {
   timeZone: () => string;
   budget?: () => Budget;
   burnAlertPerHour?: () => number;
+  /** Budget percentages that alert (the status bar's and the dashboard's thresholds). */
+  thresholds?: () => readonly number[];
+  costRules?: () => CostRules;
   rateLimit?: RateLimit;
   maxBodyBytes?: number;
   /** A gateway connection silent this long (no message, not even a ping) is closed with 1001. */
@@ -230,6 +233,8 @@ export class UsageServer {
       timeZone: this.opts.timeZone(),
       budget: this.opts.budget?.() ?? {},
       burnAlertPerHour: this.opts.burnAlertPerHour?.() ?? 0,
+      thresholds: this.opts.thresholds?.(),
+      costRules: this.opts.costRules?.(),
       now: Date.now(),
     };
   }

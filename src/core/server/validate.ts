@@ -98,10 +98,14 @@ function short(v: unknown): string {
   return s.length > 40 ? `${s.slice(0, 40)}…` : s;
 }
 
-/** Where a reported record's cost comes from: the reported cost, else the price table. */
-function priced(prices: PriceTable, model: string, counts: TokenCounts, reported: number | null): { cost: number; unpriced: boolean } {
+/**
+ * Where a reported record's cost comes from: the reported cost, else the price table, under both
+ * cost rules (what ccusage would count, and what the API would bill).
+ */
+function priced(prices: PriceTable, model: string, counts: TokenCounts, reported: number | null): { cost: number; apiCost?: number; unpriced: boolean } {
   const p = prices.cost(model, counts, reported, 'auto');
-  return { cost: p.cost, unpriced: !p.priced };
+  const api = prices.apiCost(model, counts, reported, 'auto').cost;
+  return { cost: p.cost, ...(api !== p.cost ? { apiCost: api } : {}), unpriced: !p.priced };
 }
 
 function counts(input: number, output: number, cacheWrite = 0, cacheRead = 0): TokenCounts {

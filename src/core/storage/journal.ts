@@ -1,7 +1,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { UsageRecord } from '../model';
-import type { FileCursor } from '../store';
+import type { FileCursor } from './cursors';
 import type { StorageIo } from './fsio';
 
 /**

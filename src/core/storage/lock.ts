@@ -14,7 +14,8 @@ interface LockInfo {
   startedAt: string;
 }
 
-function alive(pid: number): boolean {
+/** Whether a process with this id runs (EPERM: it runs, as another user). */
+export function processAlive(pid: number): boolean {
   try {
     process.kill(pid, 0);
     return true;
@@ -60,7 +61,7 @@ export class WriterLock {
       return true;
     }
     const info = this.owner();
-    if (info && info.host === os.hostname() && info.pid !== process.pid && !alive(info.pid)) return true;
+    if (info && info.host === os.hostname() && info.pid !== process.pid && !processAlive(info.pid)) return true;
     return Date.now() - st.mtimeMs > STALE_AFTER_MS;
   }
 
