@@ -241,7 +241,7 @@ describe('token-cost statusline', () => {
     writeFileSync(path.join(dir, 'chain.sh'), 'read x; echo "theirs:${#x}"\n');
     const r = spawnSync(process.execPath, [cli, 'statusline', '--data-dir', dir, '--chain', `sh ${path.join(dir, 'chain.sh')}`], { input: statusJsonAt(Date.now()), encoding: 'utf8' });
     assert.equal(r.status, 0, r.stderr);
-    assert.match(r.stdout, /^\$0\.81 session · 5h 42% \(\d+h \d\dm\) · 7d 18% \(\d+d \d+h\)  theirs:\d+\n$/);
+    assert.match(r.stdout, /^\$0\.81 session · 5h 42% \(\d+h \d\dm\) · 7d 18% \(\d+d \d+h\) {2}theirs:\d+\n$/);
     assert.equal(readLimitsLog(dir)[0].windows.length, 2);
   });
 });
