@@ -30,6 +30,7 @@ export class LimitsService implements vscode.Disposable {
   private readonly timer: NodeJS.Timeout;
   private watcher: fs.FSWatcher | undefined;
   private lastToday = '';
+  private readonly settingsListener: vscode.Disposable;
   readonly onDidChange = this.emitter.event;
 
   constructor(
@@ -47,6 +48,13 @@ export class LimitsService implements vscode.Disposable {
       this.log.warn(`Cannot watch ${this.dataDir} for plan limits (${(err as Error).message}); checking it every second instead.`);
     }
     this.timer = setInterval(() => this.poll(), POLL_MS);
+    // Another Codex home: its rollouts now, not in 30 seconds.
+    this.settingsListener = settings.onDidChange((e) => {
+      if (e.affectsConfiguration('tokenCost.codexHome')) {
+        this.codexCache.clear();
+        this.poll(true);
+      }
+    });
     this.poll(true);
   }
 
@@ -108,6 +116,7 @@ export class LimitsService implements vscode.Disposable {
 
   dispose(): void {
     clearInterval(this.timer);
+    this.settingsListener.dispose();
     this.watcher?.close();
     this.emitter.dispose();
   }

@@ -34,6 +34,24 @@ describe('plan limits from the status line', () => {
     assert.ok(existsSync(path.join(dataDir, 'limits.jsonl')));
   });
 
+  it('shows the Codex corpus\'s newest rate_limits for Codex in the tooltip', async () => {
+    const api = await activatedApi();
+    const config = vscode.workspace.getConfiguration('tokenCost');
+    const corpus = '/work/shared/corpora/real/home/.codex';
+    assert.ok(existsSync(corpus), 'the real Codex corpus is there');
+    try {
+      await config.update('codexHome', corpus, vscode.ConfigurationTarget.Global);
+      await until('the Codex windows are known', () => api.limits().windows.some((w) => w.source === 'codex'), 10_000);
+      const codex = api.limits().windows.filter((w) => w.source === 'codex');
+      assert.deepEqual(codex.map((w) => [w.label, w.planType]), [['5h', 'team'], ['7d', 'team']]);
+      // Their resets are months behind today: shown as reset, with no stale percentage in the bar.
+      assert.ok(codex.every((w) => w.state === 'reset'));
+      await until('the tooltip lists them', () => api.statusBarTooltip().includes('Codex 5h | — | reset'), 5000);
+    } finally {
+      await config.update('codexHome', undefined, vscode.ConfigurationTarget.Global);
+    }
+  });
+
   it('sets up Claude Code\'s status line keeping the previous one chained, and undoes it', async () => {
     await activatedApi();
     const settingsFile = path.join(process.env.CLAUDE_CONFIG_DIR?.split(',')[0] || path.join(process.env.HOME || os.homedir(), '.claude'), 'settings.json');
