@@ -20,7 +20,11 @@ const common = { bundle: true, minify: production, sourcemap: production ? false
 
 const host = {
   ...common,
-  entryPoints: { extension: join(root, 'src/extension.ts'), cli: join(root, 'src/cli.ts') },
+  // cli.js only picks statuslineMain.js (small: the status line runs after every reply) or cliMain.js; the same names as tsc gives them in out/.
+  entryPoints: {
+    extension: join(root, 'src/extension.ts'), cli: join(root, 'src/cli.ts'), cliMain: join(root, 'src/cliMain.ts'),
+    statuslineMain: join(root, 'src/statuslineMain.ts'),
+  },
   outdir: dist,
   platform: 'node',
   format: 'cjs',

@@ -1,16 +1,10 @@
 #!/usr/bin/env node
-// The `token-cost` command; the commands live in src/cli/.
-import { main } from './cli/main';
+// The `token-cost` command. `statusline` runs after every Claude Code reply, so it has a bundle of
+// its own (dist/statuslineMain.js, node built-ins and the limits code only) and never parses the
+// rest of the CLI; every other command is in dist/cliMain.js (tsc's out/src has the same
+// names). A computed path keeps the bundler from inlining either.
+import * as path from 'node:path';
 
-export { main };
-
-if (require.main === module) {
-  // `token-cost daily | head`: the reader left; stop quietly instead of with a stack trace.
-  process.stdout.on('error', (err: NodeJS.ErrnoException) => {
-    if (err.code !== 'EPIPE') throw err;
-    process.exit(0);
-  });
-  void main(process.argv.slice(2)).then((code) => {
-    process.exitCode = code;
-  });
-}
+const bundle = process.argv[2] === 'statusline' ? 'statuslineMain.js' : 'cliMain.js';
+// eslint-disable-next-line @typescript-eslint/no-require-imports
+require(path.join(__dirname, bundle));

@@ -7,9 +7,12 @@ import { SIDEBAR_VIEW_ID, SidebarView } from './vscode/sidebarView';
 import { BudgetAlerts } from './vscode/alerts';
 import { NotifiedMarks } from './core/budgetAlerts';
 import { warningThreshold } from './core/figures';
+import type { LimitsReport } from './core/limits';
 import { DisposableStore } from './vscode/lifecycle';
+import { LimitsService } from './vscode/limitsService';
 import { CostStatusBar } from './vscode/statusBar';
 import { TeamPush } from './vscode/teamPush';
+import { registerStatusLineCommands } from './vscode/statusLineCommand';
 import { UsageService } from './vscode/usageService';
 
 /** What activate() returns: used by the integration tests, and by any extension that wants the figures. */
@@ -23,6 +26,8 @@ export interface TokenCostApi {
   whenReady(): Promise<void>;
   refresh(): Promise<void>;
   isDashboardOpen(): boolean;
+  /** The plan-limit figures the status bar and dashboard show. */
+  limits(): LimitsReport;
 }
 
 /** Everything activate() made, torn down once (by deactivate() or the context's subscriptions). */
@@ -41,6 +46,9 @@ export function activate(context: vscode.ExtensionContext): TokenCostApi {
   const usage = tree.add(new UsageService(vscode.Uri.joinPath(context.globalStorageUri, 'usage.sqlite').fsPath, settings, log));
   // Beside the database, so every window on this machine shares the "already notified" markers.
   const alerts = tree.add(new BudgetAlerts(new NotifiedMarks(vscode.Uri.joinPath(context.globalStorageUri, 'notified').fsPath), settings, log));
+  const limits = tree.add(new LimitsService(settings, alerts, log));
+  statusBar.setLimits(limits.report);
+  usage.limits = () => limits.report;
   const heartbeat = tree.add(new HeartbeatServer(
     usage, settings, context.secrets, context.globalStorageUri.fsPath, log, String(context.extension.packageJSON.version ?? ''),
   ));
@@ -50,13 +58,19 @@ export function activate(context: vscode.ExtensionContext): TokenCostApi {
   };
   const panel = tree.add(new DashboardPanel(context.extensionUri, usage, heartbeatUrl, () => settings.team.prometheusUrl));
   const sidebar = tree.add(new SidebarView(context.extensionUri, usage, heartbeatUrl));
+  tree.add(limits.onDidChange((r) => {
+    statusBar.setLimits(r);
+    usage.publish(); // open dashboards redraw with the new readings
+  }));
   tree.add(usage.onDidUpdateStatus((summary) => {
+    limits.noteToday(summary);
     statusBar.update({ summary, role: usage.role, scanned: usage.isScanned, show: settings.statusBarShows, warnAtPct: warningThreshold(settings.alertThresholds) });
     alerts.check(summary);
   }));
   tree.add(new TeamPush(usage, settings, log));
   tree.add(vscode.window.registerWebviewViewProvider(SIDEBAR_VIEW_ID, sidebar));
   for (const d of registerCommands({ usage, panel, settings, log, server: heartbeat })) tree.add(d);
+  for (const d of registerStatusLineCommands(context.extensionUri, log)) tree.add(d);
 
   // Scanning runs in the background: activation returns before any file is read.
   const ready = usage.start().catch((err: Error) => {
@@ -74,6 +88,7 @@ export function activate(context: vscode.ExtensionContext): TokenCostApi {
     whenReady: () => ready,
     refresh: () => usage.refresh(),
     isDashboardOpen: () => panel.isOpen,
+    limits: () => limits.report,
   };
 }
 

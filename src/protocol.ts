@@ -1,3 +1,4 @@
+import type { LimitsReport } from './core/limits';
 /**
  * Messages between the extension host and the dashboard webviews. Imported by both bundles, so
  * it holds types, constants and the guards the host applies to what a page sends. The host
@@ -208,6 +209,8 @@ export interface FilterOptions {
 export interface DashboardData {
   /** When the host computed this, epoch ms. */
   generatedAt: number;
+  /** Plan limits as the agents report them, with pace (src/core/limits.ts); absent from hosts that have none. */
+  limits?: LimitsReport;
   /** The local day the host considers "today" (YYYY-MM-DD). */
   today: string;
   timeZone: string;

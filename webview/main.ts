@@ -355,10 +355,88 @@ function renderInsights(d: DashboardData): void {
         `yesterday ${formatMoney(i.days.yesterday)}${change === null ? '' : ` (${change >= 0 ? '+' : ''}${change.toFixed(0)} %)`} · same day last week ${formatMoney(i.days.sameDayLastWeek)}`,
       ),
       insight(
-        'block', 'Current 5-hour block', i.block ? formatMoney(i.block.cost) : 'none running',
-        i.block ? `${Math.floor(i.block.minutesLeft / 60)} h ${i.block.minutesLeft % 60} min left · projected ${formatMoney(i.block.projectedCost)}` : 'a block starts with the next request',
+        'block', 'Current 5-hour block (estimate)', i.block ? formatMoney(i.block.cost) : 'none running',
+        i.block ? `${Math.floor(i.block.minutesLeft / 60)} h ${i.block.minutesLeft % 60} min left · projected ${formatMoney(i.block.projectedCost)} · estimated from token history, not the plan limit` : 'a block starts with the next request',
       ),
     ),
+  );
+}
+
+// ---- plan limits ----
+
+const limitsCard = card('limits', 'Plan limits');
+const limitsChart = new ChartCard('chart-limits', 'Plan limits over time (used %)', 'No limit readings in the last 8 days.', 220);
+const AGENT_NAMES: Record<string, string> = { claude: 'Claude Code', codex: 'Codex' };
+const whenShort = (ms: number) => new Date(ms).toLocaleString(undefined, { weekday: 'short', month: 'short', day: 'numeric', hour: '2-digit', minute: '2-digit' });
+
+function untilShort(ms: number): string {
+  const m = Math.max(0, Math.round(ms / 60_000));
+  if (m < 60) return `${m} min`;
+  const h = Math.floor(m / 60);
+  return h < 24 ? `${h} h ${m % 60} min` : `${Math.floor(h / 24)} d ${h % 24} h`;
+}
+
+/** The windows the agents report, their pace, and their history; the host computed every figure. */
+function renderLimits(d: DashboardData): void {
+  const r = d.limits;
+  if (!r || !r.reported) {
+    limitsCard.body.replaceChildren(
+      el('p', { class: 'limits-none' }, 'No plan limits reported.'),
+      el('p', { class: 'limits-note' }, 'Claude Code reports its 5-hour and weekly limits (Pro and Max plans, version 2.1.80 and later) to its status-line command: '
+        + 'run "Token Cost: Set Up Claude Code Status Line". Codex writes them into its rollouts. '
+        + 'The "5-hour block" under Insights is an estimate from token history, not the plan limit.'),
+    );
+    limitsChart.section.hidden = true;
+    return;
+  }
+  const now = d.generatedAt;
+  const rows = r.windows.map((w) => {
+    const name = `${AGENT_NAMES[w.source] ?? w.source} ${w.label}${w.planType ? ` (${w.planType})` : ''}`;
+    if (w.state === 'reset') {
+      return el('tr', { 'data-window': `${w.source}-${w.minutes}` }, el('th', { scope: 'row' }, name), el('td', {}, '–'),
+        el('td', {}, `reset ${whenShort(w.resetsAt)}`), el('td', { colspan: '2' }, `no reading since ${whenShort(w.reportedAt)} (then ${Math.round(w.usedPct)} %)`));
+    }
+    const pace = w.projectedPctAtReset === undefined ? 'too early to tell' : `${Math.round(w.projectedPctAtReset)} %`;
+    const full = w.limitAt !== undefined ? whenShort(w.limitAt) : w.projectedPctAtReset === undefined ? '–' : 'not before the reset';
+    return el('tr', { 'data-window': `${w.source}-${w.minutes}`, class: w.usedPct >= 100 ? 'limit-full' : undefined },
+      el('th', { scope: 'row' }, name),
+      el('td', { class: 'num' }, `${Math.round(w.usedPct)} %`),
+      el('td', {}, `${whenShort(w.resetsAt)} (in ${untilShort(w.resetsAt - now)})`),
+      el('td', { class: 'num' }, pace),
+      el('td', {}, full));
+  });
+  limitsCard.body.replaceChildren(
+    el('table', { class: 'data-table limits-table' },
+      el('thead', {}, el('tr', {}, ...['Window', 'Used', 'Resets', 'At this pace, at reset', 'Reaches 100 %'].map((h) => el('th', { scope: 'col' }, h)))),
+      el('tbody', {}, ...rows)),
+    el('p', { class: 'limits-note' }, 'Pace: the use so far in the window over the time since it started, carried to the reset. As of each agent\'s last reading.'),
+  );
+  limitsChart.section.hidden = false;
+  // One time axis for every window: its readings and its resets (where the line drops).
+  const times = [...new Set(r.history.flatMap((h) => [...h.points.map((p) => p.at), ...h.resets.filter((x) => x <= now)]))].sort((a, b) => a - b);
+  const labels = times.map(whenShort);
+  const series = r.history.map((h) => {
+    const at = new Map<number, number | null>(times.map((t) => [t, null]));
+    for (const p of h.points) at.set(p.at, p.usedPct);
+    for (const x of h.resets) if (at.has(x)) at.set(x, 0);
+    return { label: `${AGENT_NAMES[h.source] ?? h.source} ${h.label}`, data: times.map((t) => at.get(t) ?? null) };
+  });
+  const resetTimes = new Set(r.history.flatMap((h) => h.resets));
+  limitsChart.update(
+    times.length
+      ? (p) => ({
+          type: 'line',
+          data: {
+            labels,
+            datasets: [
+              ...series.map((s, i) => ({ label: s.label, data: s.data, borderColor: p.series[i % p.series.length], backgroundColor: p.series[i % p.series.length], spanGaps: true, stepped: 'before' as const, pointRadius: 2 })),
+              { label: 'Reset', data: times.map((t) => (resetTimes.has(t) ? 0 : null)), showLine: false, pointStyle: 'triangle', pointRadius: 6, borderColor: p.text, backgroundColor: p.text },
+            ],
+          },
+          options: { ...baseOptions(p), scales: { x: axes(p, 'count').x, y: { ...axes(p, 'count').y, suggestedMax: 100, ticks: { color: p.text, callback: (v: string | number) => `${v} %` } } } },
+        })
+      : null,
+    { head: ['Time', ...series.map((s) => s.label), 'Reset'], rows: times.map((t, i) => [labels[i], ...series.map((s) => (s.data[i] === null ? '' : `${s.data[i]} %`)), resetTimes.has(t) ? 'reset' : '']) },
   );
 }
 
@@ -507,7 +585,7 @@ function renderCharts(d: DashboardData): void {
 }
 
 // Theme changes swap the body class; charts are drawn again with the new theme's colours.
-new MutationObserver(() => charts.forEach((c) => c.draw())).observe(document.body, { attributes: true, attributeFilter: ['class'] });
+new MutationObserver(() => [...charts, limitsChart].forEach((c) => c.draw())).observe(document.body, { attributes: true, attributeFilter: ['class'] });
 
 // ---- tables ----
 
@@ -607,7 +685,7 @@ function renderSidebar(d: DashboardData): void {
 
 const grid = el('div', { class: 'charts' }, ...charts.map((c) => c.section));
 const tables = el('div', { class: 'tables' }, providerTable.section, modelTable.section, agentTable.section, sessionTable.section, projectTable.section, taskTable.section, recentTable.section);
-const content = el('div', { class: 'content' }, insightsCard.section, grid, tables);
+const content = el('div', { class: 'content' }, limitsCard.section, limitsChart.section, insightsCard.section, grid, tables);
 
 // ---- team tab (tokenCost.team.prometheusUrl) ----
 
@@ -689,6 +767,7 @@ function render(d: DashboardData): void {
   if (isPanel) {
     content.hidden = none || filtered;
     if (!content.hidden) {
+      renderLimits(d);
       renderInsights(d);
       renderCharts(d);
       renderTables(d);

@@ -11,6 +11,8 @@ import { blocksReport, claudeShaped, codexShaped, unified, type AgentScope, type
 import { push } from './push';
 import { cliRoots, engineOptions, openScanned, sayNothingFound } from './scan';
 import { costEstimate, logUsage, projectReport, todayReport } from './seedVerbs';
+import { limitsCommand } from './limitsVerb';
+import { statusline, STATUSLINE_HELP } from './statusline';
 
 const REPORT_FLAGS: OptionName[] = [
   'json', 'since', 'until', 'timezone', 'tz', 'mode', 'cost-rules', 'breakdown', 'order', 'offline', 'no-offline', 'color', 'no-color',
@@ -104,6 +106,15 @@ const COMMANDS: Record<string, Command> = {
       + 'user, machine, project (the folder name; --project-label path for the whole path, none for no project), model, source (and type for tokens), and their values. No prompts, paths or session ids. Nothing is sent without a URL.',
     examples: ['token-cost push --remote-write http://prometheus:9090/api/v1/write', 'token-cost push --otlp http://collector:4318/v1/metrics --user alice --machine ci-7'],
   },
+  limits: {
+    usage: 'token-cost limits [options]',
+    summary: "Plan limits as the agents report them: the 5-hour and 7-day windows, used %, reset, and the pace.",
+    flags: ['json', 'data-dir'],
+    details: "Claude Code's readings come from `token-cost statusline` (DIR/limits.jsonl), Codex's from the newest token_count events of "
+      + 'its rollouts ($CODEX_HOME, else ~/.codex). Pace: at the rate so far in the window, the use at its reset and when it would reach 100 %. '
+      + 'The JSON is the same as GET /api/limits.',
+    examples: ['token-cost limits', 'token-cost limits --json'],
+  },
   cost: {
     usage: 'token-cost cost <tokens> [options]',
     summary: 'What <tokens> would cost (token-tracker.sh cost), counted as `log` counts them: as input tokens of --model.',
@@ -145,6 +156,10 @@ Reports (the command forms of ccusage 20.0.24; JSON with ccusage's keys):
 The reference scripts' verbs:
   token-cost log <project> <task> <tokens> [--model M]   record a manual entry, with or without a server
   token-cost today | project | cost <tokens>
+
+Plan limits:
+  token-cost limits [--json]                            5-hour and 7-day windows, used %, reset and pace
+  token-cost statusline [--chain "<cmd>"]               Claude Code's status-line command (records the limits)
 
 Server:
   token-cost serve [--port N]                           heartbeat endpoint and API on 127.0.0.1
@@ -263,8 +278,11 @@ export async function main(argv: string[]): Promise<number> {
   let key: string | undefined;
   try {
     const { words, at } = positionalWords(argv);
+    // Normally dist/cli.js sends `statusline` to its own bundle; this is the same command.
+    if (words[0] === 'statusline') return await statusline(argv.slice(argv.indexOf('statusline') + 1));
     if (words[0] === 'help') {
-      if (words.length === 1) process.stdout.write(OVERVIEW);
+      if (words[1] === 'statusline') process.stdout.write(STATUSLINE_HELP);
+      else if (words.length === 1) process.stdout.write(OVERVIEW);
       else process.stdout.write(helpOf(commandFor(words.slice(1)).command));
       return 0;
     }
@@ -322,6 +340,10 @@ export async function main(argv: string[]): Promise<number> {
       case 'push':
         if (extra.length) throw new UsageError(`Unexpected argument "${extra[0]}".`, c.key);
         await push(parsed.flags);
+        return 0;
+      case 'limits':
+        if (extra.length) throw new UsageError(`Unexpected argument "${extra[0]}".`, c.key);
+        limitsCommand(parsed.flags);
         return 0;
     }
     return 0;

@@ -6,6 +6,7 @@
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { parseArgs } from 'node:util';
+import { defaultDataDir } from '../core/limitsLog';
 import { parseDayKey, systemTimeZone, validateTimeZone } from '../core/time';
 
 /** A mistake in how the command was called: exit code 2, with the command's usage. */
@@ -99,10 +100,8 @@ export interface Flags {
   projectLabel: 'name' | 'path' | 'none';
 }
 
-export function defaultDataDir(): string {
-  const base = process.env.XDG_DATA_HOME?.trim() || path.join(process.env.HOME || os.homedir(), '.local', 'share');
-  return path.join(base, 'token-cost-dashboard');
-}
+// The status-line command, which must not load this module's imports, shares the definition.
+export { defaultDataDir };
 
 const WEEKDAYS = ['sunday', 'monday', 'tuesday', 'wednesday', 'thursday', 'friday', 'saturday'];
 

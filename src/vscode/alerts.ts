@@ -39,9 +39,14 @@ export class BudgetAlerts implements vscode.Disposable {
   }
 
   check(s: StatusSummary): void {
-    if (this.marks.has(`snooze:${s.day}`)) return;
-    for (const d of dueAlerts(s, this.settings.alertThresholds, this.settings.burnRateAlertPerHour)) {
-      if (!this.done.has(d.key) && !this.marks.has(d.key)) this.pending.set(d.key, { ...d, day: s.day });
+    this.offer(dueAlerts(s, this.settings.alertThresholds, this.settings.burnRateAlertPerHour), s.day);
+  }
+
+  /** Due alerts of any kind (budgets, plan limits), shown once per key through the same markers. */
+  offer(dueNow: readonly DueAlert[], day: string): void {
+    if (this.marks.has(`snooze:${day}`)) return;
+    for (const d of dueNow) {
+      if (!this.done.has(d.key) && !this.marks.has(d.key)) this.pending.set(d.key, { ...d, day });
     }
     if (this.pending.size === 0) return;
     if (vscode.window.state.focused) this.flush();

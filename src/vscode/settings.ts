@@ -51,6 +51,12 @@ export class Settings {
     return [...new Set(valid.length ? valid : [80, 100])].sort((a, b) => a - b);
   }
 
+  /** Projected use of a plan-limit window at its reset (percent) that notifies; 0 = only at 100 %. */
+  get limitsAlertAt(): number {
+    const v = this.config.get<number>('limits.alertAt') ?? 90;
+    return Number.isFinite(v) && v > 0 ? v : 0;
+  }
+
   /** USD for the selected period above which the dashboard alerts; 0 = off. */
   get costThreshold(): number {
     const v = this.config.get<number>('alerts.costThreshold') ?? 100;

@@ -1,5 +1,6 @@
 import * as vscode from 'vscode';
 import { budgetLevel as levelOf } from '../core/figures';
+import { limitsShort, untilText, type LimitsReport } from '../core/limits';
 import type { StatusSummary } from '../core/status';
 
 const fmtInt = (n: number) => Math.round(n).toLocaleString('en-US');
@@ -20,12 +21,33 @@ export interface StatusView {
   warnAtPct: number;
 }
 
-export function statusBarText(v: StatusView | undefined): string {
-  if (!v) return '$(graph) Token Cost';
+export function statusBarText(v: StatusView | undefined, limits?: LimitsReport, now = Date.now()): string {
+  // The nearest plan limit's agent, both its windows: `5h 42 % · 7d 18 %`.
+  const plan = limits ? limitsShort(limits, now, { space: true }) : undefined;
+  if (!v) return plan ? `$(graph) ${plan}` : '$(graph) Token Cost';
   const cost = `$${v.summary.today.cost.toFixed(2)}`;
   const tokens = `${compactTokens(v.summary.today.totalTokens)} tok`;
   const body = v.show === 'tokens' ? tokens : v.show === 'both' ? `${cost} · ${tokens}` : cost;
-  return `$(graph) ${body} today`;
+  return `$(graph) ${body} today${plan ? ` · ${plan}` : ''}`;
+}
+
+const AGENT = { claude: 'Claude Code', codex: 'Codex' } as const;
+
+/** The tooltip's plan-limit rows: each window's use, reset and pace, or that none is reported. */
+export function limitsTooltip(r: LimitsReport | undefined, now = Date.now()): string {
+  if (!r || !r.reported) return 'No plan limits reported (the 5-hour block in the dashboard is an estimate from token history).\n\n';
+  const time = (ms: number) => new Date(ms).toLocaleString(undefined, { weekday: 'short', hour: '2-digit', minute: '2-digit' });
+  let md = '| Plan limit | Used | Resets | At this pace |\n|---|---:|---|---|\n';
+  for (const w of r.windows) {
+    const name = `${AGENT[w.source]} ${w.label}`;
+    if (w.state === 'reset') {
+      md += `| ${name} | — | reset ${time(w.resetsAt)} | no reading since |\n`;
+      continue;
+    }
+    const pace = w.projectedPctAtReset === undefined ? 'too early' : `${Math.round(w.projectedPctAtReset)} % at reset${w.limitAt !== undefined ? `, full ${time(w.limitAt)}` : ''}`;
+    md += `| ${name} | ${Math.round(w.usedPct)} % | ${time(w.resetsAt)} (in ${untilText(w.resetsAt - now)}) | ${pace} |\n`;
+  }
+  return `${md}\n`;
 }
 
 /** The budget state the colour shows: error at 100 %, warning from the first threshold. */
@@ -37,6 +59,8 @@ export function budgetLevel(v: StatusView): 'ok' | 'warning' | 'error' {
 export class CostStatusBar implements vscode.Disposable {
   private readonly item: vscode.StatusBarItem;
   private level: 'ok' | 'warning' | 'error' = 'ok';
+  private view: StatusView | undefined;
+  private limits: LimitsReport | undefined;
 
   constructor() {
     this.item = vscode.window.createStatusBarItem('tokenCost.status', vscode.StatusBarAlignment.Right, 100);
@@ -59,8 +83,15 @@ export class CostStatusBar implements vscode.Disposable {
     return typeof t === 'string' ? t : t?.value ?? '';
   }
 
+  /** New plan-limit figures: the text and tooltip are drawn again with the last budget figures. */
+  setLimits(r: LimitsReport): void {
+    this.limits = r;
+    this.update(this.view);
+  }
+
   update(v: StatusView | undefined): void {
-    this.item.text = statusBarText(v);
+    this.view = v;
+    this.item.text = statusBarText(v, this.limits);
     this.level = v ? budgetLevel(v) : 'ok';
     this.item.backgroundColor =
       this.level === 'error' ? new vscode.ThemeColor('statusBarItem.errorBackground')
@@ -92,6 +123,7 @@ export class CostStatusBar implements vscode.Disposable {
     if (s.dailyUsedPct !== undefined) md.appendMarkdown(`| Daily budget | ${s.dailyUsedPct.toFixed(0)} % of $${s.budget.daily!.toFixed(2)} |\n`);
     if (s.monthlyUsedPct !== undefined) md.appendMarkdown(`| Monthly budget | ${s.monthlyUsedPct.toFixed(0)} % of $${s.budget.monthly!.toFixed(2)} |\n`);
     md.appendMarkdown('\n');
+    md.appendMarkdown(limitsTooltip(this.limits));
     if (s.topModelsToday.length) {
       // Model names come from transcripts: shown as code so they cannot become links or markup.
       const safe = (m: string) => `\`${m.replace(/`/g, "'")}\``;

@@ -8,6 +8,7 @@ import type { ScanRoot } from '../core/ingest/scanner';
 import { TranscriptWatcher } from '../core/ingest/watcher';
 import { PriceTable } from '../core/pricing/pricing';
 import { todayRange } from '../core/query';
+import type { LimitsReport } from '../core/limits';
 import { statusSummary, type StatusSummary } from '../core/status';
 import type { DashboardData, DashboardFilter } from '../protocol';
 import type { Settings } from './settings';
@@ -251,13 +252,22 @@ export class UsageService implements vscode.Disposable {
 
 
 
+  /** Plan limits for the dashboard (set by the extension: they come from files, not the store). */
+  limits: (() => LimitsReport) | undefined;
+
   /** The dashboard's figures for one filter, computed now from the store. */
   dashboard(filter: DashboardFilter, workspaceFolders: readonly string[], heartbeatUrl?: string): DashboardData | undefined {
     if (!this.engine) return undefined;
-    return buildDashboard(this.engine.store, filter, {
+    const limits = this.limits?.();
+    return { ...this.dashboardFigures(filter, workspaceFolders, heartbeatUrl), ...(limits ? { limits } : {}) };
+  }
+
+  private dashboardFigures(filter: DashboardFilter, workspaceFolders: readonly string[], heartbeatUrl?: string): DashboardData {
+    const engine = this.engine!;
+    return buildDashboard(engine.store, filter, {
       timeZone: this.settings.timeZone,
       scanned: this.scanned,
-      storageRole: this.engine.role,
+      storageRole: engine.role,
       budget: this.settings.budget,
       thresholds: this.settings.alertThresholds,
       costThreshold: this.settings.costThreshold,

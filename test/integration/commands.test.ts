@@ -32,8 +32,8 @@ describe('Token Cost commands, from the command palette ids', function () {
     const ids = pkg.contributes.commands.map((c) => c.command).sort();
     assert.deepEqual(ids, [
       'tokenCost.copyApiKey', 'tokenCost.copyHeartbeatUrl', 'tokenCost.copyOtelSettings', 'tokenCost.exportCsv', 'tokenCost.exportJson', 'tokenCost.logUsage',
-      'tokenCost.openDashboard', 'tokenCost.rebuildDatabase', 'tokenCost.refresh', 'tokenCost.setBudget', 'tokenCost.showLog',
-      'tokenCost.showUnpricedModels',
+      'tokenCost.openDashboard', 'tokenCost.rebuildDatabase', 'tokenCost.refresh', 'tokenCost.setBudget', 'tokenCost.setUpStatusLine', 'tokenCost.showLog',
+      'tokenCost.showUnpricedModels', 'tokenCost.undoStatusLine',
     ]);
   });
 

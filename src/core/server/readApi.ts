@@ -1,3 +1,5 @@
+import type { LimitsReport } from '../limits';
+import { limitsFromDisk } from '../limitsSources';
 import { buildDashboard } from '../dashboard';
 import { CSV_COLUMNS, csvLine, exportFileName } from '../export';
 import { agentOf, providerOf } from '../model';
@@ -404,4 +406,14 @@ export function claudeSessions(ctx: ReadContext, q: URLSearchParams): object {
       modelsUsed: s.models,
     }));
   return { sessions };
+}
+
+// ------------------------------------------------------------------ GET /api/limits
+
+/**
+ * Plan limits and pace, the same object `token-cost limits --json` prints: Claude Code's readings
+ * from the shared data folder's limits.jsonl, Codex's from `$CODEX_HOME` (else ~/.codex).
+ */
+export function limits(ctx: ReadContext): LimitsReport {
+  return limitsFromDisk({}, ctx.now);
 }

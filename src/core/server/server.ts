@@ -162,6 +162,7 @@ export class UsageServer {
       // OTLP/HTTP (what OTEL_EXPORTER_OTLP_ENDPOINT=<this server> makes an exporter send).
       { pattern: /^\/v1\/logs$/, methods: { POST: (req) => this.otlpLogs(req) } },
       { pattern: /^\/v1\/metrics$/, methods: { POST: (req) => this.otlpMetrics(req) } },
+      { pattern: /^\/api\/limits$/, methods: { GET: () => ({ json: read.limits(this.context()) }) } },
       { pattern: /^\/metrics$/, methods: { GET: () => ({ text: prometheusText(this.opts.engine.store), contentType: METRICS_CONTENT_TYPE }) } },
     ];
   }
