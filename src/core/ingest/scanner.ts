@@ -2,7 +2,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { UsageRecord } from '../model';
 import type { CostMode, PriceTable } from '../pricing/pricing';
-import type { UsageStore } from '../store';
+import type { FileCursor, UsageStore } from '../store';
 import { USAGE_MARKER, describeTranscript, parseClaudeLine, parseJsonObject, type ParseOutcome } from './claude';
 import { CODEX_MARKERS, codexFastTier, describeCodexFile, parseCodexLine, type CodexState } from './codex';
 import type { AgentId, AgentReader, FileContext, FileReader } from './agents';
@@ -29,6 +29,12 @@ export interface ScanRoot {
 /** A bare path is a Claude `projects/` root (what callers passed before there were other kinds). */
 export function toScanRoot(r: string | ScanRoot): ScanRoot {
   return typeof r === 'string' ? { path: r, kind: 'claude' } : r;
+}
+
+/** Rows read from whole files, with their cursors, not yet stored. */
+interface HeldRows {
+  records: UsageRecord[];
+  cursors: FileCursor[];
 }
 
 /** Lines skipped in one file, for `--verbose` and the log. */
@@ -146,12 +152,17 @@ export class TranscriptScanner {
           if (fs.existsSync(root.path)) seen.push(root.path);
           noted.set(agent, seen);
         }
+        // Whole-file readers (one small JSON file per OpenCode message) are stored per root, in one
+        // insert: a store transaction per file costs more than reading the file.
+        const held: HeldRows = { records: [], cursors: [] };
         for (const file of agent.files(root.path)) {
           const reader = agent.reader(file);
           if (!reader) continue;
           stats.filesSeen++;
-          await this.scanAgentFile(root, file, reader, stats, unpriced);
+          await this.scanAgentFile(root, file, reader, stats, unpriced, held);
+          if (held.records.length >= 5000) this.storeHeld(held, stats);
         }
+        this.storeHeld(held, stats);
         continue;
       }
       const files =
@@ -175,7 +186,15 @@ export class TranscriptScanner {
    * document or a database again whenever its size or time changes (records are identified by
    * content, so a re-read adds nothing twice).
    */
-  private async scanAgentFile(root: ScanRoot, filePath: string, reader: FileReader, stats: ScanStats, unpriced: Set<string>): Promise<void> {
+  /** Stores held rows, then their files' cursors (a cursor never runs ahead of its rows). */
+  private storeHeld(held: HeldRows, stats: ScanStats): void {
+    if (held.records.length) stats.changed += this.store.insert(collapseCopies(held.records));
+    for (const c of held.cursors) this.store.setCursor(c);
+    held.records = [];
+    held.cursors = [];
+  }
+
+  private async scanAgentFile(root: ScanRoot, filePath: string, reader: FileReader, stats: ScanStats, unpriced: Set<string>, held: HeldRows): Promise<void> {
     let st;
     try {
       st = fs.statSync(filePath, { throwIfNoEntry: false });
@@ -261,12 +280,18 @@ export class TranscriptScanner {
     stats.malformedLines += malformed;
     stats.oversizedLines += oversized;
     if (malformed || oversized) stats.fileIssues.push({ path: filePath, malformedLines: malformed, oversizedLines: oversized });
-    stats.changed += this.store.insert(collapseCopies(batch));
     const keepState = reader.kind === 'lines' && Object.keys(state).length > 0;
-    this.store.setCursor({
+    const cursor = {
       path: filePath, size: reader.kind === 'lines' ? st.size : size, mtimeMs: reader.kind === 'lines' ? st.mtimeMs : mtimeMs, ino: st.ino, offset: endOffset,
       ...(keepState ? { state: JSON.stringify(state) } : {}),
-    });
+    };
+    if (reader.kind === 'lines') {
+      stats.changed += this.store.insert(collapseCopies(batch));
+      this.store.setCursor(cursor);
+    } else {
+      held.records.push(...batch);
+      held.cursors.push(cursor);
+    }
   }
 
   private async scanFile(root: ScanRoot, filePath: string, stats: ScanStats, unpriced: Set<string>): Promise<void> {

@@ -111,7 +111,8 @@ export const gemini: AgentReader = {
   source: GEMINI_SOURCE,
   ownsSource: (s) => s === GEMINI_SOURCE,
   roots: (settings, e) => pickRoots(settings, e, 'GEMINI_DATA_DIR', [path.join(e.home, '.gemini', 'tmp')]),
-  files: (root) => listFiles(root, (name) => name.endsWith('.json') || name.endsWith('.jsonl')),
+  // Only chat files: `tmp/<hash>/` also holds `logs.json` (the prompt history, no usage).
+  files: (root) => listFiles(root, (name, full) => (name.endsWith('.json') || name.endsWith('.jsonl')) && full.split(path.sep).includes('chats')),
   reader: (file) =>
     file.endsWith('.jsonl')
       ? { kind: 'lines', markers: [Buffer.from('"tokens"'), Buffer.from('"sessionId"'), Buffer.from('"model"')], parse: (obj, ctx, state) => parseGeminiLine(obj, ctx, state as GeminiState) }
