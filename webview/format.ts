@@ -60,10 +60,17 @@ export function sourceLabel(source: string): string {
     'claude-code': 'Claude Code',
     'claude-code-subagent': 'Claude Code subagents',
     codex: 'Codex CLI',
+    'gemini-cli': 'Gemini CLI',
+    'copilot-cli': 'GitHub Copilot CLI',
+    opencode: 'OpenCode',
+    'pi-agent': 'pi-agent',
+    droid: 'Droid',
     workspace: 'Workspace transcripts',
     heartbeat: 'Heartbeat agents',
     manual: 'Manual logs',
     otel: 'OpenTelemetry (OTLP)',
   };
+  // Each OpenClaw agent is its own source, `openclaw:<agent id>`.
+  if (source.startsWith('openclaw:')) return `OpenClaw ${source.slice('openclaw:'.length)}`;
   return labels[source] ?? source;
 }

@@ -2,6 +2,8 @@ import { parseArgs } from 'node:util';
 import { version as packageVersion } from '../../package.json';
 import { UsageEngine } from '../core/engine';
 import { TranscriptWatcher } from '../core/ingest/watcher';
+import type { AgentId } from '../core/ingest/agents';
+import { AGENTS, agentById } from '../core/ingest/registry';
 import { dayBounds } from '../core/query';
 import { loadOrCreateKeyFile } from '../core/server/apiKey';
 import { readDiscovery } from '../core/server/discovery';
@@ -42,7 +44,12 @@ const SCOPE_KINDS: Record<AgentScope | 'report', ReportKind[]> = {
   claude: ['daily', 'weekly', 'monthly', 'session', 'blocks'],
   codex: ['daily', 'monthly', 'session'],
   report: ['daily', 'weekly', 'monthly', 'session'],
+  // The other agents (registry.ts): ccusage's per-agent reports, in its `claude` JSON shape.
+  ...(Object.fromEntries(AGENTS.map((a) => [a.id, ['daily', 'weekly', 'monthly', 'session']])) as Record<AgentId, ReportKind[]>),
 };
+
+/** A word that names an agent scope or `report`. */
+const isScopeWord = (w: string | undefined): w is AgentScope | 'report' => w === 'claude' || w === 'codex' || w === 'report' || agentById(w ?? '') !== undefined;
 
 interface Command {
   usage: string;
@@ -54,7 +61,7 @@ interface Command {
 
 function reportCommand(scope: AgentScope | 'report', kind: ReportKind): Command {
   const prefix = scope === 'all' ? '' : `${scope} `;
-  const who = kind === 'blocks' ? '' : scope === 'claude' ? 'Claude Code ' : scope === 'codex' ? 'Codex CLI ' : 'every agent\'s ';
+  const who = kind === 'blocks' ? '' : scope === 'claude' ? 'Claude Code ' : scope === 'codex' ? 'Codex CLI ' : agentById(scope) ? `${agentById(scope)!.label} ` : 'every agent\'s ';
   const shape = scope === 'report'
     ? `JSON: ccusage's \`claude ${kind}\` shape over every agent (this CLI's own form; weeks start on Monday).`
     : `JSON: the keys ccusage 20.0.24 prints for \`ccusage ${prefix}${kind} --json\`.`;
@@ -126,7 +133,7 @@ const COMMANDS: Record<string, Command> = {
 
 function commandFor(words: string[]): { key: string; command: Command; scope?: AgentScope | 'report'; kind?: ReportKind; rest: string[] } {
   const [first, second, ...others] = words;
-  if (first === 'claude' || first === 'codex' || first === 'report') {
+  if (isScopeWord(first)) {
     const kinds = SCOPE_KINDS[first];
     const kind = (second ?? (first === 'report' ? 'daily' : undefined)) as ReportKind | undefined;
     if (kind === undefined) throw new UsageError(`"${first}" needs a report: ${kinds.join(', ')}.`);
@@ -151,6 +158,7 @@ Reports (the command forms of ccusage 20.0.24; JSON with ccusage's keys):
   token-cost daily|weekly|monthly|session|blocks      every agent (blocks: Claude Code)
   token-cost claude daily|weekly|monthly|session|blocks
   token-cost codex daily|monthly|session
+  token-cost ${AGENTS.map((a) => a.id).join('|')} daily|weekly|monthly|session
   token-cost report daily|weekly|monthly|session      this CLI's own form (claude shape, every agent)
 
 The reference scripts' verbs:
@@ -167,7 +175,8 @@ Server:
 
 Run "token-cost <command> --help" for a command's options and examples; "token-cost --version".
 Reads Claude Code transcripts from $CLAUDE_CONFIG_DIR, else ~/.config/claude and ~/.claude; Codex
-CLI sessions from $CODEX_HOME (else ~/.codex); --workspace folders. Days are calendar days in
+CLI sessions from $CODEX_HOME (else ~/.codex); ${AGENTS.map((a) => a.label).join(', ')} from their
+default folders and env overrides (see README); --workspace folders. Days are calendar days in
 --timezone (default: the system zone). Exit codes: 0 done, 1 failed, 2 usage error.
 `;
 
@@ -182,7 +191,7 @@ function print(r: Rendered, flags: Flags): void {
 }
 
 async function runReport(scope: AgentScope | 'report', kind: ReportKind, flags: Flags): Promise<void> {
-  const { engine, looked, empty, skipped } = await openScanned(flags);
+  const { engine, looked, empty, skipped, notes } = await openScanned(flags);
   try {
     if (empty) sayNothingFound(looked);
     const input = { store: engine.store, flags, range: { ...dayBounds(flags.tz, flags.since, flags.until), costRules: flags.costRules }, now: Date.now() };
@@ -191,6 +200,9 @@ async function runReport(scope: AgentScope | 'report', kind: ReportKind, flags: 
     else if (scope === 'codex') r = codexShaped(input, kind as 'daily' | 'monthly' | 'session');
     else if (scope === 'all') r = unified(input, kind);
     else r = claudeShaped(input, kind, scope === 'report' ? 'all' : scope, scope === 'report');
+    // Agents whose usage is not in local files (Cursor) are said, not shown as $0.
+    for (const note of notes) process.stderr.write(`token-cost: ${note}\n`);
+    if (scope === 'report' && notes.length) r = { ...r, json: { ...(r.json as object), notes } };
     // `report`'s JSON also says what this run skipped (only when anything was); the ccusage forms
     // keep exactly ccusage's keys, and say it on stderr only.
     if (scope === 'report' && skipped) r = { ...r, json: { ...(r.json as object), skipped } };
@@ -294,9 +306,10 @@ export async function main(argv: string[]): Promise<number> {
       else await runReport('all', 'daily', bare.flags);
       return 0;
     }
-    if (words.length === 1 && (words[0] === 'claude' || words[0] === 'codex') && argv.some((a) => a === '--help' || a === '-h')) {
+    if (words.length === 1 && isScopeWord(words[0]) && words[0] !== 'report' && argv.some((a) => a === '--help' || a === '-h')) {
       const kinds = SCOPE_KINDS[words[0]];
-      process.stdout.write(`${words[0] === 'claude' ? 'Claude Code' : 'Codex CLI'} reports:\n${kinds.map((k) => `  token-cost ${words[0]} ${k.padEnd(8)} ${KIND_SUMMARY[k]}`).join('\n')}\n\n`
+      const label = words[0] === 'claude' ? 'Claude Code' : words[0] === 'codex' ? 'Codex CLI' : agentById(words[0])!.label;
+      process.stdout.write(`${label} reports:\n${kinds.map((k) => `  token-cost ${words[0]} ${k.padEnd(8)} ${KIND_SUMMARY[k]}`).join('\n')}\n\n`
         + `Run "token-cost ${words[0]} <report> --help" for a report's options and examples.\n`);
       return 0;
     }

@@ -6,24 +6,41 @@
 import type { CostRules } from '../core/pricing/pricing';
 import { BLOCK_MS, blockBurn, blockProjection, blockSpans, gapBetween, isActiveBlock } from '../core/blocks';
 import { dailyReport, periodReport, sessionReport, totals, type CcusageFigures, type DailyEntry, type ModelBreakdown, type UsageFilter } from '../core/query';
+import type { AgentId } from '../core/ingest/agents';
+import { AGENTS, agentById } from '../core/ingest/registry';
 import { idWhere, names, usageRows } from '../core/rollupQuery';
 import type { UsageStore } from '../core/store';
 import type { Flags } from './options';
 
-/** Which agent's usage a command reports: ccusage's `claude …`, `codex …`, or all (the bare form). */
-export type AgentScope = 'all' | 'claude' | 'codex';
+/**
+ * Which agent's usage a command reports: ccusage's `claude …`, `codex …`, `gemini …` (every
+ * agent in registry.ts by its id), or all (the bare form).
+ */
+export type AgentScope = 'all' | 'claude' | 'codex' | AgentId;
 export type ReportKind = 'daily' | 'weekly' | 'monthly' | 'session' | 'blocks';
 
-/** The sources each agent scope reads. */
-export const SCOPE_SOURCES: Record<AgentScope, string[] | undefined> = {
+/** The sources of the Claude and Codex scopes; the other agents' come from their readers. */
+export const SCOPE_SOURCES: Record<'all' | 'claude' | 'codex', string[] | undefined> = {
   all: undefined,
   claude: ['claude-code', 'claude-code-subagent'],
   codex: ['codex'],
 };
 
-/** ccusage's agent name of a source (`claude`, `codex`); other sources keep their own name. */
+/** The stored sources a scope reads (never an empty list, which would mean every source). */
+export function scopeSources(store: UsageStore, scope: AgentScope): string[] | undefined {
+  if (scope === 'all' || scope === 'claude' || scope === 'codex') return SCOPE_SOURCES[scope];
+  const agent = agentById(scope)!;
+  const stored = store.all('SELECT name FROM sources').map((s) => String(s.name)).filter((s) => agent.ownsSource(s));
+  return stored.length ? stored : [agent.source];
+}
+
+/**
+ * ccusage's agent name of a source (`claude`, `codex`, `gemini`, `openclaw`, …); other sources
+ * (workspace, heartbeat, manual) keep their own name.
+ */
 export function agentName(source: string): string {
-  return source.startsWith('claude-code') ? 'claude' : source;
+  if (source.startsWith('claude-code')) return 'claude';
+  return AGENTS.find((a) => a.ownsSource(source))?.id ?? source;
 }
 
 const SYNTHETIC = '<synthetic>';
@@ -87,7 +104,7 @@ function withUnpriced<T extends object>(t: T, unpriced: string[]): T & { unprice
 }
 
 function filterOf(input: ReportInput, scope: AgentScope): UsageFilter {
-  return { ...input.range, sources: SCOPE_SOURCES[scope] };
+  return { ...input.range, sources: scopeSources(input.store, scope) };
 }
 
 function unpricedOf(input: ReportInput, scope: AgentScope): string[] {

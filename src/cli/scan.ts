@@ -37,7 +37,7 @@ export interface SkippedReport {
  * Opens the engine on the CLI's database and reads what is new. What the reading skipped is said
  * on stderr also without --verbose, and returned (undefined when nothing was) for `report`'s JSON.
  */
-export async function openScanned(flags: Flags): Promise<{ engine: UsageEngine; looked: string[]; empty: boolean; skipped?: SkippedReport }> {
+export async function openScanned(flags: Flags): Promise<{ engine: UsageEngine; looked: string[]; empty: boolean; skipped?: SkippedReport; notes: string[] }> {
   const engine = await UsageEngine.open(engineOptions(flags, flags.verbose ? (m: string) => process.stderr.write(`${m}\n`) : undefined));
   if (engine.recoveryMessage) process.stderr.write(`token-cost: ${engine.recoveryMessage}\n`);
   try {
@@ -49,6 +49,8 @@ export async function openScanned(flags: Flags): Promise<{ engine: UsageEngine; 
       );
       for (const f of stats.fileIssues) process.stderr.write(`  ${f.path}: ${f.malformedLines} malformed, ${f.oversizedLines} oversized line(s) skipped\n`);
     }
+    // A file read only in part (cut mid-write, damaged, an unknown schema) is always said.
+    for (const p of stats.fileProblems) process.stderr.write(`token-cost: ${p}\n`);
     let skipped: SkippedReport | undefined;
     if (stats.malformedLines + stats.oversizedLines + stats.unreadableFiles > 0) {
       skipped = {
@@ -64,7 +66,7 @@ export async function openScanned(flags: Flags): Promise<{ engine: UsageEngine; 
     }
     const looked = cliRoots(flags).map((r) => r.path);
     const empty = stats.filesSeen === 0 && !engine.store.get('SELECT 1 AS x FROM requests LIMIT 1');
-    return { engine, looked, empty, skipped };
+    return { engine, looked, empty, skipped, notes: stats.notes };
   } catch (err) {
     await engine.close();
     throw err;

@@ -44,6 +44,8 @@ export interface DashboardContext {
   gettingStarted: DashboardData['gettingStarted'];
   /** Whose rules the page's dollars follow (tokenCost.costRules); the other figure is shown beside. */
   costRules?: CostRules;
+  /** Agents found whose usage is not in local files (ScanStats.notes: Cursor), shown as info alerts. */
+  agentNotes?: readonly string[];
 }
 
 const TASK_SOURCES: readonly string[] = ['heartbeat', 'manual'];
@@ -344,6 +346,11 @@ function alerts(k: KpiSnapshot, ins: Insights, rangeLabel: string, ctx: Dashboar
       detail: `Spend over the last ${ins.burn.windowMinutes} minutes runs above ${usd(ctx.burnRatePerHour)}/hour.`, action: { label: 'Change limit', command: 'openSettings' },
     });
   }
+  (ctx.agentNotes ?? []).forEach((note, i) => {
+    // "<title>: <why>": the title says what is missing, the detail why.
+    const cut = note.indexOf(': ');
+    out.push({ id: `agent-note-${i}`, severity: 'info', title: cut > 0 ? note.slice(0, cut) : note, detail: cut > 0 ? note.slice(cut + 2) : '' });
+  });
   if (k.unpricedModels.length) {
     out.push({
       id: 'unpriced', severity: 'info', title: `No price for ${k.unpricedModels.length === 1 ? 'a model' : `${k.unpricedModels.length} models`}: ${k.unpricedModels.join(', ')}`,

@@ -25,7 +25,7 @@ export type Role = 'writer' | 'reader';
 
 const EMPTY_STATS: ScanStats = {
   filesSeen: 0, filesRead: 0, bytesRead: 0, records: 0, changed: 0, malformedLines: 0, oversizedLines: 0,
-  unreadableFiles: 0, unpricedModels: [], fileIssues: [], durationMs: 0,
+  unreadableFiles: 0, unpricedModels: [], fileIssues: [], fileProblems: [], notes: [], durationMs: 0,
 };
 
 /**

@@ -1,8 +1,18 @@
-/** Where a usage record came from; the by-source chart and filters use these names. */
+/**
+ * Where a usage record came from; the by-source chart and filters use these names. OpenClaw's
+ * carry the agent's id (`openclaw:main`), so each OpenClaw agent is its own agent in the views.
+ */
 export type Source =
   | 'claude-code'
   | 'claude-code-subagent'
   | 'codex'
+  | 'gemini-cli'
+  | 'copilot-cli'
+  | 'opencode'
+  | 'pi-agent'
+  | `openclaw:${string}`
+  | 'droid'
+  | 'cursor'
   | 'workspace'
   | 'heartbeat'
   | 'manual'

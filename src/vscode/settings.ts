@@ -1,4 +1,6 @@
 import * as vscode from 'vscode';
+import type { AgentId, AgentSettings } from '../core/ingest/agents';
+import { AGENT_IDS } from '../core/ingest/registry';
 import type { CostMode, CostRules, PriceOverride } from '../core/pricing/pricing';
 import { systemTimeZone, validateTimeZone } from '../core/time';
 
@@ -16,6 +18,22 @@ export class Settings {
   get codexHome(): string | undefined {
     const v = (this.config.get<string>('codexHome') ?? '').trim();
     return v === '' ? undefined : v;
+  }
+
+  /**
+   * `tokenCost.agents`: per agent, `enabled: false` turns it off and `paths` replaces its folders.
+   * Entries of the wrong shape are ignored (the agent is read as by default).
+   */
+  get agents(): Partial<Record<AgentId, AgentSettings>> {
+    const raw = this.config.get<Record<string, unknown>>('agents') ?? {};
+    const out: Partial<Record<AgentId, AgentSettings>> = {};
+    for (const id of AGENT_IDS) {
+      const v = raw[id] as Record<string, unknown> | undefined;
+      if (!v || typeof v !== 'object') continue;
+      const paths = Array.isArray(v.paths) ? v.paths.filter((p): p is string => typeof p === 'string' && p.trim() !== '') : [];
+      out[id] = { ...(v.enabled === false ? { enabled: false } : {}), ...(paths.length ? { paths } : {}) };
+    }
+    return out;
   }
 
   /** Globs of transcripts to read inside a workspace folder (`tokenCost.workspaceTranscripts`, per folder). */

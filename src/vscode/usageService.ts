@@ -143,6 +143,7 @@ export class UsageService implements vscode.Disposable {
     return usageRoots({
       claudeConfigDirs: this.settings.claudeConfigDirs,
       codexHome: this.settings.codexHome,
+      agents: this.settings.agents,
       workspaces: folders.filter((f) => f.uri.scheme === 'file').map((f) => ({ folder: f.uri.fsPath, globs: this.settings.workspaceTranscripts(f.uri) })),
     });
   }
@@ -273,6 +274,7 @@ export class UsageService implements vscode.Disposable {
       costThreshold: this.settings.costThreshold,
       burnRatePerHour: this.settings.burnRateAlertPerHour,
       workspaceFolders,
+      agentNotes: engine.lastScan?.notes,
       gettingStarted: { transcriptRoots: this.roots().map((r) => r.path), heartbeatUrl },
       costRules: this.settings.costRules,
     });

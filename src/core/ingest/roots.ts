@@ -1,5 +1,7 @@
 import { claudeProjectRoots } from './claude';
 import { codexSessionRoots } from './codex';
+import { homeOf, type AgentId, type AgentSettings } from './agents';
+import { AGENTS } from './registry';
 import type { ScanRoot } from './scanner';
 import { DEFAULT_WORKSPACE_GLOBS } from './workspace';
 
@@ -10,11 +12,26 @@ export interface RootOptions {
   codexHome?: string;
   /** Open workspace folders with the globs of transcripts to read in each. */
   workspaces?: readonly { folder: string; globs?: readonly string[] }[];
+  /** `tokenCost.agents`: per agent, off (`enabled: false`) or other folders (`paths`). */
+  agents?: Partial<Record<AgentId, AgentSettings>>;
   env?: NodeJS.ProcessEnv;
   home?: string;
 }
 
-/** Every folder the engine reads, each with the kind of its files: Claude, Codex, workspaces. */
+/** The other agents' folders (AGENTS in registry.ts), each agent unless its setting turns it off. */
+export function agentRoots(opts: Pick<RootOptions, 'agents' | 'env' | 'home'> = {}): ScanRoot[] {
+  const env = opts.env ?? process.env;
+  const home = homeOf(env, opts.home);
+  const out: ScanRoot[] = [];
+  for (const agent of AGENTS) {
+    const settings = opts.agents?.[agent.id] ?? {};
+    if (settings.enabled === false) continue;
+    for (const p of agent.roots(settings, { env, home })) out.push({ path: p, kind: agent.id });
+  }
+  return out;
+}
+
+/** Every folder the engine reads, each with the kind of its files: Claude, Codex, the other agents, workspaces. */
 export function usageRoots(opts: RootOptions = {}): ScanRoot[] {
   const claude = claudeProjectRoots({ configDirs: opts.claudeConfigDirs, env: opts.env, home: opts.home }).map((p): ScanRoot => ({ path: p, kind: 'claude' }));
   const codex = codexSessionRoots({ codexHome: opts.codexHome, env: opts.env, home: opts.home }).map((p): ScanRoot => ({ path: p, kind: 'codex' }));
@@ -23,5 +40,5 @@ export function usageRoots(opts: RootOptions = {}): ScanRoot[] {
     kind: 'workspace',
     globs: w.globs && w.globs.length > 0 ? w.globs : DEFAULT_WORKSPACE_GLOBS,
   }));
-  return [...claude, ...codex, ...workspaces];
+  return [...claude, ...codex, ...agentRoots(opts), ...workspaces];
 }

@@ -2,14 +2,18 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { UsageRecord } from '../model';
 import type { CostMode, PriceTable } from '../pricing/pricing';
-import { betterCopy, type UsageStore } from '../store';
+import { betterCopy, type FileCursor, type UsageStore } from '../store';
 import { USAGE_MARKER, describeTranscript, parseClaudeLine, parseJsonObject, type ParseOutcome } from './claude';
 import { CODEX_MARKERS, codexFastTier, describeCodexFile, parseCodexLine, type CodexState } from './codex';
+import type { AgentId, AgentReader, FileContext, FileReader } from './agents';
 import { scanMarkedLines } from './lineReader';
+import { agentById } from './registry';
+import { committedDatabaseBytes } from './sqliteCopy';
+import { loadSqlJs } from '../sqljs';
 import { DEFAULT_WORKSPACE_GLOBS, WORKSPACE_MARKERS, describeWorkspaceFile, listWorkspaceTranscripts, parseWorkspaceLine } from './workspace';
 
 /** What a root holds, which decides how its files are found and read. */
-export type RootKind = 'claude' | 'codex' | 'workspace';
+export type RootKind = 'claude' | 'codex' | 'workspace' | AgentId;
 
 /**
  * A folder to read. Claude roots are `projects/` folders, Codex roots `sessions/` or
@@ -25,6 +29,12 @@ export interface ScanRoot {
 /** A bare path is a Claude `projects/` root (what callers passed before there were other kinds). */
 export function toScanRoot(r: string | ScanRoot): ScanRoot {
   return typeof r === 'string' ? { path: r, kind: 'claude' } : r;
+}
+
+/** Rows read from whole files, with their cursors, not yet stored. */
+interface HeldRows {
+  records: UsageRecord[];
+  cursors: FileCursor[];
 }
 
 /** Lines skipped in one file, for `--verbose` and the log. */
@@ -47,6 +57,13 @@ export interface ScanStats {
   unpricedModels: string[];
   /** Files with skipped lines, read in this scan. */
   fileIssues: FileIssues[];
+  /**
+   * Files that could not be read whole (a JSON document cut mid-write, a damaged database, an
+   * unknown schema version), each message naming the file; what was read before is kept.
+   */
+  fileProblems: string[];
+  /** Agents whose usage cannot be read locally (Cursor), one sentence each. */
+  notes: string[];
   durationMs: number;
 }
 
@@ -119,13 +136,34 @@ export class TranscriptScanner {
     const started = Date.now();
     const stats: ScanStats = {
       filesSeen: 0, filesRead: 0, bytesRead: 0, records: 0, changed: 0, malformedLines: 0, oversizedLines: 0,
-      unreadableFiles: 0, unpricedModels: [], fileIssues: [], durationMs: 0,
+      unreadableFiles: 0, unpricedModels: [], fileIssues: [], fileProblems: [], notes: [], durationMs: 0,
     };
     const unpriced = new Set<string>();
     const roots = this.opts.roots().map(toScanRoot);
     // Native roots inside a workspace folder are read once, natively.
     const native = roots.filter((r) => r.kind !== 'workspace').map((r) => r.path);
+    const noted = new Map<AgentReader, string[]>();
     for (const root of roots) {
+      const agent = agentById(root.kind);
+      if (agent) {
+        if (agent.note) {
+          const seen = noted.get(agent) ?? [];
+          if (fs.existsSync(root.path)) seen.push(root.path);
+          noted.set(agent, seen);
+        }
+        // Whole-file readers (one small JSON file per OpenCode message) are stored per root, in one
+        // insert: a store transaction per file costs more than reading the file.
+        const held: HeldRows = { records: [], cursors: [] };
+        for (const file of agent.files(root.path)) {
+          const reader = agent.reader(file);
+          if (!reader) continue;
+          stats.filesSeen++;
+          await this.scanAgentFile(root, file, reader, stats, unpriced, held);
+          if (held.records.length >= 5000) this.storeHeld(held, stats);
+        }
+        this.storeHeld(held, stats);
+        continue;
+      }
       const files =
         root.kind === 'workspace' ? await listWorkspaceTranscripts(root.path, root.globs ?? DEFAULT_WORKSPACE_GLOBS, native) : await listJsonl(root.path);
       for (const file of files) {
@@ -133,9 +171,126 @@ export class TranscriptScanner {
         await this.scanFile(root, file, stats, unpriced);
       }
     }
+    for (const [agent, existing] of noted) {
+      const note = agent.note?.(existing);
+      if (note) stats.notes.push(note);
+    }
     stats.unpricedModels = [...unpriced].sort();
     stats.durationMs = Date.now() - started;
     return stats;
+  }
+
+  /**
+   * One file of an agent read through the AgentReader interface: JSONL from its cursor, a JSON
+   * document or a database again whenever its size or time changes (records are identified by
+   * content, so a re-read adds nothing twice).
+   */
+  /** Stores held rows, then their files' cursors (a cursor never runs ahead of its rows). */
+  private storeHeld(held: HeldRows, stats: ScanStats): void {
+    if (held.records.length) stats.changed += this.store.insert(collapseCopies(held.records));
+    for (const c of held.cursors) this.store.setCursor(c);
+    held.records = [];
+    held.cursors = [];
+  }
+
+  private async scanAgentFile(root: ScanRoot, filePath: string, reader: FileReader, stats: ScanStats, unpriced: Set<string>, held: HeldRows): Promise<void> {
+    let st;
+    try {
+      st = fs.statSync(filePath, { throwIfNoEntry: false });
+    } catch {
+      return;
+    }
+    if (!st) return;
+    // A database's committed state is its file plus its write-ahead log.
+    let walStat: fs.Stats | undefined;
+    if (reader.kind === 'sqlite') walStat = fs.statSync(`${filePath}-wal`, { throwIfNoEntry: false }) ?? undefined;
+    const size = st.size + (walStat?.size ?? 0);
+    const mtimeMs = Math.max(st.mtimeMs, walStat?.mtimeMs ?? 0);
+    const prior = this.store.cursor(filePath);
+    const replaced = prior !== undefined && (prior.ino !== st.ino || (reader.kind === 'lines' && st.size < prior.offset));
+    if (prior && !replaced && prior.size === size && prior.mtimeMs === mtimeMs) return;
+    const ctx: FileContext = { path: filePath, root: root.path, mtimeMs: st.mtimeMs, prices: this.opts.prices(), mode: this.opts.costMode() };
+    const batch: UsageRecord[] = [];
+    const take = (r: UsageRecord) => {
+      batch.push(r);
+      if (r.unpriced) unpriced.add(r.model);
+    };
+    let malformed = 0;
+    let oversized = 0;
+    let endOffset = st.size;
+    let state: Record<string, unknown> = {};
+    try {
+      if (reader.kind === 'lines') {
+        const start = prior && !replaced ? prior.offset : 0;
+        if (start > 0 && prior?.state) {
+          try {
+            state = JSON.parse(prior.state) as Record<string, unknown>;
+          } catch {
+            state = {};
+          }
+        }
+        const result = await scanMarkedLines(filePath, start, reader.markers, (line, offset) => {
+          const obj = parseJsonObject(line);
+          if (!obj) {
+            malformed++;
+            return;
+          }
+          const outcome = reader.parse(obj, ctx, state, offset);
+          for (const o of Array.isArray(outcome) ? outcome : [outcome]) {
+            if (o.kind === 'record') take(o.record);
+            else if (o.kind === 'malformed') malformed++;
+          }
+        });
+        endOffset = result.endOffset;
+        oversized = result.oversized;
+        stats.bytesRead += st.size - start;
+      } else {
+        let out;
+        if (reader.kind === 'document') {
+          out = reader.parse(fs.readFileSync(filePath, 'utf8'), ctx);
+        } else {
+          const SQL = await loadSqlJs();
+          const { bytes } = committedDatabaseBytes(filePath);
+          let db;
+          try {
+            db = new SQL.Database(bytes);
+            out = reader.read(db, ctx);
+          } catch (err) {
+            out = { records: [], problem: `${filePath}: not a readable SQLite database (${(err as Error).message}); read again when it changes` };
+          } finally {
+            db?.close();
+          }
+        }
+        for (const r of out.records) take(r);
+        malformed += out.malformed ?? 0;
+        if (out.problem) {
+          stats.fileProblems.push(out.problem);
+          this.opts.log?.(out.problem);
+        }
+        stats.bytesRead += size;
+      }
+    } catch (err) {
+      stats.unreadableFiles++;
+      this.opts.log?.(`Could not read ${filePath}: ${(err as Error).message}`);
+      return;
+    }
+    stats.filesRead++;
+    stats.records += batch.length;
+    stats.malformedLines += malformed;
+    stats.oversizedLines += oversized;
+    if (malformed || oversized) stats.fileIssues.push({ path: filePath, malformedLines: malformed, oversizedLines: oversized });
+    const keepState = reader.kind === 'lines' && Object.keys(state).length > 0;
+    const cursor = {
+      path: filePath, size: reader.kind === 'lines' ? st.size : size, mtimeMs: reader.kind === 'lines' ? st.mtimeMs : mtimeMs, ino: st.ino, offset: endOffset,
+      ...(keepState ? { state: JSON.stringify(state) } : {}),
+    };
+    if (reader.kind === 'lines') {
+      stats.changed += this.store.insert(collapseCopies(batch));
+      this.store.setCursor(cursor);
+    } else {
+      held.records.push(...batch);
+      held.cursors.push(cursor);
+    }
   }
 
   private async scanFile(root: ScanRoot, filePath: string, stats: ScanStats, unpriced: Set<string>): Promise<void> {

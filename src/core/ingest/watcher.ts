@@ -3,6 +3,14 @@ import { watch, type FSWatcher } from 'chokidar';
 
 const IGNORED_DIR = /[\\/](?:node_modules|\.git|\.hg|\.svn)(?:[\\/]|$)/;
 
+/**
+ * Files that can hold usage: JSONL transcripts, the other agents' JSON documents (Gemini CLI
+ * sessions, OpenCode messages, Droid settings), their SQLite stores and write-ahead logs, and
+ * OpenClaw's archived `*.jsonl.reset.*` / `*.jsonl.deleted.*` copies.
+ */
+const USAGE_FILE = /\.(?:jsonl|json|db|sqlite)(?:-wal)?$|\.jsonl\.(?:reset|deleted)\./;
+export const isUsageFile = (p: string): boolean => USAGE_FILE.test(p);
+
 export interface TranscriptWatcherOptions {
   /** Folders to watch recursively; ones that do not exist yet are picked up by `refreshRoots()`. */
   roots: () => string[];
@@ -40,7 +48,7 @@ export class TranscriptWatcher {
         depth: 8,
         // Only transcripts matter; directories must pass so that new project folders are followed,
         // except dependency and VCS folders of workspace roots (large, and never transcripts).
-        ignored: (p, stats) => IGNORED_DIR.test(p) || ((stats?.isFile() ?? false) && !p.endsWith('.jsonl')),
+        ignored: (p, stats) => IGNORED_DIR.test(p) || ((stats?.isFile() ?? false) && !isUsageFile(p)),
       });
       const w = this.watcher;
       this.readyPromise = new Promise<void>((resolve) => w.once('ready', () => resolve()));
@@ -59,7 +67,7 @@ export class TranscriptWatcher {
   }
 
   private touch(p: string): void {
-    if (!p.endsWith('.jsonl')) return;
+    if (!isUsageFile(p)) return;
     this.pending.add(p);
     if (this.timer) clearTimeout(this.timer);
     this.timer = setTimeout(() => {

@@ -1,0 +1,208 @@
+// The agents read through src/core/ingest/agents.ts: where each is looked for (settings, env,
+// defaults), SQLite stores read as a reader (WAL included, nothing written), and bad input per
+// source: a truncated database, a JSON session cut mid-write, an unknown schema version. Each
+// gives a message naming the file (and the version) and loses nothing else.
+import * as assert from 'node:assert/strict';
+import { createHash } from 'node:crypto';
+import { appendFileSync, chmodSync, cpSync, existsSync, mkdirSync, readdirSync, readFileSync, statSync, truncateSync, writeFileSync } from 'node:fs';
+import * as path from 'node:path';
+import { buildDashboard } from '../../src/core/dashboard';
+import { UsageEngine } from '../../src/core/engine';
+import type { AgentId, AgentSettings } from '../../src/core/ingest/agents';
+import { CURSOR_NOTE } from '../../src/core/ingest/cursor';
+import { agentRoots, usageRoots } from '../../src/core/ingest/roots';
+import { PriceTable } from '../../src/core/pricing/pricing';
+import { totals } from '../../src/core/query';
+import { loadSqlJs } from '../../src/core/sqljs';
+import { tempDir } from './helpers';
+
+const repo = path.resolve(__dirname, '../../..');
+const samples = path.resolve(repo, '..', 'shared', 'corpora', 'agents');
+const walFixture = path.join(repo, 'test', 'fixtures', 'opencode-wal');
+
+function writable(p: string): void {
+  chmodSync(p, statSync(p).isDirectory() ? 0o755 : 0o644);
+  if (statSync(p).isDirectory()) for (const e of readdirSync(p)) writable(path.join(p, e));
+}
+
+/** A HOME holding copies of the given samples (one folder each in the corpus). */
+function homeWith(...agents: string[]): string {
+  const home = tempDir('tcd-agents-');
+  for (const a of agents) cpSync(path.join(samples, a), home, { recursive: true });
+  writable(home);
+  return home;
+}
+
+async function engineFor(home: string, agents: Partial<Record<AgentId, AgentSettings>> = {}, env: NodeJS.ProcessEnv = {}) {
+  const prices = new PriceTable();
+  return UsageEngine.open({ dbFile: null, roots: () => usageRoots({ home, env: { HOME: home, ...env }, agents }), prices: () => prices, costMode: () => 'auto' });
+}
+
+const sha = (f: string) => createHash('sha256').update(readFileSync(f)).digest('hex');
+
+describe('agents: where each is found', () => {
+  it('reads the default folders, the env override (comma list) instead, and settings paths instead of both', () => {
+    const home = '/home/me';
+    const kindsOf = (roots: { path: string; kind: string }[], kind: string) => roots.filter((r) => r.kind === kind).map((r) => r.path);
+    const byDefault = agentRoots({ home, env: {} });
+    assert.deepEqual(kindsOf(byDefault, 'gemini'), ['/home/me/.gemini/tmp']);
+    assert.deepEqual(kindsOf(byDefault, 'openclaw'), ['/home/me/.openclaw', '/home/me/.clawdbot', '/home/me/.moltbot', '/home/me/.moldbot']);
+    assert.deepEqual(kindsOf(byDefault, 'opencode'), ['/home/me/.local/share/opencode']);
+    assert.deepEqual(kindsOf(byDefault, 'copilot'), ['/home/me/.copilot/session-state']);
+    const env = agentRoots({ home, env: { GEMINI_DATA_DIR: '/a,~/b', OPENCLAW_DIR: '/fleet/.openclaw', XDG_DATA_HOME: '/xdg', COPILOT_HOME: '/c' } });
+    assert.deepEqual(kindsOf(env, 'gemini'), ['/a', '/home/me/b']);
+    assert.deepEqual(kindsOf(env, 'openclaw'), ['/fleet/.openclaw']);
+    assert.deepEqual(kindsOf(env, 'opencode'), ['/xdg/opencode']);
+    assert.deepEqual(kindsOf(env, 'copilot'), ['/c/session-state']);
+    const set = agentRoots({ home, env: { GEMINI_DATA_DIR: '/a' }, agents: { gemini: { paths: ['~/g'] }, pi: { enabled: false } } });
+    assert.deepEqual(kindsOf(set, 'gemini'), ['/home/me/g']);
+    assert.deepEqual(kindsOf(set, 'pi'), [], 'turned off');
+  });
+
+  it('an agent turned off in settings is not read', async () => {
+    const home = homeWith('pi', 'copilot');
+    const engine = await engineFor(home, { copilot: { enabled: false } });
+    await engine.scan();
+    assert.deepEqual(engine.store.all('SELECT name FROM sources').map((r) => String(r.name)), ['pi-agent']);
+    await engine.close();
+  });
+});
+
+describe('agents: every sample in one HOME', () => {
+  it('each agent with data is its own source in the dashboard filter; OpenClaw agents by name; Cursor is a note, not $0', async () => {
+    const home = homeWith('gemini', 'copilot', 'opencode', 'pi', 'openclaw', 'droid', 'cursor');
+    const engine = await engineFor(home);
+    const stats = await engine.scan();
+    assert.deepEqual(stats.fileProblems, []);
+    assert.deepEqual(stats.notes, [CURSOR_NOTE]);
+    const data = buildDashboard(engine.store, { range: { kind: 'preset', preset: 'all' } }, {
+      timeZone: 'UTC', scanned: true, storageRole: 'writer', budget: {}, thresholds: [], costThreshold: 0, burnRatePerHour: 0,
+      workspaceFolders: [], gettingStarted: { transcriptRoots: [] }, agentNotes: stats.notes,
+    });
+    assert.deepEqual(data.options.sources, ['copilot-cli', 'gemini-cli', 'openclaw:main', 'opencode', 'pi-agent']);
+    assert.ok(data.options.agents.includes('openclaw:main'));
+    const note = data.alerts.find((a) => a.id.startsWith('agent-note'));
+    assert.equal(note?.title, 'Cursor usage cannot be read locally');
+    assert.ok(!data.options.sources.includes('cursor'), 'no Cursor rows at $0');
+    await engine.close();
+  });
+});
+
+describe('agents: SQLite stores are read as a reader', () => {
+  it('sees the committed rows of the -wal file, writes nothing and leaves no -shm beside the store', async () => {
+    const home = tempDir('tcd-wal-');
+    const dir = path.join(home, '.local', 'share', 'opencode');
+    mkdirSync(dir, { recursive: true });
+    for (const f of ['opencode.db', 'opencode.db-wal']) cpSync(path.join(walFixture, f), path.join(dir, f));
+    chmodSync(path.join(dir, 'opencode.db'), 0o444);
+    chmodSync(path.join(dir, 'opencode.db-wal'), 0o444);
+    const before = [sha(path.join(dir, 'opencode.db')), sha(path.join(dir, 'opencode.db-wal'))];
+    const engine = await engineFor(home);
+    await engine.scan();
+    const t = totals(engine.store);
+    assert.equal(t.requests, 2, 'the checkpointed message and the one only in the WAL');
+    assert.equal(t.inputTokens, 3000);
+    assert.deepEqual([sha(path.join(dir, 'opencode.db')), sha(path.join(dir, 'opencode.db-wal'))], before);
+    assert.deepEqual(readdirSync(dir).sort(), ['opencode.db', 'opencode.db-wal']);
+    await engine.close();
+  });
+
+  it('without its -wal file only the checkpointed rows are there; a torn frame at the end of the WAL is left out', async () => {
+    const home = tempDir('tcd-wal-');
+    const dir = path.join(home, '.local', 'share', 'opencode');
+    mkdirSync(dir, { recursive: true });
+    cpSync(path.join(walFixture, 'opencode.db'), path.join(dir, 'opencode.db'));
+    let engine = await engineFor(home);
+    await engine.scan();
+    assert.equal(totals(engine.store).requests, 1);
+    await engine.close();
+    cpSync(path.join(walFixture, 'opencode.db-wal'), path.join(dir, 'opencode.db-wal'));
+    chmodSync(path.join(dir, 'opencode.db-wal'), 0o644);
+    // Half a frame being written: no commit, bad checksum.
+    appendFileSync(path.join(dir, 'opencode.db-wal'), Buffer.alloc(3000, 7));
+    engine = await engineFor(home);
+    await engine.scan();
+    assert.equal(totals(engine.store).requests, 2);
+    await engine.close();
+  });
+});
+
+describe('agents: bad input names the file and loses nothing else', () => {
+  it('a truncated SQLite store: a message naming it; the same agent\'s JSONL is still counted', async () => {
+    const home = homeWith('openclaw');
+    const db = path.join(home, '.openclaw', 'agents', 'main', 'agent', 'openclaw-agent.sqlite');
+    truncateSync(db, 3000);
+    const engine = await engineFor(home);
+    const stats = await engine.scan();
+    assert.equal(stats.fileProblems.length, 1);
+    assert.ok(stats.fileProblems[0].startsWith(db), stats.fileProblems[0]);
+    assert.equal(totals(engine.store).outputTokens, 10, 'the JSONL session is counted');
+    await engine.close();
+  });
+
+  it('a JSON session cut mid-write: a message naming it, nothing already counted lost, and the session read again once whole', async () => {
+    const home = homeWith('gemini');
+    const engine = await engineFor(home);
+    await engine.scan();
+    const whole = totals(engine.store);
+    assert.ok(whole.requests > 0);
+    const chats = path.join(home, '.gemini', 'tmp', 'c0f4b0739a6f116ce6608010f1bd0cb124376903bd3dffc915478109f989ed72', 'chats');
+    const file = path.join(chats, readdirSync(chats)[0]);
+    const text = readFileSync(file, 'utf8');
+    // Gemini CLI rewrites the whole document; a read in the middle sees half of it.
+    writeFileSync(file, text.slice(0, Math.floor(text.length / 2)));
+    let stats = await engine.scan();
+    assert.equal(stats.fileProblems.length, 1);
+    assert.ok(stats.fileProblems[0].includes(file) && /cut off/.test(stats.fileProblems[0]), stats.fileProblems[0]);
+    assert.deepEqual(totals(engine.store), whole, 'nothing counted before is lost');
+    // The finished write, with one more message.
+    const doc = JSON.parse(text) as { messages: Record<string, unknown>[] };
+    doc.messages.push({ id: 'added-after', type: 'gemini', timestamp: '2026-03-30T19:00:00.000Z', model: 'gemini-3-flash-preview', tokens: { input: 100, output: 10, cached: 0, thoughts: 0, tool: 0, total: 110 } });
+    writeFileSync(file, JSON.stringify(doc));
+    stats = await engine.scan();
+    assert.deepEqual(stats.fileProblems, []);
+    const after = totals(engine.store);
+    assert.equal(after.requests, whole.requests + 1);
+    assert.equal(after.inputTokens, whole.inputTokens + 100);
+    await engine.close();
+  });
+
+  it('an unknown future schema: the message names the file and the version; the other agents are read', async () => {
+    const home = homeWith('pi');
+    const SQL = await loadSqlJs();
+    const db = new SQL.Database();
+    db.exec('CREATE TABLE transcript_events_v3 (session_id TEXT, seq INTEGER, body BLOB); PRAGMA user_version = 99;');
+    const file = path.join(home, '.openclaw', 'agents', 'ops', 'agent', 'openclaw-agent.sqlite');
+    mkdirSync(path.dirname(file), { recursive: true });
+    writeFileSync(file, db.export());
+    db.close();
+    const oc = path.join(home, '.local', 'share', 'opencode');
+    mkdirSync(oc, { recursive: true });
+    const db2 = new SQL.Database();
+    db2.exec('CREATE TABLE session_message (id TEXT); PRAGMA user_version = 7;');
+    writeFileSync(path.join(oc, 'opencode.db'), db2.export());
+    db2.close();
+    const engine = await engineFor(home);
+    const stats = await engine.scan();
+    assert.equal(stats.fileProblems.length, 2);
+    const a = stats.fileProblems.find((p) => p.startsWith(file)) ?? '';
+    const b = stats.fileProblems.find((p) => p.startsWith(oc)) ?? '';
+    assert.ok(a.startsWith(file) && /schema version 99/.test(a), a);
+    assert.ok(b.startsWith(path.join(oc, 'opencode.db')) && /schema version 7/.test(b), b);
+    assert.equal(totals(engine.store).outputTokens, 446, 'pi is read');
+    await engine.close();
+  });
+
+  it('a session file of an unknown Gemini format names its version', async () => {
+    const home = tempDir('tcd-gem-');
+    const file = path.join(home, '.gemini', 'tmp', 'p', 'chats', 'session-x.json');
+    mkdirSync(path.dirname(file), { recursive: true });
+    writeFileSync(file, JSON.stringify({ version: 5, turns: [] }));
+    const engine = await engineFor(home);
+    const stats = await engine.scan();
+    assert.equal(stats.fileProblems.length, 1);
+    assert.ok(stats.fileProblems[0].includes(file) && /version 5/.test(stats.fileProblems[0]));
+    assert.ok(existsSync(file));
+    await engine.close();
+  });
+});
