@@ -4,7 +4,13 @@
 // rest of the CLI; every other command is in dist/cliMain.js (tsc's out/src has the same
 // names). A computed path keeps the bundler from inlining either.
 import * as path from 'node:path';
+import { setFlagsFromString } from 'node:v8';
 
 const bundle = process.argv[2] === 'statusline' ? 'statuslineMain.js' : 'cliMain.js';
+// Node 20's V8 can deadlock when a background optimizing compile needs a garbage collection while
+// the main thread waits for that compile (NodePlatform::DrainTasks; seen in test/unit/cli.test.ts,
+// the process then sleeps for ever). A command that runs for a second gains nothing from
+// concurrent recompilation, so it is turned off before anything gets hot.
+if (bundle === 'cliMain.js') setFlagsFromString('--no-concurrent-recompilation');
 // eslint-disable-next-line @typescript-eslint/no-require-imports
 require(path.join(__dirname, bundle));
