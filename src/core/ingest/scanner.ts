@@ -5,7 +5,7 @@ import type { CostMode, PriceTable } from '../pricing/pricing';
 import { betterCopy, type FileCursor, type UsageStore } from '../store';
 import { USAGE_MARKER, describeTranscript, parseClaudeLine, parseJsonObject, type ParseOutcome } from './claude';
 import { CODEX_MARKERS, codexFastTier, describeCodexFile, parseCodexLine, type CodexState } from './codex';
-import type { AgentId, AgentReader, FileContext, FileReader } from './agents';
+import { listFiles, type AgentId, type AgentReader, type FileContext, type FileReader } from './agents';
 import { scanMarkedLines } from './lineReader';
 import { agentById } from './registry';
 import { committedDatabaseBytes } from './sqliteCopy';
@@ -98,27 +98,21 @@ export function collapseCopies(batch: UsageRecord[]): UsageRecord[] {
 }
 
 /**
- * Lists every `*.jsonl` below `dir`, recursively; a missing folder lists nothing. Synchronous
- * directory reads: a rescan lists a thousand files in a few milliseconds, where a promise per
- * folder costs a thread-pool round trip each.
+ * A file's stat, or undefined when it is gone or unreadable. Synchronous (microseconds) instead of
+ * a thread-pool round trip per file: a rescan with nothing new is one stat and one in-memory cursor
+ * look-up per file.
  */
+function statFile(filePath: string): fs.Stats | undefined {
+  try {
+    return fs.statSync(filePath, { throwIfNoEntry: false }) ?? undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** Lists every `*.jsonl` below `dir`, recursively (sorted); a missing folder lists nothing. */
 export async function listJsonl(dir: string): Promise<string[]> {
-  const out: string[] = [];
-  const walk = (d: string): void => {
-    let entries;
-    try {
-      entries = fs.readdirSync(d, { withFileTypes: true });
-    } catch {
-      return;
-    }
-    for (const e of entries) {
-      const full = path.join(d, e.name);
-      if (e.isDirectory()) walk(full);
-      else if (e.isFile() && e.name.endsWith('.jsonl')) out.push(full);
-    }
-  };
-  walk(dir);
-  return out.sort();
+  return listFiles(dir, (name) => name.endsWith('.jsonl'), Infinity);
 }
 
 /**
@@ -194,12 +188,7 @@ export class TranscriptScanner {
   }
 
   private async scanAgentFile(root: ScanRoot, filePath: string, reader: FileReader, stats: ScanStats, unpriced: Set<string>, held: HeldRows): Promise<void> {
-    let st;
-    try {
-      st = fs.statSync(filePath, { throwIfNoEntry: false });
-    } catch {
-      return;
-    }
+    const st = statFile(filePath);
     if (!st) return;
     // A database's committed state is its file plus its write-ahead log.
     let walStat: fs.Stats | undefined;
@@ -294,14 +283,7 @@ export class TranscriptScanner {
   }
 
   private async scanFile(root: ScanRoot, filePath: string, stats: ScanStats, unpriced: Set<string>): Promise<void> {
-    // A synchronous stat (microseconds) instead of a thread-pool round trip per file: a rescan
-    // with nothing new is one stat and one in-memory cursor look-up per file.
-    let st;
-    try {
-      st = fs.statSync(filePath, { throwIfNoEntry: false });
-    } catch {
-      return;
-    }
+    const st = statFile(filePath);
     if (!st) return;
     const prior = this.store.cursor(filePath);
     const replaced = prior !== undefined && (prior.ino !== st.ino || st.size < prior.offset);
