@@ -6,6 +6,7 @@ import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { record } from './records.mjs';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const require = createRequire(import.meta.url);
@@ -19,20 +20,6 @@ try {
   process.exit(1);
 }
 
-const MODELS = ['claude-opus-4-5-20251101', 'claude-sonnet-4-5-20250929', 'claude-haiku-4-5-20251001', 'gpt-5-codex'];
-// Shaped like real transcripts: a session (250 requests, about two hours) belongs to one project
-// and mostly one model; one request in seven is a subagent's, one in ten uses a second model.
-function record(i) {
-  const session = Math.floor(i / 250);
-  const msg = `msg_01${(i * 2654435761 >>> 0).toString(36).padStart(8, '0')}${i.toString(36)}`;
-  return {
-    dedupKey: `m:${msg}:req_011C${i.toString(36).padStart(10, '0')}`, messageId: msg,
-    timestamp: Date.UTC(2026, 0, 1) + i * 30_000, source: i % 7 === 0 ? 'claude-code-subagent' : 'claude-code', model: MODELS[(session + (i % 10 === 0 ? 1 : 0)) % 4],
-    project: `/home/me/project-${session % 40}`, sessionId: `session-${session.toString(16).padStart(8, '0')}`,
-    inputTokens: 10 + (i % 5000), outputTokens: 100 + (i % 9000), cacheWriteTokens: i % 3 ? 0 : 2000 + (i % 700), cacheWrite1hTokens: 0,
-    cacheReadTokens: 20_000 + (i % 100_000), reportedCost: null, cost: ((i % 1000) + 1) / 10_000, unpriced: false, isSidechain: i % 7 === 0,
-  };
-}
 
 const mb = (b) => (b / 1048576).toFixed(1);
 const results = { machine: '2 cores', date: new Date().toISOString(), sizes: [] };
