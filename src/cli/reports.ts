@@ -5,7 +5,7 @@
  */
 import type { CostRules } from '../core/pricing/pricing';
 import { BLOCK_MS, blockBurn, blockProjection, blockSpans, gapBetween, isActiveBlock } from '../core/blocks';
-import { dailyReport, periodReport, sessionReport, totals, type CcusageFigures, type DailyEntry, type ModelBreakdown, type UsageFilter } from '../core/query';
+import { addFigures, dailyReport, periodReport, sessionReport, totals, type CcusageFigures, type DailyEntry, type ModelBreakdown, type UsageFilter } from '../core/query';
 import type { AgentId } from '../core/ingest/agents';
 import { AGENTS, agentById } from '../core/ingest/registry';
 import { idWhere, names, usageRows } from '../core/rollupQuery';
@@ -179,14 +179,7 @@ export function claudeShaped(input: ReportInput, kind: 'daily' | 'weekly' | 'mon
 
 function sumFigures(rows: CcusageFigures[]): CcusageFigures {
   const t = { inputTokens: 0, outputTokens: 0, cacheCreationTokens: 0, cacheReadTokens: 0, totalTokens: 0, totalCost: 0 };
-  for (const r of rows) {
-    t.inputTokens += r.inputTokens;
-    t.outputTokens += r.outputTokens;
-    t.cacheCreationTokens += r.cacheCreationTokens;
-    t.cacheReadTokens += r.cacheReadTokens;
-    t.totalTokens += r.totalTokens;
-    t.totalCost += r.totalCost;
-  }
+  for (const r of rows) addFigures(t, r);
   return t;
 }
 

@@ -22,7 +22,7 @@ export interface CcusageFigures {
   totalCost: number;
 }
 
-function addFigures(into: CcusageFigures, row: CcusageFigures): void {
+export function addFigures(into: CcusageFigures, row: CcusageFigures): void {
   into.inputTokens += row.inputTokens;
   into.outputTokens += row.outputTokens;
   into.cacheCreationTokens += row.cacheCreationTokens;

@@ -121,6 +121,9 @@ export async function listJsonl(dir: string): Promise<string[]> {
  * is safe because records are deduplicated by identity.
  */
 export class TranscriptScanner {
+  /** Each Codex home's config.toml tier, read once per scan (not once per changed rollout). */
+  private codexTiers = new Map<string, boolean>();
+
   constructor(
     private readonly store: UsageStore,
     private readonly opts: ScannerOptions,
@@ -128,6 +131,7 @@ export class TranscriptScanner {
 
   async scanAll(): Promise<ScanStats> {
     const started = Date.now();
+    this.codexTiers = new Map();
     const stats: ScanStats = {
       filesSeen: 0, filesRead: 0, bytesRead: 0, records: 0, changed: 0, malformedLines: 0, oversizedLines: 0,
       unreadableFiles: 0, unpricedModels: [], fileIssues: [], fileProblems: [], notes: [], durationMs: 0,
@@ -306,7 +310,9 @@ export class TranscriptScanner {
     if (root.kind === 'codex') {
       const file = describeCodexFile(filePath);
       // A root is `<codex home>/sessions` or `<codex home>/archived_sessions`.
-      const fast = codexFastTier(path.dirname(root.path));
+      const home = path.dirname(root.path);
+      let fast = this.codexTiers.get(home);
+      if (fast === undefined) this.codexTiers.set(home, (fast = codexFastTier(home)));
       markers = CODEX_MARKERS;
       parse = (line) => {
         const obj = parseJsonObject(line);
