@@ -227,3 +227,21 @@ export function readJournal(file: string, offset = 0): { entries: JournalEntry[]
   }
   return { entries, end: offset + start, bad: damaged.length, damaged };
 }
+
+/**
+ * The entries of one journal file from byte `from` that the database does not hold yet (numbered
+ * above `appliedSeq`), with the first and last numbers among them and where reading stopped.
+ */
+export function readFreshEntries(
+  file: string,
+  from: number,
+  appliedSeq: number,
+): { fresh: JournalEntry[]; end: number; bad: number; damaged: DamagedLine[]; firstSeq: number; lastSeq: number } {
+  const { entries, end, bad, damaged } = readJournal(file, from);
+  // Entries without a number come from journals written before they had one: always replayed.
+  const fresh = entries.filter((e) => e.q === undefined || e.q > appliedSeq);
+  const firstSeq = fresh.find((e) => e.q !== undefined)?.q ?? 0;
+  let lastSeq = appliedSeq;
+  for (const e of fresh) if (e.q !== undefined && e.q > lastSeq) lastSeq = e.q;
+  return { fresh, end, bad, damaged, firstSeq, lastSeq };
+}
