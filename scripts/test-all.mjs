@@ -2,7 +2,7 @@
 // and e2e (the packaged .vsix driven in a real browser) layers, and closes with one count line.
 // Under CI=true a skipped test is a failure: nothing may pass by not running.
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -52,7 +52,9 @@ if (layers.some((l) => l === 'integration' || l === 'e2e')) {
   console.log('\n=== set up: system packages and VS Code\'s server');
   const started = Date.now();
   // A browser of one's own (CHROMIUM_PATH) needs no chromium package; a cached server no libkrb5-dev.
-  const needs = [...(process.env.CHROMIUM_PATH ? [] : ['chromium']), ...(vsCodeServerInstalled() ? [] : ['libkrb5-dev']), ...(needsPrometheus ? ['prometheus'] : [])];
+  const needs = [
+    ...(process.env.CHROMIUM_PATH ? [] : ['chromium']), ...(vsCodeServerInstalled() ? [] : ['libkrb5-dev']), ...(needsPrometheus ? ['prometheus'] : []),
+  ];
   try {
     const { installed } = systemDeps.ensureSystemPackages(needs, { again: 'npm test' });
     if (installed.length) console.log(`installed ${installed.join(', ')}`);
@@ -67,11 +69,15 @@ if (layers.some((l) => l === 'integration' || l === 'e2e')) {
 // Layering and lint before anything is built: an import cycle, vscode imported by src/core, or a
 // lint error (eslint.config.mjs) fails the run.
 must(step('import cycles', node, [join(root, 'scripts/check-cycles.mjs')]), 'The import check');
-must(step('lint', node, [join(root, 'node_modules/eslint/bin/eslint.js'), '--max-warnings', '0', '--cache', '--cache-location', join(root, 'node_modules/.cache/eslint/'),
+must(step('lint', node, [join(root, 'node_modules/eslint/bin/eslint.js'), '--max-warnings', '0', '--cache',
+  '--cache-location', join(root, 'node_modules/.cache/eslint/'),
   'src', 'webview', 'test', 'scripts', 'eslint.config.mjs']), 'Linting');
 
 // Build everything the layers need: the bundles, the .vsix, and the compiled test files.
 must(step('build and package', node, [join(root, 'scripts/package.mjs')]), 'Packaging');
+// From scratch: a module moved to a folder (ingest/claude.ts -> ingest/claude/index.ts) would
+// otherwise leave its old output behind, which Node resolves before the folder's index.js.
+rmSync(join(root, 'out'), { recursive: true, force: true });
 must(step('compile tests', node, [join(root, 'node_modules/typescript/bin/tsc'), '-p', join(root, 'tsconfig.json')]), 'Compiling');
 
 const commands = {

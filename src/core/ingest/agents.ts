@@ -4,15 +4,33 @@ import * as path from 'node:path';
 import type { Database } from 'sql.js';
 import type { Source, UsageRecord } from '../model';
 import type { CostMode, PriceTable } from '../pricing/pricing';
-import type { ParseOutcome } from './claude';
 
 /**
- * The agents read through one small interface (Claude Code, Codex and workspace files have
- * their own readers in claude.ts, codex.ts and workspace.ts): where an agent's files are, and how
- * one of its files turns into usage records. Each agent lives in its own folder below ingest/ and
- * is registered in AGENTS (registry.ts).
+ * Every source of transcripts is read through one small interface: where its files are, and how
+ * one of its files turns into usage records (with the dedupe key each record carries). Each lives
+ * in its own folder below ingest/ (claude/, codex/, workspace/, gemini/, ...) and is registered in
+ * registry.ts. The agents of AgentId are switched and pointed at folders by `tokenCost.agents`;
+ * Claude Code, Codex and workspace transcripts (TranscriptKind) by their own, older settings.
  */
 export type AgentId = 'gemini' | 'copilot' | 'opencode' | 'pi' | 'openclaw' | 'droid' | 'cursor';
+
+/** The readers whose folders come from their own settings (claudeConfigDirs, codexHome, workspaceTranscripts). */
+export type TranscriptKind = 'claude' | 'codex' | 'workspace';
+
+/** What a root holds, which decides how its files are found and read. */
+export type RootKind = TranscriptKind | AgentId;
+
+export type ParseOutcome = { kind: 'record'; record: UsageRecord } | { kind: 'malformed' } | { kind: 'no-usage' };
+
+/** A JSONL line's object, or undefined when the line is not a JSON object (malformed, cut off). */
+export function parseJsonObject(line: string): Record<string, unknown> | undefined {
+  try {
+    const obj: unknown = JSON.parse(line);
+    return typeof obj === 'object' && obj !== null && !Array.isArray(obj) ? (obj as Record<string, unknown>) : undefined;
+  } catch {
+    return undefined;
+  }
+}
 
 /** `tokenCost.agents.<id>`: turn an agent off, or read it from other folders. */
 export interface AgentSettings {
@@ -34,6 +52,16 @@ export interface FileContext {
   mtimeMs: number;
   prices: PriceTable;
   mode: CostMode;
+  /** A value computed once per scan and shared by its files (a Codex home's config.toml tier). */
+  once?<T>(key: string, compute: () => T): T;
+}
+
+/** What the scanner knows when it lists a root's files. */
+export interface RootListing {
+  /** The globs of a workspace root (`tokenCost.workspaceTranscripts`). */
+  globs?: readonly string[];
+  /** The roots read natively in the same scan: a workspace listing skips what is below them. */
+  nativeRoots: readonly string[];
 }
 
 /** The result of reading a whole file (a JSON document or a database). */
@@ -56,12 +84,16 @@ export interface DocumentOutcome {
  * file applied), never the agent's file itself.
  */
 export type FileReader =
-  | { kind: 'lines'; markers: Buffer[]; parse(obj: Record<string, unknown>, ctx: FileContext, state: Record<string, unknown>, offset: number): ParseOutcome | ParseOutcome[] }
+  | {
+      kind: 'lines';
+      markers: Buffer[];
+      parse(obj: Record<string, unknown>, ctx: FileContext, state: Record<string, unknown>, offset: number): ParseOutcome | ParseOutcome[];
+    }
   | { kind: 'document'; parse(text: string, ctx: FileContext): DocumentOutcome }
   | { kind: 'sqlite'; read(db: Database, ctx: FileContext): DocumentOutcome };
 
-export interface AgentReader {
-  id: AgentId;
+export interface AgentReader<Id extends RootKind = AgentId> {
+  id: Id;
   /** The name users know it by (CLI help, notes). */
   label: string;
   /** The `source` its records carry. OpenClaw's carry `openclaw:<agent id>`. */
@@ -71,7 +103,7 @@ export interface AgentReader {
   /** Folders to read: the setting's paths, else the agent's env override, else its default. */
   roots(settings: AgentSettings, e: AgentEnv): string[];
   /** The files below a root this agent reads, in a stable order. */
-  files(root: string): string[];
+  files(root: string, listing: RootListing): string[] | Promise<string[]>;
   /** How to read one of those files; undefined: skip it. */
   reader(file: string): FileReader | undefined;
   /**
@@ -123,6 +155,11 @@ export function listFiles(dir: string, accept: (name: string, full: string) => b
   };
   walk(dir, 0);
   return out.sort();
+}
+
+/** Every `*.jsonl` below `dir`, recursively (sorted); a missing folder lists nothing. */
+export function listJsonl(dir: string): string[] {
+  return listFiles(dir, (name) => name.endsWith('.jsonl'), Infinity);
 }
 
 export function homeOf(env: NodeJS.ProcessEnv, home?: string): string {

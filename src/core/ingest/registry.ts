@@ -1,4 +1,6 @@
-import type { AgentId, AgentReader } from './agents';
+import type { AgentId, AgentReader, RootKind } from './agents';
+import { claude } from './claude';
+import { codex } from './codex';
 import { copilot } from './copilot';
 import { cursor } from './cursor';
 import { droid } from './droid';
@@ -6,6 +8,10 @@ import { gemini } from './gemini';
 import { openclaw } from './openclaw';
 import { opencode } from './opencode';
 import { pi } from './pi';
+import { workspace } from './workspace';
+
+/** Claude Code, Codex and workspace transcripts: their folders come from their own settings (roots.ts). */
+export const TRANSCRIPT_READERS = [claude, codex, workspace] as const;
 
 /** Every agent read through the AgentReader interface; adding one is a folder and a line here. */
 export const AGENTS: readonly AgentReader[] = [gemini, copilot, opencode, pi, openclaw, droid, cursor];
@@ -15,3 +21,8 @@ export function agentById(id: string): AgentReader | undefined {
 }
 
 export const AGENT_IDS: readonly AgentId[] = AGENTS.map((a) => a.id);
+
+/** The reader of a kind of root (what the scanner dispatches on). */
+export function readerFor(kind: RootKind): AgentReader<RootKind> | undefined {
+  return TRANSCRIPT_READERS.find((r) => r.id === kind) ?? agentById(kind);
+}

@@ -1,6 +1,6 @@
-import { claudeProjectRoots } from './claude';
-import { codexSessionRoots } from './codex';
 import { homeOf, type AgentId, type AgentSettings } from './agents';
+import { claude } from './claude';
+import { codex } from './codex';
 import { AGENTS } from './registry';
 import type { ScanRoot } from './scanner';
 import { DEFAULT_WORKSPACE_GLOBS } from './workspace';
@@ -33,12 +33,15 @@ export function agentRoots(opts: Pick<RootOptions, 'agents' | 'env' | 'home'> = 
 
 /** Every folder the engine reads, each with the kind of its files: Claude, Codex, the other agents, workspaces. */
 export function usageRoots(opts: RootOptions = {}): ScanRoot[] {
-  const claude = claudeProjectRoots({ configDirs: opts.claudeConfigDirs, env: opts.env, home: opts.home }).map((p): ScanRoot => ({ path: p, kind: 'claude' }));
-  const codex = codexSessionRoots({ codexHome: opts.codexHome, env: opts.env, home: opts.home }).map((p): ScanRoot => ({ path: p, kind: 'codex' }));
+  const env = opts.env ?? process.env;
+  const e = { env, home: homeOf(env, opts.home) };
+  const claudeRoots = claude.roots({ paths: opts.claudeConfigDirs }, e).map((p): ScanRoot => ({ path: p, kind: 'claude' }));
+  const codexHome = opts.codexHome === undefined ? undefined : [opts.codexHome];
+  const codexRoots = codex.roots({ paths: codexHome }, e).map((p): ScanRoot => ({ path: p, kind: 'codex' }));
   const workspaces = (opts.workspaces ?? []).map((w): ScanRoot => ({
     path: w.folder,
     kind: 'workspace',
     globs: w.globs && w.globs.length > 0 ? w.globs : DEFAULT_WORKSPACE_GLOBS,
   }));
-  return [...claude, ...codex, ...agentRoots(opts), ...workspaces];
+  return [...claudeRoots, ...codexRoots, ...agentRoots(opts), ...workspaces];
 }

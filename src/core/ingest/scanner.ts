@@ -1,19 +1,15 @@
 import * as fs from 'node:fs';
-import * as path from 'node:path';
+import { betterCopy } from '../copyRule';
 import type { UsageRecord } from '../model';
 import type { CostMode, PriceTable } from '../pricing/pricing';
-import { betterCopy, type FileCursor, type UsageStore } from '../store';
-import { USAGE_MARKER, describeTranscript, parseClaudeLine, parseJsonObject, type ParseOutcome } from './claude';
-import { CODEX_MARKERS, codexFastTier, describeCodexFile, parseCodexLine, type CodexState } from './codex';
-import { listFiles, type AgentId, type AgentReader, type FileContext, type FileReader } from './agents';
+import type { FileCursor, UsageStore } from '../store';
+import { parseJsonObject, type AgentReader, type FileContext, type FileReader, type RootKind } from './agents';
 import { scanMarkedLines } from './lineReader';
-import { agentById } from './registry';
+import { readerFor } from './registry';
 import { committedDatabaseBytes } from './sqliteCopy';
 import { loadSqlJs } from '../sqljs';
-import { DEFAULT_WORKSPACE_GLOBS, WORKSPACE_MARKERS, describeWorkspaceFile, listWorkspaceTranscripts, parseWorkspaceLine } from './workspace';
 
-/** What a root holds, which decides how its files are found and read. */
-export type RootKind = 'claude' | 'codex' | 'workspace' | AgentId;
+export type { RootKind } from './agents';
 
 /**
  * A folder to read. Claude roots are `projects/` folders, Codex roots `sessions/` or
@@ -77,9 +73,8 @@ export interface ScannerOptions {
 
 /**
  * Streamed replies repeat a request on several lines of the same file; keeping only the copy the
- * store would keep (its rule, betterCopy: non-sidechain first, then the larger token total, then
- * the higher cost, else the first) before inserting saves most of the database work of a first
- * scan. The store applies the same rule across files and scans.
+ * store would keep (the copy rule, copyRule.ts) before inserting saves most of the database work
+ * of a first scan. The store applies the same rule across files and scans.
  */
 export function collapseCopies(batch: UsageRecord[]): UsageRecord[] {
   const best = new Map<string, number>();
@@ -110,19 +105,19 @@ function statFile(filePath: string): fs.Stats | undefined {
   }
 }
 
-/** Lists every `*.jsonl` below `dir`, recursively (sorted); a missing folder lists nothing. */
-export async function listJsonl(dir: string): Promise<string[]> {
-  return listFiles(dir, (name) => name.endsWith('.jsonl'), Infinity);
-}
-
 /**
- * Reads Claude Code transcripts into the store. Each file is read from where the last read
- * stopped (its cursor); a file that shrank or was replaced is read again from the start, which
- * is safe because records are deduplicated by identity.
+ * Reads every root's files into the store through the reader its kind is registered with
+ * (registry.ts): Claude Code, Codex and workspace transcripts and the other agents. A JSONL file
+ * is read from where the last read stopped (its cursor); a file that shrank or was replaced is
+ * read again from the start, which is safe because records are deduplicated by identity.
  */
 export class TranscriptScanner {
-  /** Each Codex home's config.toml tier, read once per scan (not once per changed rollout). */
-  private codexTiers = new Map<string, boolean>();
+  /** Values the readers compute once per scan (each Codex home's config.toml tier, not once per changed rollout). */
+  private memo = new Map<string, unknown>();
+  private readonly once = <T>(key: string, compute: () => T): T => {
+    if (!this.memo.has(key)) this.memo.set(key, compute());
+    return this.memo.get(key) as T;
+  };
 
   constructor(
     private readonly store: UsageStore,
@@ -131,7 +126,7 @@ export class TranscriptScanner {
 
   async scanAll(): Promise<ScanStats> {
     const started = Date.now();
-    this.codexTiers = new Map();
+    this.memo = new Map();
     const stats: ScanStats = {
       filesSeen: 0, filesRead: 0, bytesRead: 0, records: 0, changed: 0, malformedLines: 0, oversizedLines: 0,
       unreadableFiles: 0, unpricedModels: [], fileIssues: [], fileProblems: [], notes: [], durationMs: 0,
@@ -140,34 +135,26 @@ export class TranscriptScanner {
     const roots = this.opts.roots().map(toScanRoot);
     // Native roots inside a workspace folder are read once, natively.
     const native = roots.filter((r) => r.kind !== 'workspace').map((r) => r.path);
-    const noted = new Map<AgentReader, string[]>();
+    const noted = new Map<AgentReader<RootKind>, string[]>();
     for (const root of roots) {
-      const agent = agentById(root.kind);
-      if (agent) {
-        if (agent.note) {
-          const seen = noted.get(agent) ?? [];
-          if (fs.existsSync(root.path)) seen.push(root.path);
-          noted.set(agent, seen);
-        }
-        // Whole-file readers (one small JSON file per OpenCode message) are stored per root, in one
-        // insert: a store transaction per file costs more than reading the file.
-        const held: HeldRows = { records: [], cursors: [] };
-        for (const file of agent.files(root.path)) {
-          const reader = agent.reader(file);
-          if (!reader) continue;
-          stats.filesSeen++;
-          await this.scanAgentFile(root, file, reader, stats, unpriced, held);
-          if (held.records.length >= 5000) this.storeHeld(held, stats);
-        }
-        this.storeHeld(held, stats);
-        continue;
+      const agent: AgentReader<RootKind> | undefined = readerFor(root.kind);
+      if (!agent) continue;
+      if (agent.note) {
+        const seen = noted.get(agent) ?? [];
+        if (fs.existsSync(root.path)) seen.push(root.path);
+        noted.set(agent, seen);
       }
-      const files =
-        root.kind === 'workspace' ? await listWorkspaceTranscripts(root.path, root.globs ?? DEFAULT_WORKSPACE_GLOBS, native) : await listJsonl(root.path);
-      for (const file of files) {
+      // Whole-file readers (one small JSON file per OpenCode message) are stored per root, in one
+      // insert: a store transaction per file costs more than reading the file.
+      const held: HeldRows = { records: [], cursors: [] };
+      for (const file of await agent.files(root.path, { globs: root.globs, nativeRoots: native })) {
+        const reader = agent.reader(file);
+        if (!reader) continue;
         stats.filesSeen++;
-        await this.scanFile(root, file, stats, unpriced);
+        await this.scanAgentFile(root, file, reader, stats, unpriced, held);
+        if (held.records.length >= 5000) this.storeHeld(held, stats);
       }
+      this.storeHeld(held, stats);
     }
     for (const [agent, existing] of noted) {
       const note = agent.note?.(existing);
@@ -178,11 +165,6 @@ export class TranscriptScanner {
     return stats;
   }
 
-  /**
-   * One file of an agent read through the AgentReader interface: JSONL from its cursor, a JSON
-   * document or a database again whenever its size or time changes (records are identified by
-   * content, so a re-read adds nothing twice).
-   */
   /** Stores held rows, then their files' cursors (a cursor never runs ahead of its rows). */
   private storeHeld(held: HeldRows, stats: ScanStats): void {
     if (held.records.length) stats.changed += this.store.insert(collapseCopies(held.records));
@@ -191,6 +173,11 @@ export class TranscriptScanner {
     held.cursors = [];
   }
 
+  /**
+   * One file read through its AgentReader: JSONL from its cursor, a JSON document or a database
+   * again whenever its size or time changes (records are identified by content, so a re-read
+   * adds nothing twice).
+   */
   private async scanAgentFile(root: ScanRoot, filePath: string, reader: FileReader, stats: ScanStats, unpriced: Set<string>, held: HeldRows): Promise<void> {
     const st = statFile(filePath);
     if (!st) return;
@@ -202,7 +189,7 @@ export class TranscriptScanner {
     const prior = this.store.cursor(filePath);
     const replaced = prior !== undefined && (prior.ino !== st.ino || (reader.kind === 'lines' && st.size < prior.offset));
     if (prior && !replaced && prior.size === size && prior.mtimeMs === mtimeMs) return;
-    const ctx: FileContext = { path: filePath, root: root.path, mtimeMs: st.mtimeMs, prices: this.opts.prices(), mode: this.opts.costMode() };
+    const ctx: FileContext = { path: filePath, root: root.path, mtimeMs: st.mtimeMs, prices: this.opts.prices(), mode: this.opts.costMode(), once: this.once };
     const batch: UsageRecord[] = [];
     const take = (r: UsageRecord) => {
       batch.push(r);
@@ -284,79 +271,5 @@ export class TranscriptScanner {
       held.records.push(...batch);
       held.cursors.push(cursor);
     }
-  }
-
-  private async scanFile(root: ScanRoot, filePath: string, stats: ScanStats, unpriced: Set<string>): Promise<void> {
-    const st = statFile(filePath);
-    if (!st) return;
-    const prior = this.store.cursor(filePath);
-    const replaced = prior !== undefined && (prior.ino !== st.ino || st.size < prior.offset);
-    if (prior && !replaced && prior.size === st.size && prior.mtimeMs === st.mtimeMs) return;
-    const start = prior && !replaced ? prior.offset : 0;
-    // Readers with state (the Codex model of the current turn) go on from what the cursor kept.
-    let state: CodexState = {};
-    if (start > 0 && prior?.state) {
-      try {
-        state = JSON.parse(prior.state) as CodexState;
-      } catch {
-        state = {};
-      }
-    }
-
-    const prices = this.opts.prices();
-    const mode = this.opts.costMode();
-    let markers: Buffer | Buffer[];
-    let parse: (line: string, offset: number) => ParseOutcome;
-    if (root.kind === 'codex') {
-      const file = describeCodexFile(filePath);
-      // A root is `<codex home>/sessions` or `<codex home>/archived_sessions`.
-      const home = path.dirname(root.path);
-      let fast = this.codexTiers.get(home);
-      if (fast === undefined) this.codexTiers.set(home, (fast = codexFastTier(home)));
-      markers = CODEX_MARKERS;
-      parse = (line) => {
-        const obj = parseJsonObject(line);
-        return obj ? parseCodexLine(obj, file, state, prices, mode, 'codex', fast) : { kind: 'malformed' };
-      };
-    } else if (root.kind === 'workspace') {
-      const file = describeWorkspaceFile(root.path, filePath, st.mtimeMs);
-      markers = WORKSPACE_MARKERS;
-      parse = (line, offset) => parseWorkspaceLine(line, offset, file, state, prices, mode);
-    } else {
-      const file = describeTranscript(root.path, filePath);
-      markers = USAGE_MARKER;
-      parse = (line, offset) => parseClaudeLine(line, offset, file, prices, mode);
-    }
-
-    const batch: UsageRecord[] = [];
-    let malformed = 0;
-    let result;
-    try {
-      result = await scanMarkedLines(filePath, start, markers, (line, offset) => {
-        const outcome = parse(line, offset);
-        if (outcome.kind === 'record') {
-          batch.push(outcome.record);
-          if (outcome.record.unpriced) unpriced.add(outcome.record.model);
-        } else if (outcome.kind === 'malformed') {
-          malformed++;
-        }
-      });
-    } catch (err) {
-      stats.unreadableFiles++;
-      this.opts.log?.(`Could not read ${filePath}: ${(err as Error).message}`);
-      return;
-    }
-    stats.filesRead++;
-    stats.bytesRead += st.size - start;
-    stats.records += batch.length;
-    stats.malformedLines += malformed;
-    stats.oversizedLines += result.oversized;
-    if (malformed || result.oversized) stats.fileIssues.push({ path: filePath, malformedLines: malformed, oversizedLines: result.oversized });
-    stats.changed += this.store.insert(collapseCopies(batch));
-    const keepState = root.kind !== 'claude' && Object.keys(state).length > 0;
-    this.store.setCursor({
-      path: filePath, size: st.size, mtimeMs: st.mtimeMs, ino: st.ino, offset: result.endOffset,
-      ...(keepState ? { state: JSON.stringify(state) } : {}),
-    });
   }
 }

@@ -1,45 +1,13 @@
-import * as fs from 'node:fs';
-import * as os from 'node:os';
-import * as path from 'node:path';
-import type { UsageRecord } from '../model';
-import type { CostMode, PriceTable } from '../pricing/pricing';
-import type { ParseOutcome } from './claude';
+import type { UsageRecord } from '../../model';
+import type { CostMode, PriceTable } from '../../pricing/pricing';
+import type { ParseOutcome } from '../agents';
+import type { CodexFile } from './paths';
 
 /**
  * Only these lines matter in a Codex rollout: the session's cwd, the model of each turn, and the
  * token counts. Everything else (prompts, tool output, reasoning) is skipped undecoded.
  */
-export const CODEX_MARKERS = [Buffer.from('"token_count"'), Buffer.from('"turn_context"'), Buffer.from('"session_meta"'), Buffer.from('"thread_settings_applied"')];
-
-/**
- * The rollout folders to read: `<codex home>/sessions` (recursive, by date) and
- * `<codex home>/archived_sessions`, where the home is the setting, else `$CODEX_HOME`, else `~/.codex`.
- */
-export function codexSessionRoots(opts: { codexHome?: string; env?: NodeJS.ProcessEnv; home?: string } = {}): string[] {
-  const env = opts.env ?? process.env;
-  const home = opts.home ?? env.HOME ?? os.homedir();
-  let base = opts.codexHome?.trim() || env.CODEX_HOME?.trim() || path.join(home, '.codex');
-  if (base === '~') base = home;
-  else if (base.startsWith('~/')) base = path.join(home, base.slice(2));
-  base = path.resolve(base);
-  return [path.join(base, 'sessions'), path.join(base, 'archived_sessions')];
-}
-
-/**
- * Whether a Codex home runs in a fast service tier: its `config.toml` sets `service_tier` to
- * "fast" or "priority" anywhere (top level or a profile). ccusage 20.0.24 (`--speed auto`) then
- * prices that home's usage at the model's fast multiplier, keeping the model name, except where
- * the rollout itself records a tier (`thread_settings_applied`, see parseCodexLine), which wins.
- */
-export function codexFastTier(codexHome: string): boolean {
-  let text: string;
-  try {
-    text = fs.readFileSync(path.join(codexHome, 'config.toml'), 'utf8');
-  } catch {
-    return false;
-  }
-  return /^[ \t]*service_tier[ \t]*=[ \t]*["'](?:fast|priority)["']/m.test(text);
-}
+export const CODEX_MARKERS = ['"token_count"', '"turn_context"', '"session_meta"', '"thread_settings_applied"'].map((m) => Buffer.from(m));
 
 interface CodexUsage {
   input_tokens: number;
@@ -88,21 +56,10 @@ function minus(a: CodexUsage, b: CodexUsage | undefined): CodexUsage {
   if (!b) return a;
   const d = (k: keyof CodexUsage) => Math.max(0, a[k] - b[k]);
   return {
-    input_tokens: d('input_tokens'), cached_input_tokens: d('cached_input_tokens'), cache_write_input_tokens: d('cache_write_input_tokens'), output_tokens: d('output_tokens'),
+    input_tokens: d('input_tokens'), cached_input_tokens: d('cached_input_tokens'), cache_write_input_tokens: d('cache_write_input_tokens'),
+    output_tokens: d('output_tokens'),
     reasoning_output_tokens: d('reasoning_output_tokens'), total_tokens: d('total_tokens'),
   };
-}
-
-export interface CodexFile {
-  path: string;
-  /** Session id from the rollout's name (`rollout-<time>-<uuid>.jsonl`), until session_meta says. */
-  sessionFromPath: string;
-}
-
-export function describeCodexFile(file: string): CodexFile {
-  const base = path.basename(file, '.jsonl');
-  const m = /([0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})$/i.exec(base);
-  return { path: file, sessionFromPath: m ? m[1] : base };
 }
 
 /**
