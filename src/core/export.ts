@@ -7,8 +7,8 @@ import { eachRequest, type ExportRow, type UsageFilter } from './query';
 import { dayKey } from './time';
 
 /**
- * The reference dashboard's export columns first (../shared/seeds 000: Timestamp, Model, Session
- * ID, Input tokens, Output tokens, Total tokens, Cost), so a spreadsheet built on its exports reads
+ * Mission Control's Token & Cost Dashboard's export columns first (Timestamp, Model, Session ID,
+ * Input tokens, Output tokens, Total tokens, Cost), so a spreadsheet built on its exports reads
  * ours; then what it lacks. Cost is in USD; total tokens are all four kinds.
  */
 export const CSV_COLUMNS = [
@@ -18,7 +18,9 @@ export const CSV_COLUMNS = [
 
 /**
  * Quotes a CSV cell. Cells a spreadsheet would run as a formula (= + - @, tab, CR) get a leading
- * apostrophe: project and session names come from files and agents we do not control.
+ * apostrophe: project and session names come from files and agents we do not control. Written
+ * here, not taken from a CSV library: the quoting is three lines, and the neutralisation, which
+ * such libraries leave to the caller, is the point.
  */
 export function csvCell(value: string | number): string {
   let s = String(value);
@@ -35,14 +37,14 @@ export function csvLine(row: ExportRow): string {
 
 export type ExportFormat = 'csv' | 'json';
 
-/** `token-usage-{timeframe}-{date}.{csv|json}`, as the reference dashboard names its exports (seed 000). */
+/** `token-usage-{timeframe}-{date}.{csv|json}`, as Mission Control's Token & Cost Dashboard names its exports. */
 export function exportFileName(timeframe: string, format: ExportFormat, now: number, timeZone: string): string {
   return `token-usage-${timeframe}-${dayKey(now, timeZone)}.${format}`;
 }
 
 /**
  * The `{timeframe}` of a dashboard range: hour, day, week or month where the range is one of
- * those (seed 000's names); for the others a slug of its label (`last-7-days`) or the days.
+ * those (that dashboard's names); for the others a slug of its label (`last-7-days`) or the days.
  */
 export function rangeTimeframe(range: RangeChoice, label: string): string {
   if (range.kind === 'quick') return range.quick;
@@ -54,8 +56,9 @@ export function rangeTimeframe(range: RangeChoice, label: string): string {
 
 /**
  * Writes every request in the range as CSV (one row per request) or JSON (`{exportedAt, range,
- * totals, requests: [...]}`), streaming in chunks so exports of any size keep memory flat.
- * `onProgress` gets the number of rows written so far. Returns the number of rows.
+ * totals, requests: [...]}`). The rows are read one at a time but held as text until the end
+ * (the totals come first in the file), then written 10,000 at a time with the stream's
+ * back-pressure. `onProgress` gets the number of rows written so far. Returns the number of rows.
  */
 export async function writeExport(
   store: UsageStore,

@@ -1,5 +1,5 @@
 /**
- * Short model names for cards and charts, as seed 000 shows them
+ * Short model names for cards and charts, as Mission Control's Token & Cost Dashboard shows them
  * (`anthropic/claude-sonnet-4-20250514` is `sonnet-4`). Tables, tooltips and filters keep the
  * exact id: two ids that shorten alike stay apart there.
  */

@@ -108,8 +108,8 @@ export function resolveRange(
 }
 
 /**
- * Chart buckets that fit a span: 2 minutes up to two hours (the Hour view, as seed 000 and
- * `/api/tokens?action=trends` draw it), hours up to two days, days up to 92, weeks up to two years.
+ * Chart buckets that fit a span: 2 minutes up to two hours (the Hour view, as Mission Control's
+ * Token & Cost Dashboard and `/api/tokens?action=trends` draw it), hours up to two days, days up to 92, weeks up to two years.
  */
 export function bucketFor(spanMs: number): RangeBucket {
   const day = 86_400_000;

@@ -55,6 +55,8 @@ export interface StoreOptions {
  * - Opening loads the snapshot and replays the journal entries it does not hold. An unusable
  *   snapshot (empty, damaged, foreign) is moved aside and the newest good backup used instead.
  * Only the writer process writes; readers follow the files (storage/follow.ts).
+ * The durability is our own code because sql.js (SQLite compiled to WebAssembly: one build for
+ * every platform, no native module in the .vsix) keeps the database in memory and writes no file.
  *
  * This class is the facade over storage/*: schema and migrations (schema.ts, migrations.ts), the
  * requests table and its copy rule (requests.ts, copyRule.ts), cursors (cursors.ts), the journal,

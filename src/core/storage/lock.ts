@@ -44,7 +44,7 @@ export class WriterLock {
     return this.held;
   }
 
-  /** Who holds the lock now (for the status bar tooltip), if anyone. */
+  /** Who holds the lock now, as its file says (to tell a stale lock and our own), if anyone. */
   owner(): LockInfo | undefined {
     try {
       return JSON.parse(fs.readFileSync(this.file, 'utf8')) as LockInfo;
