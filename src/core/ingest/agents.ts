@@ -35,7 +35,11 @@ export function parseJsonObject(line: string): Record<string, unknown> | undefin
 /** `tokenCost.agents.<id>`: turn an agent off, or read it from other folders. */
 export interface AgentSettings {
   enabled?: boolean;
-  /** Folders to read instead of the environment override and the default. */
+  /**
+   * Folders to read instead of the environment override and the default. For the transcript
+   * kinds: Claude Code's config folders (each read at its `projects/`), Codex's home (the first),
+   * the open workspace folders.
+   */
   paths?: readonly string[];
 }
 

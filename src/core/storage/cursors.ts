@@ -1,12 +1,10 @@
 import type { Database } from 'sql.js';
-import type { BigStatement } from './sql';
-import { each } from './sql';
+import { each, type BigStatement } from './sql';
 
 /**
- * The read position of one transcript file. Its own module because both the store (the
- * `files` table) and the journal (cursor entries) hold cursors, and neither may import the other.
+ * How far a transcript file has been read. Its own module because both the store (the `files`
+ * table) and the journal (cursor entries) hold cursors, and neither may import the other.
  */
-/** How far a transcript file has been read. */
 export interface FileCursor {
   path: string;
   size: number;

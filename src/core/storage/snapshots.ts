@@ -3,10 +3,8 @@ import { promises as fsp } from 'node:fs';
 import * as path from 'node:path';
 import type { Database } from 'sql.js';
 import { loadSqlJs } from '../sqljs';
-import type { StorageIo } from './fsio';
-import { statOrUndefined } from './fsio';
-import type { DamagedLine } from './journal';
-import { rotatedJournals } from './journal';
+import { statOrUndefined, type StorageIo } from './fsio';
+import { rotatedJournals, type DamagedLine } from './journal';
 import { processAlive } from './lock';
 
 /**
