@@ -37,7 +37,7 @@ describe('plan limits from the status line', () => {
   it('shows the Codex corpus\'s newest rate_limits for Codex in the tooltip', async () => {
     const api = await activatedApi();
     const config = vscode.workspace.getConfiguration('tokenCost');
-    const corpus = '/work/shared/corpora/real/home/.codex';
+    const corpus = path.resolve(repo, '..', 'shared', 'corpora', 'real', 'home', '.codex');
     assert.ok(existsSync(corpus), 'the real Codex corpus is there');
     try {
       await config.update('codexHome', corpus, vscode.ConfigurationTarget.Global);

@@ -11,6 +11,9 @@ import { NotifiedMarks } from '../../src/core/budgetAlerts';
 import { planStatusLineSetup, planStatusLineUndo } from '../../src/core/statusLineSetup';
 import { tempDir } from './helpers';
 
+// The real Codex rollouts CI has beside the clone (../shared/corpora/real).
+const realCodex = path.resolve(__dirname, '..', '..', '..', '..', 'shared', 'corpora', 'real', 'home', '.codex');
+
 const NOW = Date.parse('2026-12-01T12:00:00Z');
 const sec = (ms: number) => Math.round(ms / 1000);
 const H = 3_600_000;
@@ -80,10 +83,10 @@ describe('Codex rate_limits', () => {
   });
 
   it('finds the newest token_count with limits in each real rollout of the corpus', () => {
-    const root = '/work/shared/corpora/real/home/.codex/sessions';
+    const root = path.join(realCodex, 'sessions');
     const snaps = codexLimitSnapshots([root]);
     assert.ok(snaps.length > 0, 'the real corpus carries rate_limits');
-    const one = '/work/shared/corpora/real/home/.codex/sessions/2026/06/17/rollout-2026-06-17T22-44-39-019ed7c2-0e29-7b52-b92a-ff8e6f9573a0.jsonl';
+    const one = path.join(realCodex, 'sessions/2026/06/17/rollout-2026-06-17T22-44-39-019ed7c2-0e29-7b52-b92a-ff8e6f9573a0.jsonl');
     const lastLine = readFileSync(one, 'utf8').trim().split('\n').reverse().find((l) => l.includes('"rate_limits"') && l.includes('"token_count"'))!;
     const expected = codexRateLimits(JSON.parse(lastLine), '019ed7c2-0e29-7b52-b92a-ff8e6f9573a0');
     assert.deepEqual(snaps.find((s) => s.sessionId === '019ed7c2-0e29-7b52-b92a-ff8e6f9573a0'), expected);
@@ -93,7 +96,7 @@ describe('Codex rate_limits', () => {
 describe('Codex rollouts read again only when they change', () => {
   it('a line appended to a rollout is seen on the next pass; an unchanged one comes from the cache', () => {
     const root = tempDir('tcd-codex-limits-');
-    const src = '/work/shared/corpora/real/home/.codex/sessions/2026/06/17/rollout-2026-06-17T22-44-39-019ed7c2-0e29-7b52-b92a-ff8e6f9573a0.jsonl';
+    const src = path.join(realCodex, 'sessions/2026/06/17/rollout-2026-06-17T22-44-39-019ed7c2-0e29-7b52-b92a-ff8e6f9573a0.jsonl');
     const file = path.join(root, path.basename(src));
     writeFileSync(file, readFileSync(src));
     const cache = new Map();
@@ -289,7 +292,7 @@ describe('token-cost limits and GET /api/limits', () => {
     assert.ok(existsSync(cli), `${cli} is missing: build first (node scripts/build.mjs)`);
     const home = tempDir('tcd-limits-home-');
     const xdg = tempDir('tcd-limits-xdg-');
-    const env = { ...process.env, HOME: home, XDG_DATA_HOME: xdg, XDG_CONFIG_HOME: path.join(home, '.config'), CODEX_HOME: '/work/shared/corpora/real/home/.codex', CLAUDE_CONFIG_DIR: '', TOKEN_COST_API_KEY: '' };
+    const env = { ...process.env, HOME: home, XDG_DATA_HOME: xdg, XDG_CONFIG_HOME: path.join(home, '.config'), CODEX_HOME: realCodex, CLAUDE_CONFIG_DIR: '', TOKEN_COST_API_KEY: '' };
     const dataDir = path.join(xdg, 'token-cost-dashboard');
     const piped = spawnSync(process.execPath, [cli, 'statusline'], { input: statusJsonAt(Date.now()), encoding: 'utf8', env });
     assert.equal(piped.status, 0, piped.stderr);
