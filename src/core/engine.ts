@@ -1,7 +1,7 @@
 import { EventEmitter } from 'node:events';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { TranscriptScanner, type ScannerOptions, type ScanStats } from './ingest/scanner';
+import { TranscriptScanner, type ScanProgress, type ScannerOptions, type ScanStats } from './ingest/scanner';
 import type { UsageRecord } from './model';
 import { defaultIo, type StorageIo } from './storage/fsio';
 import { readJournal } from './storage/journal';
@@ -22,6 +22,22 @@ export interface EngineOptions extends ScannerOptions {
 }
 
 export type Role = 'writer' | 'reader';
+
+/** What a caller of `scan()` may ask of that scan (the extension's first-scan notification). */
+export interface ScanOptions {
+  /** Called after each file with how far the scan is. */
+  onProgress?: (progress: ScanProgress) => void;
+  /**
+   * Stops the scan between two files. What was read stays stored with consistent cursors and is
+   * made durable; the next scan goes on from there.
+   */
+  signal?: AbortSignal;
+  /**
+   * During a first scan (a bulk load, whose rows are otherwise stored only at its end), store what
+   * was read so far and fire onDidChange at most this often, so that figures show while it runs.
+   */
+  sliceMs?: number;
+}
 
 const EMPTY_STATS: ScanStats = {
   filesSeen: 0, filesRead: 0, bytesRead: 0, records: 0, changed: 0, malformedLines: 0, oversizedLines: 0,
@@ -46,6 +62,8 @@ export class UsageEngine {
   private saveFailures = 0;
   private inboxSeq = 0;
   private closed = false;
+  /** A first scan was stopped: the next scan goes on as a bulk load although files are stored. */
+  private bulkUnfinished = false;
 
   private constructor(
     readonly store: UsageStore,
@@ -109,8 +127,12 @@ export class UsageEngine {
     return { dispose: () => this.events.off('role', listener) };
   }
 
-  /** Reads transcripts into the store. A reader does not scan: the writer does, and it follows. */
-  scan(): Promise<ScanStats> {
+  /**
+   * Reads transcripts into the store. A reader does not scan: the writer does, and it follows.
+   * `options` apply to the scan this call starts; a call while a scan runs is folded into one
+   * follow-up scan and its options are ignored.
+   */
+  scan(options: ScanOptions = {}): Promise<ScanStats> {
     if (!this.stillWriter()) {
       return this.store.follow().then((changed) => {
         if (changed) this.events.emit('change', this.lastStats ?? EMPTY_STATS);
@@ -121,24 +143,25 @@ export class UsageEngine {
       this.again = true;
       return this.running;
     }
-    this.running = this.runScans().finally(() => {
+    this.running = this.runScans(options).finally(() => {
       this.running = undefined;
     });
     return this.running;
   }
 
-  private async runScans(): Promise<ScanStats> {
+  private async runScans(options: ScanOptions): Promise<ScanStats> {
     let stats: ScanStats;
     do {
       this.again = false;
       // A first scan (or a rebuild) reads everything: snapshot it instead of journaling each row.
-      const bulk = this.store.fileCount() === 0;
+      const bulk = this.store.fileCount() === 0 || this.bulkUnfinished;
       this.store.setBulk(bulk);
       try {
-        stats = await this.scanner.scanAll();
+        stats = await this.scanner.scanAll({ signal: options.signal, onProgress: this.sliced(bulk, options) });
       } finally {
         this.store.setBulk(false);
       }
+      this.bulkUnfinished = bulk && stats.cancelled === true;
       if (bulk && stats.changed > 0) await this.maybeSnapshot(true);
       this.lastStats = stats;
       if (stats.malformedLines || stats.oversizedLines || stats.unreadableFiles) {
@@ -156,8 +179,33 @@ export class UsageEngine {
         await this.save();
         this.events.emit('change', stats);
       }
-    } while (this.again);
+      // A stopped scan is not followed by another: the caller asked for it to stop.
+    } while (this.again && !stats.cancelled);
     return stats;
+  }
+
+  /**
+   * The scanner's progress callback: passes progress on and, with `sliceMs`, at most that often
+   * fires onDidChange; in a bulk load it first stores what was read so far
+   * (rows with their cursors, in one transaction). A slice is not durable by itself; the load's snapshot at its end (or when it is
+   * stopped) is, and before it a crash leaves no cursor, so the files are simply read again.
+   */
+  private sliced(bulk: boolean, options: ScanOptions): ((p: ScanProgress) => void) | undefined {
+    const { onProgress, sliceMs } = options;
+    if (sliceMs === undefined) return onProgress;
+    let lastSlice = Date.now();
+    return (p) => {
+      onProgress?.(p);
+      const now = Date.now();
+      if (now - lastSlice < sliceMs || p.files === p.filesTotal) return;
+      lastSlice = now;
+      // Outside a bulk load each file's rows are in the store already; only the event is due.
+      if (bulk) {
+        this.store.setBulk(false);
+        this.store.setBulk(true);
+      }
+      this.events.emit('change', this.lastStats ?? EMPTY_STATS);
+    };
   }
 
   /**
