@@ -162,8 +162,12 @@ export class UsageEngine {
         this.store.setBulk(false);
       }
       this.bulkUnfinished = bulk && stats.cancelled === true;
-      if (bulk && stats.changed > 0) await this.maybeSnapshot(true);
       this.lastStats = stats;
+      // Shown before it is durable: rows read from transcripts are acknowledged to no one and
+      // are in the journal (or the bulk load's snapshot) together with their files' cursors, so
+      // a crash before the write below leaves cursors that read them again.
+      if (stats.changed > 0) this.events.emit('change', stats);
+      if (bulk && stats.changed > 0) await this.maybeSnapshot(true);
       if (stats.malformedLines || stats.oversizedLines || stats.unreadableFiles) {
         this.opts.log?.(
           `Scan skipped ${stats.malformedLines} malformed line(s), ${stats.oversizedLines} oversized line(s), ` +
@@ -175,10 +179,7 @@ export class UsageEngine {
       if (stats.unpricedModels.length) {
         this.opts.log?.(`No price for model(s) ${stats.unpricedModels.join(', ')}: counted as $0.`);
       }
-      if (stats.changed > 0) {
-        await this.save();
-        this.events.emit('change', stats);
-      }
+      if (stats.changed > 0) await this.save();
       // A stopped scan is not followed by another: the caller asked for it to stop.
     } while (this.again && !stats.cancelled);
     return stats;
