@@ -21,7 +21,8 @@ import { fileURLToPath } from 'node:url';
 import { execFileSync } from 'node:child_process';
 import { generateCorpus } from './corpus.mjs';
 import { record } from './records.mjs';
-import { cliReport, localDay, openWorkbench } from '../test/e2e/helpers.mjs';
+import { cliReport, localDay, vsixPath } from '../test/e2e/helpers.mjs';
+import { installVsix, launchBrowser, startServer } from '../test/runner/vscodeServer.mjs';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const require = createRequire(import.meta.url);
@@ -29,6 +30,10 @@ const only = process.argv.includes('--only') ? process.argv[process.argv.indexOf
 const SAMPLES = Number(process.env.BENCH_EXT_SAMPLES ?? 12);
 const HISTORY_MB = Number(process.env.BENCH_EXT_MB ?? 50);
 const REQUESTS = Number(process.env.BENCH_EXT_REQUESTS ?? 1_000_000);
+/** Stored requests the latency run starts with (0: only what it reads from the history). */
+const STORED = Number(process.env.BENCH_EXT_STORED ?? 0);
+/** Where the extension keeps its database under a server's user folder (its globalStorageUri). */
+const STORAGE = join('User', 'globalStorage', 'tokencost.token-cost-dashboard');
 const resultsFile = join(root, 'bench/results/extension.json');
 const cacheDir = join(root, 'bench/.corpus');
 const mb = (b) => Math.round((b / 1048576) * 10) / 10;
@@ -107,6 +112,39 @@ function dollarLine(i) {
   });
 }
 
+/**
+ * A VS Code server with the .vsix installed for `home`, a folder open in headless Chromium, and
+ * the badge shown. `seed`: a database put where the extension keeps it before it starts.
+ * `work` may be given to start again on the folders of an earlier one.
+ */
+async function workbench({ home, seed, work = mkdtempSync(join(tmpdir(), 'tcd-bench-ext-')) }) {
+  const dirs = { extensionsDir: join(work, 'ext'), userDataDir: join(work, 'user'), serverDataDir: join(work, 'server') };
+  if (!existsSync(dirs.extensionsDir)) installVsix({ vsix: vsixPath(), home, ...dirs });
+  const folder = join(work, 'my-project');
+  mkdirSync(folder, { recursive: true });
+  if (seed) {
+    const storage = join(dirs.userDataDir, STORAGE);
+    if (existsSync(storage)) for (const f of readdirSync(storage)) if (f.startsWith('usage.sqlite')) rmSync(join(storage, f), { force: true });
+    copyDatabase(seed, storage);
+  }
+  const server = await startServer({
+    home, ...dirs,
+    settings: { 'workbench.startupEditor': 'none', 'telemetry.telemetryLevel': 'off', 'chat.disableAIFeatures': true, 'tokenCost.server.port': 0 },
+  });
+  const browser = await launchBrowser();
+  const page = await browser.newPage({ viewport: { width: 1200, height: 700 } });
+  const t = Date.now();
+  await page.goto(`${server.url}/?folder=${encodeURIComponent(folder)}`);
+  await page.locator('.statusbar-item', { hasText: 'today' }).filter({ hasText: '$' }).first().waitFor({ timeout: 180_000 });
+  return {
+    work, page, serverDataDir: dirs.serverDataDir, workbenchToBadgeMs: Date.now() - t,
+    async close() {
+      await browser.close().catch(() => {});
+      await server.stop();
+    },
+  };
+}
+
 async function latency() {
   const home = mkdtempSync(join(tmpdir(), 'tcd-bench-ext-home-'));
   const corpus = generateCorpus({ out: home, sizeMb: HISTORY_MB });
@@ -115,13 +153,18 @@ async function latency() {
   writeFileSync(live, `${dollarLine('seed')}\n`);
   const expectedAtStart = cliReport(home).daily.find((d) => d.date === localDay(0))?.totalCost ?? 0;
   console.log(`[extension] history: ${corpus.files} files, ${mb(corpus.bytes)} MB; today at start $${expectedAtStart.toFixed(2)}`);
-  const wb = await openWorkbench({ name: 'bench-ext', home, viewport: { width: 1200, height: 700 } });
+  const seed = STORED > 0 ? await filledDatabase(STORED) : undefined;
+  const wb = await workbench({ home, seed });
   try {
     const { page } = wb;
-    await page.locator('.statusbar-item', { hasText: `$${expectedAtStart.toFixed(2)} today` }).first().waitFor({ timeout: 120_000 });
+    // With a seeded database the badge also counts its requests of today: start from what it shows.
+    if (!seed) await page.locator('.statusbar-item', { hasText: `$${expectedAtStart.toFixed(2)} today` }).first().waitFor({ timeout: 120_000 });
     // The first scan is over (its log line) and the watcher has started behind it.
-    await waitFor('the first scan', () => /Scanned \d+ file/.test(extensionLog(newestWorkbench())), 120_000);
+    await waitFor('the first scan', () => /Scanned \d+ file/.test(extensionLog(wb.work)), 180_000);
     await sleep(3000);
+    const badgeTotal = async () => Number(/\$([\d,]+\.\d\d) today/.exec(await page.locator('.statusbar-item', { hasText: 'today' }).first().innerText())[1].replace(/,/g, ''));
+    const shownAtStart = await badgeTotal();
+    if (!seed && Math.abs(shownAtStart - expectedAtStart) > 0.005) throw new Error(`the badge shows $${shownAtStart}, the CLI $${expectedAtStart.toFixed(2)}`);
     // Each change of the badge's text, stamped in the page with the wall clock node shares.
     await page.evaluate(() => {
       const changes = (window.__tcdChanges = []);
@@ -136,7 +179,7 @@ async function latency() {
       }).observe(document.querySelector('.part.statusbar'), { subtree: true, childList: true, characterData: true });
     });
     const samples = [];
-    let total = expectedAtStart;
+    let total = shownAtStart;
     for (let i = 0; i < SAMPLES + 1; i++) {
       const seen = await page.evaluate(() => window.__tcdChanges.length);
       total += 1;
@@ -149,43 +192,42 @@ async function latency() {
       console.log(`[extension] append ${i}: ${change.at - t0} ms${i === 0 ? ' (warm-up, not counted)' : ''}`);
       await sleep(1200 + Math.round(Math.random() * 600));
     }
-    const expectedAtEnd = cliReport(home).daily.find((d) => d.date === localDay(0)).totalCost;
-    const badge = await page.locator('.statusbar-item', { hasText: 'today' }).first().innerText();
-    if (!badge.includes(`$${expectedAtEnd.toFixed(2)} today`)) throw new Error(`the badge shows ${badge}, the CLI $${expectedAtEnd.toFixed(2)}`);
+    if (!seed) {
+      const expectedAtEnd = cliReport(home).daily.find((d) => d.date === localDay(0)).totalCost;
+      const shown = await badgeTotal();
+      if (Math.abs(shown - expectedAtEnd) > 0.005) throw new Error(`the badge shows $${shown}, the CLI $${expectedAtEnd.toFixed(2)}`);
+    }
     const sorted = [...samples].sort((a, b) => a - b);
     const result = {
       medianMs: percentile(sorted, 50), p95Ms: percentile(sorted, 95), maxMs: sorted[sorted.length - 1], minMs: sorted[0], samples: samples.length,
-      historyMB: mb(corpus.bytes), historyFiles: corpus.files + 1, all: samples,
+      historyMB: mb(corpus.bytes), historyFiles: corpus.files + 1, storedBefore: STORED, all: samples,
     };
     console.log(`[extension] appendToStatusBar: median ${result.medianMs} ms, p95 ${result.p95Ms} ms, max ${result.maxMs} ms (${result.samples} appends)`);
-    writeResults({ appendToStatusBar: result });
+    writeResults({ [STORED > 0 ? `appendToStatusBarWith${STORED}Stored` : 'appendToStatusBar']: result });
   } finally {
     await wb.close();
     rmSync(home, { recursive: true, force: true });
+    rmSync(wb.work, { recursive: true, force: true });
   }
 }
 
-/** The folder openWorkbench made for the latest workbench (`tcd-bench-ext-dark-*`: user, server, ext). */
-function newestWorkbench() {
-  const dirs = readdirSync(tmpdir()).filter((d) => d.startsWith('tcd-bench-ext-dark-')).map((d) => join(tmpdir(), d));
-  dirs.sort((a, b) => statSync(b).mtimeMs - statSync(a).mtimeMs);
-  return dirs[0];
-}
-
-/** A database of REQUESTS synthetic requests, made once (bulk load, snapshot) and cached. */
-async function filledDatabase() {
-  const file = join(cacheDir, `ext-${REQUESTS}`, 'usage.sqlite');
+/** A database of `n` synthetic requests, made once (bulk loads, snapshot) and cached. */
+async function filledDatabase(n = REQUESTS) {
+  const file = join(cacheDir, `ext-${n}`, 'usage.sqlite');
   if (existsSync(file)) return file;
   const { UsageStore } = require(join(root, 'out/src/core/store.js'));
   mkdirSync(dirname(file), { recursive: true });
   const t = performance.now();
   const store = await UsageStore.open(file, { backupEveryMs: Infinity });
-  store.setBulk(true);
-  for (let i = 0; i < REQUESTS; i += 50_000) store.insert(Array.from({ length: Math.min(50_000, REQUESTS - i) }, (_, k) => record(i + k)));
-  store.setBulk(false);
+  // Bulk loads of 50k (no journal; each one written as it ends), then one snapshot.
+  for (let i = 0; i < n; i += 50_000) {
+    store.setBulk(true);
+    store.insert(Array.from({ length: Math.min(50_000, n - i) }, (_, k) => record(i + k)));
+    store.setBulk(false);
+  }
   await store.snapshot();
   store.close();
-  console.log(`[extension] filled ${REQUESTS} requests in ${Math.round(performance.now() - t)} ms: ${mb(statSync(file).size)} MB`);
+  console.log(`[extension] filled ${n} requests in ${Math.round(performance.now() - t)} ms: ${mb(statSync(file).size)} MB`);
   return file;
 }
 
@@ -227,82 +269,74 @@ async function inProcess(file) {
   const wasm = memories.reduce((s, m) => s + m.buffer.byteLength, 0);
   const pageBytes = Number(engine.store.get('PRAGMA page_count').page_count) * Number(engine.store.get('PRAGMA page_size').page_size);
   const stored = engine.store.recordCount();
+  // What the steady state adds: a snapshot (every 30 s after a change; sql.js exports a copy of
+  // the whole file) and a VACUUM (when the file grew by a quarter), peak RSS reset before each.
+  const peak = () => {
+    const m = /VmHWM:\s+(\d+)/.exec(readFileSync('/proc/self/status', 'utf8'));
+    return Number(m[1]) * 1024;
+  };
+  const resetPeak = () => writeFileSync('/proc/self/clear_refs', '5');
+  await engine.accept([record(REQUESTS + 7)]);
+  gc();
+  resetPeak();
+  let t3 = performance.now();
+  await engine.store.snapshot();
+  const snapshot = { ms: Math.round(performance.now() - t3), peakRssMB: mb(peak()), rssAfterMB: mb(process.memoryUsage().rss) };
+  gc();
+  resetPeak();
+  t3 = performance.now();
+  engine.store.db.exec('VACUUM');
+  const vacuum = { ms: Math.round(performance.now() - t3), peakRssMB: mb(peak()), wasmMemoryAfterMB: mb(memories.reduce((s, m) => s + m.buffer.byteLength, 0)) };
   await engine.close();
   rmSync(dir, { recursive: true, force: true });
   WebAssembly.instantiate = instantiate;
   return {
-    stored, fileMB: mb(statSync(file).size), openMs, statusQueryMs: statusMs,
+    stored, fileMB: mb(statSync(file).size), openMs, statusQueryMs: statusMs, rssBeforeMB: mb(before.rss), rssMB: mb(after.rss), heapUsedMB: mb(after.heapUsed),
     rssGrowthMB: mb(after.rss - before.rss), heapUsedGrowthMB: mb(after.heapUsed - before.heapUsed), externalGrowthMB: mb(after.external - before.external),
-    wasmMemoryMB: mb(wasm), databaseInWasmMB: mb(pageBytes),
+    wasmMemoryMB: mb(wasm), databaseBytesMB: mb(pageBytes), snapshot, vacuum,
   };
 }
 
-/** The real extension host's memory with the database at its place in the server's global storage. */
+/** The real extension host's memory: an empty database, then the same folders with `file` in its place. */
 async function inExtensionHost(file) {
   const home = mkdtempSync(join(tmpdir(), 'tcd-bench-ext-home-'));
   mkdirSync(join(home, '.claude', 'projects'), { recursive: true });
-  // Where the extension keeps its database: learn it from a first start, then put the file there.
-  const wb = await openWorkbench({ name: 'bench-ext', home });
-  const work = newestWorkbench();
-  const dataDir = join(work, 'server');
+  const settle = async (wb) => {
+    await waitFor('the database to open', () => /Opened/.test(extensionLog(wb.work)), 120_000);
+    await sleep(5000);
+    return { ...extensionHostMemory(wb.serverDataDir), workbenchToBadgeMs: wb.workbenchToBadgeMs };
+  };
+  let wb = await workbench({ home });
   let empty;
   let withDb;
   try {
-    await waitFor('the first scan', () => /Opened/.test(extensionLog(work)), 60_000);
-    await sleep(5000);
-    empty = extensionHostMemory(dataDir);
+    empty = await settle(wb);
   } finally {
     await wb.close();
   }
-  const storage = findFile(work, 'usage.sqlite');
-  if (!storage) throw new Error(`no usage.sqlite under ${work}`);
-  // Reopen the same server folders with the big database in place.
-  const storageDir = dirname(storage);
-  for (const f of readdirSync(storageDir)) if (f.startsWith('usage.sqlite')) rmSync(join(storageDir, f), { force: true });
-  copyDatabase(file, storageDir);
-  const { startServer, launchBrowser } = await import('../test/runner/vscodeServer.mjs');
-  const server = await startServer({
-    home, extensionsDir: join(work, 'ext'), userDataDir: join(work, 'user'), serverDataDir: dataDir,
-    settings: { 'workbench.startupEditor': 'none', 'telemetry.telemetryLevel': 'off', 'chat.disableAIFeatures': true },
-  });
-  const browser = await launchBrowser();
+  wb = await workbench({ home, seed: file, work: wb.work });
   try {
-    const page = await browser.newPage();
-    const t = Date.now();
-    await page.goto(`${server.url}/?folder=${encodeURIComponent(join(work, 'my-project'))}`);
-    await page.locator('.statusbar-item', { hasText: 'today' }).filter({ hasText: '$' }).first().waitFor({ timeout: 120_000 });
-    const badgeMs = Date.now() - t;
-    await sleep(5000);
-    withDb = { ...extensionHostMemory(dataDir), workbenchToBadgeMs: badgeMs };
-    const log = extensionLog(work);
-    const opened = [...log.matchAll(/Opened .* with (\d+) stored request\(s\) in (\d+) ms/g)].pop();
+    withDb = await settle(wb);
+    const opened = [...extensionLog(wb.work).matchAll(/Opened .* with (\d+) stored request\(s\) in (\d+) ms/g)].pop();
     if (opened) Object.assign(withDb, { stored: Number(opened[1]), openMs: Number(opened[2]) });
   } finally {
-    await browser.close();
-    await server.stop();
+    await wb.close();
     rmSync(home, { recursive: true, force: true });
+    rmSync(wb.work, { recursive: true, force: true });
   }
   return { emptyDatabase: empty, withDatabase: withDb, growthMB: mb((withDb.rssMB - empty.rssMB) * 1048576) };
 }
 
-function findFile(dir, name, depth = 0) {
-  if (depth > 8) return undefined;
-  for (const e of readdirSync(dir, { withFileTypes: true })) {
-    const p = join(dir, e.name);
-    if (e.isFile() && e.name === name) return p;
-    if (e.isDirectory()) {
-      const f = findFile(p, name, depth + 1);
-      if (f) return f;
-    }
-  }
-  return undefined;
+if (only !== 'memory' && process.argv[2] !== '--child-memory') await latency();
+if (process.argv[2] === '--child-memory') {
+  // A fresh process: nothing loaded before the open that is measured.
+  process.stdout.write(JSON.stringify(await inProcess(process.argv[3])));
+  process.exit(0);
 }
-
-if (only !== 'memory') await latency();
 if (only !== 'latency') {
   const file = await filledDatabase();
-  const node = await inProcess(file);
-  console.log(`[extension] in process, ${node.stored} requests: RSS +${node.rssGrowthMB} MB, heap +${node.heapUsedGrowthMB} MB, wasm ${node.wasmMemoryMB} MB (database ${node.databaseInWasmMB} MB)`);
+  const node = JSON.parse(execFileSync(process.execPath, ['--expose-gc', fileURLToPath(import.meta.url), '--child-memory', file], { encoding: 'utf8', maxBuffer: 1 << 24 }));
+  console.log(`[extension] in process, ${node.stored} requests: RSS +${node.rssGrowthMB} MB, heap +${node.heapUsedGrowthMB} MB, wasm ${node.wasmMemoryMB} MB (database ${node.databaseBytesMB} MB in sql.js's in-memory file)`);
   const host = await inExtensionHost(file);
   console.log(`[extension] extension host RSS: ${host.emptyDatabase.rssMB} MB empty, ${host.withDatabase.rssMB} MB with ${REQUESTS} requests (+${host.growthMB} MB)`);
   writeResults({ hostMemory: { requests: REQUESTS, extensionHost: host, inProcess: node } });
