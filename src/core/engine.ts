@@ -23,6 +23,9 @@ export interface EngineOptions extends ScannerOptions {
 
 export type Role = 'writer' | 'reader';
 
+/** How long changes must pause before a snapshot due by time is written. */
+const SNAPSHOT_QUIET_MS = 3000;
+
 /** What a caller of `scan()` may ask of that scan (the extension's first-scan notification). */
 export interface ScanOptions {
   /** Called after each file with how far the scan is. */
@@ -59,6 +62,7 @@ export class UsageEngine {
   private lastStats: ScanStats | undefined;
   private followTimer: NodeJS.Timeout | undefined;
   private firstUnsnapshottedAt = 0;
+  private lastChangeAt = 0;
   private saveFailures = 0;
   private inboxSeq = 0;
   private closed = false;
@@ -71,7 +75,9 @@ export class UsageEngine {
     private readonly opts: EngineOptions,
     private readonly lock: WriterLock | undefined,
     private currentRole: Role,
-  ) {}
+  ) {
+    this.events.on('change', () => (this.lastChangeAt = Date.now()));
+  }
 
   static async open(opts: EngineOptions): Promise<UsageEngine> {
     let lock: WriterLock | undefined;
@@ -328,10 +334,16 @@ export class UsageEngine {
     }
     const now = Date.now();
     if (!this.firstUnsnapshottedAt) this.firstUnsnapshottedAt = now;
+    const after = this.opts.snapshotAfterMs ?? 30_000;
+    const waited = now - this.firstUnsnapshottedAt;
+    // A snapshot exports the whole database synchronously (at 1M requests 0.3-0.6 s in which the
+    // extension host does nothing else): one due by time waits for a pause in changes, so that
+    // an agent's next line is not held up behind it, unless it has waited ten times as long.
+    const quiet = now - this.lastChangeAt >= Math.min(SNAPSHOT_QUIET_MS, after);
     const due =
       force ||
       this.store.journalBytes > (this.opts.snapshotJournalBytes ?? 8 * 1024 * 1024) ||
-      now - this.firstUnsnapshottedAt > (this.opts.snapshotAfterMs ?? 30_000);
+      (waited > after && (quiet || waited > 10 * after));
     if (!due) return;
     try {
       await this.store.snapshot();
