@@ -69,6 +69,14 @@ export class UsageEngine {
   /** A first scan was stopped: the next scan goes on as a bulk load although files are stored. */
   private bulkUnfinished = false;
 
+  /**
+   * Marks a stopped first scan across restarts (beside the database), so that the next start
+   * also goes on as a bulk load instead of journaling every remaining row.
+   */
+  private get unfinishedMarker(): string | undefined {
+    return this.opts.dbFile ? `${this.opts.dbFile}.first-scan-unfinished` : undefined;
+  }
+
   private constructor(
     readonly store: UsageStore,
     private readonly scanner: TranscriptScanner,
@@ -160,7 +168,8 @@ export class UsageEngine {
     do {
       this.again = false;
       // A first scan (or a rebuild) reads everything: snapshot it instead of journaling each row.
-      const bulk = this.store.fileCount() === 0 || this.bulkUnfinished;
+      const marker = this.unfinishedMarker;
+      const bulk = this.store.fileCount() === 0 || this.bulkUnfinished || (marker !== undefined && fs.existsSync(marker));
       this.store.setBulk(bulk);
       try {
         stats = await this.scanner.scanAll({ signal: options.signal, onProgress: this.sliced(bulk, options) });
@@ -168,12 +177,17 @@ export class UsageEngine {
         this.store.setBulk(false);
       }
       this.bulkUnfinished = bulk && stats.cancelled === true;
+      if (bulk && marker) {
+        // Written once what was read is durable (the snapshot below), removed once a load ends.
+        if (!this.bulkUnfinished) fs.rmSync(marker, { force: true });
+      }
       this.lastStats = stats;
       // Shown before it is durable: rows read from transcripts are acknowledged to no one and
       // are in the journal (or the bulk load's snapshot) together with their files' cursors, so
       // a crash before the write below leaves cursors that read them again.
       if (stats.changed > 0) this.events.emit('change', stats);
       if (bulk && stats.changed > 0) await this.maybeSnapshot(true);
+      if (this.bulkUnfinished && marker) fs.writeFileSync(marker, `${new Date().toISOString()}\n`);
       if (stats.malformedLines || stats.oversizedLines || stats.unreadableFiles) {
         this.opts.log?.(
           `Scan skipped ${stats.malformedLines} malformed line(s), ${stats.oversizedLines} oversized line(s), ` +
