@@ -1,7 +1,7 @@
 import { EventEmitter } from 'node:events';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { TranscriptScanner, type ScannerOptions, type ScanStats } from './ingest/scanner';
+import { TranscriptScanner, type ScanProgress, type ScannerOptions, type ScanStats } from './ingest/scanner';
 import type { UsageRecord } from './model';
 import { defaultIo, type StorageIo } from './storage/fsio';
 import { readJournal } from './storage/journal';
@@ -23,6 +23,25 @@ export interface EngineOptions extends ScannerOptions {
 
 export type Role = 'writer' | 'reader';
 
+/** How long changes must pause before a snapshot due by time is written. */
+const SNAPSHOT_QUIET_MS = 3000;
+
+/** What a caller of `scan()` may ask of that scan (the extension's first-scan notification). */
+export interface ScanOptions {
+  /** Called after each file with how far the scan is. */
+  onProgress?: (progress: ScanProgress) => void;
+  /**
+   * Stops the scan between two files. What was read stays stored with consistent cursors and is
+   * made durable; the next scan goes on from there.
+   */
+  signal?: AbortSignal;
+  /**
+   * During a first scan (a bulk load, whose rows are otherwise stored only at its end), store what
+   * was read so far and fire onDidChange at most this often, so that figures show while it runs.
+   */
+  sliceMs?: number;
+}
+
 const EMPTY_STATS: ScanStats = {
   filesSeen: 0, filesRead: 0, bytesRead: 0, records: 0, changed: 0, malformedLines: 0, oversizedLines: 0,
   unreadableFiles: 0, unpricedModels: [], fileIssues: [], fileProblems: [], notes: [], durationMs: 0,
@@ -43,9 +62,20 @@ export class UsageEngine {
   private lastStats: ScanStats | undefined;
   private followTimer: NodeJS.Timeout | undefined;
   private firstUnsnapshottedAt = 0;
+  private lastChangeAt = 0;
   private saveFailures = 0;
   private inboxSeq = 0;
   private closed = false;
+  /** A first scan was stopped: the next scan goes on as a bulk load although files are stored. */
+  private bulkUnfinished = false;
+
+  /**
+   * Marks a stopped first scan across restarts (beside the database), so that the next start
+   * also goes on as a bulk load instead of journaling every remaining row.
+   */
+  private get unfinishedMarker(): string | undefined {
+    return this.opts.dbFile ? `${this.opts.dbFile}.first-scan-unfinished` : undefined;
+  }
 
   private constructor(
     readonly store: UsageStore,
@@ -53,7 +83,9 @@ export class UsageEngine {
     private readonly opts: EngineOptions,
     private readonly lock: WriterLock | undefined,
     private currentRole: Role,
-  ) {}
+  ) {
+    this.events.on('change', () => (this.lastChangeAt = Date.now()));
+  }
 
   static async open(opts: EngineOptions): Promise<UsageEngine> {
     let lock: WriterLock | undefined;
@@ -109,8 +141,12 @@ export class UsageEngine {
     return { dispose: () => this.events.off('role', listener) };
   }
 
-  /** Reads transcripts into the store. A reader does not scan: the writer does, and it follows. */
-  scan(): Promise<ScanStats> {
+  /**
+   * Reads transcripts into the store. A reader does not scan: the writer does, and it follows.
+   * `options` apply to the scan this call starts; a call while a scan runs is folded into one
+   * follow-up scan and its options are ignored.
+   */
+  scan(options: ScanOptions = {}): Promise<ScanStats> {
     if (!this.stillWriter()) {
       return this.store.follow().then((changed) => {
         if (changed) this.events.emit('change', this.lastStats ?? EMPTY_STATS);
@@ -121,26 +157,37 @@ export class UsageEngine {
       this.again = true;
       return this.running;
     }
-    this.running = this.runScans().finally(() => {
+    this.running = this.runScans(options).finally(() => {
       this.running = undefined;
     });
     return this.running;
   }
 
-  private async runScans(): Promise<ScanStats> {
+  private async runScans(options: ScanOptions): Promise<ScanStats> {
     let stats: ScanStats;
     do {
       this.again = false;
       // A first scan (or a rebuild) reads everything: snapshot it instead of journaling each row.
-      const bulk = this.store.fileCount() === 0;
+      const marker = this.unfinishedMarker;
+      const bulk = this.store.fileCount() === 0 || this.bulkUnfinished || (marker !== undefined && fs.existsSync(marker));
       this.store.setBulk(bulk);
       try {
-        stats = await this.scanner.scanAll();
+        stats = await this.scanner.scanAll({ signal: options.signal, onProgress: this.sliced(bulk, options) });
       } finally {
         this.store.setBulk(false);
       }
-      if (bulk && stats.changed > 0) await this.maybeSnapshot(true);
+      this.bulkUnfinished = bulk && stats.cancelled === true;
+      if (bulk && marker) {
+        // Written once what was read is durable (the snapshot below), removed once a load ends.
+        if (!this.bulkUnfinished) fs.rmSync(marker, { force: true });
+      }
       this.lastStats = stats;
+      // Shown before it is durable: rows read from transcripts are acknowledged to no one and
+      // are in the journal (or the bulk load's snapshot) together with their files' cursors, so
+      // a crash before the write below leaves cursors that read them again.
+      if (stats.changed > 0) this.events.emit('change', stats);
+      if (bulk && stats.changed > 0) await this.maybeSnapshot(true);
+      if (this.bulkUnfinished && marker) fs.writeFileSync(marker, `${new Date().toISOString()}\n`);
       if (stats.malformedLines || stats.oversizedLines || stats.unreadableFiles) {
         this.opts.log?.(
           `Scan skipped ${stats.malformedLines} malformed line(s), ${stats.oversizedLines} oversized line(s), ` +
@@ -152,12 +199,34 @@ export class UsageEngine {
       if (stats.unpricedModels.length) {
         this.opts.log?.(`No price for model(s) ${stats.unpricedModels.join(', ')}: counted as $0.`);
       }
-      if (stats.changed > 0) {
-        await this.save();
-        this.events.emit('change', stats);
-      }
-    } while (this.again);
+      if (stats.changed > 0) await this.save();
+      // A stopped scan is not followed by another: the caller asked for it to stop.
+    } while (this.again && !stats.cancelled);
     return stats;
+  }
+
+  /**
+   * The scanner's progress callback: passes progress on and, with `sliceMs`, at most that often
+   * fires onDidChange; in a bulk load it first stores what was read so far
+   * (rows with their cursors, in one transaction). A slice is not durable by itself; the load's snapshot at its end (or when it is
+   * stopped) is, and before it a crash leaves no cursor, so the files are simply read again.
+   */
+  private sliced(bulk: boolean, options: ScanOptions): ((p: ScanProgress) => void) | undefined {
+    const { onProgress, sliceMs } = options;
+    if (sliceMs === undefined) return onProgress;
+    let lastSlice = Date.now();
+    return (p) => {
+      onProgress?.(p);
+      const now = Date.now();
+      if (now - lastSlice < sliceMs || p.files === p.filesTotal) return;
+      lastSlice = now;
+      // Outside a bulk load each file's rows are in the store already; only the event is due.
+      if (bulk) {
+        this.store.setBulk(false);
+        this.store.setBulk(true);
+      }
+      this.events.emit('change', this.lastStats ?? EMPTY_STATS);
+    };
   }
 
   /**
@@ -279,10 +348,16 @@ export class UsageEngine {
     }
     const now = Date.now();
     if (!this.firstUnsnapshottedAt) this.firstUnsnapshottedAt = now;
+    const after = this.opts.snapshotAfterMs ?? 30_000;
+    const waited = now - this.firstUnsnapshottedAt;
+    // A snapshot exports the whole database synchronously (at 1M requests 0.3-0.6 s in which the
+    // extension host does nothing else): one due by time waits for a pause in changes, so that
+    // an agent's next line is not held up behind it, unless it has waited ten times as long.
+    const quiet = now - this.lastChangeAt >= Math.min(SNAPSHOT_QUIET_MS, after);
     const due =
       force ||
       this.store.journalBytes > (this.opts.snapshotJournalBytes ?? 8 * 1024 * 1024) ||
-      now - this.firstUnsnapshottedAt > (this.opts.snapshotAfterMs ?? 30_000);
+      (waited > after && (quiet || waited > 10 * after));
     if (!due) return;
     try {
       await this.store.snapshot();

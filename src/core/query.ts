@@ -60,6 +60,18 @@ export function totals(store: UsageStore, range: UsageFilter = {}): Totals {
   return totalsOf(sumsByModel(store, range, idWhere(store, range), names(store, 'models')));
 }
 
+/**
+ * All-time `totals(store).unpricedModels` (models with a request counted at $0 for want of a
+ * price), from one look-up per model in the hourly rollup instead of summing all of it: the
+ * status bar asks on every update (2.6 ms instead of 50 ms at 1M requests).
+ */
+export function unpricedModels(store: UsageStore): string[] {
+  return store
+    .all('SELECT m.name AS model FROM models m WHERE EXISTS (SELECT 1 FROM rollup r WHERE r.model_id = m.id AND r.unpriced > 0)')
+    .map((r) => String(r.model))
+    .sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
+}
+
 /** [start, end) of the local day containing `now`. */
 export function todayRange(timeZone: string, now = Date.now()): TimeRange & { day: string } {
   const r = dayRange(now, timeZone);

@@ -1,6 +1,6 @@
 import type { CostRules } from './pricing/pricing';
 import { activeSessions, budgetUse, burnRate, monthToDate, reachedThresholds, type BurnRate } from './figures';
-import { todayRange, totals, type Totals } from './query';
+import { todayRange, totals, unpricedModels, type Totals } from './query';
 import { costColumn } from './rollupQuery';
 import type { UsageStore } from './store';
 
@@ -52,7 +52,7 @@ export function statusSummary(store: UsageStore, timeZone: string, budget: Budge
     budget,
     dailyUsedPct: budgetUse(t.cost, budget.daily),
     monthlyUsedPct: budgetUse(month.cost, budget.monthly),
-    unpricedModels: totals(store).unpricedModels,
+    unpricedModels: unpricedModels(store),
   };
 }
 

@@ -2,9 +2,9 @@ import { randomUUID } from 'node:crypto';
 import * as vscode from 'vscode';
 import type { UsageRecord } from '../core/model';
 import { buildDashboard } from '../core/dashboard';
-import { UsageEngine } from '../core/engine';
+import { UsageEngine, type ScanOptions } from '../core/engine';
 import { usageRoots } from '../core/ingest/roots';
-import type { ScanRoot } from '../core/ingest/scanner';
+import type { ScanProgress, ScanRoot } from '../core/ingest/scanner';
 import { TranscriptWatcher } from '../core/ingest/watcher';
 import { PriceTable } from '../core/pricing/pricing';
 import { todayRange } from '../core/query';
@@ -27,6 +27,17 @@ export interface ManualLogArgs {
 /** A cheap rescan (unchanged files are skipped by their cursor) that catches anything missed. */
 const RESCAN_INTERVAL_MS = 30_000;
 const PUBLISH_INTERVAL_MS = 250;
+/** A scan that reads history shows a progress notification once it has taken this long. */
+const PROGRESS_AFTER_MS = 1000;
+/** How often a first scan stores what it read so far, so the figures show while it runs. */
+const SLICE_MS = 500;
+
+const mb = (bytes: number) => (bytes / 1_048_576).toFixed(bytes < 10 * 1_048_576 ? 1 : 0);
+
+/** "120 of 1,067 files, 48 of 502 MB": how far a scan is, in the notification and the log. */
+export function progressText(p: ScanProgress): string {
+  return `${p.files.toLocaleString('en-US')} of ${p.filesTotal.toLocaleString('en-US')} files, ${mb(p.bytes)} of ${mb(p.bytesTotal)} MB`;
+}
 
 /**
  * The extension host's view of the usage data: owns the engine, rescans, and publishes a fresh
@@ -50,6 +61,9 @@ export class UsageService implements vscode.Disposable {
   private closed = false;
   private disposing: Promise<void> | undefined;
   private lastPublished = 0;
+  /** The user stopped reading history: automatic scans wait until Refresh (or the next start) goes on with it. */
+  private historyPaused = false;
+  private latestProgress: ScanProgress | undefined;
 
   readonly onDidUpdate = this.emitter.event;
   /** Fires with fresh status-bar figures whenever the data, the day or the budget changes. */
@@ -108,7 +122,7 @@ export class UsageService implements vscode.Disposable {
       }).dispose },
     );
     await this.prune();
-    await this.scan();
+    await this.scanWithProgress();
     this.scanned = true;
     this.publish();
     // The window may have closed during the first scan: start nothing that would outlive it.
@@ -168,15 +182,18 @@ export class UsageService implements vscode.Disposable {
     if (removed > 0) this.log.info(`Removed ${removed} request(s) older than ${days} days (tokenCost.retentionDays).`);
   }
 
-  private async scan(): Promise<void> {
+  /** An automatic scan (file events, the periodic rescan); none while the user has paused reading history. */
+  private async scan(options: ScanOptions = {}): Promise<void> {
     if (!this.engine || this.closed) return;
+    if (this.historyPaused && !options.signal) return;
     this.busyEmitter.fire(true);
     try {
-      const stats = await this.engine.scan();
+      const stats = await this.engine.scan(options);
       if (stats.filesRead > 0) this.log.info(
         `Scanned ${stats.filesSeen} file(s), read ${stats.filesRead} (${stats.bytesRead} bytes) in ${stats.durationMs} ms: ` +
           `${stats.records} usage line(s), ${stats.changed} new or updated, ${stats.malformedLines} malformed skipped.`,
       );
+      if (stats.cancelled) this.historyPaused = true;
     } catch (err) {
       this.log.error(`Scan failed: ${(err as Error).message}`);
     } finally {
@@ -188,11 +205,74 @@ export class UsageService implements vscode.Disposable {
     }
   }
 
-  /** Rescans now; resolves when the new figures are published. */
+  /**
+   * A scan that may read a lot (the first one, or going on with a stopped one): once it has taken
+   * PROGRESS_AFTER_MS, a cancellable notification shows files and MB read so far; it stores and
+   * shows what it read every SLICE_MS. Stopped, what was read stays, and the user is told how to
+   * go on.
+   */
+  private async scanWithProgress(): Promise<void> {
+    const stop = new AbortController();
+    this.historyPaused = false;
+    this.latestProgress = undefined;
+    let report: (() => void) | undefined;
+    const scanning = this.scan({
+      signal: stop.signal,
+      sliceMs: SLICE_MS,
+      onProgress: (p) => {
+        this.latestProgress = p;
+        report?.();
+      },
+    });
+    let notified = false;
+    const timer = setTimeout(() => {
+      notified = true;
+      void vscode.window.withProgress(
+        { location: vscode.ProgressLocation.Notification, title: 'Token Cost: reading usage history', cancellable: true },
+        (progress, token) => {
+          token.onCancellationRequested(() => stop.abort());
+          let shownPct = 0;
+          report = () => {
+            const p = this.latestProgress;
+            if (!p) return;
+            const pct = p.bytesTotal > 0 ? (100 * p.bytes) / p.bytesTotal : p.filesTotal > 0 ? (100 * p.files) / p.filesTotal : 0;
+            // `increment` adds up: report only the growth since the last report.
+            progress.report({ message: `${progressText(p)}. Figures so far are shown.`, increment: Math.max(0, pct - shownPct) });
+            shownPct = Math.max(shownPct, pct);
+          };
+          report();
+          return scanning;
+        },
+      );
+    }, PROGRESS_AFTER_MS);
+    await scanning;
+    clearTimeout(timer);
+    report = undefined;
+    const p = this.latestProgress;
+    if (this.historyPaused && p) {
+      const msg =
+        `Token Cost: stopped reading usage history after ${progressText(p)}. What was read is kept and counted; ` +
+        'reading goes on from there (and live updates resume) with Refresh or when VS Code starts again.';
+      this.log.info(msg);
+      void vscode.window.showInformationMessage(msg, 'Continue Now').then((choice) => {
+        if (choice) void this.refresh();
+      });
+    } else if (notified && p) {
+      this.log.info(`Read usage history: ${progressText(p)}.`);
+    }
+  }
+
+  /** Rescans now (going on with a stopped first scan, with its notification); resolves when the new figures are published. */
   async refresh(): Promise<void> {
     await this.start();
-    await this.scan();
+    if (this.historyPaused) await this.scanWithProgress();
+    else await this.scan();
     this.publish();
+  }
+
+  /** How far the running (or last) history scan is, for tests and the API. */
+  get scanProgress(): ScanProgress | undefined {
+    return this.latestProgress;
   }
 
   /**

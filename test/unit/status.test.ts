@@ -4,6 +4,7 @@ import * as path from 'node:path';
 import { writeExport } from '../../src/core/export';
 import { agentOf, providerOf, type UsageRecord } from '../../src/core/model';
 import { customRange, monthRange, timeframeRange } from '../../src/core/periods';
+import { totals } from '../../src/core/query';
 import { crossedThresholds, statusSummary } from '../../src/core/status';
 import { UsageStore } from '../../src/core/store';
 import { tempDir } from './helpers';
@@ -17,6 +18,22 @@ function rec(key: string, ts: number, cost: number, o: Partial<UsageRecord> = {}
 }
 
 describe('status: what the badge and the budget alerts count', () => {
+  it('names the unpriced models as the all-time totals do, also once a priced copy replaced the only unpriced one', async () => {
+    const s = await UsageStore.open(null);
+    s.insert([
+      rec('u1', NOW - 60_000, 0, { model: 'mystery-b', unpriced: true }),
+      rec('u2', Date.parse('2026-01-05T10:00:00Z'), 0, { model: 'mystery-a', unpriced: true }),
+      rec('u3', NOW - 120_000, 0, { model: 'mystery-c', unpriced: true }),
+      rec('p1', NOW - 60_000, 1),
+    ]);
+    assert.deepEqual(statusSummary(s, 'UTC', {}, NOW).unpricedModels, ['mystery-a', 'mystery-b', 'mystery-c']);
+    // The more complete copy of u3 has a price now: mystery-c has no unpriced request left.
+    s.insert([rec('u3', NOW - 120_000, 0.5, { model: 'mystery-c', outputTokens: 20 })]);
+    const sum = statusSummary(s, 'UTC', {}, NOW);
+    assert.deepEqual(sum.unpricedModels, ['mystery-a', 'mystery-b']);
+    assert.deepEqual(sum.unpricedModels, totals(s).unpricedModels);
+  });
+
   it('sums today, the month and the last 15 minutes in the configured zone', async () => {
     const s = await UsageStore.open(null);
     s.insert([

@@ -17,7 +17,7 @@ describe('watcher: transcripts written by an agent', () => {
     writeLines(file, [assistantLine({ id: 'a', requestId: 'r' })]);
     const calls: string[][] = [];
     let notify: (() => void) | undefined;
-    const w = new TranscriptWatcher({ roots: () => [root], debounceMs: 100, onChange: (p) => { calls.push(p); notify?.(); } });
+    const w = new TranscriptWatcher({ roots: () => [root], minIntervalMs: 100, onChange: (p) => { calls.push(p); notify?.(); } });
     w.refreshRoots();
     await w.ready();
     const done = new Promise<void>((r) => (notify = r));
@@ -29,10 +29,32 @@ describe('watcher: transcripts written by an agent', () => {
     await w.close();
   });
 
+  it('reports while an agent keeps streaming, not only once it stops', async () => {
+    const root = tempDir();
+    const file = path.join(root, '-home-me-app', 's1.jsonl');
+    writeLines(file, [assistantLine({ id: 'a', requestId: 'r' })]);
+    const calls: string[][] = [];
+    const w = new TranscriptWatcher({ roots: () => [root], minIntervalMs: 150, onChange: (p) => calls.push(p) });
+    w.refreshRoots();
+    await w.ready();
+    // A line every 40 ms for 1.2 s: a debounce of 150 ms would never see a quiet spell.
+    for (let i = 0; i < 30; i++) {
+      writeLines(file, [assistantLine({ id: `s${i}`, requestId: 'r' })], true);
+      await new Promise((r) => setTimeout(r, 40));
+    }
+    const duringStream = calls.length;
+    await new Promise((r) => setTimeout(r, 400));
+    await w.close();
+    assert.ok(duringStream >= 2, `reported ${duringStream} time(s) while the agent streamed`);
+    // Far fewer reports than writes.
+    assert.ok(calls.length < 30, `${calls.length} reports for 30 writes`);
+    assert.deepEqual([...new Set(calls.flat())], [file]);
+  });
+
   it('follows a project folder created after it started, and ignores non-transcripts', async () => {
     const root = tempDir();
     const c = nextChange();
-    const w = new TranscriptWatcher({ roots: () => [root], debounceMs: 50, onChange: c.onChange });
+    const w = new TranscriptWatcher({ roots: () => [root], minIntervalMs: 50, onChange: c.onChange });
     w.refreshRoots();
     await w.ready();
     mkdirSync(path.join(root, '-new-project'));
@@ -48,7 +70,7 @@ describe('watcher: transcripts written by an agent', () => {
     const parent = tempDir();
     const root = path.join(parent, 'projects');
     const c = nextChange();
-    const w = new TranscriptWatcher({ roots: () => [root], debounceMs: 50, onChange: c.onChange });
+    const w = new TranscriptWatcher({ roots: () => [root], minIntervalMs: 50, onChange: c.onChange });
     w.refreshRoots();
     mkdirSync(root);
     w.refreshRoots();

@@ -61,6 +61,35 @@ export interface ScanStats {
   /** Agents whose usage cannot be read locally (Cursor), one sentence each. */
   notes: string[];
   durationMs: number;
+  /** The scan was stopped (ScanControl.signal) before it read every file. */
+  cancelled?: boolean;
+}
+
+/** How far a scan is: files handled out of those listed, bytes read out of those to read. */
+export interface ScanProgress {
+  files: number;
+  filesTotal: number;
+  bytes: number;
+  bytesTotal: number;
+}
+
+/** What a caller of one scan may ask for: progress reports and a way to stop it. */
+export interface ScanControl {
+  /**
+   * Called after each file, at a point where every row read so far is in the store with its
+   * file's cursor (or held together with it): a caller may commit a slice there.
+   */
+  onProgress?: (progress: ScanProgress) => void;
+  /** Stops the scan between two files; what was read stays, with its cursors (the next scan goes on from there). */
+  signal?: AbortSignal;
+}
+
+/** One file to read in a scan. */
+interface ScanTask {
+  root: ScanRoot;
+  file: string;
+  reader: FileReader;
+  mtimeMs: number;
 }
 
 export interface ScannerOptions {
@@ -124,7 +153,7 @@ export class TranscriptScanner {
     private readonly opts: ScannerOptions,
   ) {}
 
-  async scanAll(): Promise<ScanStats> {
+  async scanAll(control: ScanControl = {}): Promise<ScanStats> {
     const started = Date.now();
     this.memo = new Map();
     const stats: ScanStats = {
@@ -136,6 +165,8 @@ export class TranscriptScanner {
     // Native roots inside a workspace folder are read once, natively.
     const native = roots.filter((r) => r.kind !== 'workspace').map((r) => r.path);
     const noted = new Map<AgentReader<RootKind>, string[]>();
+    // Every file is listed first, so that progress can say how much is left.
+    const tasks: ScanTask[] = [];
     for (const root of roots) {
       const agent: AgentReader<RootKind> | undefined = readerFor(root.kind);
       if (!agent) continue;
@@ -144,18 +175,48 @@ export class TranscriptScanner {
         if (fs.existsSync(root.path)) seen.push(root.path);
         noted.set(agent, seen);
       }
-      // Whole-file readers (one small JSON file per OpenCode message) are stored per root, in one
-      // insert: a store transaction per file costs more than reading the file.
-      const held: HeldRows = { records: [], cursors: [] };
       for (const file of await agent.files(root.path, { globs: root.globs, nativeRoots: native })) {
         const reader = agent.reader(file);
-        if (!reader) continue;
-        stats.filesSeen++;
-        await this.scanAgentFile(root, file, reader, stats, unpriced, held);
-        if (held.records.length >= 5000) this.storeHeld(held, stats);
+        if (reader) tasks.push({ root, file, reader, mtimeMs: 0 });
       }
-      this.storeHeld(held, stats);
     }
+    let bytesTotal = 0;
+    for (const t of tasks) {
+      const st = statFile(t.file);
+      if (!st) continue;
+      t.mtimeMs = st.mtimeMs;
+      const prior = this.store.cursor(t.file);
+      if (prior && prior.size === st.size && prior.mtimeMs === st.mtimeMs && prior.ino === st.ino) continue;
+      bytesTotal += Math.max(0, st.size - (prior && prior.ino === st.ino && t.reader.kind === 'lines' ? prior.offset : 0));
+    }
+    // The most recently written files first: on a first scan, today's figures are complete early.
+    // The store's copy rules make totals and days independent of the order; only an exact tie
+    // (the same request copied unchanged into a resumed session) keeps the first copy read, as
+    // it did when files went in name order.
+    tasks.sort((a, b) => b.mtimeMs - a.mtimeMs);
+    // Whole-file readers (one small JSON file per OpenCode message) are stored per root, in one
+    // insert: a store transaction per file costs more than reading the file.
+    const heldByRoot = new Map<ScanRoot, HeldRows>();
+    const storeAllHeld = () => {
+      for (const held of heldByRoot.values()) this.storeHeld(held, stats);
+    };
+    const progress = control.onProgress;
+    for (let i = 0; i < tasks.length; i++) {
+      if (control.signal?.aborted) {
+        stats.cancelled = true;
+        break;
+      }
+      const t = tasks[i];
+      stats.filesSeen++;
+      let held = heldByRoot.get(t.root);
+      if (!held) heldByRoot.set(t.root, (held = { records: [], cursors: [] }));
+      await this.scanAgentFile(t.root, t.file, t.reader, stats, unpriced, held);
+      if (held.records.length >= 5000) this.storeHeld(held, stats);
+      // Everything read so far is in the store with its cursor, or held with its cursor: a
+      // caller may commit a slice here.
+      progress?.({ files: i + 1, filesTotal: tasks.length, bytes: stats.bytesRead, bytesTotal: Math.max(bytesTotal, stats.bytesRead) });
+    }
+    storeAllHeld();
     for (const [agent, existing] of noted) {
       const note = agent.note?.(existing);
       if (note) stats.notes.push(note);

@@ -14,22 +14,31 @@ export const isUsageFile = (p: string): boolean => USAGE_FILE.test(p);
 export interface TranscriptWatcherOptions {
   /** Folders to watch recursively; ones that do not exist yet are picked up by `refreshRoots()`. */
   roots: () => string[];
-  /** Called once per burst of changes, `debounceMs` after the last one. */
+  /**
+   * Called with the files that changed: GATHER_MS after the first change that follows a quiet
+   * spell, then at most once per `minIntervalMs` while changes keep coming.
+   */
   onChange: (paths: string[]) => void;
-  debounceMs?: number;
+  minIntervalMs?: number;
   log?: (message: string) => void;
 }
 
+/** Long enough for the other events of one write (the file and its -wal, a rename) to arrive. */
+const GATHER_MS = 10;
+
 /**
- * Watches transcript folders and turns bursts of file events into one rescan. Agents append to
- * transcripts many times a second while streaming; a short debounce keeps that to a scan or two
- * while an appended line still reaches the status bar well within a second.
+ * Watches transcript folders and turns file events into rescans. The first change after a quiet
+ * spell is reported at once (an appended line reaches the status bar without waiting out a
+ * debounce); while an agent streams, appending many times a second, changes are reported at
+ * most once per `minIntervalMs`, so a stream costs a few scans a second and is never starved by
+ * a debounce that keeps being pushed back.
  */
 export class TranscriptWatcher {
   private watcher: FSWatcher | undefined;
   private watched = new Set<string>();
   private pending = new Set<string>();
   private timer: NodeJS.Timeout | undefined;
+  private lastReport = 0;
   private closed = false;
   private readyPromise: Promise<void> = Promise.resolve();
 
@@ -69,13 +78,16 @@ export class TranscriptWatcher {
   private touch(p: string): void {
     if (!isUsageFile(p)) return;
     this.pending.add(p);
-    if (this.timer) clearTimeout(this.timer);
+    if (this.timer) return;
+    const interval = this.opts.minIntervalMs ?? 150;
+    const since = Date.now() - this.lastReport;
     this.timer = setTimeout(() => {
       this.timer = undefined;
+      this.lastReport = Date.now();
       const paths = [...this.pending];
       this.pending.clear();
       this.opts.onChange(paths);
-    }, this.opts.debounceMs ?? 150);
+    }, Math.max(GATHER_MS, interval - since));
   }
 
   async close(): Promise<void> {
