@@ -12,6 +12,7 @@ import { OPTIONS, optionHelp, parseFor, UsageError, type Flags, type OptionName 
 import { blocksReport, claudeShaped, codexShaped, unified, type AgentScope, type Rendered, type ReportKind } from './reports';
 import { push } from './push';
 import { cliRoots, engineOptions, openScanned, sayNothingFound } from './scan';
+import { cachedReport, databaseSignature, inputState, queryKey, storeReport, type CachedOutput } from './reportCache';
 import { costEstimate, logUsage, projectReport, todayReport } from './seedVerbs';
 import { limitsCommand } from './limitsVerb';
 import { statusline, STATUSLINE_HELP } from './statusline';
@@ -180,18 +181,30 @@ default folders and env overrides (see README); --workspace folders. Days are ca
 --timezone (default: the system zone). Exit codes: 0 done, 1 failed, 2 usage error.
 `;
 
-function print(r: Rendered, flags: Flags): void {
-  if (flags.json) {
-    process.stdout.write(`${JSON.stringify(r.json, null, 2)}\n`);
-    return;
-  }
-  process.stdout.write(r.table);
+/** What a report prints on stdout. */
+function printed(r: Rendered, flags: Flags): string {
+  if (flags.json) return `${JSON.stringify(r.json, null, 2)}\n`;
   // Never silent about a model we could not price: its tokens count, its cost is $0.
-  if (r.unpricedModels.length) process.stdout.write(`Warning: no price for ${r.unpricedModels.join(', ')}: counted as $0.\n`);
+  return r.table + (r.unpricedModels.length ? `Warning: no price for ${r.unpricedModels.join(', ')}: counted as $0.\n` : '');
 }
 
 async function runReport(scope: AgentScope | 'report', kind: ReportKind, flags: Flags): Promise<void> {
+  // Blocks depend on the time of the run (the running block, --recent); --verbose says what the scan read.
+  const cacheable = kind !== 'blocks' && !flags.verbose;
+  const query = queryKey(`${scope} ${kind}`, flags);
+  const inputs = cacheable ? await inputState(cliRoots(flags)) : '';
+  if (cacheable) {
+    const hit = cachedReport(flags.dataDir, inputs, query);
+    if (hit) {
+      process.stderr.write(hit.stderr);
+      process.stdout.write(hit.stdout);
+      return;
+    }
+  }
+  const databaseBefore = cacheable ? databaseSignature(flags.dataDir) : undefined;
   const { engine, looked, empty, skipped, notes } = await openScanned(flags);
+  let output: CachedOutput | undefined;
+  let writer = false;
   try {
     if (empty) sayNothingFound(looked);
     const input = { store: engine.store, flags, range: { ...dayBounds(flags.tz, flags.since, flags.until), costRules: flags.costRules }, now: Date.now() };
@@ -201,15 +214,21 @@ async function runReport(scope: AgentScope | 'report', kind: ReportKind, flags: 
     else if (scope === 'all') r = unified(input, kind);
     else r = claudeShaped(input, kind, scope === 'report' ? 'all' : scope, scope === 'report');
     // Agents whose usage is not in local files (Cursor) are said, not shown as $0.
-    for (const note of notes) process.stderr.write(`token-cost: ${note}\n`);
+    const stderr = notes.map((note) => `token-cost: ${note}\n`).join('');
+    process.stderr.write(stderr);
     if (scope === 'report' && notes.length) r = { ...r, json: { ...(r.json as object), notes } };
     // `report`'s JSON also says what this run skipped (only when anything was); the ccusage forms
     // keep exactly ccusage's keys, and say it on stderr only.
     if (scope === 'report' && skipped) r = { ...r, json: { ...(r.json as object), skipped } };
-    print(r, flags);
+    const stdout = printed(r, flags);
+    process.stdout.write(stdout);
+    // Not kept: "nothing found" (said on stderr by the scan), and `report`'s JSON naming what this run skipped.
+    if (!empty && !(scope === 'report' && skipped)) output = { stdout, stderr };
+    writer = engine.role === 'writer';
   } finally {
     await engine.close();
   }
+  if (cacheable && output && (writer || databaseBefore !== undefined)) storeReport(flags.dataDir, inputs, query, output, writer ? undefined : databaseBefore);
 }
 
 /** Scanner + heartbeat server, headless, until SIGINT/SIGTERM. */

@@ -115,6 +115,46 @@ export async function listJsonl(dir: string): Promise<string[]> {
   return listFiles(dir, (name) => name.endsWith('.jsonl'), Infinity);
 }
 
+/** The files a scan reads under `root` (with their reader for agents' roots), in scan order. */
+async function rootFiles(root: ScanRoot, native: readonly string[]): Promise<{ file: string; reader?: FileReader }[]> {
+  const agent = agentById(root.kind);
+  if (agent) {
+    const out: { file: string; reader: FileReader }[] = [];
+    for (const file of agent.files(root.path)) {
+      const reader = agent.reader(file);
+      if (reader) out.push({ file, reader });
+    }
+    return out;
+  }
+  const files = root.kind === 'workspace' ? await listWorkspaceTranscripts(root.path, root.globs ?? DEFAULT_WORKSPACE_GLOBS, native) : await listJsonl(root.path);
+  return files.map((file) => ({ file }));
+}
+
+const statLine = (p: string): string => {
+  const st = statFile(p);
+  return st ? `${st.size} ${st.mtimeMs} ${st.ino}` : '-';
+};
+
+/**
+ * What a scan of `roots` would read, as one line per input: every file it lists with its size,
+ * time and inode (a database's write-ahead log too), each Codex home's config.toml (it decides
+ * the fast tier's prices) and whether each root exists (agents' notes). Equal signatures mean a
+ * scan would read nothing new: the CLI's report cache is keyed by it. Lists and stats only.
+ */
+export async function inputSignature(roots: readonly (string | ScanRoot)[]): Promise<string> {
+  const all = roots.map(toScanRoot);
+  const native = all.filter((r) => r.kind !== 'workspace').map((r) => r.path);
+  const lines: string[] = [];
+  for (const root of all) {
+    lines.push(`root ${root.kind} ${JSON.stringify(root.path)} ${JSON.stringify(root.globs ?? null)} ${fs.existsSync(root.path)}`);
+    if (root.kind === 'codex') lines.push(`config ${statLine(path.join(path.dirname(root.path), 'config.toml'))}`);
+    for (const { file, reader } of await rootFiles(root, native)) {
+      lines.push(`${JSON.stringify(file)} ${statLine(file)}${reader?.kind === 'sqlite' ? ` wal ${statLine(`${file}-wal`)}` : ''}`);
+    }
+  }
+  return lines.join('\n');
+}
+
 /**
  * Reads Claude Code transcripts into the store. Each file is read from where the last read
  * stopped (its cursor); a file that shrank or was replaced is read again from the start, which
@@ -143,28 +183,25 @@ export class TranscriptScanner {
     const noted = new Map<AgentReader, string[]>();
     for (const root of roots) {
       const agent = agentById(root.kind);
+      if (agent?.note) {
+        const seen = noted.get(agent) ?? [];
+        if (fs.existsSync(root.path)) seen.push(root.path);
+        noted.set(agent, seen);
+      }
+      const files = await rootFiles(root, native);
       if (agent) {
-        if (agent.note) {
-          const seen = noted.get(agent) ?? [];
-          if (fs.existsSync(root.path)) seen.push(root.path);
-          noted.set(agent, seen);
-        }
         // Whole-file readers (one small JSON file per OpenCode message) are stored per root, in one
         // insert: a store transaction per file costs more than reading the file.
         const held: HeldRows = { records: [], cursors: [] };
-        for (const file of agent.files(root.path)) {
-          const reader = agent.reader(file);
-          if (!reader) continue;
+        for (const { file, reader } of files) {
           stats.filesSeen++;
-          await this.scanAgentFile(root, file, reader, stats, unpriced, held);
+          await this.scanAgentFile(root, file, reader!, stats, unpriced, held);
           if (held.records.length >= 5000) this.storeHeld(held, stats);
         }
         this.storeHeld(held, stats);
         continue;
       }
-      const files =
-        root.kind === 'workspace' ? await listWorkspaceTranscripts(root.path, root.globs ?? DEFAULT_WORKSPACE_GLOBS, native) : await listJsonl(root.path);
-      for (const file of files) {
+      for (const { file } of files) {
         stats.filesSeen++;
         await this.scanFile(root, file, stats, unpriced);
       }
