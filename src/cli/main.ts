@@ -222,6 +222,8 @@ async function runReport(scope: AgentScope | 'report', kind: ReportKind, flags: 
     if (scope === 'report' && skipped) r = { ...r, json: { ...(r.json as object), skipped } };
     const stdout = printed(r, flags);
     process.stdout.write(stdout);
+    // Tests stop here to kill the process between the report and the database's snapshot.
+    if (process.env.TOKEN_COST_TEST_STOP_AFTER_REPORT === '1') process.kill(process.pid, 'SIGSTOP');
     // Not kept: "nothing found" (said on stderr by the scan), and `report`'s JSON naming what this run skipped.
     if (!empty && !(scope === 'report' && skipped)) output = { stdout, stderr };
     writer = engine.role === 'writer';

@@ -38,7 +38,11 @@ export interface SkippedReport {
  * on stderr also without --verbose, and returned (undefined when nothing was) for `report`'s JSON.
  */
 export async function openScanned(flags: Flags): Promise<{ engine: UsageEngine; looked: string[]; empty: boolean; skipped?: SkippedReport; notes: string[] }> {
-  const engine = await UsageEngine.open(engineOptions(flags, flags.verbose ? (m: string) => process.stderr.write(`${m}\n`) : undefined));
+  // A first scan's report is printed before its snapshot is written (engine.close() writes it).
+  const engine = await UsageEngine.open({
+    ...engineOptions(flags, flags.verbose ? (m: string) => process.stderr.write(`${m}\n`) : undefined),
+    deferFirstSnapshot: true,
+  });
   if (engine.recoveryMessage) process.stderr.write(`token-cost: ${engine.recoveryMessage}\n`);
   try {
     const stats = await engine.scan();
