@@ -1,3 +1,4 @@
+import * as os from 'node:os';
 import * as path from 'node:path';
 import { UsageEngine, type EngineOptions } from '../core/engine';
 import { usageRoots } from '../core/ingest/roots';
@@ -20,6 +21,8 @@ export function engineOptions(flags: Flags, log?: (m: string) => void): EngineOp
     roots: () => cliRoots(flags),
     prices: () => prices,
     costMode: () => flags.mode,
+    // A first scan reads and parses in worker threads, one per core up to two, while this thread stores.
+    ...(os.availableParallelism() > 1 ? { parseWorkers: { count: Math.min(2, os.availableParallelism()) } } : {}),
     // Both figures are stored for every request; --cost-rules picks one in the reports (main.ts).
     log,
   };

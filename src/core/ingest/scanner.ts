@@ -1,16 +1,18 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { UsageRecord } from '../model';
-import type { CostMode, PriceTable } from '../pricing/pricing';
-import { betterCopy, type FileCursor, type UsageStore } from '../store';
-import { USAGE_MARKER, describeTranscript, parseClaudeLine, parseJsonObject, type ParseOutcome } from './claude';
-import { CODEX_MARKERS, codexFastTier, describeCodexFile, parseCodexLine, type CodexState } from './codex';
+import type { CostMode, PriceOverride, PriceTable } from '../pricing/pricing';
+import type { FileCursor, UsageStore } from '../store';
+import { collapseCopies, parseLineFile, type LineFileJob, type ParsedLineFile } from './lineFile';
+import { ParsePool, PoolFailure } from './parsePool';
+import { parseJsonObject } from './claude';
+import { codexFastTier } from './codex';
 import { listFiles, type AgentId, type AgentReader, type FileContext, type FileReader } from './agents';
 import { scanMarkedLines } from './lineReader';
 import { agentById } from './registry';
 import { committedDatabaseBytes } from './sqliteCopy';
 import { loadSqlJs } from '../sqljs';
-import { DEFAULT_WORKSPACE_GLOBS, WORKSPACE_MARKERS, describeWorkspaceFile, listWorkspaceTranscripts, parseWorkspaceLine } from './workspace';
+import { DEFAULT_WORKSPACE_GLOBS, listWorkspaceTranscripts } from './workspace';
 
 /** What a root holds, which decides how its files are found and read. */
 export type RootKind = 'claude' | 'codex' | 'workspace' | AgentId;
@@ -65,6 +67,8 @@ export interface ScanStats {
   /** Agents whose usage cannot be read locally (Cursor), one sentence each. */
   notes: string[];
   durationMs: number;
+  /** Files read and parsed by parse workers (absent when the scan started none). */
+  filesParsedInWorkers?: number;
 }
 
 export interface ScannerOptions {
@@ -73,29 +77,21 @@ export interface ScannerOptions {
   prices: () => PriceTable;
   costMode: () => CostMode;
   log?: (message: string) => void;
+  /**
+   * Read and parse JSONL files in this many worker threads when a root has at least `minBytes`
+   * (default POOL_MIN_BYTES) to read (a first scan). The workers price with the bundled table plus
+   * `priceOverrides`: give the overrides `prices()` was built with.
+   */
+  parseWorkers?: { count: number; priceOverrides?: Record<string, PriceOverride>; minBytes?: number };
 }
 
-/**
- * Streamed replies repeat a request on several lines of the same file; keeping only the copy the
- * store would keep (its rule, betterCopy: non-sidechain first, then the larger token total, then
- * the higher cost, else the first) before inserting saves most of the database work of a first
- * scan. The store applies the same rule across files and scans.
- */
-export function collapseCopies(batch: UsageRecord[]): UsageRecord[] {
-  const best = new Map<string, number>();
-  const out: UsageRecord[] = [];
-  for (const r of batch) {
-    const i = best.get(r.dedupKey);
-    if (i === undefined) {
-      best.set(r.dedupKey, out.length);
-      out.push(r);
-      continue;
-    }
-    const kept = out[i];
-    if (betterCopy(r, kept)) out[i] = r;
-  }
-  return out;
-}
+/** Bytes a root must have to read for a scan to start parse workers. */
+const POOL_MIN_BYTES = 16 * 1024 * 1024;
+/** Files handed to the workers ahead of the one being stored (bounds the rows held in flight). */
+const POOL_WINDOW = 8;
+
+// The per-file copy rule lives with the file reading it belongs to (worker threads run it too).
+export { collapseCopies } from './lineFile';
 
 /**
  * A file's stat, or undefined when it is gone or unreadable. Synchronous (microseconds) instead of
@@ -163,6 +159,8 @@ export async function inputSignature(roots: readonly (string | ScanRoot)[]): Pro
 export class TranscriptScanner {
   /** Each Codex home's config.toml tier, read once per scan (not once per changed rollout). */
   private codexTiers = new Map<string, boolean>();
+  /** Parse workers, started in a scan with much to read and stopped at its end. */
+  private pool: ParsePool | undefined;
 
   constructor(
     private readonly store: UsageStore,
@@ -201,11 +199,10 @@ export class TranscriptScanner {
         this.storeHeld(held, stats);
         continue;
       }
-      for (const { file } of files) {
-        stats.filesSeen++;
-        await this.scanFile(root, file, stats, unpriced);
-      }
+      await this.scanLineFiles(root, files.map((f) => f.file), stats, unpriced);
     }
+    await this.pool?.close();
+    this.pool = undefined;
     for (const [agent, existing] of noted) {
       const note = agent.note?.(existing);
       if (note) stats.notes.push(note);
@@ -323,77 +320,96 @@ export class TranscriptScanner {
     }
   }
 
-  private async scanFile(root: ScanRoot, filePath: string, stats: ScanStats, unpriced: Set<string>): Promise<void> {
+  /**
+   * What reading a JSONL file from its cursor needs, or undefined when it has nothing new (same
+   * size and time as its cursor). A file that shrank or was replaced is read from its start.
+   */
+  private lineFileJob(root: ScanRoot, filePath: string): { job: LineFileJob; st: fs.Stats } | undefined {
     const st = statFile(filePath);
-    if (!st) return;
+    if (!st) return undefined;
     const prior = this.store.cursor(filePath);
     const replaced = prior !== undefined && (prior.ino !== st.ino || st.size < prior.offset);
-    if (prior && !replaced && prior.size === st.size && prior.mtimeMs === st.mtimeMs) return;
+    if (prior && !replaced && prior.size === st.size && prior.mtimeMs === st.mtimeMs) return undefined;
     const start = prior && !replaced ? prior.offset : 0;
     // Readers with state (the Codex model of the current turn) go on from what the cursor kept.
-    let state: CodexState = {};
+    let state: Record<string, unknown> = {};
     if (start > 0 && prior?.state) {
       try {
-        state = JSON.parse(prior.state) as CodexState;
+        state = JSON.parse(prior.state) as Record<string, unknown>;
       } catch {
         state = {};
       }
     }
-
-    const prices = this.opts.prices();
-    const mode = this.opts.costMode();
-    let markers: Buffer | Buffer[];
-    let parse: (line: string, offset: number) => ParseOutcome;
+    let codexFast = false;
     if (root.kind === 'codex') {
-      const file = describeCodexFile(filePath);
       // A root is `<codex home>/sessions` or `<codex home>/archived_sessions`.
       const home = path.dirname(root.path);
       let fast = this.codexTiers.get(home);
       if (fast === undefined) this.codexTiers.set(home, (fast = codexFastTier(home)));
-      markers = CODEX_MARKERS;
-      parse = (line) => {
-        const obj = parseJsonObject(line);
-        return obj ? parseCodexLine(obj, file, state, prices, mode, 'codex', fast) : { kind: 'malformed' };
-      };
-    } else if (root.kind === 'workspace') {
-      const file = describeWorkspaceFile(root.path, filePath, st.mtimeMs);
-      markers = WORKSPACE_MARKERS;
-      parse = (line, offset) => parseWorkspaceLine(line, offset, file, state, prices, mode);
-    } else {
-      const file = describeTranscript(root.path, filePath);
-      markers = USAGE_MARKER;
-      parse = (line, offset) => parseClaudeLine(line, offset, file, prices, mode);
+      codexFast = fast;
     }
+    const kind = root.kind === 'codex' || root.kind === 'workspace' ? root.kind : 'claude';
+    return { st, job: { kind, root: root.path, file: filePath, start, state, mtimeMs: st.mtimeMs, codexFast, mode: this.opts.costMode() } };
+  }
 
-    const batch: UsageRecord[] = [];
-    let malformed = 0;
-    let result;
-    try {
-      result = await scanMarkedLines(filePath, start, markers, (line, offset) => {
-        const outcome = parse(line, offset);
-        if (outcome.kind === 'record') {
-          batch.push(outcome.record);
-          if (outcome.record.unpriced) unpriced.add(outcome.record.model);
-        } else if (outcome.kind === 'malformed') {
-          malformed++;
-        }
-      });
-    } catch (err) {
+  /**
+   * Reads a root's JSONL files. With a pool (a first scan's worth of bytes) the workers read and
+   * parse up to POOL_WINDOW files ahead while this thread stores each file's rows, in list order
+   * (the copy rules' ties go to the first copy read, as without workers).
+   */
+  private async scanLineFiles(root: ScanRoot, files: readonly string[], stats: ScanStats, unpriced: Set<string>): Promise<void> {
+    const jobs: { job: LineFileJob; st: fs.Stats }[] = [];
+    let bytes = 0;
+    for (const file of files) {
+      stats.filesSeen++;
+      const j = this.lineFileJob(root, file);
+      if (j) {
+        jobs.push(j);
+        bytes += j.st.size - j.job.start;
+      }
+    }
+    // Workers cost a start (tens of ms) and memory: only for a lot to read.
+    const workers = this.opts.parseWorkers;
+    if (!this.pool && workers && workers.count > 0 && bytes >= (workers.minBytes ?? POOL_MIN_BYTES)) this.pool = new ParsePool(workers.count, workers.priceOverrides);
+    const pool = this.pool;
+    const prices = this.opts.prices();
+    const inline = (job: LineFileJob) => parseLineFile(job, prices);
+    const inWorker = (job: LineFileJob) =>
+      pool!.parse(job).then((parsed) => {
+        stats.filesParsedInWorkers = (stats.filesParsedInWorkers ?? 0) + 1;
+        return parsed;
+      }, (err: Error) => (err instanceof PoolFailure ? inline(job) : Promise.reject(err)));
+    const read = (job: LineFileJob): Promise<ParsedLineFile | Error> => (pool ? inWorker(job) : inline(job)).catch((err: Error) => err);
+    const window = pool ? POOL_WINDOW : 1;
+    const inFlight: Promise<ParsedLineFile | Error>[] = [];
+    let next = 0;
+    while (next < jobs.length && inFlight.length < window) inFlight.push(read(jobs[next++].job));
+    for (let i = 0; i < jobs.length; i++) {
+      const result = await inFlight.shift()!;
+      if (next < jobs.length) inFlight.push(read(jobs[next++].job));
+      this.storeLineFile(root, jobs[i].job, jobs[i].st, result, stats, unpriced);
+    }
+  }
+
+  /** Stores one file's rows, then its cursor (a cursor never runs ahead of its rows). */
+  private storeLineFile(root: ScanRoot, job: LineFileJob, st: fs.Stats, result: ParsedLineFile | Error, stats: ScanStats, unpriced: Set<string>): void {
+    if (result instanceof Error) {
       stats.unreadableFiles++;
-      this.opts.log?.(`Could not read ${filePath}: ${(err as Error).message}`);
+      this.opts.log?.(`Could not read ${job.file}: ${result.message}`);
       return;
     }
+    for (const m of result.unpriced) unpriced.add(m);
     stats.filesRead++;
-    stats.bytesRead += st.size - start;
-    stats.records += batch.length;
-    stats.malformedLines += malformed;
+    stats.bytesRead += st.size - job.start;
+    stats.records += result.lines;
+    stats.malformedLines += result.malformed;
     stats.oversizedLines += result.oversized;
-    if (malformed || result.oversized) stats.fileIssues.push({ path: filePath, malformedLines: malformed, oversizedLines: result.oversized });
-    stats.changed += this.store.insert(collapseCopies(batch));
-    const keepState = root.kind !== 'claude' && Object.keys(state).length > 0;
+    if (result.malformed || result.oversized) stats.fileIssues.push({ path: job.file, malformedLines: result.malformed, oversizedLines: result.oversized });
+    stats.changed += this.store.insert(result.records);
+    const keepState = root.kind !== 'claude' && Object.keys(result.state).length > 0;
     this.store.setCursor({
-      path: filePath, size: st.size, mtimeMs: st.mtimeMs, ino: st.ino, offset: result.endOffset,
-      ...(keepState ? { state: JSON.stringify(state) } : {}),
+      path: job.file, size: st.size, mtimeMs: st.mtimeMs, ino: st.ino, offset: result.endOffset,
+      ...(keepState ? { state: JSON.stringify(result.state) } : {}),
     });
   }
 }
