@@ -9,12 +9,12 @@ import { Journal, readJournal, rotatedJournals, type DamagedLine, type JournalEn
 import { messageKeyRange, REQUEST_KEY_MASK, requestKey } from './storage/keys';
 import { processAlive } from './storage/lock';
 import type { FileCursor } from './storage/cursors';
+import { better, BulkLoad, HAS_MESSAGE, insertSorted, rankOf, rowFlags, type Rank } from './storage/bulkLoad';
 
 // Where FileCursor is defined (storage/cursors.ts, shared with the journal); callers keep importing it from the store.
 export type { FileCursor } from './storage/cursors';
 
 /** flags: bit 0 unpriced, bit 1 sidechain, bit 2 the request carries a message id. */
-const HAS_MESSAGE = 4;
 
 /** What opening the database had to repair, told to the user once. */
 export interface RecoveryReport {
@@ -330,26 +330,8 @@ interface InsertStatements {
   dims: Partial<Record<Dimension, BigStatement>>;
 }
 
-/** What the store's rules compare of a record a bulk load kept. */
-const pendingRank = (r: UsageRecord): Rank => ({ sidechain: r.isSidechain ? 1 : 0, total: totalTokens(r), cost: r.cost });
-
-interface PendingLoad {
-  rows: Map<string, UsageRecord>;
-  names: Map<string, string>;
-  /** Keys of the kept rows per message id (only for rows with one). */
-  byMessage: Map<string, string[]>;
-  cursors: Map<string, FileCursor>;
-}
-
-/** What the "more complete copy" rule compares. */
-interface Rank { sidechain: number; total: number; cost: number }
-
-/** The store's "more complete copy" rule: a non-sidechain copy beats a sidechain one, then the larger total, then the higher cost. */
-const better = (a: Rank, b: Rank) =>
-  a.sidechain < b.sidechain || (a.sidechain === b.sidechain && (a.total > b.total || (a.total === b.total && a.cost > b.cost)));
-
-/** The same rule for two copies of one request read together (a file's streamed lines). */
-export const betterCopy = (a: UsageRecord, b: UsageRecord): boolean => better(pendingRank(a), pendingRank(b));
+// The copy rule (better, rankOf) and the bulk load live in storage/bulkLoad.ts; callers keep importing betterCopy from here.
+export { betterCopy } from './storage/bulkLoad';
 
 const DIMENSIONS = { source: 'sources', model: 'models', project: 'projects', session: 'sessions' } as const;
 type Dimension = keyof typeof DIMENSIONS;
@@ -431,7 +413,7 @@ export class UsageStore {
   /** Every cursor of the `files` table, read once: a rescan asks for one per file. */
   private cursorCache: Map<string, FileCursor> | undefined;
   /** A bulk load's best copy per request, kept in memory and inserted once at its end. */
-  private pending: PendingLoad | undefined;
+  private pending: BulkLoad | undefined;
   private journal: Journal | undefined;
   private snapshotSig: FileSignature | undefined;
   private journalIno: number | undefined;
@@ -865,7 +847,11 @@ export class UsageStore {
    */
   insert(records: readonly UsageRecord[], options: { journal?: boolean } = {}): number {
     if (records.length === 0) return 0;
-    if (this.pending && options.journal !== true) return this.foldPending(records);
+    if (this.pending && options.journal !== true) {
+      const changed = this.pending.fold(records);
+      if (changed > 0) this.markChanged();
+      return changed;
+    }
     const journal = options.journal ?? !this.bulk;
     return this.transaction(() => this.insertRows(records, journal, true));
   }
@@ -900,7 +886,7 @@ export class UsageStore {
       const key = keys ? keys[i] : requestKey(r.dedupKey, r.messageId);
       if (this.rebuildStale?.delete(key)) drop.run([key]);
       if (rivals && r.messageId && !this.keepOverSidechainCopies(r, key, messageKeyRange(r.messageId), sameMessage, drop)) continue;
-      const flags = (r.unpriced ? 1 : 0) | (r.isSidechain ? 2 : 0) | (r.messageId ? HAS_MESSAGE : 0);
+      const flags = rowFlags(r);
       upsert.run([
         key, r.timestamp, this.dimId('source', r.source), this.dimId('model', r.model), this.dimId('project', r.project),
         this.dimId('session', r.sessionId), r.inputTokens, r.outputTokens, r.cacheWriteTokens, r.cacheWrite1hTokens,
@@ -960,97 +946,25 @@ export class UsageStore {
   }
 
   /**
-   * A bulk load applies exactly the rules of the SQL path (same key: the more complete copy;
-   * same message under another key with a sidechain on either side: only the better copy), in
-   * the same order, to rows kept in memory; returns what the SQL path would have counted.
-   */
-  private foldPending(records: readonly UsageRecord[]): number {
-    const { rows, byMessage, names } = this.pending!;
-    let changed = 0;
-    for (const r of records) {
-      const key = r.dedupKey;
-      const message = r.messageId ? r.messageId : null;
-      const mine = pendingRank(r);
-      if (message !== null) {
-        const keys = byMessage.get(message);
-        if (keys && (keys.length > 1 || keys[0] !== key)) {
-          let beaten = true;
-          let anyRival = false;
-          for (const k of keys) {
-            if (k === key) continue;
-            const rival = rows.get(k)!;
-            if (rival.model !== r.model || (mine.sidechain === 0 && !rival.isSidechain)) continue;
-            anyRival = true;
-            if (!better(mine, pendingRank(rival))) {
-              beaten = false;
-              break;
-            }
-          }
-          if (!beaten) continue;
-          if (anyRival) {
-            const kept = keys.filter((k) => {
-              if (k === key) return true;
-              const rival = rows.get(k)!;
-              if (rival.model !== r.model || (mine.sidechain === 0 && !rival.isSidechain)) return true;
-              rows.delete(k);
-              return false;
-            });
-            byMessage.set(message, kept);
-          }
-        }
-      }
-      const stored = rows.get(key);
-      if (stored !== undefined && !better(mine, pendingRank(stored))) continue;
-      // Kept until the end of the load: one copy of each model and project name for all rows.
-      const model = names.get(r.model) ?? (names.set(r.model, r.model), r.model);
-      const project = names.get(r.project) ?? (names.set(r.project, r.project), r.project);
-      rows.set(key, model === r.model && project === r.project ? r : { ...r, model, project });
-      const before = stored === undefined ? undefined : stored.messageId ? stored.messageId : null;
-      if (stored === undefined) {
-        if (message !== null) this.indexMessage(message, key);
-      } else if (before !== message) {
-        if (before !== null && before !== undefined) this.unindexMessage(before, key);
-        if (message !== null) this.indexMessage(message, key);
-      }
-      changed++;
-    }
-    if (changed > 0) this.markChanged();
-    return changed;
-  }
-
-  private indexMessage(message: string, key: string): void {
-    const byMessage = this.pending!.byMessage;
-    const keys = byMessage.get(message);
-    if (keys === undefined) byMessage.set(message, [key]);
-    else if (!keys.includes(key)) keys.push(key);
-  }
-
-  private unindexMessage(message: string, key: string): void {
-    const byMessage = this.pending!.byMessage;
-    const keys = byMessage.get(message)?.filter((k) => k !== key);
-    if (!keys || keys.length === 0) byMessage.delete(message);
-    else byMessage.set(message, keys);
-  }
-
-  /**
-   * Writes what a bulk load kept, in one transaction. Into an empty table the rows go without
-   * rival lookups (they were resolved against each other); when something was stored meanwhile
-   * (a record accepted during the scan) every row takes the full SQL path.
+   * Writes what a bulk load kept, in one transaction. Into an empty table the rows go in
+   * multi-row inserts without rival lookups (they were resolved against each other); when
+   * something was stored meanwhile (a record accepted during the scan) every row takes the full
+   * SQL path.
    */
   private flushPending(): void {
-    const pending = this.pending;
+    const load = this.pending;
     this.pending = undefined;
-    if (!pending || (pending.rows.size === 0 && pending.cursors.size === 0)) return;
+    if (!load || load.isEmpty) return;
     const empty = this.recordCount() === 0;
     this.transaction(() => {
-      // Ascending keys append to the B-tree instead of splitting pages all over it.
-      const rows = [...pending.rows.values()].map((r) => ({ key: requestKey(r.dedupKey, r.messageId), r }));
-      pending.rows.clear();
-      pending.byMessage.clear();
-      rows.sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
-      this.insertRows(rows.map((x) => x.r), false, !empty, rows.map((x) => x.key));
+      const { rows, keys } = load.takeSorted();
+      if (empty) {
+        if (insertSorted(this.db, rows, keys, (kind, name) => this.dimId(kind, name)) > 0) this.dropOtelCopies(rows);
+      } else {
+        this.insertRows(rows, false, true, keys);
+      }
       const { setCursor } = this.statements();
-      for (const c of pending.cursors.values()) setCursor.run([c.path, c.size, c.mtimeMs, c.ino, c.offset, c.state ?? null]);
+      for (const c of load.cursors.values()) setCursor.run([c.path, c.size, c.mtimeMs, c.ino, c.offset, c.state ?? null]);
     });
     // Rows appended in key order into an empty table fill their pages: the VACUUM of the next
     // snapshot would gain little and costs time and a second copy of the database in memory.
@@ -1073,7 +987,7 @@ export class UsageStore {
       if (r.isSidechain || sidechain === 1) rivals.push({ key: row.key as bigint, sidechain, total: Number(row.total), cost: Number(row.cost) });
     }
     sameMessage.reset();
-    const mine = pendingRank(r);
+    const mine = rankOf(r);
     for (const rival of rivals) {
       if (!better(mine, rival)) return false;
     }
@@ -1263,7 +1177,7 @@ export class UsageStore {
     if (bulk) {
       this.bulk = true;
       // A rebuild's "first copy read replaces the stored one" needs the SQL path.
-      if (!this.rebuildStale) this.pending = { rows: new Map(), byMessage: new Map(), names: new Map(), cursors: new Map() };
+      if (!this.rebuildStale) this.pending = new BulkLoad();
     } else {
       try {
         this.flushPending();
