@@ -6,7 +6,7 @@
  */
 import type { Source, UsageRecord } from '../model';
 import type { CostMode, PriceTable } from '../pricing/pricing';
-import { betterCopy } from '../store';
+import { betterCopy } from '../storage/bulkLoad';
 import { USAGE_MARKER, describeTranscript, parseClaudeLine, parseJsonObject, type ParseOutcome } from './claude';
 import { CODEX_MARKERS, describeCodexFile, parseCodexLine, type CodexState } from './codex';
 import { scanMarkedLines, scanMarkedLinesSync } from './lineReader';

@@ -66,45 +66,84 @@ class MarkedLines {
     return this.list.some((m) => b.indexOf(m) !== -1);
   }
 
-  /** The next chunk of the file (its bytes are not kept past the call). */
+  /**
+   * The next chunk of the file (its bytes are not kept past the call). Lines go by a search for
+   * the next marker in the whole chunk: the lines before it are only counted (no Buffer per line,
+   * no search per line), the line around it is decoded. A line continued from the previous chunk,
+   * or into the next one, takes the line-by-line path (`segment`).
+   */
   push(chunk: Buffer): void {
     let cursor = 0;
-    while (cursor < chunk.length) {
-      const nl = chunk.indexOf(NEWLINE, cursor);
-      const segEnd = nl === -1 ? chunk.length : nl;
-      const seg = chunk.subarray(cursor, segEnd);
-      let marked: boolean = this.pendingMarked || this.has(seg);
-      if (!marked && this.pendingBytes > 0 && this.overlap.length > 0) {
-        marked = this.has(Buffer.concat([this.overlap, seg.subarray(0, this.longest - 1)]));
+    if (this.pendingBytes > 0) cursor = this.segment(chunk, 0);
+    while (cursor >= 0 && cursor < chunk.length) {
+      let m = -1;
+      for (const marker of this.list) {
+        const i = chunk.indexOf(marker, cursor);
+        if (i !== -1 && (m === -1 || i < m)) m = i;
       }
-      if (nl === -1) {
-        // The line continues into the next chunk.
-        if (this.pendingBytes + seg.length <= MAX_PARSED_LINE) {
-          this.pending.push(Buffer.from(seg));
-        }
-        this.pendingBytes += seg.length;
-        this.pendingMarked = marked;
-        this.overlap = Buffer.from(seg.subarray(Math.max(0, seg.length - (this.longest - 1))));
+      // Count the complete lines before the marker's line (or before the chunk's unfinished end).
+      const limit = m === -1 ? chunk.length : m;
+      for (let nl = chunk.indexOf(NEWLINE, cursor); nl !== -1 && nl < limit; nl = chunk.indexOf(NEWLINE, cursor)) {
+        this.lines++;
+        this.lineStart = this.pos + nl + 1;
+        cursor = nl + 1;
+      }
+      if (m === -1) {
+        if (cursor < chunk.length) this.segment(chunk, cursor);
         break;
       }
-      this.lines++;
-      if (marked) {
-        const total = this.pendingBytes + seg.length;
-        if (total > MAX_PARSED_LINE) {
-          this.oversized++;
-        } else {
-          const text = this.pendingBytes > 0 ? Buffer.concat([...this.pending, seg]).toString('utf8') : seg.toString('utf8');
-          this.onLine(text, this.lineStart);
-        }
+      const nl = chunk.indexOf(NEWLINE, m);
+      if (nl === -1) {
+        this.segment(chunk, cursor);
+        break;
       }
+      // A complete marked line inside the chunk (shorter than a chunk, so never oversized).
+      this.lines++;
+      this.onLine(chunk.toString('utf8', cursor, nl), this.lineStart);
       this.lineStart = this.pos + nl + 1;
-      this.pending = [];
-      this.pendingBytes = 0;
-      this.pendingMarked = false;
-      this.overlap = Buffer.alloc(0);
       cursor = nl + 1;
     }
     this.pos += chunk.length;
+  }
+
+  /**
+   * One line from `cursor`, line by line: returns where the next line starts, or -1 when this one
+   * goes on into the next chunk (then kept in pieces while it may still need parsing).
+   */
+  private segment(chunk: Buffer, cursor: number): number {
+    const nl = chunk.indexOf(NEWLINE, cursor);
+    const segEnd = nl === -1 ? chunk.length : nl;
+    const seg = chunk.subarray(cursor, segEnd);
+    let marked: boolean = this.pendingMarked || this.has(seg);
+    if (!marked && this.pendingBytes > 0 && this.overlap.length > 0) {
+      marked = this.has(Buffer.concat([this.overlap, seg.subarray(0, this.longest - 1)]));
+    }
+    if (nl === -1) {
+      // The line continues into the next chunk.
+      if (this.pendingBytes + seg.length <= MAX_PARSED_LINE) {
+        this.pending.push(Buffer.from(seg));
+      }
+      this.pendingBytes += seg.length;
+      this.pendingMarked = marked;
+      this.overlap = Buffer.from(seg.subarray(Math.max(0, seg.length - (this.longest - 1))));
+      return -1;
+    }
+    this.lines++;
+    if (marked) {
+      const total = this.pendingBytes + seg.length;
+      if (total > MAX_PARSED_LINE) {
+        this.oversized++;
+      } else {
+        const text = this.pendingBytes > 0 ? Buffer.concat([...this.pending, seg]).toString('utf8') : seg.toString('utf8');
+        this.onLine(text, this.lineStart);
+      }
+    }
+    this.lineStart = this.pos + nl + 1;
+    this.pending = [];
+    this.pendingBytes = 0;
+    this.pendingMarked = false;
+    this.overlap = Buffer.alloc(0);
+    return nl + 1;
   }
 
   /** The end of what was read: a last line without a newline counts when it is a whole JSON object. */
