@@ -959,6 +959,9 @@ export class UsageStore {
     this.transaction(() => {
       const { rows, keys } = load.takeSorted();
       if (empty) {
+        // The hourly rollup is summed once after the rows (ensureRollup below) instead of by a
+        // trigger per row: a fifth of the load's time.
+        this.db.exec('DROP TRIGGER IF EXISTS rollup_insert; DROP TRIGGER IF EXISTS rollup_delete; DROP TRIGGER IF EXISTS rollup_update; DROP TRIGGER IF EXISTS rollup_replace; DROP TABLE IF EXISTS rollup');
         if (insertSorted(this.db, rows, keys, (kind, name) => this.dimId(kind, name)) > 0) this.dropOtelCopies(rows);
       } else {
         this.insertRows(rows, false, true, keys);
@@ -966,6 +969,8 @@ export class UsageStore {
       const { setCursor } = this.statements();
       for (const c of load.cursors.values()) setCursor.run([c.path, c.size, c.mtimeMs, c.ino, c.offset, c.state ?? null]);
     });
+    // Rebuilds the rollup and its triggers (a failure leaves a file that gets them on its next open).
+    if (empty) this.ensureRollup();
     // Rows appended in key order into an empty table fill their pages: the VACUUM of the next
     // snapshot would gain little and costs time and a second copy of the database in memory.
     if (empty) this.sizeAtVacuum = Math.max(this.sizeAtVacuum, Number(this.get('PRAGMA page_count')?.page_count ?? 0));
