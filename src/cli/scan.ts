@@ -22,7 +22,7 @@ export function engineOptions(flags: Flags, log?: (m: string) => void): EngineOp
     prices: () => prices,
     costMode: () => flags.mode,
     // A first scan reads and parses in worker threads, one per core up to two, while this thread stores.
-    ...(os.availableParallelism() > 1 ? { parseWorkers: { count: Math.min(2, os.availableParallelism()) } } : {}),
+    ...(os.availableParallelism() > 1 && !flags.singleThread ? { parseWorkers: { count: Math.min(2, os.availableParallelism()) } } : {}),
     // Both figures are stored for every request; --cost-rules picks one in the reports (main.ts).
     log,
   };
