@@ -49,8 +49,8 @@ function corpus(mb, seed) {
 }
 
 /**
- * Runs a command: ms to its first byte on stdout (the report) and to its exit, peak RSS in MB
- * (from /usr/bin/time -v), and its stdout.
+ * Runs a command: ms to its first byte on stdout (the report) and to its exit, its CPU time (user
+ * + system, all threads) and peak RSS in MB (from /usr/bin/time -v), and its stdout.
  */
 function run(cmd, args, env) {
   const [file, argv] = hasTime ? ['/usr/bin/time', ['-v', cmd, ...args]] : [cmd, args];
@@ -70,7 +70,10 @@ function run(cmd, args, env) {
       const ms = performance.now() - t;
       if (code !== 0) return reject(new Error(`${cmd} ${args.join(' ')} failed (${code}): ${err.slice(-2000)}`));
       const m = /Maximum resident set size \(kbytes\): (\d+)/.exec(err);
-      resolve({ firstMs: first ?? ms, ms, rssMb: m ? Number(m[1]) / 1024 : NaN, stdout: Buffer.concat(out).toString('utf8') });
+      const user = /User time \(seconds\): ([\d.]+)/.exec(err);
+      const sys = /System time \(seconds\): ([\d.]+)/.exec(err);
+      const cpuMs = user && sys ? (Number(user[1]) + Number(sys[1])) * 1000 : NaN;
+      resolve({ firstMs: first ?? ms, ms, cpuMs, rssMb: m ? Number(m[1]) / 1024 : NaN, stdout: Buffer.concat(out).toString('utf8') });
     });
   });
 }
@@ -117,25 +120,30 @@ async function compare(home, label, runs) {
   }
   const r = {
     label, runs,
-    ccusageMs: median(cc.map((v) => v.ms)), ccusageRssMb: median(cc.map((v) => v.rssMb)),
-    coldReportMs: median(cold.map((v) => v.firstMs)), coldExitMs: median(cold.map((v) => v.ms)), coldRssMb: median(cold.map((v) => v.rssMb)),
-    warmMs: median(warm.map((v) => v.ms)), warmRssMb: median(warm.map((v) => v.rssMb)),
+    ccusageMs: median(cc.map((v) => v.ms)), ccusageCpuMs: median(cc.map((v) => v.cpuMs)), ccusageRssMb: median(cc.map((v) => v.rssMb)),
+    coldReportMs: median(cold.map((v) => v.firstMs)), coldExitMs: median(cold.map((v) => v.ms)), coldCpuMs: median(cold.map((v) => v.cpuMs)),
+    coldRssMb: median(cold.map((v) => v.rssMb)),
+    warmMs: median(warm.map((v) => v.ms)), warmCpuMs: median(warm.map((v) => v.cpuMs)), warmRssMb: median(warm.map((v) => v.rssMb)),
+    // Each round's ratio, then their median: the rounds' loads differ more than the programs do.
+    coldReportRatio: median(cc.map((c, i) => cold[i].firstMs / c.ms)), warmRatio: median(cc.map((c, i) => warm[i].ms / c.ms)),
     totalsEqual: equal,
     ...(BEFORE ? {
       before: {
         coldReportMs: median(before.cold.map((v) => v.firstMs)), coldExitMs: median(before.cold.map((v) => v.ms)),
         coldRssMb: median(before.cold.map((v) => v.rssMb)), warmMs: median(before.warm.map((v) => v.ms)),
+        coldCpuMs: median(before.cold.map((v) => v.cpuMs)), coldReportRatio: median(cc.map((c, i) => before.cold[i].firstMs / c.ms)),
+        warmRatio: median(cc.map((c, i) => before.warm[i].ms / c.ms)),
       },
     } : {}),
   };
   console.log(`${label} (medians of ${runs})`);
-  console.log(`  ccusage daily --offline --json           ${fmt(r.ccusageMs)}   peak RSS ${r.ccusageRssMb.toFixed(0)} MB`);
-  console.log(`  ours cold, to the report                 ${fmt(r.coldReportMs)}   ${x(r.coldReportMs, r.ccusageMs)} (target <= 0.8x)`);
-  console.log(`  ours cold, to exit (database written)    ${fmt(r.coldExitMs)}   ${x(r.coldExitMs, r.ccusageMs)}   peak RSS ${r.coldRssMb.toFixed(0)} MB, ${x(r.coldRssMb, r.ccusageRssMb)} (target <= 1.0x)`);
-  console.log(`  ours warm (nothing changed)              ${fmt(r.warmMs)}   ${x(r.warmMs, r.ccusageMs, 3)} (target <= 0.1x)   peak RSS ${r.warmRssMb.toFixed(0)} MB`);
+  console.log(`  ccusage daily --offline --json           ${fmt(r.ccusageMs)}   CPU ${fmt(r.ccusageCpuMs)}   peak RSS ${r.ccusageRssMb.toFixed(0)} MB`);
+  console.log(`  ours cold, to the report                 ${fmt(r.coldReportMs)}   ${r.coldReportRatio.toFixed(2)}x (median of the rounds' ratios; target <= 0.8x)`);
+  console.log(`  ours cold, to exit (database written)    ${fmt(r.coldExitMs)}   ${x(r.coldExitMs, r.ccusageMs)}   CPU ${fmt(r.coldCpuMs)} (${x(r.coldCpuMs, r.ccusageCpuMs)})   peak RSS ${r.coldRssMb.toFixed(0)} MB, ${x(r.coldRssMb, r.ccusageRssMb)} (target <= 1.0x)`);
+  console.log(`  ours warm (nothing changed)              ${fmt(r.warmMs)}   ${r.warmRatio.toFixed(3)}x (target <= 0.1x)   CPU ${fmt(r.warmCpuMs)}   peak RSS ${r.warmRssMb.toFixed(0)} MB`);
   if (r.before) {
     const b = r.before;
-    console.log(`  before: cold ${fmt(b.coldReportMs)} to the report (${x(b.coldReportMs, r.ccusageMs)}), ${fmt(b.coldExitMs)} to exit, ${b.coldRssMb.toFixed(0)} MB (${x(b.coldRssMb, r.ccusageRssMb)}); warm ${fmt(b.warmMs)} (${x(b.warmMs, r.ccusageMs, 3)})`);
+    console.log(`  before: cold ${fmt(b.coldReportMs)} to the report (${b.coldReportRatio.toFixed(2)}x), ${fmt(b.coldExitMs)} to exit, CPU ${fmt(b.coldCpuMs)}, ${b.coldRssMb.toFixed(0)} MB (${x(b.coldRssMb, r.ccusageRssMb)}); warm ${fmt(b.warmMs)} (${b.warmRatio.toFixed(3)}x)`);
   }
   console.log(`  totals equal to ccusage's (and warm = cold): ${equal}`);
   return r;

@@ -11,6 +11,19 @@ export function cliRoots(flags: Flags) {
 }
 
 /**
+ * A first scan reads and parses in worker threads while this thread stores: one per idle core,
+ * at most two (os.loadavg: 1-minute load; it is 0 where the system has none, Windows). On a
+ * machine whose cores are all busy the workers only add their start and the copying of their
+ * results to the same CPU time (measured: bench/README.md, "Scan"), so there is none.
+ */
+function parseWorkerCount(flags: Flags): number {
+  if (flags.singleThread) return 0;
+  const cores = os.availableParallelism();
+  const idle = cores - Math.floor(os.loadavg()[0]);
+  return cores > 1 ? Math.max(0, Math.min(2, idle)) : 0;
+}
+
+/**
  * The engine's options for every command that opens the CLI's database (reports, serve, log):
  * the one place the CLI's pricing flags reach the core.
  */
@@ -21,8 +34,7 @@ export function engineOptions(flags: Flags, log?: (m: string) => void): EngineOp
     roots: () => cliRoots(flags),
     prices: () => prices,
     costMode: () => flags.mode,
-    // A first scan reads and parses in worker threads, one per core up to two, while this thread stores.
-    ...(os.availableParallelism() > 1 && !flags.singleThread ? { parseWorkers: { count: Math.min(2, os.availableParallelism()) } } : {}),
+    ...(parseWorkerCount(flags) > 0 ? { parseWorkers: { count: parseWorkerCount(flags) } } : {}),
     // Both figures are stored for every request; --cost-rules picks one in the reports (main.ts).
     log,
   };
