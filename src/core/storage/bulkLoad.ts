@@ -1,9 +1,8 @@
 /**
  * A first scan's bulk load (UsageStore.setBulk): the best copy of each request is kept in memory
  * across all files, under exactly the store's rules and in the same order, and written once at
- * the end, sorted by key, into the empty `requests` table with few calls into sql.js.
+ * the end, sorted by key (the store's flushPending), into the empty `requests` table.
  */
-import type { Database, SqlValue } from 'sql.js';
 import { totalTokens, type UsageRecord } from '../model';
 import type { FileCursor } from './cursors';
 import { requestKey } from './keys';
@@ -117,50 +116,4 @@ export class BulkLoad {
     keyed.sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
     return { rows: keyed.map((x) => x.r), keys: keyed.map((x) => x.key) };
   }
-}
-
-/** Rows per INSERT statement: at most 3 bound values each, under SQLite's 999 variables. */
-const ROWS_PER_STATEMENT = 300;
-
-/**
- * Inserts rows with distinct keys into an empty `requests` table: ROWS_PER_STATEMENT rows per
- * `INSERT … VALUES (…), (…)`, integers written into the statement (exact as text), the costs
- * bound (a double's text form might not read back as the same double). One prepare, bind and
- * step per statement instead of fifteen binds and a step per row: the calls into sql.js were
- * most of the load's time. `dimId` gives the id of a source, model, project or session name.
- * Runs in the caller's transaction; returns how many rows it inserted.
- */
-export function insertSorted(
-  db: Database, rows: readonly UsageRecord[], keys: readonly bigint[], dimId: (kind: 'source' | 'model' | 'project' | 'session', name: string) => number,
-): number {
-  const int = (v: number, params: SqlValue[]) => {
-    if (Number.isSafeInteger(v)) return String(v);
-    params.push(v);
-    return '?';
-  };
-  const real = (v: number | null | undefined, params: SqlValue[]) => {
-    if (v === null || v === undefined) return 'NULL';
-    params.push(v);
-    return '?';
-  };
-  for (let at = 0; at < rows.length; at += ROWS_PER_STATEMENT) {
-    const params: SqlValue[] = [];
-    const values: string[] = [];
-    for (let i = at; i < Math.min(rows.length, at + ROWS_PER_STATEMENT); i++) {
-      const r = rows[i];
-      const flags = rowFlags(r);
-      values.push(
-        `(${keys[i]},${int(r.timestamp, params)},${dimId('source', r.source)},${dimId('model', r.model)},${dimId('project', r.project)},` +
-          `${dimId('session', r.sessionId)},${int(r.inputTokens, params)},${int(r.outputTokens, params)},${int(r.cacheWriteTokens, params)},` +
-          `${int(r.cacheWrite1hTokens, params)},${int(r.cacheReadTokens, params)},${real(r.reportedCost, params)},${real(r.cost, params)},${flags},` +
-          `${real(r.apiCost === undefined || r.apiCost === r.cost ? null : r.apiCost, params)})`,
-      );
-    }
-    db.run(
-      `INSERT INTO requests (key, ts, source_id, model_id, project_id, session_id, input, output, cache_write, cache_write_1h, cache_read,
-         reported_cost, cost, flags, api_cost) VALUES ${values.join(',')}`,
-      params,
-    );
-  }
-  return rows.length;
 }
