@@ -43,8 +43,8 @@ const mb = (v) => (v === undefined ? undefined : `${Math.round(v)} MB`);
 /** measure, ccusage's figure, ours, ratio (ours / ccusage), target text, met (boolean), or undefined when not run. */
 const rows = [
   small && ['cold scan, time to the report (500 MB)', s(small.ccusageMs), s(small.coldReportMs), small.coldReportRatio, '<= 0.8x', (r) => r <= 0.8],
-  small && ['cold scan, CPU time (all threads)', s(small.ccusageCpuMs), s(small.coldCpuMs), small.coldCpuMs / small.ccusageCpuMs, '(no target)', undefined],
-  small && ['cold scan, time to exit (database written)', s(small.ccusageMs), s(small.coldExitMs), small.coldExitMs / small.ccusageMs, '(no target)', undefined],
+  small && ['cold scan, CPU time (all threads)', s(small.ccusageCpuMs), s(small.coldCpuMs), small.coldCpuRatio ?? small.coldCpuMs / small.ccusageCpuMs, '(no target)', undefined],
+  small && ['cold scan, time to exit (database written)', s(small.ccusageMs), s(small.coldExitMs), small.coldExitRatio ?? small.coldExitMs / small.ccusageMs, '(no target)', undefined],
   small && ['warm run, nothing changed', s(small.ccusageMs), s(small.warmMs), small.warmRatio, '<= 0.1x', (r) => r <= 0.1],
   small && ['peak RSS, cold', mb(small.ccusageRssMb), mb(small.coldRssMb), small.coldRssMb / small.ccusageRssMb, '<= 1.0x', (r) => r <= 1.0],
   scan?.growth && [`${scan.growth.to >= 2048 ? '2 GB' : `${scan.growth.to} MB`} cold / ${scan.growth.from} MB cold`, `${scan.growth.ccusage.toFixed(2)}x`, `${scan.growth.oursCold.toFixed(2)}x`,
