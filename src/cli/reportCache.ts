@@ -60,10 +60,24 @@ export function databaseSignature(dataDir: string): string | undefined {
   return `db ${statLine(db)}\njournal ${statLine(`${db}.journal`)}`;
 }
 
+/**
+ * The code that answers: the main bundle (dist/cliMain.js, beside this module's bundle), whose
+ * prices are bundled; unbundled (tests), this module's own file.
+ */
+function codeSignature(): string {
+  const main = path.join(__dirname, 'cliMain.js');
+  return fs.existsSync(main) ? statLine(main) : statLine(__filename);
+}
+
+/** Reports whose output depends only on the data and the query: blocks depend on the time of the run, --verbose says what the scan read. */
+export function isCacheable(kind: string, flags: Flags): boolean {
+  return kind !== 'blocks' && !flags.verbose;
+}
+
 /** The query half of the key: command, flags and the code (with its price table) that answers it. */
 export function queryKey(command: string, flags: Flags): string {
   const sorted = Object.fromEntries(Object.entries(flags).sort(([a], [b]) => a.localeCompare(b)));
-  return sha1(JSON.stringify({ command, flags: sorted, version: packageVersion, code: statLine(__filename) }));
+  return sha1(JSON.stringify({ command, flags: sorted, version: packageVersion, code: codeSignature() }));
 }
 
 /**

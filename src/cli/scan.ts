@@ -1,14 +1,12 @@
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { UsageEngine, type EngineOptions } from '../core/engine';
-import { usageRoots } from '../core/ingest/roots';
+import { cliRoots } from './commands';
 import { PriceTable } from '../core/pricing/pricing';
 import type { Flags } from './options';
 
-/** Claude Code and Codex folders as the extension reads them, plus any --workspace folders. */
-export function cliRoots(flags: Flags) {
-  return usageRoots({ workspaces: flags.workspaces.map((folder) => ({ folder, globs: flags.globs })) });
-}
+// Where the CLI reads (commands.ts, so that the report cache's early answer need not load the engine).
+export { cliRoots } from './commands';
 
 /**
  * A first scan reads and parses in worker threads while this thread stores: one per idle core,

@@ -118,6 +118,18 @@ describe('report cache (token-cost reports with nothing changed)', function () {
     assert.ok(readNothing(back.opened));
   });
 
+  it('answers every report form from the cache as the full run printed it', () => {
+    for (const args of [['--json'], ['claude', 'daily', '--json'], ['report', 'monthly', '--json'], ['codex', 'daily'], ['weekly', '--breakdown'], ['session', '--json', '-z', 'Asia/Tokyo']]) {
+      const first = run(args);
+      const again = run(args);
+      assert.equal(again.stdout, first.stdout, args.join(' '));
+      assert.equal(again.stderr, first.stderr, args.join(' '));
+      assert.ok(readNothing(again.opened), `${args.join(' ')} loaded the database on a cache hit`);
+    }
+    // Help, --version and usage errors are never answered from the cache.
+    assert.match(run(['daily', '--help']).stdout, /Usage:/);
+  });
+
   it('does not cache blocks (they depend on the time of the run)', () => {
     run(['blocks', '--json']);
     assert.ok(loadedDatabase(run(['blocks', '--json']).opened));
