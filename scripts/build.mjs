@@ -24,6 +24,10 @@ const host = {
   entryPoints: {
     extension: join(root, 'src/extension.ts'), cli: join(root, 'src/cli.ts'), cliMain: join(root, 'src/cliMain.ts'),
     statuslineMain: join(root, 'src/statuslineMain.ts'),
+    // A report answered from the report cache before cliMain.js is loaded (src/cli.ts asks it first).
+    cacheMain: join(root, 'src/cacheMain.ts'),
+    // The scanner's parse workers (src/core/ingest/parsePool.ts starts it from beside itself).
+    parseWorker: join(root, 'src/core/ingest/parseWorker.ts'),
   },
   outdir: dist,
   platform: 'node',

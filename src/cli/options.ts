@@ -42,7 +42,7 @@ export const OPTIONS = {
   'no-color': { type: 'boolean', help: 'Accepted for ccusage compatibility (the output has no colours).' },
   compact: { type: 'boolean', help: 'Accepted for ccusage compatibility (the table is already compact).' },
   all: { type: 'boolean', help: 'Accepted for ccusage compatibility: every agent is included anyway.' },
-  'single-thread': { type: 'boolean', help: 'Accepted for ccusage compatibility; it changes nothing here.' },
+  'single-thread': { type: 'boolean', help: 'Read and parse transcripts in one thread (no worker threads), as in ccusage.' },
   id: { type: 'string', short: 'i', value: 'ID', help: 'Only this session.' },
   active: { type: 'boolean', short: 'a', help: 'Only the running block, with its projection.' },
   recent: { type: 'boolean', short: 'r', help: 'Only blocks of the last 3 days (and the running one).' },
@@ -71,6 +71,8 @@ export type OptionName = keyof typeof OPTIONS;
 export interface Flags {
   json: boolean;
   verbose: boolean;
+  /** --single-thread: no parse workers. */
+  singleThread: boolean;
   since?: string;
   until?: string;
   tz: string;
@@ -172,6 +174,7 @@ export function parseFor(command: string, allowed: readonly OptionName[], args: 
   const flags: Flags = {
     json: v.json === true,
     verbose: v.verbose === true,
+    singleThread: v['single-thread'] === true,
     tz: systemTimeZone(),
     mode: 'auto',
     costRules: 'ccusage',

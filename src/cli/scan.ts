@@ -1,12 +1,24 @@
+import * as os from 'node:os';
 import * as path from 'node:path';
 import { UsageEngine, type EngineOptions } from '../core/engine';
-import { usageRoots } from '../core/ingest/roots';
+import { cliRoots } from './commands';
 import { PriceTable } from '../core/pricing/pricing';
 import type { Flags } from './options';
 
-/** Claude Code and Codex folders as the extension reads them, plus any --workspace folders. */
-export function cliRoots(flags: Flags) {
-  return usageRoots({ workspaces: flags.workspaces.map((folder) => ({ folder, globs: flags.globs })) });
+// Where the CLI reads (commands.ts, so that the report cache's early answer need not load the engine).
+export { cliRoots } from './commands';
+
+/**
+ * A first scan reads and parses in worker threads while this thread stores: one per idle core,
+ * at most two (os.loadavg: 1-minute load; it is 0 where the system has none, Windows). On a
+ * machine whose cores are all busy the workers only add their start and the copying of their
+ * results to the same CPU time (measured: bench/README.md, "Scan"), so there is none.
+ */
+function parseWorkerCount(flags: Flags): number {
+  if (flags.singleThread) return 0;
+  const cores = os.availableParallelism();
+  const idle = cores - Math.floor(os.loadavg()[0]);
+  return cores > 1 ? Math.max(0, Math.min(2, idle)) : 0;
 }
 
 /**
@@ -20,6 +32,7 @@ export function engineOptions(flags: Flags, log?: (m: string) => void): EngineOp
     roots: () => cliRoots(flags),
     prices: () => prices,
     costMode: () => flags.mode,
+    ...(parseWorkerCount(flags) > 0 ? { parseWorkers: { count: parseWorkerCount(flags) } } : {}),
     // Both figures are stored for every request; --cost-rules picks one in the reports (main.ts).
     log,
   };
@@ -38,7 +51,11 @@ export interface SkippedReport {
  * on stderr also without --verbose, and returned (undefined when nothing was) for `report`'s JSON.
  */
 export async function openScanned(flags: Flags): Promise<{ engine: UsageEngine; looked: string[]; empty: boolean; skipped?: SkippedReport; notes: string[] }> {
-  const engine = await UsageEngine.open(engineOptions(flags, flags.verbose ? (m: string) => process.stderr.write(`${m}\n`) : undefined));
+  // A first scan's report is printed before its snapshot is written (engine.close() writes it).
+  const engine = await UsageEngine.open({
+    ...engineOptions(flags, flags.verbose ? (m: string) => process.stderr.write(`${m}\n`) : undefined),
+    deferFirstSnapshot: true,
+  });
   if (engine.recoveryMessage) process.stderr.write(`token-cost: ${engine.recoveryMessage}\n`);
   try {
     const stats = await engine.scan();

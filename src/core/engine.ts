@@ -19,6 +19,12 @@ export interface EngineOptions extends ScannerOptions {
   snapshotAfterMs?: number;
   /** How often a reader looks for the writer's changes and for a dead writer. */
   followEveryMs?: number;
+  /**
+   * Leave a first scan's snapshot to close() (the CLI: its report is printed from the rows in
+   * memory first). A first scan is not journaled, so until then nothing of it is on disk, its
+   * cursors included: a process killed before close() reads the files again next time.
+   */
+  deferFirstSnapshot?: boolean;
 }
 
 export type Role = 'writer' | 'reader';
@@ -186,7 +192,7 @@ export class UsageEngine {
       // are in the journal (or the bulk load's snapshot) together with their files' cursors, so
       // a crash before the write below leaves cursors that read them again.
       if (stats.changed > 0) this.events.emit('change', stats);
-      if (bulk && stats.changed > 0) await this.maybeSnapshot(true);
+      if (bulk && stats.changed > 0 && !this.opts.deferFirstSnapshot) await this.maybeSnapshot(true);
       if (this.bulkUnfinished && marker) fs.writeFileSync(marker, `${new Date().toISOString()}\n`);
       if (stats.malformedLines || stats.oversizedLines || stats.unreadableFiles) {
         this.opts.log?.(

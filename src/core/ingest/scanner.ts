@@ -1,10 +1,11 @@
 import * as fs from 'node:fs';
-import { betterCopy } from '../copyRule';
+import * as path from 'node:path';
 import type { UsageRecord } from '../model';
-import type { CostMode, PriceTable } from '../pricing/pricing';
+import type { CostMode, PriceOverride, PriceTable } from '../pricing/pricing';
 import type { FileCursor, UsageStore } from '../store';
-import { parseJsonObject, type AgentReader, type FileContext, type FileReader, type RootKind } from './agents';
-import { scanMarkedLines } from './lineReader';
+import { type AgentReader, type FileContext, type FileReader, type RootKind } from './agents';
+import { collapseCopies, parseLineFile, type LineFileJob, type ParsedLineFile } from './lineFile';
+import { ParsePool, PoolFailure } from './parsePool';
 import { readerFor } from './registry';
 import { committedDatabaseBytes } from './sqliteCopy';
 import { loadSqlJs } from '../sqljs';
@@ -63,6 +64,8 @@ export interface ScanStats {
   durationMs: number;
   /** The scan was stopped (ScanControl.signal) before it read every file. */
   cancelled?: boolean;
+  /** Files read and parsed by parse workers (absent when the scan started none). */
+  filesParsedInWorkers?: number;
 }
 
 /** How far a scan is: files handled out of those listed, bytes read out of those to read. */
@@ -98,28 +101,21 @@ export interface ScannerOptions {
   prices: () => PriceTable;
   costMode: () => CostMode;
   log?: (message: string) => void;
+  /**
+   * Read and parse JSONL files in this many worker threads when a scan has at least `minBytes`
+   * (default POOL_MIN_BYTES) of them to read (a first scan). The workers price with the bundled
+   * table plus `priceOverrides`: give the overrides `prices()` was built with.
+   */
+  parseWorkers?: { count: number; priceOverrides?: Record<string, PriceOverride>; minBytes?: number };
 }
 
-/**
- * Streamed replies repeat a request on several lines of the same file; keeping only the copy the
- * store would keep (the copy rule, copyRule.ts) before inserting saves most of the database work
- * of a first scan. The store applies the same rule across files and scans.
- */
-export function collapseCopies(batch: UsageRecord[]): UsageRecord[] {
-  const best = new Map<string, number>();
-  const out: UsageRecord[] = [];
-  for (const r of batch) {
-    const i = best.get(r.dedupKey);
-    if (i === undefined) {
-      best.set(r.dedupKey, out.length);
-      out.push(r);
-      continue;
-    }
-    const kept = out[i];
-    if (betterCopy(r, kept)) out[i] = r;
-  }
-  return out;
-}
+/** Bytes of JSONL a scan must have to read to start parse workers (they cost a start and memory). */
+const POOL_MIN_BYTES = 16 * 1024 * 1024;
+/** JSONL files handed to the workers ahead of the one being stored (bounds the rows held in flight). */
+const POOL_WINDOW = 8;
+
+// The per-file copy rule lives with the file reading it belongs to (worker threads run it too).
+export { collapseCopies } from './lineFile';
 
 /**
  * A file's stat, or undefined when it is gone or unreadable. Synchronous (microseconds) instead of
@@ -134,6 +130,55 @@ function statFile(filePath: string): fs.Stats | undefined {
   }
 }
 
+const statLine = (p: string): string => {
+  const st = statFile(p);
+  return st ? `${st.size} ${st.mtimeMs} ${st.ino}` : '-';
+};
+
+/**
+ * What a scan of `roots` would read, as one line per input: every file it lists with its size,
+ * time and inode (a database's write-ahead log too), each Codex home's config.toml (it decides
+ * the fast tier's prices) and whether each root exists (agents' notes). Equal signatures mean a
+ * scan would read nothing new: the CLI's report cache is keyed by it. Lists and stats only.
+ */
+export async function inputSignature(roots: readonly (string | ScanRoot)[]): Promise<string> {
+  const all = roots.map(toScanRoot);
+  const native = all.filter((r) => r.kind !== 'workspace').map((r) => r.path);
+  const lines: string[] = [];
+  for (const root of all) {
+    lines.push(`root ${root.kind} ${JSON.stringify(root.path)} ${JSON.stringify(root.globs ?? null)} ${fs.existsSync(root.path)}`);
+    if (root.kind === 'codex') lines.push(`config ${statLine(path.join(path.dirname(root.path), 'config.toml'))}`);
+    const agent = readerFor(root.kind);
+    if (!agent) continue;
+    for (const file of await agent.files(root.path, { globs: root.globs, nativeRoots: native })) {
+      const reader = agent.reader(file);
+      if (!reader) continue;
+      lines.push(`${JSON.stringify(file)} ${statLine(file)}${reader.kind === 'sqlite' ? ` wal ${statLine(`${file}-wal`)}` : ''}`);
+    }
+  }
+  return lines.join('\n');
+}
+
+/**
+ * Where a JSONL file's next read starts: from its cursor, or from the start when it is new, shrank
+ * or was replaced; undefined when it has nothing new (same size and time as its cursor).
+ */
+function lineStart(st: fs.Stats, prior: FileCursor | undefined): { start: number; state: Record<string, unknown> } | undefined {
+  const replaced = prior !== undefined && (prior.ino !== st.ino || st.size < prior.offset);
+  if (prior && !replaced && prior.size === st.size && prior.mtimeMs === st.mtimeMs) return undefined;
+  const start = prior && !replaced ? prior.offset : 0;
+  let state: Record<string, unknown> = {};
+  // Readers with state (the Codex model of the current turn) go on from what the cursor kept.
+  if (start > 0 && prior?.state) {
+    try {
+      state = JSON.parse(prior.state) as Record<string, unknown>;
+    } catch {
+      state = {};
+    }
+  }
+  return { start, state };
+}
+
 /**
  * Reads every root's files into the store through the reader its kind is registered with
  * (registry.ts): Claude Code, Codex and workspace transcripts and the other agents. A JSONL file
@@ -141,6 +186,10 @@ function statFile(filePath: string): fs.Stats | undefined {
  * read again from the start, which is safe because records are deduplicated by identity.
  */
 export class TranscriptScanner {
+  /** Parse workers, started in a scan with much to read and stopped at its end. */
+  private pool: ParsePool | undefined;
+  /** JSONL files handed to the workers ahead of their turn: where the read starts, and its result. */
+  private prefetched = new Map<string, { start: number; result: Promise<ParsedLineFile | Error> }>();
   /** Values the readers compute once per scan (each Codex home's config.toml tier, not once per changed rollout). */
   private memo = new Map<string, unknown>();
   private readonly once = <T>(key: string, compute: () => T): T => {
@@ -181,13 +230,16 @@ export class TranscriptScanner {
       }
     }
     let bytesTotal = 0;
+    let lineBytes = 0;
     for (const t of tasks) {
       const st = statFile(t.file);
       if (!st) continue;
       t.mtimeMs = st.mtimeMs;
       const prior = this.store.cursor(t.file);
       if (prior && prior.size === st.size && prior.mtimeMs === st.mtimeMs && prior.ino === st.ino) continue;
-      bytesTotal += Math.max(0, st.size - (prior && prior.ino === st.ino && t.reader.kind === 'lines' ? prior.offset : 0));
+      const toRead = Math.max(0, st.size - (prior && prior.ino === st.ino && t.reader.kind === 'lines' ? prior.offset : 0));
+      bytesTotal += toRead;
+      if (t.reader.kind === 'lines') lineBytes += toRead;
     }
     // The most recently written files first: on a first scan, today's figures are complete early.
     // The store's copy rules make totals and days independent of the order; only an exact tie
@@ -201,20 +253,27 @@ export class TranscriptScanner {
       for (const held of heldByRoot.values()) this.storeHeld(held, stats);
     };
     const progress = control.onProgress;
-    for (let i = 0; i < tasks.length; i++) {
-      if (control.signal?.aborted) {
-        stats.cancelled = true;
-        break;
+    const workers = this.opts.parseWorkers;
+    if (workers && workers.count > 0 && lineBytes >= (workers.minBytes ?? POOL_MIN_BYTES)) this.pool = new ParsePool(workers.count, workers.priceOverrides);
+    let ahead = 0;
+    try {
+      for (let i = 0; i < tasks.length; i++) {
+        if (control.signal?.aborted) {
+          stats.cancelled = true;
+          break;
+        }
+        // With workers, the next JSONL files are read and parsed while this thread stores the
+        // rows of the current one, which are still stored in task order (ties go to the first copy).
+        for (ahead = Math.max(ahead, i); this.pool && ahead < tasks.length && ahead < i + POOL_WINDOW; ahead++) this.prefetch(tasks[ahead], stats);
+        await this.scanTask(tasks[i], heldByRoot, stats, unpriced);
+        // Everything read so far is in the store with its cursor, or held with its cursor: a
+        // caller may commit a slice here.
+        progress?.({ files: i + 1, filesTotal: tasks.length, bytes: stats.bytesRead, bytesTotal: Math.max(bytesTotal, stats.bytesRead) });
       }
-      const t = tasks[i];
-      stats.filesSeen++;
-      let held = heldByRoot.get(t.root);
-      if (!held) heldByRoot.set(t.root, (held = { records: [], cursors: [] }));
-      await this.scanAgentFile(t.root, t.file, t.reader, stats, unpriced, held);
-      if (held.records.length >= 5000) this.storeHeld(held, stats);
-      // Everything read so far is in the store with its cursor, or held with its cursor: a
-      // caller may commit a slice here.
-      progress?.({ files: i + 1, filesTotal: tasks.length, bytes: stats.bytesRead, bytesTotal: Math.max(bytesTotal, stats.bytesRead) });
+    } finally {
+      this.prefetched.clear();
+      await this.pool?.close();
+      this.pool = undefined;
     }
     storeAllHeld();
     for (const [agent, existing] of noted) {
@@ -224,6 +283,36 @@ export class TranscriptScanner {
     stats.unpricedModels = [...unpriced].sort();
     stats.durationMs = Date.now() - started;
     return stats;
+  }
+
+  private async scanTask(t: ScanTask, heldByRoot: Map<ScanRoot, HeldRows>, stats: ScanStats, unpriced: Set<string>): Promise<void> {
+    stats.filesSeen++;
+    let held = heldByRoot.get(t.root);
+    if (!held) heldByRoot.set(t.root, (held = { records: [], cursors: [] }));
+    await this.scanAgentFile(t.root, t.file, t.reader, stats, unpriced, held);
+    if (held.records.length >= 5000) this.storeHeld(held, stats);
+  }
+
+  private lineJob(root: ScanRoot, filePath: string, st: fs.Stats, start: number, state: Record<string, unknown>): LineFileJob {
+    return { kind: root.kind, root: root.path, file: filePath, start, state, mtimeMs: st.mtimeMs, mode: this.opts.costMode() };
+  }
+
+  /** Hands a JSONL file with something new to the parse workers (a worker that fails is replaced by this thread). */
+  private prefetch(t: ScanTask, stats: ScanStats): void {
+    const pool = this.pool;
+    if (!pool || t.reader.kind !== 'lines' || this.prefetched.has(t.file)) return;
+    const st = statFile(t.file);
+    const from = st && lineStart(st, this.store.cursor(t.file));
+    if (!st || !from) return;
+    const job = this.lineJob(t.root, t.file, st, from.start, from.state);
+    const result = pool.parse(job).then(
+      (parsed) => {
+        stats.filesParsedInWorkers = (stats.filesParsedInWorkers ?? 0) + 1;
+        return parsed;
+      },
+      (err: Error) => (err instanceof PoolFailure ? parseLineFile(job, this.opts.prices(), false, this.once) : Promise.reject(err)),
+    ).catch((err: Error) => err);
+    this.prefetched.set(t.file, { start: from.start, result });
   }
 
   /** Stores held rows, then their files' cursors (a cursor never runs ahead of its rows). */
@@ -260,30 +349,23 @@ export class TranscriptScanner {
     let oversized = 0;
     let endOffset = st.size;
     let state: Record<string, unknown> = {};
+    // Usage lines read (a JSONL file's copies of a request included), else records.
+    let lines: number | undefined;
     try {
       if (reader.kind === 'lines') {
-        const start = prior && !replaced ? prior.offset : 0;
-        if (start > 0 && prior?.state) {
-          try {
-            state = JSON.parse(prior.state) as Record<string, unknown>;
-          } catch {
-            state = {};
-          }
-        }
-        const result = await scanMarkedLines(filePath, start, reader.markers, (line, offset) => {
-          const obj = parseJsonObject(line);
-          if (!obj) {
-            malformed++;
-            return;
-          }
-          const outcome = reader.parse(obj, ctx, state, offset);
-          for (const o of Array.isArray(outcome) ? outcome : [outcome]) {
-            if (o.kind === 'record') take(o.record);
-            else if (o.kind === 'malformed') malformed++;
-          }
-        });
-        endOffset = result.endOffset;
-        oversized = result.oversized;
+        const from = lineStart(st, prior) ?? { start: 0, state: {} };
+        const start = from.start;
+        const pre = this.prefetched.get(filePath);
+        this.prefetched.delete(filePath);
+        const parsed = pre && pre.start === start ? await pre.result : await parseLineFile(this.lineJob(root, filePath, st, start, from.state), ctx.prices, false, this.once);
+        if (parsed instanceof Error) throw parsed;
+        for (const r of parsed.records) batch.push(r);
+        for (const m of parsed.unpriced) unpriced.add(m);
+        lines = parsed.lines;
+        malformed = parsed.malformed;
+        state = parsed.state;
+        endOffset = parsed.endOffset;
+        oversized = parsed.oversized;
         stats.bytesRead += st.size - start;
       } else {
         let out;
@@ -316,7 +398,7 @@ export class TranscriptScanner {
       return;
     }
     stats.filesRead++;
-    stats.records += batch.length;
+    stats.records += lines ?? batch.length;
     stats.malformedLines += malformed;
     stats.oversizedLines += oversized;
     if (malformed || oversized) stats.fileIssues.push({ path: filePath, malformedLines: malformed, oversizedLines: oversized });
@@ -326,7 +408,8 @@ export class TranscriptScanner {
       ...(keepState ? { state: JSON.stringify(state) } : {}),
     };
     if (reader.kind === 'lines') {
-      stats.changed += this.store.insert(collapseCopies(batch));
+      // Already one copy per request (parseLineFile collapses a file's streamed copies).
+      stats.changed += this.store.insert(batch);
       this.store.setCursor(cursor);
     } else {
       held.records.push(...batch);

@@ -10,7 +10,7 @@ import { all, each, get, transaction } from './sql';
 /** A database written by a newer build: never moved aside, the user updates instead. */
 export class NewerSchemaError extends Error {}
 
-const DROP_ROLLUP_TRIGGERS =
+export const DROP_ROLLUP_TRIGGERS =
   'DROP TRIGGER IF EXISTS rollup_insert; DROP TRIGGER IF EXISTS rollup_delete; DROP TRIGGER IF EXISTS rollup_update; DROP TRIGGER IF EXISTS rollup_replace;';
 
 /**
@@ -74,7 +74,7 @@ function migrateSchema(db: Database, insert: (records: UsageRecord[]) => void): 
 }
 
 /** Adds the hourly rollup (and its triggers) to a file written before it existed; true when it did. */
-function ensureRollup(db: Database): boolean {
+export function ensureRollup(db: Database): boolean {
   if (get(db, "SELECT 1 AS x FROM sqlite_master WHERE type = 'trigger' AND name = 'rollup_replace'")) return false;
   transaction(db, () => {
     db.exec(`${DROP_ROLLUP_TRIGGERS} DROP TABLE IF EXISTS rollup`);
