@@ -14,6 +14,7 @@ import { agentRoots, usageRoots } from '../../src/core/ingest/roots';
 import { PriceTable } from '../../src/core/pricing/pricing';
 import { totals } from '../../src/core/query';
 import { loadSqlJs } from '../../src/core/sqljs';
+import { FIXTURE_AGENTS, fixtureHome } from './agentFixtures';
 import { tempDir } from './helpers';
 
 const repo = path.resolve(__dirname, '../../..');
@@ -203,6 +204,92 @@ describe('agents: bad input names the file and loses nothing else', () => {
     assert.equal(stats.fileProblems.length, 1);
     assert.ok(stats.fileProblems[0].includes(file) && /version 5/.test(stats.fileProblems[0]));
     assert.ok(existsSync(file));
+    await engine.close();
+  });
+});
+
+describe('agents without public samples (fixtures from the documented formats)', () => {
+  it('each is found at its default place, its env override instead, and settings paths instead of both', () => {
+    const home = '/home/me';
+    const kindsOf = (roots: { path: string; kind: string }[], kind: string) => roots.filter((r) => r.kind === kind).map((r) => r.path);
+    const d = agentRoots({ home, env: {} });
+    assert.deepEqual(kindsOf(d, 'amp'), ['/home/me/.local/share/amp/threads']);
+    assert.deepEqual(kindsOf(d, 'goose'), ['/home/me/.local/share/goose/sessions', '/home/me/.local/share/Block/goose/sessions', '/home/me/Library/Application Support/goose/sessions']);
+    assert.deepEqual(kindsOf(d, 'kilo'), ['/home/me/.local/share/kilo']);
+    assert.deepEqual(kindsOf(d, 'qwen'), ['/home/me/.qwen/projects']);
+    assert.deepEqual(kindsOf(d, 'kimi'), ['/home/me/.kimi/sessions']);
+    assert.deepEqual(kindsOf(d, 'codebuff'), ['manicode', 'manicode-dev', 'manicode-staging'].map((m) => `/home/me/.config/${m}/projects`));
+    assert.deepEqual(kindsOf(d, 'hermes'), ['/home/me/.hermes']);
+    assert.deepEqual(kindsOf(d, 'claude-desktop'), ['/home/me/Library/Application Support/Claude/local-agent-mode-sessions', '/home/me/.config/Claude/local-agent-mode-sessions']);
+    const e = agentRoots({
+      home,
+      env: {
+        AMP_DATA_DIR: '/amp', GOOSE_PATH_ROOT: '/g', KILO_DATA_DIR: '/k', QWEN_DATA_DIR: '/q', KIMI_SHARE_DIR: '/ks', CODEBUFF_DATA_DIR: '/c1,/c2',
+        HERMES_HOME: '/h1,~/h2', COWORK_CONFIG_DIR: '/cw', XDG_DATA_HOME: '/xdg',
+      },
+    });
+    assert.deepEqual(kindsOf(e, 'amp'), ['/amp/threads']);
+    assert.deepEqual(kindsOf(e, 'goose'), ['/g/data/sessions']);
+    assert.deepEqual(kindsOf(e, 'kilo'), ['/k']);
+    assert.deepEqual(kindsOf(e, 'qwen'), ['/q/projects']);
+    assert.deepEqual(kindsOf(e, 'kimi'), ['/ks/sessions']);
+    assert.deepEqual(kindsOf(e, 'codebuff'), ['/c1/projects', '/c2/projects']);
+    assert.deepEqual(kindsOf(e, 'hermes'), ['/h1', '/home/me/h2']);
+    assert.deepEqual(kindsOf(e, 'claude-desktop'), ['/cw']);
+    assert.deepEqual(kindsOf(agentRoots({ home, env: { XDG_DATA_HOME: '/xdg' } }), 'kilo'), ['/xdg/kilo']);
+    const s = agentRoots({ home, env: { GOOSE_PATH_ROOT: '/g' }, agents: { goose: { paths: ['~/goose'] }, hermes: { enabled: false } } });
+    assert.deepEqual(kindsOf(s, 'goose'), ['/home/me/goose']);
+    assert.deepEqual(kindsOf(s, 'hermes'), []);
+  });
+
+  it('every fixture agent is its own source with the fixture\'s requests; one turned off is not read', async () => {
+    const home = await fixtureHome(FIXTURE_AGENTS);
+    let engine = await engineFor(home);
+    const stats = await engine.scan();
+    assert.deepEqual(stats.fileProblems, []);
+    const requestsBy = (e: typeof engine) => Object.fromEntries(e.store.all('SELECT s.name AS name, COUNT(*) AS n FROM requests r JOIN sources s ON s.id = r.source_id GROUP BY s.name').map((r) => [String(r.name), Number(r.n)]));
+    // Amp: 2 ledger events + 1 message; Goose: 2 sessions with tokens; Kilo: 3 assistant messages;
+    // Qwen: 3 assistant lines; Kimi: 3 steps with counts (of 5 StatusUpdates); Codebuff: 2 replies; Hermes: 3 sessions.
+    assert.deepEqual(requestsBy(engine), { amp: 3, goose: 2, kilo: 3, qwen: 3, kimi: 3, codebuff: 2, hermes: 3 });
+    await engine.close();
+    engine = await engineFor(home, { kimi: { enabled: false } });
+    await engine.scan();
+    assert.equal(requestsBy(engine).kimi, undefined);
+    await engine.close();
+  });
+
+  it('a Qwen line repeated (a resumed session rewriting it) counts once', async () => {
+    const home = await fixtureHome(['qwen']);
+    const engine = await engineFor(home);
+    await engine.scan();
+    const before = totals(engine.store);
+    const qwenFile = path.join(home, '.qwen', 'projects', '-home-dev-app', 'chats', '5b0e2c1d-9a8f-4e7d-b6c5-a4b3c2d1e0f9.jsonl');
+    const lines = readFileSync(qwenFile, 'utf8').trim().split('\n');
+    appendFileSync(qwenFile, `${lines[1]}\n`);
+    await engine.scan();
+    assert.deepEqual(totals(engine.store), before);
+    await engine.close();
+  });
+
+  it('Claude Desktop\'s local agent mode: its Claude Code transcripts are read, and a request also under ~/.claude counts once', async () => {
+    const home = tempDir('tcd-cowork-');
+    const line = (id: string, input: number) => JSON.stringify({
+      type: 'assistant', timestamp: '2026-05-02T10:00:00.000Z', requestId: `req_${id}`, sessionId: 's1', cwd: '/w',
+      message: { id: `msg_${id}`, model: 'claude-sonnet-4-5-20250929', usage: { input_tokens: input, output_tokens: 10 } },
+    });
+    const cowork = path.join(home, '.config', 'Claude', 'local-agent-mode-sessions', 'a1', 'local_b2', '.claude', 'projects', '-w', 's1.jsonl');
+    mkdirSync(path.dirname(cowork), { recursive: true });
+    writeFileSync(cowork, `${line('1', 100)}\n${line('2', 200)}\n`);
+    const cli = path.join(home, '.claude', 'projects', '-w', 's1.jsonl');
+    mkdirSync(path.dirname(cli), { recursive: true });
+    writeFileSync(cli, `${line('1', 100)}\n`);
+    const engine = await engineFor(home);
+    await engine.scan();
+    const t = totals(engine.store);
+    assert.equal(t.requests, 2, 'msg_1 is in both places and counts once');
+    assert.equal(t.inputTokens, 300);
+    const sources = engine.store.all('SELECT name FROM sources').map((r) => String(r.name));
+    assert.ok(sources.includes('claude-desktop'), sources.join());
     await engine.close();
   });
 });
