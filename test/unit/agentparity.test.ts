@@ -213,6 +213,28 @@ const beyondKinds = (d: Day) => d.totalTokens - KINDS.reduce((s, k) => s + sumOf
 describe('parity with ccusage 20.0.24 on the fixtures of the agents without samples', function () {
   this.timeout(120_000);
 
+  it('Copilot CLI OpenTelemetry export: chat spans, cache reads out of input, the invoke_agent span not counted again', async () => {
+    const home = await fixtureHome(['copilot-otel']);
+    const c = ccusage('copilot', home);
+    assert.equal(c.size, 2, 'two days of chat spans');
+    assertParity(ours('copilot', home), c, 'copilot otel');
+  });
+
+  it('Copilot CLI: a session in both the OpenTelemetry export and session-state counts once, from its spans (ccusage: from its snapshot)', async () => {
+    const spansOnly = ours('copilot', await fixtureHome(['copilot-otel']));
+    const stateOnly = ours('copilot', copyOf('copilot'));
+    const home = await fixtureHome(['copilot-otel'], copyOf('copilot'));
+    const c = ccusage('copilot', home);
+    const o = ours('copilot', home);
+    // Session 31b0eadb… shut down on 2026-03-30; its two calls are in the export too, and add up
+    // to its snapshot. We count the spans (each call on its own day), ccusage the snapshot: equal.
+    const day = '2026-03-30';
+    assertParity(new Map([[day, o.get(day)!]]), new Map([[day, spansOnly.get(day)!]]), 'the session counted from its spans');
+    assertParity(new Map([[day, o.get(day)!]]), new Map([[day, stateOnly.get(day)!]]), 'the spans add up to the snapshot');
+    assert.equal(sumOf(c.get(day)!, 'outputTokens'), 187, 'ccusage counts it once too');
+    assertParity(o, c, 'copilot, both forms');
+  });
+
   it('Amp: ledger events with the cache split of their messages, and a thread without a ledger', async () => {
     const home = await fixtureHome(['amp']);
     const c = ccusage('amp', home);

@@ -49,12 +49,13 @@ describe('agents: where each is found', () => {
     assert.deepEqual(kindsOf(byDefault, 'gemini'), ['/home/me/.gemini/tmp']);
     assert.deepEqual(kindsOf(byDefault, 'openclaw'), ['/home/me/.openclaw', '/home/me/.clawdbot', '/home/me/.moltbot', '/home/me/.moldbot']);
     assert.deepEqual(kindsOf(byDefault, 'opencode'), ['/home/me/.local/share/opencode']);
-    assert.deepEqual(kindsOf(byDefault, 'copilot'), ['/home/me/.copilot/session-state']);
+    assert.deepEqual(kindsOf(byDefault, 'copilot'), ['/home/me/.copilot/session-state', '/home/me/.copilot/otel']);
     const env = agentRoots({ home, env: { GEMINI_DATA_DIR: '/a,~/b', OPENCLAW_DIR: '/fleet/.openclaw', XDG_DATA_HOME: '/xdg', COPILOT_HOME: '/c' } });
     assert.deepEqual(kindsOf(env, 'gemini'), ['/a', '/home/me/b']);
     assert.deepEqual(kindsOf(env, 'openclaw'), ['/fleet/.openclaw']);
     assert.deepEqual(kindsOf(env, 'opencode'), ['/xdg/opencode']);
-    assert.deepEqual(kindsOf(env, 'copilot'), ['/c/session-state']);
+    assert.deepEqual(kindsOf(env, 'copilot'), ['/c/session-state', '/c/otel']);
+    assert.deepEqual(kindsOf(agentRoots({ home, env: { COPILOT_OTEL_FILE_EXPORTER_PATH: '/tmp/cp.jsonl' } }), 'copilot'), ['/home/me/.copilot/session-state', '/home/me/.copilot/otel', '/tmp/cp.jsonl']);
     const set = agentRoots({ home, env: { GEMINI_DATA_DIR: '/a' }, agents: { gemini: { paths: ['~/g'] }, pi: { enabled: false } } });
     assert.deepEqual(kindsOf(set, 'gemini'), ['/home/me/g']);
     assert.deepEqual(kindsOf(set, 'pi'), [], 'turned off');

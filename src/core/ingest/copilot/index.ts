@@ -2,6 +2,7 @@ import * as path from 'node:path';
 import type { UsageRecord } from '../../model';
 import type { ParseOutcome } from '../claude';
 import { count, listFiles, pickRoots, priced, str, timeOf, type AgentReader, type FileContext } from '../agents';
+import { otelFiles, parseCopilotOtelLine, rememberOtelExports, sessionInOtelExport } from './otel';
 
 /**
  * GitHub Copilot CLI: `${COPILOT_HOME:-~/.copilot}/session-state/<sessionId>/events.jsonl`
@@ -14,6 +15,10 @@ import { count, listFiles, pickRoots, priced, str, timeOf, type AgentReader, typ
  * added to output. A session that has not shut down yet (still running, or killed) has no usage
  * until it does. The cost is computed from tokens (`requests.cost` is premium-request units,
  * not dollars).
+ *
+ * The OpenTelemetry file export (otel.ts) is read too; a session whose calls are in it is
+ * counted from its chat spans (one record per call, each on its own day) and its shutdown
+ * snapshots are skipped, so each call counts once.
  */
 export const COPILOT_SOURCE = 'copilot-cli' as const;
 
@@ -43,6 +48,7 @@ export function parseCopilotLine(obj: Record<string, unknown>, ctx: FileContext,
   const timestamp = timeOf(obj.timestamp);
   if (!Number.isFinite(timestamp)) return { kind: 'malformed' };
   const sessionId = path.basename(path.dirname(ctx.path));
+  if (sessionInOtelExport(ctx.root, sessionId)) return { kind: 'no-usage' };
   const eventId = str(obj.id) ?? String(timestamp);
   const out: ParseOutcome[] = [];
   for (const [model, v] of Object.entries(metrics)) {
@@ -84,12 +90,24 @@ export const copilot: AgentReader = {
   ownsSource: (s) => s === COPILOT_SOURCE,
   roots: (settings, e) => {
     const override = str(e.env.COPILOT_HOME) ? 'COPILOT_HOME' : 'COPILOT_CONFIG_DIR';
-    return pickRoots(settings, e, override, [path.join(e.home, '.copilot')]).map((r) => path.join(r, 'session-state'));
+    const homes = pickRoots(settings, e, override, [path.join(e.home, '.copilot')]);
+    const exportFile = str(e.env.COPILOT_OTEL_FILE_EXPORTER_PATH)?.trim();
+    const roots: string[] = [];
+    for (const h of homes) {
+      const exports = [path.join(h, 'otel'), ...(exportFile ? [path.resolve(exportFile)] : [])];
+      rememberOtelExports(path.join(h, 'session-state'), exports);
+      roots.push(path.join(h, 'session-state'), path.join(h, 'otel'));
+    }
+    if (exportFile) roots.push(path.resolve(exportFile));
+    return [...new Set(roots)];
   },
-  files: (root) => listFiles(root, (name) => name === 'events.jsonl', 2),
-  reader: () => ({
-    kind: 'lines',
-    markers: [Buffer.from('"session.shutdown"'), Buffer.from('"session.start"')],
-    parse: (obj, ctx, state) => parseCopilotLine(obj, ctx, state as CopilotState),
-  }),
+  files: (root) => (path.basename(root) === 'session-state' ? listFiles(root, (name) => name === 'events.jsonl', 2) : otelFiles(root)),
+  reader: (file) =>
+    path.basename(file) === 'events.jsonl' && path.basename(path.dirname(path.dirname(file))) === 'session-state'
+      ? {
+        kind: 'lines',
+        markers: [Buffer.from('"session.shutdown"'), Buffer.from('"session.start"')],
+        parse: (obj, ctx, state) => parseCopilotLine(obj, ctx, state as CopilotState),
+      }
+      : { kind: 'lines', markers: [Buffer.from('gen_ai.usage')], parse: (obj, ctx) => parseCopilotOtelLine(obj, ctx, copilotPriceModel, COPILOT_SOURCE) },
 };
