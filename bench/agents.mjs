@@ -39,7 +39,7 @@ function home(withAgents) {
   const h = mkdtempSync(join(tmpdir(), 'tcd-bench-agents-'));
   symlinkSync(join(shared, 'real', 'home', '.claude'), join(h, '.claude'));
   if (!withAgents) return h;
-  for (const agent of readdirSync(join(shared, 'agents'))) {
+  for (const agent of readdirSync(join(shared, 'agents')).filter((a) => statSync(join(shared, 'agents', a)).isDirectory())) {
     for (const e of readdirSync(join(shared, 'agents', agent))) if (e.startsWith('.')) cpSync(join(shared, 'agents', agent, e), join(h, e), { recursive: true });
   }
   for (const agent of readdirSync(fixtures)) if (agent !== 'sql') cpSync(join(fixtures, agent), h, { recursive: true });
