@@ -2,7 +2,7 @@ import * as path from 'node:path';
 import type { UsageRecord } from '../../model';
 import type { ParseOutcome } from '../claude';
 import { count, listFiles, pickRoots, priced, str, timeOf, type AgentReader, type FileContext } from '../agents';
-import { otelFiles, parseCopilotOtelLine, rememberOtelExports, sessionInOtelExport } from './otel';
+import { otelFiles, parseCopilotOtelLine, rememberOtelExport } from './otel';
 
 /**
  * GitHub Copilot CLI: `${COPILOT_HOME:-~/.copilot}/session-state/<sessionId>/events.jsonl`
@@ -16,9 +16,9 @@ import { otelFiles, parseCopilotOtelLine, rememberOtelExports, sessionInOtelExpo
  * until it does. The cost is computed from tokens (`requests.cost` is premium-request units,
  * not dollars).
  *
- * The OpenTelemetry file export (otel.ts) is read too; a session whose calls are in it is
- * counted from its chat spans (one record per call, each on its own day) and its shutdown
- * snapshots are skipped, so each call counts once.
+ * The OpenTelemetry file export (otel.ts) is read too, for the sessions that have no
+ * session-state folder (session-state turned off, or an export from elsewhere); a session in both
+ * is counted once, from its shutdown snapshots here.
  */
 export const COPILOT_SOURCE = 'copilot-cli' as const;
 
@@ -48,7 +48,6 @@ export function parseCopilotLine(obj: Record<string, unknown>, ctx: FileContext,
   const timestamp = timeOf(obj.timestamp);
   if (!Number.isFinite(timestamp)) return { kind: 'malformed' };
   const sessionId = path.basename(path.dirname(ctx.path));
-  if (sessionInOtelExport(ctx.root, sessionId)) return { kind: 'no-usage' };
   const eventId = str(obj.id) ?? String(timestamp);
   const out: ParseOutcome[] = [];
   for (const [model, v] of Object.entries(metrics)) {
@@ -94,8 +93,7 @@ export const copilot: AgentReader = {
     const exportFile = str(e.env.COPILOT_OTEL_FILE_EXPORTER_PATH)?.trim();
     const roots: string[] = [];
     for (const h of homes) {
-      const exports = [path.join(h, 'otel'), ...(exportFile ? [path.resolve(exportFile)] : [])];
-      rememberOtelExports(path.join(h, 'session-state'), exports);
+      for (const exportRoot of [path.join(h, 'otel'), ...(exportFile ? [path.resolve(exportFile)] : [])]) rememberOtelExport(exportRoot, path.join(h, 'session-state'));
       roots.push(path.join(h, 'session-state'), path.join(h, 'otel'));
     }
     if (exportFile) roots.push(path.resolve(exportFile));

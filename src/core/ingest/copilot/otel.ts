@@ -12,7 +12,8 @@ import { count, listFiles, priced, str, timeOf, type FileContext } from '../agen
  * includes the cache reads (`gen_ai.usage.cache_read.input_tokens`), which are taken out; cache
  * writes (`cache_creation.input_tokens`) are their own count beside it; `invoke_agent` and other spans that sum
  * their chat spans are not counted again. The span's start time dates it; its trace and span
- * ids identify it. The session is `gen_ai.conversation.id`, the session-state folder's name.
+ * ids identify it. The session is `gen_ai.conversation.id`, the session-state folder's name; a
+ * session that also has a session-state folder is counted from there only (hasSessionState).
  */
 
 type Obj = Record<string, unknown>;
@@ -49,6 +50,8 @@ export function parseCopilotOtelLine(obj: Obj, ctx: FileContext, priceModel: (m:
   if (input + output + cacheRead + cacheWrite === 0) return { kind: 'no-usage' };
   const timestamp = otelTime(obj.startTime ?? obj.startTimeUnixNano ?? obj.timestamp ?? obj.endTime);
   if (!Number.isFinite(timestamp)) return { kind: 'malformed' };
+  const sessionId = str(a['gen_ai.conversation.id']) ?? str(a['session.id']) ?? '';
+  if (sessionId && hasSessionState(ctx.root, sessionId)) return { kind: 'no-usage' };
   const model = str(a['gen_ai.response.model']) ?? str(a['gen_ai.request.model']) ?? 'unknown';
   const span = str(obj.spanId) ?? str((obj.spanContext as Obj | undefined)?.spanId) ?? str(a['gen_ai.response.id']) ?? String(timestamp);
   const trace = str(obj.traceId) ?? str((obj.spanContext as Obj | undefined)?.traceId) ?? '';
@@ -56,21 +59,24 @@ export function parseCopilotOtelLine(obj: Obj, ctx: FileContext, priceModel: (m:
     kind: 'record',
     record: priced({
       dedupKey: `copilot-otel:${trace}:${span}`, timestamp, source: source as never, model, project: '',
-      sessionId: str(a['gen_ai.conversation.id']) ?? str(a['session.id']) ?? '',
+      sessionId,
       inputTokens: input, outputTokens: output, cacheWriteTokens: cacheWrite, cacheWrite1hTokens: 0, cacheReadTokens: cacheRead,
     }, ctx, priceModel(model)),
   };
 }
 
 /**
- * The OpenTelemetry export files of each Copilot home, by its session-state folder: filled when
- * the roots are worked out (each scan does that first), so the session-state reader can tell
- * whether a session's calls are also in the export.
+ * The session-state folders of the Copilot homes whose export each export root is (`~/.copilot/otel`
+ * belongs to `~/.copilot/session-state`; `$COPILOT_OTEL_FILE_EXPORTER_PATH` to every home read):
+ * filled when the roots are worked out, which each scan does first.
  */
-const exportsBySessionState = new Map<string, string[]>();
+const sessionStatesByExport = new Map<string, Set<string>>();
 
-export function rememberOtelExports(sessionState: string, exportPaths: string[]): void {
-  exportsBySessionState.set(sessionState, exportPaths);
+export function rememberOtelExport(exportRoot: string, sessionState: string): void {
+  const key = path.resolve(exportRoot);
+  const set = sessionStatesByExport.get(key) ?? new Set<string>();
+  set.add(path.resolve(sessionState));
+  sessionStatesByExport.set(key, set);
 }
 
 /** The export files below (or at) a root: `*.jsonl` in the otel folder, or the one named file. */
@@ -82,20 +88,15 @@ export function otelFiles(root: string): string[] {
 }
 
 /**
- * Whether a session's calls are in its home's OpenTelemetry export (the session id appears in an
- * export file). Such a session is counted from its chat spans, per call; its session.shutdown
- * snapshot (the same calls, summed) is not counted again.
+ * Whether a session has a session-state folder (`<home>/session-state/<id>/events.jsonl`, made at
+ * its start, before any call). Such a session is counted from its session.shutdown snapshots
+ * (as ccusage counts it), and its spans are not counted again; this holds whichever file is read
+ * first, and whenever the export is flushed.
  */
-export function sessionInOtelExport(sessionStateRoot: string, sessionId: string): boolean {
-  const needle = Buffer.from(sessionId);
-  for (const p of exportsBySessionState.get(path.resolve(sessionStateRoot)) ?? []) {
-    for (const f of otelFiles(p)) {
-      try {
-        if (fs.readFileSync(f).includes(needle)) return true;
-      } catch {
-        // Gone or unreadable: nothing of this session in it.
-      }
-    }
+export function hasSessionState(exportRoot: string, sessionId: string): boolean {
+  if (!/^[\w.-]+$/.test(sessionId)) return false;
+  for (const dir of sessionStatesByExport.get(path.resolve(exportRoot)) ?? []) {
+    if (fs.existsSync(path.join(dir, sessionId, 'events.jsonl'))) return true;
   }
   return false;
 }
