@@ -14,7 +14,7 @@ import { count, listFiles, missingTable, pickRoots, priced, rowsOf, sqliteTime, 
  * its outputTokens). Cost: `actual_cost_usd` (what the provider billed) under costMode "auto",
  * else computed from tokens at the billing provider's price where the table has one
  * (`<billing_provider>/<model>`), else the model's; `estimated_cost_usd` is Hermes' own estimate and, as in ccusage, not
- * used.
+ * used. Hermes keeps no working folder per session, so there is no project.
  */
 export const HERMES_SOURCE = 'hermes' as const;
 
@@ -43,7 +43,7 @@ export function readHermesDb(db: Database, ctx: FileContext): DocumentOutcome {
     const providerModel = provider && !model.startsWith(`${provider}/`) ? `${provider}/${model}` : undefined;
     const priceModel = providerModel && ctx.prices.lookup(providerModel) ? providerModel : model;
     records.push(priced({
-      dedupKey: `hermes:${profile}${id}`, timestamp, source: HERMES_SOURCE, model, project: str(row.title) ?? '', sessionId: id,
+      dedupKey: `hermes:${profile}${id}`, timestamp, source: HERMES_SOURCE, model, project: '', sessionId: id,
       inputTokens: input, outputTokens: output, cacheWriteTokens: write, cacheWrite1hTokens: 0, cacheReadTokens: read, reportedCost: actual,
     }, ctx, priceModel));
   }
