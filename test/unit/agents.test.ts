@@ -463,6 +463,16 @@ describe('agents: bad input for each new source', () => {
     assert.equal(t.requests, whole.requests + 1);
     assert.equal(t.inputTokens, whole.inputTokens + 600);
     assert.equal(t.cacheReadTokens, whole.cacheReadTokens + 400);
+    const kimiDir = path.join(home, '.kimi', 'sessions');
+    const wire = path.join(kimiDir, readdirSync(kimiDir)[0], '3f2a1b0c-aaaa-4bbb-8ccc-123456789abc', 'wire.jsonl');
+    const step = JSON.stringify({ timestamp: 1773393000.5, message: { type: 'StatusUpdate', payload: { token_usage: { input_other: 70, output: 7, input_cache_read: 0, input_cache_creation: 0 }, message_id: 'chatcmpl-new' } } });
+    appendFileSync(wire, step.slice(0, 50));
+    stats = await engine.scan();
+    assert.equal(stats.malformedLines, 0);
+    assert.deepEqual(totals(engine.store), t);
+    appendFileSync(wire, `${step.slice(50)}\n`);
+    await engine.scan();
+    assert.equal(totals(engine.store).inputTokens, t.inputTokens + 70);
     await engine.close();
   });
 });
