@@ -12,6 +12,7 @@ const PACKAGES = {
   chromium: { file: '/usr/bin/chromium', purpose: 'the browser the integration and e2e tests drive' },
   'libkrb5-dev': { file: '/usr/include/gssapi/gssapi.h', purpose: "the headers code-server's kerberos module builds against, once" },
   prometheus: { file: '/usr/bin/prometheus', purpose: 'the real Prometheus the `token-cost push` test writes to and queries' },
+  sqlite3: { file: '/usr/bin/sqlite3', purpose: 'a second process that locks and writes an agent database while the agent tests read it' },
 };
 
 // apt-get waits this long for another apt (unattended upgrades, a second terminal) to finish.

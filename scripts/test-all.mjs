@@ -34,11 +34,11 @@ function must(ok, what) {
 }
 
 // The unit layer's push test and the Team tab e2e write to a real Prometheus (Debian's package)
-// that they start on loopback.
+// that they start on loopback; the agent tests lock and write databases with Debian's sqlite3.
 const needsPrometheus = layers.includes('unit') || layers.includes('e2e');
 if (needsPrometheus && !layers.some((l) => l === 'integration' || l === 'e2e')) {
   try {
-    const { installed } = systemDeps.ensureSystemPackages(['prometheus'], { again: 'npm test' });
+    const { installed } = systemDeps.ensureSystemPackages(['prometheus', 'sqlite3'], { again: 'npm test' });
     if (installed.length) console.log(`installed ${installed.join(', ')}`);
   } catch (e) {
     console.error(`\n${e.message}`);
@@ -53,7 +53,7 @@ if (layers.some((l) => l === 'integration' || l === 'e2e')) {
   const started = Date.now();
   // A browser of one's own (CHROMIUM_PATH) needs no chromium package; a cached server no libkrb5-dev.
   const needs = [
-    ...(process.env.CHROMIUM_PATH ? [] : ['chromium']), ...(vsCodeServerInstalled() ? [] : ['libkrb5-dev']), ...(needsPrometheus ? ['prometheus'] : []),
+    ...(process.env.CHROMIUM_PATH ? [] : ['chromium']), ...(vsCodeServerInstalled() ? [] : ['libkrb5-dev']), ...(needsPrometheus ? ['prometheus', 'sqlite3'] : []),
   ];
   try {
     const { installed } = systemDeps.ensureSystemPackages(needs, { again: 'npm test' });

@@ -13,6 +13,15 @@ export type Source =
   | `openclaw:${string}`
   | 'droid'
   | 'cursor'
+  | 'amp'
+  | 'goose'
+  | 'kilo'
+  | 'qwen'
+  | 'kimi'
+  | 'codebuff'
+  | 'hermes'
+  /** Claude Code transcripts written by Claude Desktop's local agent mode. */
+  | 'claude-desktop'
   | 'workspace'
   | 'heartbeat'
   | 'manual'

@@ -17,6 +17,8 @@ import * as assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import { appendFileSync, chmodSync, cpSync, existsSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import * as path from 'node:path';
+import { PriceTable } from '../../src/core/pricing/pricing';
+import { fixtureHome } from './agentFixtures';
 import { tempDir } from './helpers';
 
 const root = path.resolve(__dirname, '../../..');
@@ -31,7 +33,8 @@ type ByDay = Map<string, Day>;
 function env(home: string): NodeJS.ProcessEnv {
   const e: NodeJS.ProcessEnv = { ...process.env, HOME: home, TZ: 'UTC', NO_COLOR: '1' };
   for (const k of ['CLAUDE_CONFIG_DIR', 'CODEX_HOME', 'XDG_CONFIG_HOME', 'XDG_DATA_HOME', 'GEMINI_DATA_DIR', 'COPILOT_HOME', 'COPILOT_CONFIG_DIR',
-    'OPENCODE_DATA_DIR', 'PI_AGENT_DIR', 'OPENCLAW_DIR', 'DROID_SESSIONS_DIR', 'FACTORY_DIR']) delete e[k];
+    'OPENCODE_DATA_DIR', 'PI_AGENT_DIR', 'OPENCLAW_DIR', 'DROID_SESSIONS_DIR', 'FACTORY_DIR', 'AMP_DATA_DIR', 'GOOSE_PATH_ROOT', 'KILO_DATA_DIR',
+    'QWEN_DATA_DIR', 'KIMI_DATA_DIR', 'KIMI_SHARE_DIR', 'CODEBUFF_DATA_DIR', 'HERMES_HOME', 'COWORK_CONFIG_DIR', 'COPILOT_OTEL_FILE_EXPORTER_PATH']) delete e[k];
   return e;
 }
 
@@ -199,5 +202,94 @@ describe('parity with ccusage 20.0.24 on the agent samples', function () {
     assert.equal(od.totalTokens, 25550, 'our total holds the thinking tokens, as output');
     assert.equal(sumOf(od, 'outputTokens'), 350);
     assert.ok(cd.totalTokens >= 25500, 'ccusage has the session too');
+  });
+});
+
+/** What ccusage leaves out of its per-kind counts but has in totalTokens (reasoning, thoughts). */
+const beyondKinds = (d: Day) => d.totalTokens - KINDS.reduce((s, k) => s + sumOf(d, k), 0);
+
+// The agents without public samples, on fixtures written from the documented formats
+// (test/fixtures/agents): the same comparison, and the same kinds of asserted difference.
+describe('parity with ccusage 20.0.24 on the fixtures of the agents without samples', function () {
+  this.timeout(120_000);
+
+  it('Copilot CLI OpenTelemetry export: chat spans, cache reads out of input, the invoke_agent span not counted again', async () => {
+    const home = await fixtureHome(['copilot-otel']);
+    const c = ccusage('copilot', home);
+    assert.equal(c.size, 2, 'two days of chat spans');
+    assertParity(ours('copilot', home), c, 'copilot otel');
+  });
+
+  it('Copilot CLI: a session in both the OpenTelemetry export and session-state counts once, from its snapshot (as ccusage)', async () => {
+    const spansOnly = ours('copilot', await fixtureHome(['copilot-otel']));
+    const stateOnly = ours('copilot', copyOf('copilot'));
+    const home = await fixtureHome(['copilot-otel'], copyOf('copilot'));
+    const c = ccusage('copilot', home);
+    const o = ours('copilot', home);
+    // Session 31b0eadb… shut down on 2026-03-30 and its two calls are in the export too; the
+    // export's other session (2026-05-01) has no session-state folder and is counted from its span.
+    assertParity(o, c, 'copilot, both forms');
+    assertParity(new Map([...o].filter(([d]) => d !== '2026-05-01')), stateOnly, 'session-state counted as without the export');
+    assertParity(new Map([['2026-05-01', o.get('2026-05-01')!]]), new Map([['2026-05-01', spansOnly.get('2026-05-01')!]]), 'the export-only session from its span');
+    assert.equal(sumOf(o.get('2026-03-30')!, 'outputTokens'), 187, 'the session once');
+  });
+
+  it('Amp: ledger events with the cache split of their messages, and a thread without a ledger', async () => {
+    const home = await fixtureHome(['amp']);
+    const c = ccusage('amp', home);
+    assert.equal(c.size, 2);
+    assertParity(ours('amp', home), c, 'amp');
+  });
+
+  it('Kimi CLI: one request per StatusUpdate step, kimi-for-coding priced as K2.5 then K2.6', async () => {
+    const home = await fixtureHome(['kimi']);
+    const c = ccusage('kimi', home);
+    assert.deepEqual([...c.keys()].sort(), ['2026-03-13', '2026-04-24'], 'one day before the K2.6 switch, one after');
+    assertParity(ours('kimi', home), c, 'kimi');
+  });
+
+  it('Codebuff: metadata.usage and metadata.codebuff.usage', async () => {
+    const home = await fixtureHome(['codebuff']);
+    const c = ccusage('codebuff', home);
+    assert.equal([...c.values()][0].rows.size, 2);
+    assertParity(ours('codebuff', home), c, 'codebuff');
+  });
+
+  for (const agent of ['goose', 'kilo', 'hermes'] as const) {
+    it(`${agent}: equal input, cache and cost; the reasoning ccusage prices as output but leaves out of outputTokens is in ours`, async () => {
+      const home = await fixtureHome([agent]);
+      const c = ccusage(agent, home);
+      const o = ours(agent, home);
+      assertParity(o, c, agent, ['outputTokens']);
+      let reasoning = 0;
+      for (const [day, cd] of c) {
+        assert.equal(sumOf(o.get(day)!, 'outputTokens') - sumOf(cd, 'outputTokens'), beyondKinds(cd), `${agent} ${day}: our output = ccusage output + reasoning`);
+        reasoning += beyondKinds(cd);
+      }
+      assert.ok(reasoning > 0, 'the fixture has reasoning tokens');
+    });
+  }
+
+  it('Qwen Code: cached tokens are inside promptTokenCount; ccusage counts them as input and again as cache read, we once', async () => {
+    const home = await fixtureHome(['qwen']);
+    const c = ccusage('qwen', home);
+    const o = ours('qwen', home);
+    const prices = new PriceTable();
+    assert.deepEqual([...o.keys()].sort(), [...c.keys()].sort());
+    let cachedSeen = 0;
+    for (const [day, cd] of c) {
+      const od = o.get(day)!;
+      for (const [model, cr] of cd.rows) {
+        const or = od.rows.get(model)!;
+        assert.equal(or.cacheReadTokens, cr.cacheReadTokens, `${day} ${model}: cache read`);
+        assert.equal(or.inputTokens, cr.inputTokens - cr.cacheReadTokens, `${day} ${model}: our input is the prompt without its cached part`);
+        const inputPrice = prices.lookup(model)!.input_cost_per_token;
+        assert.ok(closeCost(or.cost, cr.cost - cr.cacheReadTokens * inputPrice), `${day} ${model}: ccusage charges the cached tokens once more at the input price (${or.cost} vs ${cr.cost})`);
+        cachedSeen += cr.cacheReadTokens;
+      }
+      assert.equal(sumOf(od, 'outputTokens') - sumOf(cd, 'outputTokens'), beyondKinds(cd), `${day}: thoughts are in our output`);
+      assert.equal(od.totalTokens, cd.totalTokens - sumOf(cd, 'cacheReadTokens'), `${day}: our total counts the cached tokens once`);
+    }
+    assert.ok(cachedSeen > 0, 'the fixture has cached tokens');
   });
 });

@@ -134,7 +134,7 @@ describe('system packages for npm start / npm test (scripts/system-deps.cjs)', (
     const r = spawnSync(process.execPath, [path.join(root, 'scripts/test-all.mjs'), 'e2e'], { cwd: root, env, encoding: 'utf8' });
     assert.equal(r.status, 1, r.stdout + r.stderr);
     assert.match(r.stderr, /Missing Debian packages: chromium|`.*apt-get.*` failed \(exit 100\)/);
-    assert.ok(r.stderr.includes('apt-get install -y --no-install-recommends chromium libkrb5-dev prometheus\n'), r.stderr);
+    assert.ok(r.stderr.includes('apt-get install -y --no-install-recommends chromium libkrb5-dev prometheus sqlite3\n'), r.stderr);
     assert.match(r.stdout, /tests: 0 passed, 1 failed, 0 skipped/);
     assert.doesNotMatch(r.stdout, /=== build and package/, 'it stopped before building');
   });

@@ -12,7 +12,9 @@ import type { CostMode, PriceTable } from '../pricing/pricing';
  * registry.ts. The agents of AgentId are switched and pointed at folders by `tokenCost.agents`;
  * Claude Code, Codex and workspace transcripts (TranscriptKind) by their own, older settings.
  */
-export type AgentId = 'gemini' | 'copilot' | 'opencode' | 'pi' | 'openclaw' | 'droid' | 'cursor';
+export type AgentId =
+  | 'gemini' | 'copilot' | 'opencode' | 'pi' | 'openclaw' | 'droid' | 'cursor'
+  | 'amp' | 'goose' | 'kilo' | 'qwen' | 'kimi' | 'codebuff' | 'hermes' | 'claude-desktop';
 
 /** The readers whose folders come from their own settings (claudeConfigDirs, codexHome, workspaceTranscripts). */
 export type TranscriptKind = 'claude' | 'codex' | 'workspace';
@@ -210,4 +212,42 @@ export function priced(
     unpriced: !ok,
     isSidechain: base.isSidechain ?? false,
   };
+}
+
+/**
+ * A problem naming the database file and its schema version (`PRAGMA user_version`) when the
+ * table a reader needs is not there (a future schema): the other files are still read.
+ */
+export function missingTable(db: Database, ctx: Pick<FileContext, 'path'>, needed: string, agent: string): string | undefined {
+  const tables = db.exec("SELECT name FROM sqlite_master WHERE type = 'table'")[0]?.values.map((v) => String(v[0])) ?? [];
+  if (tables.includes(needed)) return undefined;
+  const version = db.exec('PRAGMA user_version')[0]?.values[0]?.[0];
+  return `${ctx.path}: no "${needed}" table (${agent} database schema version ${String(version ?? 'unknown')} is not known to this version)`;
+}
+
+/** Every row of a query as an object keyed by column name. */
+export function rowsOf(db: Database, sql: string): Record<string, unknown>[] {
+  const out: Record<string, unknown>[] = [];
+  const stmt = db.prepare(sql);
+  try {
+    while (stmt.step()) out.push(stmt.getAsObject() as Record<string, unknown>);
+  } finally {
+    stmt.free();
+  }
+  return out;
+}
+
+/** The columns of a table (a schema that added or dropped one is read by name, never by position). */
+export function columnsOf(db: Database, table: string): Set<string> {
+  return new Set(rowsOf(db, `PRAGMA table_info(${table})`).map((r) => String(r.name)));
+}
+
+/**
+ * A SQLite `CURRENT_TIMESTAMP` text (`YYYY-MM-DD HH:MM:SS`, UTC without a zone), ISO text, or
+ * epoch seconds/milliseconds; NaN when none. Plain `Date.parse` would read the SQLite form as
+ * local time.
+ */
+export function sqliteTime(v: unknown): number {
+  if (typeof v === 'string' && /^\d{4}-\d{2}-\d{2}[ T]\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?$/.test(v.trim())) return Date.parse(`${v.trim().replace(' ', 'T')}Z`);
+  return timeOf(v);
 }

@@ -2,6 +2,7 @@ import * as path from 'node:path';
 import type { UsageRecord } from '../../model';
 import type { ParseOutcome } from '../claude';
 import { count, listFiles, pickRoots, priced, str, timeOf, type AgentReader, type FileContext } from '../agents';
+import { otelFiles, parseCopilotOtelLine, rememberOtelExport } from './otel';
 
 /**
  * GitHub Copilot CLI: `${COPILOT_HOME:-~/.copilot}/session-state/<sessionId>/events.jsonl`
@@ -14,6 +15,10 @@ import { count, listFiles, pickRoots, priced, str, timeOf, type AgentReader, typ
  * added to output. A session that has not shut down yet (still running, or killed) has no usage
  * until it does. The cost is computed from tokens (`requests.cost` is premium-request units,
  * not dollars).
+ *
+ * The OpenTelemetry file export (otel.ts) is read too, for the sessions that have no
+ * session-state folder (session-state turned off, or an export from elsewhere); a session in both
+ * is counted once, from its shutdown snapshots here.
  */
 export const COPILOT_SOURCE = 'copilot-cli' as const;
 
@@ -84,12 +89,23 @@ export const copilot: AgentReader = {
   ownsSource: (s) => s === COPILOT_SOURCE,
   roots: (settings, e) => {
     const override = str(e.env.COPILOT_HOME) ? 'COPILOT_HOME' : 'COPILOT_CONFIG_DIR';
-    return pickRoots(settings, e, override, [path.join(e.home, '.copilot')]).map((r) => path.join(r, 'session-state'));
+    const homes = pickRoots(settings, e, override, [path.join(e.home, '.copilot')]);
+    const exportFile = str(e.env.COPILOT_OTEL_FILE_EXPORTER_PATH)?.trim();
+    const roots: string[] = [];
+    for (const h of homes) {
+      for (const exportRoot of [path.join(h, 'otel'), ...(exportFile ? [path.resolve(exportFile)] : [])]) rememberOtelExport(exportRoot, path.join(h, 'session-state'));
+      roots.push(path.join(h, 'session-state'), path.join(h, 'otel'));
+    }
+    if (exportFile) roots.push(path.resolve(exportFile));
+    return [...new Set(roots)];
   },
-  files: (root) => listFiles(root, (name) => name === 'events.jsonl', 2),
-  reader: () => ({
-    kind: 'lines',
-    markers: [Buffer.from('"session.shutdown"'), Buffer.from('"session.start"')],
-    parse: (obj, ctx, state) => parseCopilotLine(obj, ctx, state as CopilotState),
-  }),
+  files: (root) => (path.basename(root) === 'session-state' ? listFiles(root, (name) => name === 'events.jsonl', 2) : otelFiles(root)),
+  reader: (file) =>
+    path.basename(file) === 'events.jsonl' && path.basename(path.dirname(path.dirname(file))) === 'session-state'
+      ? {
+        kind: 'lines',
+        markers: [Buffer.from('"session.shutdown"'), Buffer.from('"session.start"')],
+        parse: (obj, ctx, state) => parseCopilotLine(obj, ctx, state as CopilotState),
+      }
+      : { kind: 'lines', markers: [Buffer.from('gen_ai.usage')], parse: (obj, ctx) => parseCopilotOtelLine(obj, ctx, copilotPriceModel, COPILOT_SOURCE) },
 };

@@ -2,7 +2,7 @@ import * as path from 'node:path';
 import type { Database } from 'sql.js';
 import type { UsageRecord } from '../../model';
 import { parseJsonObject } from '../claude';
-import { count, listFiles, pickRoots, priced, str, timeOf, xdgData, type AgentReader, type DocumentOutcome, type FileContext } from '../agents';
+import { count, listFiles, missingTable, pickRoots, priced, str, timeOf, xdgData, type AgentReader, type DocumentOutcome, type FileContext } from '../agents';
 
 /**
  * OpenCode: `${OPENCODE_DATA_DIR:-~/.local/share/opencode}`: the SQLite `opencode.db` (since 1.2;
@@ -18,8 +18,21 @@ import { count, listFiles, pickRoots, priced, str, timeOf, xdgData, type AgentRe
  */
 export const OPENCODE_SOURCE = 'opencode' as const;
 
+/**
+ * Which agent a message belongs to: OpenCode, or a fork writing the same message JSON (Kilo).
+ * `storedCost`: which stored `cost` is OpenCode's own figure: only a positive one (OpenCode, as
+ * ccusage), or any number including 0 (Kilo, as ccusage's Kilo reader).
+ */
+export interface OpenCodeFlavor {
+  source: string;
+  keyPrefix: string;
+  storedCost: 'positive' | 'any';
+}
+
+const OPENCODE_FLAVOR: OpenCodeFlavor = { source: 'opencode', keyPrefix: 'opencode', storedCost: 'positive' };
+
 /** One message object (a legacy file's content, or a database row's `data`) into a record. */
-export function openCodeMessage(m: Record<string, unknown>, ctx: FileContext, idHint?: string, sessionHint?: string): UsageRecord | undefined {
+export function openCodeMessage(m: Record<string, unknown>, ctx: FileContext, idHint?: string, sessionHint?: string, flavor: OpenCodeFlavor = OPENCODE_FLAVOR): UsageRecord | undefined {
   if (m.role !== 'assistant') return undefined;
   const tokens = m.tokens as Record<string, unknown> | undefined;
   if (!tokens || typeof tokens !== 'object') return undefined;
@@ -39,13 +52,14 @@ export function openCodeMessage(m: Record<string, unknown>, ctx: FileContext, id
   const id = str(m.id) ?? idHint ?? `${timestamp}:${parts}`;
   const model = str(m.modelID) ?? str(m.model) ?? 'unknown';
   const where = m.path as Record<string, unknown> | undefined;
-  const stored = typeof m.cost === 'number' && Number.isFinite(m.cost) && m.cost > 0 ? m.cost : null;
+  const known = typeof m.cost === 'number' && Number.isFinite(m.cost) && m.cost >= 0;
+  const stored = known && (flavor.storedCost === 'any' || (m.cost as number) > 0) ? (m.cost as number) : null;
   return priced(
     {
-      dedupKey: `opencode:${id}`,
+      dedupKey: `${flavor.keyPrefix}:${id}`,
       messageId: id,
       timestamp,
-      source: OPENCODE_SOURCE,
+      source: flavor.source as never,
       model,
       project: str(where?.cwd) ?? str(where?.root) ?? '',
       sessionId: str(m.sessionID) ?? sessionHint ?? '',
@@ -67,12 +81,9 @@ export function parseOpenCodeFile(text: string, ctx: FileContext): DocumentOutco
   return { records: r ? [r] : [] };
 }
 
-export function readOpenCodeDb(db: Database, ctx: FileContext): DocumentOutcome {
-  const tables = db.exec("SELECT name FROM sqlite_master WHERE type = 'table'")[0]?.values.map((v) => String(v[0])) ?? [];
-  if (!tables.includes('message')) {
-    const version = db.exec('PRAGMA user_version')[0]?.values[0]?.[0];
-    return { records: [], problem: `${ctx.path}: no "message" table (OpenCode database schema version ${String(version ?? 'unknown')} is not known to this version)` };
-  }
+export function readOpenCodeDb(db: Database, ctx: FileContext, flavor: OpenCodeFlavor = OPENCODE_FLAVOR, agent = 'OpenCode'): DocumentOutcome {
+  const problem = missingTable(db, ctx, 'message', agent);
+  if (problem) return { records: [], problem };
   const records: UsageRecord[] = [];
   let malformed = 0;
   const stmt = db.prepare('SELECT id, session_id, data FROM message');
@@ -84,7 +95,7 @@ export function readOpenCodeDb(db: Database, ctx: FileContext): DocumentOutcome 
         malformed++;
         continue;
       }
-      const r = openCodeMessage(m, ctx, typeof id === 'string' ? id : undefined, typeof session === 'string' ? session : undefined);
+      const r = openCodeMessage(m, ctx, typeof id === 'string' ? id : undefined, typeof session === 'string' ? session : undefined, flavor);
       if (r) records.push(r);
     }
   } finally {
@@ -103,5 +114,5 @@ export const opencode: AgentReader = {
     ...listFiles(root, (name) => /^opencode(?:-[\w.-]+)?\.db$/.test(name), 0),
     ...listFiles(path.join(root, 'storage', 'message'), (name) => name.endsWith('.json'), 1),
   ],
-  reader: (file) => (file.endsWith('.db') ? { kind: 'sqlite', read: readOpenCodeDb } : { kind: 'document', parse: parseOpenCodeFile }),
+  reader: (file) => (file.endsWith('.db') ? { kind: 'sqlite', read: (db, ctx) => readOpenCodeDb(db, ctx) } : { kind: 'document', parse: parseOpenCodeFile }),
 };
