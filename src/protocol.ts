@@ -247,8 +247,28 @@ export interface DashboardData {
   gettingStarted: { transcriptRoots: string[]; heartbeatUrl?: string };
 }
 
+/** One model as the sidebar lists it: the short name, the exact id on hover, its cost. */
+export type TopModel = Pick<ModelRow, 'model' | 'displayName' | 'cost'>;
+
+/**
+ * What the sidebar draws for one filter, and nothing more: the header, the KPI cards, the alerts
+ * and the top models (src/core/sidebar.ts builds it from the same read layer as the dashboard, so
+ * its figures equal the dashboard's for the same filter).
+ */
+export interface SidebarData
+  extends Pick<DashboardData, 'generatedAt' | 'today' | 'timeZone' | 'filter' | 'costRules' | 'kpis' | 'todayKpis' | 'alerts' | 'recordCount' | 'scanned' | 'storageRole' | 'gettingStarted'> {
+  range: Pick<DashboardData['range'], 'start' | 'end' | 'label'>;
+  /** The five most expensive models of the range. */
+  topModels: TopModel[];
+}
+
+/** What both views draw at the top of the page (header, KPI cards, alerts, empty states). */
+export type ViewData = DashboardData | SidebarData;
+
 export type HostMessage =
   | { type: 'data'; data: DashboardData; requestId?: number }
+  /** The sidebar's answer (the sidebar never receives `data`). */
+  | { type: 'sidebar'; data: SidebarData; requestId?: number }
   /** The Team tab's figures, sent after the data when tokenCost.team.prometheusUrl is set (panel only). */
   | { type: 'team'; team: TeamData }
   | { type: 'busy'; busy: boolean }

@@ -204,7 +204,7 @@ function insights(s: ReadScope, models: ModelRow[], ctx: DashboardContext, now: 
   };
 }
 
-const budgetsUsed = (budget: Budget, today: number, month: Pick<MonthToDate, 'cost'>): Insights['budgetUsedPct'] => ({
+export const budgetsUsed = (budget: Budget, today: number, month: Pick<MonthToDate, 'cost'>): Insights['budgetUsedPct'] => ({
   daily: budgetUse(today, budget.daily) ?? null, monthly: budgetUse(month.cost, budget.monthly) ?? null,
 });
 
