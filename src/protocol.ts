@@ -274,7 +274,13 @@ export type HostMessage =
   | { type: 'busy'; busy: boolean }
   | { type: 'error'; message: string; requestId?: number };
 
+/** The page's requests that the host answers, by request id, with a reply (`data`, `sidebar` or `error`). */
+export type WebviewRequest = Extract<WebviewMessage, { requestId: number }>;
+/** The host's replies to a request (or pushes, without a request id, when the data changed). */
+export type HostReply = Extract<HostMessage, { type: 'data' | 'sidebar' | 'error' }>;
+
 export type WebviewMessage =
+  /** The page loaded (or was shown again) with this filter; the host answers with `data` or `sidebar` and pushes fresh ones. */
   | { type: 'ready'; filter: DashboardFilter }
   | { type: 'query'; requestId: number; filter: DashboardFilter }
   | { type: 'refresh'; requestId: number }

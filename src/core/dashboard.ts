@@ -15,10 +15,10 @@ import {
   type TrendPoint,
 } from '../protocol';
 import {
-  activeSessions, agentSums, bucketSums, budgetUse, burnRate, byName, currentBlock, dayCosts, figureScope, isActiveSession, isHighBurn,
-  latestInScope, modelSums, monthToDate, narrowed, presentSourcesAndAgents, projectSums, rangeTotals, readScope, span, storedRequests,
+  activeSessions, activityGroups, agentSums, bucketSums, budgetUse, burnRate, byName, currentBlock, dayCosts, figureScope, isActiveSession, isHighBurn,
+  latestInScope, modelSums, monthToDate, presentSourcesAndAgents, projectSums, rangeTotals, readScope, span, storedRequests,
   storeFilter, todayRange, topSessions, totalsOf, warningThreshold, type BurnRate, type ModelSums, type MonthToDate, type Range, type ReadScope,
-  type Totals,
+  type ActivityGroup, type Totals,
 } from './read';
 import { agentOf, isPlaceholderModel, providerOf } from './model';
 import type { CostRules } from './pricing/pricing';
@@ -132,21 +132,21 @@ function shareSlices(models: ModelRow[], total: number): ShareSlice[] {
   return slices;
 }
 
-function sessionRows(s: ReadScope, range: Range, now: number): SessionRow[] {
-  return topSessions(s, range, 20).map((r) => ({
+function sessionRows(s: ReadScope, groups: ActivityGroup[], now: number): SessionRow[] {
+  return topSessions(s, groups, 20).map((r) => ({
     session: r.session, source: r.source, project: r.project, agent: agentOf(r.source, r.session), cost: r.cost, totalTokens: r.tokens,
     requests: r.requests, firstActivity: r.first, lastActivity: r.last, active: isActiveSession(r.last, now),
   }));
 }
 
-function projectRows(s: ReadScope, range: Range): ProjectRow[] {
-  return projectSums(s, range, 50).map((r) => ({
+function projectRows(s: ReadScope, groups: ActivityGroup[]): ProjectRow[] {
+  return projectSums(s, groups, 50).map((r) => ({
     project: r.project, cost: r.cost, totalTokens: r.tokens, requests: r.requests, sessions: r.sessions, lastActivity: r.last,
   }));
 }
 
-function taskRows(s: ReadScope, range: Range, where: string): TaskRow[] {
-  return topSessions(s, range, 20, where).map((r) => ({
+function taskRows(s: ReadScope, groups: ActivityGroup[], sources: readonly string[]): TaskRow[] {
+  return topSessions(s, groups, 20, sources).map((r) => ({
     task: r.session, project: r.project, source: r.source, agent: agentOf(r.source, r.session), cost: r.cost, totalTokens: r.tokens,
     requests: r.requests, lastActivity: r.last,
   }));
@@ -157,9 +157,9 @@ function taskRows(s: ReadScope, range: Range, where: string): TaskRow[] {
  * what a dollar bought: requests, and tasks (distinct sessions with their project). Ranked by
  * tasks per dollar as seed 004 ranks its agents; agents that cost nothing come last, by tasks.
  */
-function agentRows(s: ReadScope, range: Range): AgentRow[] {
+function agentRows(s: ReadScope, groups: ActivityGroup[]): AgentRow[] {
   const perDollar = (count: number, cost: number) => (cost > 0 ? count / cost : null);
-  return agentSums(s, range)
+  return agentSums(s, groups)
     .map((r) => ({
       agent: agentOf(r.source, r.heartbeatAgent), source: r.source, cost: r.cost, totalTokens: r.tokens,
       requests: r.requests, tasks: r.tasks, requestsPerDollar: perDollar(r.requests, r.cost), tasksPerDollar: perDollar(r.tasks, r.cost),
@@ -307,7 +307,7 @@ export function buildDashboard(store: UsageStore, filter: DashboardFilter, ctx: 
   const ins = insights(scope, models, ctx, now);
   // Tasks are what heartbeat agents and manual logs name; a source filter naming neither leaves none.
   const taskSources = (f.sources?.length ? f.sources : TASK_SOURCES).filter((x) => TASK_SOURCES.includes(x));
-  const tasks = narrowed(scope, { ...f, sources: taskSources.length ? taskSources : ['\u0000none'] });
+  const groups = activityGroups(scope, range);
   return {
     generatedAt: now,
     today: dayKey(now, tz),
@@ -321,10 +321,10 @@ export function buildDashboard(store: UsageStore, filter: DashboardFilter, ctx: 
     trendSources,
     models,
     costShare: shareSlices(models, k.cost),
-    sessions: sessionRows(scope, range, now),
-    projects: projectRows(scope, range),
-    tasks: taskRows(scope, range, tasks.where),
-    agents: agentRows(scope, range),
+    sessions: sessionRows(scope, groups, now),
+    projects: projectRows(scope, groups),
+    tasks: taskRows(scope, groups, taskSources),
+    agents: agentRows(scope, groups),
     recent: recentRows(scope, range),
     insights: ins,
     alerts: alerts(k, { burn: ins.burn, month: ins.month, today: ins.days.today, budgetUsedPct: ins.budgetUsedPct }, resolved.label, ctx),
