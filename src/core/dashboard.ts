@@ -285,9 +285,9 @@ export function viewBasis(store: UsageStore, filter: DashboardFilter, ctx: Dashb
   const spanDays = Math.max(1, Math.round((Math.min(end, Math.max(now, start + 1)) - start) / 86_400_000));
   const sums = modelSums(scope, range);
   const t = totalsOf(sums);
-  const otherRules: CostRules = scope.costRules === 'api' ? 'ccusage' : 'api';
   const today = todayRange(tz, now);
-  const k = { ...kpis(t, t.requests ? spanDays : 0), otherRulesCost: rangeTotals(scope, range, otherRules).cost };
+  // The other rules' total comes from the same pass (each model's `alt` column), as the page shows both.
+  const k = { ...kpis(t, t.requests ? spanDays : 0), otherRulesCost: sums.reduce((sum, m) => sum + m.otherRulesCost, 0) };
   return { now, resolved, f, scope, range, sums, kpis: k, todayKpis: kpis(rangeTotals(scope, { start: today.start, end: today.end }), 1), start, end };
 }
 
