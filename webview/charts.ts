@@ -14,6 +14,7 @@ import {
 } from 'chart.js';
 import type { ChartSpec, ChartTable, Palette } from './chartConfigs';
 import { card, el } from './dom';
+import type { Deferral, LazyCard } from './lazy';
 
 let registered = false;
 /** chart.js's controllers and elements, registered once, when the first chart is drawn (nothing runs at import). */
@@ -22,22 +23,6 @@ function registerCharts(): void {
   Chart.register(ArcElement, BarController, BarElement, CategoryScale, DoughnutController, Legend, LinearScale, LineController, LineElement, PointElement, Tooltip);
   registered = true;
 }
-
-/** Which chart cards are on screen; one observer for all of them, created with the first card. */
-let observer: IntersectionObserver | undefined;
-const cards = new WeakMap<Element, ChartCard>();
-function watch(section: HTMLElement, c: ChartCard): void {
-  if (typeof IntersectionObserver === 'undefined') return;
-  observer ??= new IntersectionObserver((entries) => {
-    for (const e of entries) cards.get(e.target)?.setOnScreen(e.isIntersecting);
-  });
-  cards.set(section, c);
-  observer.observe(section);
-}
-
-/** After the frame being drawn (and when the page is idle), so off-screen charts never delay the figures on screen. */
-const afterFrame = (fn: () => void) =>
-  requestAnimationFrame(() => ('requestIdleCallback' in window ? window.requestIdleCallback(fn, { timeout: 500 }) : setTimeout(fn, 50)));
 
 function cssVar(name: string, fallback: string): string {
   return getComputedStyle(document.body).getPropertyValue(name).trim() || fallback;
@@ -97,13 +82,10 @@ export class ChartCard {
   private readonly table: HTMLTableElement;
   private chart: Chart | undefined;
   private lastConfig: ChartSpec['config'] = null;
-  /** Figures received but not drawn yet (the card was off screen). */
-  private pending: ChartSpec | undefined;
-  private scheduled = false;
-  /** Unknown (undefined) until the observer first reports; unknown counts as on screen. */
-  private onScreen: boolean | undefined;
+  private readonly lazy: LazyCard | undefined;
 
-  constructor(readonly id: string, title: string, emptyText: string, height = 260) {
+  /** With `deferral`, updates off screen wait until after the frame (lazy.ts); without, they run at once. */
+  constructor(readonly id: string, title: string, emptyText: string, height = 260, deferral?: Deferral) {
     this.canvas = el('canvas', { id: `${id}-canvas`, role: 'img', 'aria-label': title });
     this.box = el('div', { class: 'chart-box', style: undefined }, this.canvas);
     this.box.style.height = `${height}px`;
@@ -111,7 +93,7 @@ export class ChartCard {
     this.table = el('table', { class: 'data-table' });
     this.section = card(id, title, this.box, this.emptyNote, el('details', {}, el('summary', {}, 'Show as table'), this.table)).section;
     this.section.classList.add('chart-card');
-    watch(this.section, this);
+    this.lazy = deferral?.card(this.section);
   }
 
   /** What the card says when it has nothing to chart. */
@@ -124,30 +106,13 @@ export class ChartCard {
     this.emptyNote.hidden = spec.config !== null;
     this.box.hidden = spec.config === null;
     this.section.dataset.empty = spec.config === null ? 'true' : 'false';
-    this.pending = spec;
-    if (this.onScreen !== false) this.flush();
-    else if (!this.scheduled) {
-      this.scheduled = true;
-      afterFrame(() => {
-        this.scheduled = false;
-        this.flush();
-      });
-    }
-  }
-
-  /** Called by the observer. */
-  setOnScreen(on: boolean): void {
-    this.onScreen = on;
-    if (on) this.flush();
-  }
-
-  private flush(): void {
-    const spec = this.pending;
-    if (!spec) return;
-    this.pending = undefined;
-    fillTable(this.table, spec.table);
-    this.lastConfig = spec.config;
-    this.draw();
+    const show = () => {
+      fillTable(this.table, spec.table);
+      this.lastConfig = spec.config;
+      this.draw();
+    };
+    if (this.lazy) this.lazy.run(show);
+    else show();
   }
 
   /**

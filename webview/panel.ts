@@ -2,6 +2,7 @@ import type { DashboardData, DashboardFilter } from '../src/protocol';
 import { themeChanged } from './charts';
 import { el } from './dom';
 import { HostConnection, type VsCodeApi } from './host';
+import { Deferral } from './lazy';
 import { createAlerts, createEmptyStates } from './sections/alerts';
 import { createCharts } from './sections/charts';
 import { createFilters } from './sections/filters';
@@ -36,10 +37,12 @@ export function createPanel(app: HTMLElement, state: PageState, api: VsCodeApi) 
   const alerts = createAlerts(host);
   const empty = createEmptyStates(current, query);
   const kpis = createKpis('panel');
-  const limits = createLimits();
+  // Cards off screen update after the frame that shows the new figures; aria-busy stays until they have.
+  const deferral = new Deferral();
+  const limits = createLimits(deferral);
   const insights = createInsights();
-  const charts = createCharts();
-  const tables = createTables(() => state.timeZone);
+  const charts = createCharts(deferral);
+  const tables = createTables(() => state.timeZone, deferral);
   const content = el('div', { class: 'content' }, limits.card, limits.chart.section, insights.element, charts.element, tables.element);
   const personal = el('div', { id: 'personal', role: 'tabpanel', 'aria-labelledby': 'tab-personal' }, alerts.element, empty.all, kpis.element, empty.filtered, content);
   const team = createTeam(personal, () => state.data?.range.label ?? '');
@@ -53,7 +56,8 @@ export function createPanel(app: HTMLElement, state: PageState, api: VsCodeApi) 
 
   function render(d: DashboardData): void {
     state.data = d;
-    app.removeAttribute('aria-busy');
+    // Busy until the cards off screen have caught up too (a push from the host sets it here).
+    app.setAttribute('aria-busy', 'true');
     filters.render(d);
     const { none, filtered } = empty.render(d);
     kpis.element.hidden = none;
@@ -67,6 +71,7 @@ export function createPanel(app: HTMLElement, state: PageState, api: VsCodeApi) 
       tables.render(d);
     }
     header.tick();
+    deferral.whenSettled(() => app.removeAttribute('aria-busy'));
   }
   return { host, tick: header.tick };
 }

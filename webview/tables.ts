@@ -1,5 +1,6 @@
 import { setText } from './charts';
 import { card, el } from './dom';
+import type { Deferral, LazyCard } from './lazy';
 
 export interface Column<T> {
   label: string;
@@ -17,7 +18,8 @@ export interface Column<T> {
 /**
  * A table card whose rows arrive sorted from the host; clicking a header re-sorts the rows shown
  * (ordering only: every figure is the host's). Rows and cells are updated in place: a filter
- * change rewrites only the text that changed, instead of building the table again.
+ * change rewrites only the text that changed, instead of building the table again; a table off
+ * screen does so after the frame that shows the figures on screen.
  */
 export class SortableTable<T> {
   readonly section: HTMLElement;
@@ -31,9 +33,11 @@ export class SortableTable<T> {
   private readonly cells: HTMLTableCellElement[][] = [];
   private footer: string[] | undefined;
   private sortBy = -1;
+  private readonly lazy: LazyCard | undefined;
   private descending = true;
 
-  constructor(readonly id: string, title: string, private readonly columns: Column<T>[], emptyText: string) {
+  /** With `deferral`, updates off screen wait until after the frame (lazy.ts); without, they run at once. */
+  constructor(readonly id: string, title: string, private readonly columns: Column<T>[], emptyText: string, deferral?: Deferral) {
     this.headers = columns.map((c, i) => {
       const button = el('button', { type: 'button', class: 'sort' }, c.label);
       button.addEventListener('click', () => {
@@ -48,12 +52,15 @@ export class SortableTable<T> {
     this.table = el('table', { class: 'data-table sortable', id: `${id}-table` }, el('thead', {}, el('tr', {}, ...this.headers)), this.body);
     this.note = el('p', { class: 'table-empty', hidden: '' }, emptyText);
     this.section = card(id, title, el('div', { class: 'table-scroll' }, this.table), this.note).section;
+    this.lazy = deferral?.card(this.section);
   }
 
+  /** Shows `rows`: at once on screen, after the frame off screen (see lazy.ts). */
   update(rows: T[], footer?: string[]): void {
     this.rows = rows;
     this.footer = footer;
-    this.render();
+    if (this.lazy) this.lazy.run(() => this.render());
+    else this.render();
   }
 
   private sorted(): T[] {
