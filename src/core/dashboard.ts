@@ -16,9 +16,9 @@ import {
 } from '../protocol';
 import {
   activeSessions, activityGroups, agentSums, bucketSums, budgetUse, burnRate, byName, currentBlock, dayCosts, figureScope, isActiveSession, isHighBurn,
-  latestInScope, modelSums, monthToDate, presentSourcesAndAgents, projectSums, rangeTotals, readScope, span, storedRequests,
+  latestInScope, modelSums, monthToDate, projectSums, rangeTotals, readScope, span, storeInventory,
   storeFilter, todayRange, topSessions, totalsOf, warningThreshold, type BurnRate, type ModelSums, type MonthToDate, type Range, type ReadScope,
-  type ActivityGroup, type Totals,
+  type ActivityGroup, type StoreInventory, type Totals,
 } from './read';
 import { agentOf, isPlaceholderModel, providerOf } from './model';
 import type { CostRules } from './pricing/pricing';
@@ -70,8 +70,8 @@ export function kpis(t: Totals, days: number): KpiSnapshot {
   };
 }
 
-function filterOptions(s: ReadScope, workspaceFolders: readonly string[]): FilterOptions {
-  const { sources, heartbeatAgents } = presentSourcesAndAgents(s);
+function filterOptions(s: ReadScope, inventory: StoreInventory, workspaceFolders: readonly string[]): FilterOptions {
+  const { sources, heartbeatAgents } = inventory;
   const models = [...s.models.values()].sort(byName).map((model) => ({ model, provider: providerOf(model) }));
   return {
     sources,
@@ -308,6 +308,7 @@ export function buildDashboard(store: UsageStore, filter: DashboardFilter, ctx: 
   // Tasks are what heartbeat agents and manual logs name; a source filter naming neither leaves none.
   const taskSources = (f.sources?.length ? f.sources : TASK_SOURCES).filter((x) => TASK_SOURCES.includes(x));
   const groups = activityGroups(scope, range);
+  const inventory = storeInventory(scope);
   return {
     generatedAt: now,
     today: dayKey(now, tz),
@@ -328,8 +329,8 @@ export function buildDashboard(store: UsageStore, filter: DashboardFilter, ctx: 
     recent: recentRows(scope, range),
     insights: ins,
     alerts: alerts(k, { burn: ins.burn, month: ins.month, today: ins.days.today, budgetUsedPct: ins.budgetUsedPct }, resolved.label, ctx),
-    options: filterOptions(scope, ctx.workspaceFolders),
-    recordCount: storedRequests(store),
+    options: filterOptions(scope, inventory, ctx.workspaceFolders),
+    recordCount: inventory.requests,
     scanned: ctx.scanned,
     storageRole: ctx.storageRole,
     gettingStarted: ctx.gettingStarted,

@@ -259,17 +259,27 @@ export function latestInScope(s: ReadScope, range: Range, limit: number): Latest
   }));
 }
 
-/** Sources with stored requests and the heartbeat agents' ids, by name; read from the rollup, never from requests. */
-export function presentSourcesAndAgents(s: ReadScope): { sources: string[]; heartbeatAgents: string[] } {
-  const present = new Set(s.store.all('SELECT DISTINCT source_id AS s FROM rollup').map((r) => num(r.s)));
-  const sources = [...s.sources].filter(([id]) => present.has(id)).map(([, name]) => name).sort(byName);
-  const heartbeatAgents = s.store
-    .all(
-      `SELECT DISTINCT se.name AS session FROM rollup r JOIN sessions se ON se.id = r.session_id
-        WHERE r.source_id = (SELECT id FROM sources WHERE name = 'heartbeat') ORDER BY session`,
-    )
-    .map((r) => String(r.session));
-  return { sources, heartbeatAgents };
+/** What is stored, whatever the filter: the sources with requests, the heartbeat agents' ids, and the request count. */
+export interface StoreInventory {
+  sources: string[];
+  heartbeatAgents: string[];
+  requests: number;
+}
+
+/** The store's inventory in one pass over the rollup (it holds a row for every source and heartbeat agent with requests), never over requests. */
+export function storeInventory(s: ReadScope): StoreInventory {
+  const hb = [...s.sources].find(([, name]) => name === 'heartbeat')?.[0] ?? -1;
+  const rows = s.store.all(
+    `SELECT source_id AS s, CASE WHEN source_id = ${hb} THEN session_id END AS hse, total(requests) AS n FROM rollup GROUP BY s, hse`,
+  );
+  const present = new Set(rows.map((r) => num(r.s)));
+  const agentIds = rows.filter((r) => r.hse != null).map((r) => num(r.hse));
+  const agentNames = names(s.store, 'sessions', agentIds);
+  return {
+    sources: [...s.sources].filter(([id]) => present.has(id)).map(([, name]) => name).sort(byName),
+    heartbeatAgents: agentIds.map((id) => agentNames.get(id) ?? '').sort(byName),
+    requests: rows.reduce((sum, r) => sum + num(r.n), 0),
+  };
 }
 
 /** Requests stored, across all time and filters. */
