@@ -16,14 +16,6 @@ import type { ChartSpec, ChartTable, Palette } from './chartConfigs';
 import { card, el } from './dom';
 import type { Deferral, LazyCard } from './lazy';
 
-let registered = false;
-/** chart.js's controllers and elements, registered once, when the first chart is drawn (nothing runs at import). */
-function registerCharts(): void {
-  if (registered) return;
-  Chart.register(ArcElement, BarController, BarElement, CategoryScale, DoughnutController, Legend, LinearScale, LineController, LineElement, PointElement, Tooltip);
-  registered = true;
-}
-
 function cssVar(name: string, fallback: string): string {
   return getComputedStyle(document.body).getPropertyValue(name).trim() || fallback;
 }
@@ -39,17 +31,32 @@ function opaque(color: string): string {
   return rgba ? `rgb(${rgba[1]}, ${rgba[2]}, ${rgba[3]})` : color;
 }
 
-let cachedPalette: Palette | undefined;
+/**
+ * The theme's colours for one page, read once per theme (reading CSS variables forces a style
+ * recalculation); made by the page, which calls `changed()` when the theme does. Making one
+ * registers chart.js's controllers and elements (idempotent).
+ */
+export class Theme {
+  private colours: Palette | undefined;
 
-/** The theme's colours, read once per theme: reading CSS variables forces a style recalculation. */
-export function palette(): Palette {
-  cachedPalette ??= readPalette();
-  return cachedPalette;
+  constructor() {
+    Chart.register(ArcElement, BarController, BarElement, CategoryScale, DoughnutController, Legend, LinearScale, LineController, LineElement, PointElement, Tooltip);
+  }
+
+  palette(): Palette {
+    this.colours ??= readPalette();
+    return this.colours;
+  }
+
+  changed(): void {
+    this.colours = undefined;
+  }
 }
 
-/** Forgets the colours read (the theme changed). */
-export function themeChanged(): void {
-  cachedPalette = undefined;
+/** What a page gives its chart cards: its theme and, optionally, its deferral of off-screen work. */
+export interface ChartPage {
+  theme: Theme;
+  deferral?: Deferral;
 }
 
 function readPalette(): Palette {
@@ -84,8 +91,8 @@ export class ChartCard {
   private lastConfig: ChartSpec['config'] = null;
   private readonly lazy: LazyCard | undefined;
 
-  /** With `deferral`, updates off screen wait until after the frame (lazy.ts); without, they run at once. */
-  constructor(readonly id: string, title: string, emptyText: string, height = 260, deferral?: Deferral) {
+  /** With the page's deferral, updates off screen wait until after the frame (lazy.ts); without, they run at once. */
+  constructor(readonly id: string, title: string, emptyText: string, private readonly page: ChartPage, height = 260) {
     this.canvas = el('canvas', { id: `${id}-canvas`, role: 'img', 'aria-label': title });
     this.box = el('div', { class: 'chart-box', style: undefined }, this.canvas);
     this.box.style.height = `${height}px`;
@@ -93,7 +100,7 @@ export class ChartCard {
     this.table = el('table', { class: 'data-table' });
     this.section = card(id, title, this.box, this.emptyNote, el('details', {}, el('summary', {}, 'Show as table'), this.table)).section;
     this.section.classList.add('chart-card');
-    this.lazy = deferral?.card(this.section);
+    this.lazy = page.deferral?.card(this.section);
   }
 
   /** What the card says when it has nothing to chart. */
@@ -125,8 +132,7 @@ export class ChartCard {
       this.chart = undefined;
       return;
     }
-    registerCharts();
-    const config = this.lastConfig(palette());
+    const config = this.lastConfig(this.page.theme.palette());
     if (this.chart && (this.chart.config as { type?: string }).type === config.type) {
       this.chart.data = config.data;
       this.chart.options = config.options ?? {};

@@ -1,5 +1,5 @@
 import type { DashboardData, DashboardFilter } from '../src/protocol';
-import { themeChanged } from './charts';
+import { Theme } from './charts';
 import { el } from './dom';
 import { HostConnection, type VsCodeApi } from './host';
 import { Deferral } from './lazy';
@@ -39,9 +39,10 @@ export function createPanel(app: HTMLElement, state: PageState, api: VsCodeApi) 
   const kpis = createKpis('panel');
   // Cards off screen update after the frame that shows the new figures; aria-busy stays until they have.
   const deferral = new Deferral();
-  const limits = createLimits(deferral);
+  const theme = new Theme();
+  const limits = createLimits({ theme, deferral });
   const insights = createInsights();
-  const charts = createCharts(deferral);
+  const charts = createCharts({ theme, deferral });
   const tables = createTables(() => state.timeZone, deferral);
   const content = el('div', { class: 'content' }, limits.card, limits.chart.section, insights.element, charts.element, tables.element);
   const personal = el('div', { id: 'personal', role: 'tabpanel', 'aria-labelledby': 'tab-personal' }, alerts.element, empty.all, kpis.element, empty.filtered, content);
@@ -50,7 +51,7 @@ export function createPanel(app: HTMLElement, state: PageState, api: VsCodeApi) 
 
   // Theme changes swap the body class; charts are drawn again with the new theme's colours.
   new MutationObserver(() => {
-    themeChanged();
+    theme.changed();
     [...charts.cards, limits.chart].forEach((c) => c.draw());
   }).observe(document.body, { attributes: true, attributeFilter: ['class'] });
 

@@ -1,8 +1,7 @@
 import type { DashboardData } from '../../src/protocol';
 import { limitsChart, windowName } from '../chartConfigs';
-import { ChartCard } from '../charts';
+import { ChartCard, type ChartPage } from '../charts';
 import { card, el } from '../dom';
-import type { Deferral } from '../lazy';
 
 const whenShort = (ms: number) => new Date(ms).toLocaleString(undefined, { weekday: 'short', month: 'short', day: 'numeric', hour: '2-digit', minute: '2-digit' });
 
@@ -14,9 +13,9 @@ function untilShort(ms: number): string {
 }
 
 /** The windows the agents report, their pace, and their history; the host computed every figure. */
-export function createLimits(deferral: Deferral) {
+export function createLimits(page: ChartPage) {
   const c = card('limits', 'Plan limits');
-  const chart = new ChartCard('chart-limits', 'Plan limits over time (used %)', 'No limit readings in the last 8 days.', 220, deferral);
+  const chart = new ChartCard('chart-limits', 'Plan limits over time (used %)', 'No limit readings in the last 8 days.', page, 220);
 
   function render(d: DashboardData): void {
     const r = d.limits;
