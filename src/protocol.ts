@@ -247,14 +247,40 @@ export interface DashboardData {
   gettingStarted: { transcriptRoots: string[]; heartbeatUrl?: string };
 }
 
+/** One model as the sidebar lists it: the short name, the exact id on hover, its cost. */
+export type TopModel = Pick<ModelRow, 'model' | 'displayName' | 'cost'>;
+
+/**
+ * What the sidebar draws for one filter, and nothing more: the header, the KPI cards, the alerts
+ * and the top models (src/core/sidebar.ts builds it from the same read layer as the dashboard, so
+ * its figures equal the dashboard's for the same filter).
+ */
+export interface SidebarData
+  extends Pick<DashboardData, 'generatedAt' | 'today' | 'timeZone' | 'filter' | 'costRules' | 'kpis' | 'todayKpis' | 'alerts' | 'recordCount' | 'scanned' | 'storageRole' | 'gettingStarted'> {
+  range: Pick<DashboardData['range'], 'start' | 'end' | 'label'>;
+  /** The five most expensive models of the range. */
+  topModels: TopModel[];
+}
+
+/** What both views draw at the top of the page (header, KPI cards, alerts, empty states). */
+export type ViewData = DashboardData | SidebarData;
+
 export type HostMessage =
   | { type: 'data'; data: DashboardData; requestId?: number }
+  /** The sidebar's answer (the sidebar never receives `data`). */
+  | { type: 'sidebar'; data: SidebarData; requestId?: number }
   /** The Team tab's figures, sent after the data when tokenCost.team.prometheusUrl is set (panel only). */
   | { type: 'team'; team: TeamData }
   | { type: 'busy'; busy: boolean }
   | { type: 'error'; message: string; requestId?: number };
 
+/** The page's requests that the host answers, by request id, with a reply (`data`, `sidebar` or `error`). */
+export type WebviewRequest = Extract<WebviewMessage, { requestId: number }>;
+/** The host's replies to a request (or pushes, without a request id, when the data changed). */
+export type HostReply = Extract<HostMessage, { type: 'data' | 'sidebar' | 'error' }>;
+
 export type WebviewMessage =
+  /** The page loaded (or was shown again) with this filter; the host answers with `data` or `sidebar` and pushes fresh ones. */
   | { type: 'ready'; filter: DashboardFilter }
   | { type: 'query'; requestId: number; filter: DashboardFilter }
   | { type: 'refresh'; requestId: number }

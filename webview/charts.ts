@@ -11,20 +11,10 @@ import {
   LineElement,
   PointElement,
   Tooltip,
-  type ChartConfiguration,
 } from 'chart.js';
+import type { ChartSpec, ChartTable, Palette } from './chartConfigs';
 import { card, el } from './dom';
-import { formatInt, formatMoney, formatTokens } from './format';
-
-Chart.register(ArcElement, BarController, BarElement, CategoryScale, DoughnutController, Legend, LinearScale, LineController, LineElement, PointElement, Tooltip);
-
-/** Colours of the current VS Code theme, read from its CSS variables. */
-export interface Palette {
-  series: string[];
-  text: string;
-  grid: string;
-  background: string;
-}
+import type { Deferral, LazyCard } from './lazy';
 
 function cssVar(name: string, fallback: string): string {
   return getComputedStyle(document.body).getPropertyValue(name).trim() || fallback;
@@ -41,7 +31,35 @@ function opaque(color: string): string {
   return rgba ? `rgb(${rgba[1]}, ${rgba[2]}, ${rgba[3]})` : color;
 }
 
-export function palette(): Palette {
+/**
+ * The theme's colours for one page, read once per theme (reading CSS variables forces a style
+ * recalculation); made by the page, which calls `changed()` when the theme does. Making one
+ * registers chart.js's controllers and elements (idempotent).
+ */
+export class Theme {
+  private colours: Palette | undefined;
+
+  constructor() {
+    Chart.register(ArcElement, BarController, BarElement, CategoryScale, DoughnutController, Legend, LinearScale, LineController, LineElement, PointElement, Tooltip);
+  }
+
+  palette(): Palette {
+    this.colours ??= readPalette();
+    return this.colours;
+  }
+
+  changed(): void {
+    this.colours = undefined;
+  }
+}
+
+/** What a page gives its chart cards: its theme and, optionally, its deferral of off-screen work. */
+export interface ChartPage {
+  theme: Theme;
+  deferral?: Deferral;
+}
+
+function readPalette(): Palette {
   return {
     series: [
       cssVar('--vscode-charts-blue', '#3794ff'),
@@ -58,15 +76,10 @@ export function palette(): Palette {
   };
 }
 
-/** A table alternative for a chart: header cells, then rows of cells (already formatted). */
-export interface ChartTable {
-  head: string[];
-  rows: string[][];
-}
-
 /**
  * One chart card: a chart.js canvas, an inline "nothing to chart" message, and the same figures
- * as a table for screen readers and for exact values.
+ * as a table for screen readers and for exact values. A card off screen draws its chart and fills
+ * its table after the frame that shows the new figures, or as soon as it scrolls into view.
  */
 export class ChartCard {
   readonly section: HTMLElement;
@@ -75,9 +88,11 @@ export class ChartCard {
   private readonly emptyNote: HTMLElement;
   private readonly table: HTMLTableElement;
   private chart: Chart | undefined;
-  private lastConfig: ((p: Palette) => ChartConfiguration) | undefined;
+  private lastConfig: ChartSpec['config'] = null;
+  private readonly lazy: LazyCard | undefined;
 
-  constructor(readonly id: string, title: string, emptyText: string, height = 260) {
+  /** With the page's deferral, updates off screen wait until after the frame (lazy.ts); without, they run at once. */
+  constructor(readonly id: string, title: string, emptyText: string, private readonly page: ChartPage, height = 260) {
     this.canvas = el('canvas', { id: `${id}-canvas`, role: 'img', 'aria-label': title });
     this.box = el('div', { class: 'chart-box', style: undefined }, this.canvas);
     this.box.style.height = `${height}px`;
@@ -85,6 +100,7 @@ export class ChartCard {
     this.table = el('table', { class: 'data-table' });
     this.section = card(id, title, this.box, this.emptyNote, el('details', {}, el('summary', {}, 'Show as table'), this.table)).section;
     this.section.classList.add('chart-card');
+    this.lazy = page.deferral?.card(this.section);
   }
 
   /** What the card says when it has nothing to chart. */
@@ -92,17 +108,18 @@ export class ChartCard {
     this.emptyNote.textContent = text;
   }
 
-  /** Draws `config` (null: nothing to chart) and fills the table. */
-  update(config: ((p: Palette) => ChartConfiguration) | null, table: ChartTable): void {
-    this.table.replaceChildren(
-      el('thead', {}, el('tr', {}, ...table.head.map((h) => el('th', { scope: 'col' }, h)))),
-      el('tbody', {}, ...table.rows.map((r) => el('tr', {}, ...r.map((c, i) => (i === 0 ? el('th', { scope: 'row' }, c) : el('td', {}, c)))))),
-    );
-    this.emptyNote.hidden = config !== null;
-    this.box.hidden = config === null;
-    this.section.dataset.empty = config === null ? 'true' : 'false';
-    this.lastConfig = config ?? undefined;
-    this.draw();
+  /** Shows `spec` (config null: nothing to chart): at once on screen, after the frame off screen. */
+  update(spec: ChartSpec): void {
+    this.emptyNote.hidden = spec.config !== null;
+    this.box.hidden = spec.config === null;
+    this.section.dataset.empty = spec.config === null ? 'true' : 'false';
+    const show = () => {
+      fillTable(this.table, spec.table);
+      this.lastConfig = spec.config;
+      this.draw();
+    };
+    if (this.lazy) this.lazy.run(show);
+    else show();
   }
 
   /**
@@ -115,7 +132,7 @@ export class ChartCard {
       this.chart = undefined;
       return;
     }
-    const config = this.lastConfig(palette());
+    const config = this.lastConfig(this.page.theme.palette());
     if (this.chart && (this.chart.config as { type?: string }).type === config.type) {
       this.chart.data = config.data;
       this.chart.options = config.options ?? {};
@@ -127,21 +144,51 @@ export class ChartCard {
   }
 }
 
-/** Axis defaults shared by every cartesian chart: theme colours and K/M tick labels. */
-export function axes(p: Palette, y: 'tokens' | 'cost' | 'count', opts: { stacked?: boolean; horizontal?: boolean } = {}) {
-  const fmt = (v: number) => (y === 'cost' ? formatMoney(v) : y === 'tokens' ? formatTokens(v) : formatInt(v));
-  const valueAxis = { stacked: opts.stacked, beginAtZero: true, ticks: { color: p.text, callback: (v: string | number) => fmt(Number(v)) }, grid: { color: p.grid } };
-  const categoryAxis = { stacked: opts.stacked, ticks: { color: p.text, autoSkip: true, maxRotation: 0 }, grid: { color: p.grid, display: false } };
-  return opts.horizontal ? { x: valueAxis, y: categoryAxis } : { x: categoryAxis, y: valueAxis };
+/** A chart's table alternative; rows are rewritten in place, so a filter change only touches changed text. */
+function fillTable(table: HTMLTableElement, t: ChartTable): void {
+  let head = table.tHead;
+  let body = table.tBodies[0];
+  if (!head || !body) {
+    head = el('thead', {});
+    body = el('tbody', {});
+    table.replaceChildren(head, body);
+  }
+  syncRows(head, [t.head], () => 'th', () => ({ scope: 'col' }));
+  syncRows(body, t.rows, (i) => (i === 0 ? 'th' : 'td'), (i) => (i === 0 ? { scope: 'row' } : {}));
 }
 
-export function baseOptions(p: Palette) {
-  return {
-    responsive: true,
-    maintainAspectRatio: false,
-    animation: false as const,
-    interaction: { mode: 'index' as const, intersect: false },
-    plugins: { legend: { labels: { color: p.text, boxWidth: 12 } }, tooltip: { enabled: true } },
-  };
+/** Makes `section`'s rows hold `rows` (cell tag and attributes by column), reusing the rows and cells already there. */
+export function syncRows(
+  section: HTMLTableSectionElement,
+  rows: readonly (readonly string[])[],
+  tag: (col: number) => 'th' | 'td',
+  attrs: (col: number) => Record<string, string | undefined>,
+): void {
+  while (section.rows.length > rows.length) section.lastElementChild!.remove();
+  rows.forEach((cells, r) => {
+    let tr = section.rows[r] as HTMLTableRowElement | undefined;
+    if (!tr) tr = section.appendChild(el('tr', {}));
+    while (tr.cells.length > cells.length) tr.lastElementChild!.remove();
+    cells.forEach((text, c) => {
+      let cell = tr.cells[c] as HTMLTableCellElement | undefined;
+      if (cell && cell.tagName.toLowerCase() !== tag(c)) {
+        cell.replaceWith((cell = el(tag(c), attrs(c), text)));
+        return;
+      }
+      if (!cell) tr.appendChild(el(tag(c), attrs(c), text));
+      else setText(cell, text);
+    });
+  });
 }
 
+/**
+ * Sets an element's text, changing its one text node in place when it has one: a character-data
+ * change, which neither re-creates nodes nor wakes the charts' DOM observers (chart.js watches
+ * child lists to learn when a canvas is attached).
+ */
+export function setText(node: HTMLElement, text: string): void {
+  const first = node.firstChild;
+  if (first && first === node.lastChild && first.nodeType === Node.TEXT_NODE) {
+    if ((first as Text).data !== text) (first as Text).data = text;
+  } else if (node.textContent !== text) node.textContent = text;
+}

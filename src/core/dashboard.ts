@@ -1,5 +1,4 @@
 import {
-  WORKSPACE_PROJECT,
   type AgentRow,
   type Alert,
   type DashboardData,
@@ -15,17 +14,22 @@ import {
   type TaskRow,
   type TrendPoint,
 } from '../protocol';
-import { activeSessions, budgetUse, burnRate, currentBlock, dayCosts, isActiveSession, isHighBurn, monthToDate, warningThreshold, type FigureScope } from './figures';
+import {
+  activeSessions, activityGroups, agentSums, bucketSums, budgetUse, burnRate, byName, currentBlock, dayCosts, figureScope, isActiveSession, isHighBurn,
+  latestInScope, modelSums, monthToDate, projectSums, rangeTotals, readScope, span, storeInventory,
+  storeFilter, todayRange, topSessions, totalsOf, warningThreshold, type BurnRate, type ModelSums, type MonthToDate, type Range, type ReadScope,
+  type ActivityGroup, type StoreInventory, type Totals,
+} from './read';
 import { agentOf, isPlaceholderModel, providerOf } from './model';
 import type { CostRules } from './pricing/pricing';
 import { displayNames } from './modelName';
 import { bucketFor, bucketsBetween, resolveRange } from './periods';
-import { todayRange, type Totals, type UsageFilter } from './query';
-import { bucketIndex, costColumn, idWhere, names, sumsByModel, totalsOf, usageRows, type ModelSums } from './rollupQuery';
-import type { SqlValue } from 'sql.js';
 import type { Budget } from './status';
 import type { UsageStore } from './store';
 import { dayKey, startOfDay } from './time';
+
+// Callers (the export command) take the store filter of a dashboard filter from here.
+export { storeFilter } from './read';
 
 /** What the dashboard needs besides the store: the zone, settings and the window's state. */
 export interface DashboardContext {
@@ -50,45 +54,7 @@ export interface DashboardContext {
 
 const TASK_SOURCES: readonly string[] = ['heartbeat', 'manual'];
 
-const n = (v: unknown): number => (v === null || v === undefined ? 0 : Number(v));
-const TOKENS = 'input + output + cw + cr';
-const SUMS = `sum(n) AS requests, sum(input) AS input, sum(output) AS output, sum(cw) AS cw, sum(cr) AS cr, sum(cost) AS cost`;
-const byName = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0); // SQLite's BINARY order
-
-/** What every query of one dashboard shares: the filter's id conditions and the small name tables. */
-interface Q {
-  store: UsageStore;
-  costRules: CostRules;
-  where: string;
-  sources: Map<number, string>;
-  models: Map<number, string>;
-  projects: Map<number, string>;
-}
-
-type Range = { start?: number; end?: number };
-
-/** `WITH u AS (rows of the range)` followed by `select`, run. */
-function over(q: Q, range: Range, select: string, opts: { where?: string; cuts?: readonly number[]; params?: SqlValue[] } = {}) {
-  const u = usageRows({ ...range, costRules: q.costRules }, opts.where ?? q.where, opts.cuts);
-  return q.store.all(`WITH u AS (${u.sql}) ${select}`, [...u.params, ...(opts.params ?? [])]);
-}
-
-/** The store filter a dashboard filter stands for (provider is resolved to its models). */
-export function storeFilter(store: UsageStore, f: DashboardFilter, range: { start?: number; end?: number }, workspaceFolders: readonly string[]): UsageFilter {
-  const out: UsageFilter = { start: range.start, end: range.end };
-  if (f.source) out.sources = [f.source];
-  if (f.model) out.models = [f.model];
-  else if (f.provider) {
-    const models = store.all('SELECT name FROM models').map((r) => String(r.name)).filter((m) => providerOf(m) === f.provider);
-    out.models = models.length ? models : ['\u0000none'];
-  }
-  if (f.project === WORKSPACE_PROJECT) out.projects = workspaceFolders.length ? workspaceFolders : ['\u0000none'];
-  else if (f.project) out.projects = [f.project];
-  if (f.agent) out.agents = [f.agent];
-  return out;
-}
-
-function kpis(t: Totals, days: number): KpiSnapshot {
+export function kpis(t: Totals, days: number): KpiSnapshot {
   return {
     inputTokens: t.inputTokens,
     outputTokens: t.outputTokens,
@@ -104,71 +70,44 @@ function kpis(t: Totals, days: number): KpiSnapshot {
   };
 }
 
-function filterOptions(q: Q, workspaceFolders: readonly string[]): FilterOptions {
-  // The rollup holds a row for every source and heartbeat agent with requests: no request is read.
-  const present = new Set(q.store.all('SELECT DISTINCT source_id AS s FROM rollup').map((r) => n(r.s)));
-  const sources = [...q.sources].filter(([id]) => present.has(id)).map(([, name]) => name).sort(byName);
-  const models = [...q.models.values()].sort(byName).map((model) => ({ model, provider: providerOf(model) }));
-  const agents = [
-    ...sources.filter((s) => s !== 'heartbeat'),
-    ...q.store
-      .all(
-        `SELECT DISTINCT se.name AS session FROM rollup r JOIN sessions se ON se.id = r.session_id
-          WHERE r.source_id = (SELECT id FROM sources WHERE name = 'heartbeat') ORDER BY session`,
-      )
-      .map((r) => String(r.session)),
-  ];
+function filterOptions(s: ReadScope, inventory: StoreInventory, workspaceFolders: readonly string[]): FilterOptions {
+  const { sources, heartbeatAgents } = inventory;
+  const models = [...s.models.values()].sort(byName).map((model) => ({ model, provider: providerOf(model) }));
   return {
     sources,
     providers: [...new Set(models.map((m) => m.provider))].sort(),
     models,
-    projects: [...q.projects.values()].sort(byName).slice(0, 500),
-    agents,
+    projects: [...s.projects.values()].sort(byName).slice(0, 500),
+    agents: [...sources.filter((x) => x !== 'heartbeat'), ...heartbeatAgents],
     hasWorkspace: workspaceFolders.length > 0,
   };
 }
 
-const rangeTotals = (q: Q, range: Range, costRules = q.costRules) => totalsOf(sumsByModel(q.store, { ...range, costRules }, q.where, q.models));
-
-/** The first and last request of the filtered range (for "All time"). */
-function span(q: Q, range: Range): { lo: number; hi: number } | undefined {
-  const r = over(q, range, 'SELECT min(lo) AS lo, max(hi) AS hi FROM u')[0];
-  return r?.lo == null ? undefined : { lo: n(r.lo), hi: n(r.hi) };
-}
-
-/** Fills the chart buckets (each rollup row lies inside one); also yields the sources seen, by cost. */
-function trend(q: Q, range: Range, buckets: { start: number; end: number; label: string }[]) {
+/** Fills the chart buckets; also yields the sources seen, by cost. */
+function trend(s: ReadScope, range: Range, buckets: { start: number; end: number; label: string }[]) {
   const points: TrendPoint[] = buckets.map((b) => ({
     start: b.start, label: b.label, inputTokens: 0, outputTokens: 0, cacheWriteTokens: 0, cacheReadTokens: 0,
     totalTokens: 0, cost: 0, requests: 0, costBySource: {},
   }));
   const sourceCost = new Map<string, number>();
-  if (buckets.length) {
-    const starts = buckets.map((b) => b.start);
-    const last = buckets[buckets.length - 1].end;
-    const rows = over(q, range, `SELECT ${bucketIndex('lo', starts)} AS b, s, ${SUMS} FROM u WHERE lo >= ? AND lo < ? GROUP BY b, s`, {
-      cuts: [...starts, last],
-      params: [starts[0], last],
-    });
-    for (const r of rows) {
-      const p = points[n(r.b)];
-      const source = q.sources.get(n(r.s)) ?? '';
-      p.inputTokens += n(r.input);
-      p.outputTokens += n(r.output);
-      p.cacheWriteTokens += n(r.cw);
-      p.cacheReadTokens += n(r.cr);
-      p.cost += n(r.cost);
-      p.requests += n(r.requests);
-      p.costBySource[source] = (p.costBySource[source] ?? 0) + n(r.cost);
-      sourceCost.set(source, (sourceCost.get(source) ?? 0) + n(r.cost));
-    }
+  const last = buckets.length ? buckets[buckets.length - 1].end : 0;
+  for (const r of bucketSums(s, range, buckets.map((b) => b.start), last)) {
+    const p = points[r.bucket];
+    p.inputTokens += r.inputTokens;
+    p.outputTokens += r.outputTokens;
+    p.cacheWriteTokens += r.cacheWriteTokens;
+    p.cacheReadTokens += r.cacheReadTokens;
+    p.cost += r.cost;
+    p.requests += r.requests;
+    p.costBySource[r.source] = (p.costBySource[r.source] ?? 0) + r.cost;
+    sourceCost.set(r.source, (sourceCost.get(r.source) ?? 0) + r.cost);
   }
   for (const p of points) p.totalTokens = p.inputTokens + p.outputTokens + p.cacheWriteTokens + p.cacheReadTokens;
-  const trendSources = [...sourceCost.entries()].sort((a, b) => b[1] - a[1] || a[0].localeCompare(b[0])).map(([s]) => s);
+  const trendSources = [...sourceCost.entries()].sort((a, b) => b[1] - a[1] || a[0].localeCompare(b[0])).map(([x]) => x);
   return { points, trendSources };
 }
 
-function modelRows(sums: ModelSums[], totalCost: number): ModelRow[] {
+export function modelRows(sums: ModelSums[], totalCost: number): ModelRow[] {
   const shown = displayNames(sums.map((r) => r.model));
   return sums
     .filter((r) => !isPlaceholderModel(r.model))
@@ -193,41 +132,21 @@ function shareSlices(models: ModelRow[], total: number): ShareSlice[] {
   return slices;
 }
 
-/** The top sessions (or tasks) by cost, with their latest project name, as SQL's max(project). */
-function topSessions(q: Q, range: Range, where: string, limit: number) {
-  const rows = over(
-    q, range,
-    `SELECT u.se AS se, u.s AS s, max(pr.name) AS project, sum(u.cost) AS cost, sum(${TOKENS}) AS tokens, sum(u.n) AS requests,
-            min(u.lo) AS first, max(u.hi) AS last
-       FROM u JOIN projects pr ON pr.id = u.p GROUP BY u.se, u.s ORDER BY cost DESC, tokens DESC LIMIT ${limit}`,
-    { where },
-  );
-  const sessionNames = names(q.store, 'sessions', rows.map((r) => n(r.se)));
-  return rows.map((r) => ({
-    se: n(r.se), s: n(r.s), session: sessionNames.get(n(r.se)) ?? '', source: q.sources.get(n(r.s)) ?? '', project: String(r.project),
-    cost: n(r.cost), tokens: n(r.tokens), requests: n(r.requests), first: n(r.first), last: n(r.last),
-  }));
-}
-
-function sessionRows(q: Q, range: Range, now: number): SessionRow[] {
-  return topSessions(q, range, q.where, 20).map((r) => ({
+function sessionRows(s: ReadScope, groups: ActivityGroup[], now: number): SessionRow[] {
+  return topSessions(s, groups, 20).map((r) => ({
     session: r.session, source: r.source, project: r.project, agent: agentOf(r.source, r.session), cost: r.cost, totalTokens: r.tokens,
     requests: r.requests, firstActivity: r.first, lastActivity: r.last, active: isActiveSession(r.last, now),
   }));
 }
 
-function projectRows(q: Q, range: Range): ProjectRow[] {
-  return over(
-    q, range,
-    `SELECT p, sum(cost) AS cost, sum(${TOKENS}) AS tokens, sum(n) AS requests, count(DISTINCT se) AS sessions, max(hi) AS last
-       FROM u GROUP BY p ORDER BY cost DESC, tokens DESC LIMIT 50`,
-  ).map((r) => ({
-    project: q.projects.get(n(r.p)) ?? '', cost: n(r.cost), totalTokens: n(r.tokens), requests: n(r.requests), sessions: n(r.sessions), lastActivity: n(r.last),
+function projectRows(s: ReadScope, groups: ActivityGroup[]): ProjectRow[] {
+  return projectSums(s, groups, 50).map((r) => ({
+    project: r.project, cost: r.cost, totalTokens: r.tokens, requests: r.requests, sessions: r.sessions, lastActivity: r.last,
   }));
 }
 
-function taskRows(q: Q, range: Range, where: string): TaskRow[] {
-  return topSessions(q, range, where, 20).map((r) => ({
+function taskRows(s: ReadScope, groups: ActivityGroup[], sources: readonly string[]): TaskRow[] {
+  return topSessions(s, groups, 20, sources).map((r) => ({
     task: r.session, project: r.project, source: r.source, agent: agentOf(r.source, r.session), cost: r.cost, totalTokens: r.tokens,
     requests: r.requests, lastActivity: r.last,
   }));
@@ -238,70 +157,38 @@ function taskRows(q: Q, range: Range, where: string): TaskRow[] {
  * what a dollar bought: requests, and tasks (distinct sessions with their project). Ranked by
  * tasks per dollar as seed 004 ranks its agents; agents that cost nothing come last, by tasks.
  */
-function agentRows(q: Q, range: Range): AgentRow[] {
-  const hb = [...q.sources].find(([, name]) => name === 'heartbeat')?.[0] ?? -1;
-  const rows = over(
-    q, range,
-    `SELECT s, CASE WHEN s = ${hb} THEN se ELSE NULL END AS hse, sum(cost) AS cost, sum(${TOKENS}) AS tokens, sum(n) AS requests,
-            count(DISTINCT se * 4294967296 + p) AS tasks, max(hi) AS last
-       FROM u GROUP BY s, hse`,
-  );
-  const sessionNames = names(q.store, 'sessions', rows.filter((r) => r.hse != null).map((r) => n(r.hse)));
+function agentRows(s: ReadScope, groups: ActivityGroup[]): AgentRow[] {
   const perDollar = (count: number, cost: number) => (cost > 0 ? count / cost : null);
-  return rows
-    .map((r) => {
-      const source = q.sources.get(n(r.s)) ?? '';
-      const cost = n(r.cost);
-      return {
-        agent: agentOf(source, r.hse == null ? '' : sessionNames.get(n(r.hse)) ?? ''), source, cost, totalTokens: n(r.tokens),
-        requests: n(r.requests), tasks: n(r.tasks), requestsPerDollar: perDollar(n(r.requests), cost), tasksPerDollar: perDollar(n(r.tasks), cost),
-        lastActivity: n(r.last),
-      };
-    })
+  return agentSums(s, groups)
+    .map((r) => ({
+      agent: agentOf(r.source, r.heartbeatAgent), source: r.source, cost: r.cost, totalTokens: r.tokens,
+      requests: r.requests, tasks: r.tasks, requestsPerDollar: perDollar(r.requests, r.cost), tasksPerDollar: perDollar(r.tasks, r.cost),
+      lastActivity: r.last,
+    }))
     .sort((a, b) => (b.tasksPerDollar ?? -1) - (a.tasksPerDollar ?? -1) || b.tasks - a.tasks || b.cost - a.cost || byName(a.agent, b.agent));
 }
 
-/** The 20 latest requests: the rollup finds the hour from which on there are 20, requests has them. */
-function recentRows(q: Q, range: Range): RecentRow[] {
-  const r = over(
-    q, range,
-    `SELECT max(CASE WHEN c >= 20 THEN lo END) AS lo20, min(lo) AS lo, max(hi) AS hi
-       FROM (SELECT min(lo) AS lo, max(hi) AS hi, sum(sum(n)) OVER (ORDER BY h DESC) AS c FROM u GROUP BY h)`,
-  )[0];
-  if (r?.lo == null) return [];
-  const from = r.lo20 != null ? n(r.lo20) : n(r.lo);
-  const until = n(r.hi) + 1;
-  const sessions = new Map<number, string>();
-  const rows = q.store.all(
-    `SELECT ts, source_id, model_id, project_id, session_id, input + output + cache_write + cache_read AS tokens,
-            ${costColumn(q.costRules, 'requests')} AS cost
-       FROM requests WHERE ts >= ? AND ts < ?${q.where ? ` AND ${q.where}` : ''} ORDER BY ts DESC LIMIT 20`,
-    [from, until],
-  );
-  for (const [id, name] of names(q.store, 'sessions', rows.map((x) => n(x.session_id)))) sessions.set(id, name);
-  return rows.map((x) => {
-    const source = q.sources.get(n(x.source_id)) ?? '';
-    const session = sessions.get(n(x.session_id)) ?? '';
-    return {
-      timestamp: n(x.ts), source, agent: agentOf(source, session), model: q.models.get(n(x.model_id)) ?? '',
-      project: q.projects.get(n(x.project_id)) ?? '', session, totalTokens: n(x.tokens), cost: n(x.cost),
-    };
-  });
+/** The 20 latest requests. */
+function recentRows(s: ReadScope, range: Range): RecentRow[] {
+  return latestInScope(s, range, 20).map((x) => ({
+    timestamp: x.timestamp, source: x.source, agent: agentOf(x.source, x.session), model: x.model, project: x.project, session: x.session,
+    totalTokens: x.tokens, cost: x.cost,
+  }));
 }
 
-function insights(q: Q, models: ModelRow[], ctx: DashboardContext, now: number): Insights {
+function insights(s: ReadScope, models: ModelRow[], ctx: DashboardContext, now: number): Insights {
   const priced = models.filter((m) => !m.unpriced && m.cost > 0 && m.costPer1k !== null);
   const efficient = priced.reduce<ModelRow | undefined>((best, m) => (!best || m.costPer1k! < best.costPer1k! ? m : best), undefined);
   const used = models.reduce<ModelRow | undefined>((best, m) => (!best || m.requests > best.requests ? m : best), undefined);
-  const rangeCost = models.reduce((s, m) => s + m.cost, 0);
-  const rangeTokens = models.reduce((s, m) => s + m.totalTokens, 0);
+  const rangeCost = models.reduce((sum, m) => sum + m.cost, 0);
+  const rangeTokens = models.reduce((sum, m) => sum + m.totalTokens, 0);
   let optimization: Insights['optimization'];
   if (efficient && rangeCost > 0) {
     const wouldCost = (rangeTokens / 1000) * efficient.costPer1k!;
     const saving = Math.max(0, rangeCost - wouldCost);
     optimization = { model: efficient.model, displayName: efficient.displayName, wouldCost, saving, savingPct: (saving / rangeCost) * 100 };
   }
-  const scope = figureScope(q);
+  const scope = figureScope(s);
   const month = monthToDate(scope, now, ctx.timeZone);
   const days = dayCosts(scope, now, ctx.timeZone);
   return {
@@ -312,14 +199,24 @@ function insights(q: Q, models: ModelRow[], ctx: DashboardContext, now: number):
     activeSessions: activeSessions(scope, now),
     month: { month: month.month, cost: month.cost, projected: month.projectedCost, budget: ctx.budget.monthly },
     days,
-    budgetUsedPct: { daily: budgetUse(days.today, ctx.budget.daily) ?? null, monthly: budgetUse(month.cost, ctx.budget.monthly) ?? null },
+    budgetUsedPct: budgetsUsed(ctx.budget, days.today, month),
     block: currentBlock(scope, now),
   };
 }
 
-const figureScope = (q: Q): FigureScope => ({ store: q.store, where: q.where, costRules: q.costRules });
+export const budgetsUsed = (budget: Budget, today: number, month: Pick<MonthToDate, 'cost'>): Insights['budgetUsedPct'] => ({
+  daily: budgetUse(today, budget.daily) ?? null, monthly: budgetUse(month.cost, budget.monthly) ?? null,
+});
 
-function alerts(k: KpiSnapshot, ins: Insights, rangeLabel: string, ctx: DashboardContext): Alert[] {
+/** What the alerts are made of: the live figures the dashboard's insights and the sidebar both hold. */
+interface AlertFigures {
+  burn: BurnRate;
+  month: { cost: number; projected: number };
+  today: number;
+  budgetUsedPct: Insights['budgetUsedPct'];
+}
+
+export function alerts(k: KpiSnapshot, ins: AlertFigures, rangeLabel: string, ctx: DashboardContext): Alert[] {
   const out: Alert[] = [];
   const usd = (v: number) => `$${v.toFixed(2)}`;
   if (ctx.costThreshold > 0 && k.cost > ctx.costThreshold) {
@@ -338,7 +235,7 @@ function alerts(k: KpiSnapshot, ins: Insights, rangeLabel: string, ctx: Dashboar
       action: { label: 'Change budget', command: 'setBudget' },
     });
   };
-  budgetAlert('daily', ins.days.today, ins.budgetUsedPct.daily, ctx.budget.daily);
+  budgetAlert('daily', ins.today, ins.budgetUsedPct.daily, ctx.budget.daily);
   budgetAlert('monthly', ins.month.cost, ins.budgetUsedPct.monthly, ctx.budget.monthly);
   if (isHighBurn(ins.burn, ctx.burnRatePerHour)) {
     out.push({
@@ -360,58 +257,80 @@ function alerts(k: KpiSnapshot, ins: Insights, rangeLabel: string, ctx: Dashboar
   return out;
 }
 
-/**
- * Everything one view draws for one filter, aggregated in SQL: whole hours from the rollup, the
- * rest of a range (and the few exact times a table shows) from `requests`, names from the
- * dimension tables.
- */
-export function buildDashboard(store: UsageStore, filter: DashboardFilter, ctx: DashboardContext): DashboardData {
+/** What both views (dashboard and sidebar) resolve first for a filter: its range, its scope and the KPIs of the range and of today. */
+export interface ViewBasis {
+  now: number;
+  resolved: ReturnType<typeof resolveRange>;
+  f: ReturnType<typeof storeFilter>;
+  scope: ReadScope;
+  range: Range;
+  sums: ModelSums[];
+  kpis: KpiSnapshot;
+  todayKpis: KpiSnapshot;
+  /** [start, end) the range's charts span (All time: from the first request's day). */
+  start: number;
+  end: number;
+}
+
+export function viewBasis(store: UsageStore, filter: DashboardFilter, ctx: DashboardContext): ViewBasis {
   const now = ctx.now ?? Date.now();
   const tz = ctx.timeZone;
   const resolved = resolveRange(filter.range, tz, now);
   const f = storeFilter(store, filter, resolved, ctx.workspaceFolders);
-  const q: Q = { store, costRules: ctx.costRules ?? 'ccusage', where: idWhere(store, f), sources: names(store, 'sources'), models: names(store, 'models'), projects: names(store, 'projects') };
+  const scope = readScope(store, f, ctx.costRules ?? 'ccusage');
   const range: Range = { start: resolved.start, end: resolved.end };
-  const bounds = resolved.start === undefined || resolved.end === undefined ? span(q, range) : undefined;
+  const bounds = resolved.start === undefined || resolved.end === undefined ? span(scope, range) : undefined;
   const start = resolved.start ?? (bounds ? startOfDay(dayKey(bounds.lo, tz), tz) : startOfDay(dayKey(now, tz), tz));
   const end = resolved.end ?? Math.max(now, (bounds?.hi ?? 0) + 1);
   const spanDays = Math.max(1, Math.round((Math.min(end, Math.max(now, start + 1)) - start) / 86_400_000));
-  const bucket = bucketFor(end - start);
-  const buckets = bucketsBetween(start, end, bucket, tz);
-  const sums = sumsByModel(q.store, { ...range, costRules: q.costRules }, q.where, q.models);
+  const sums = modelSums(scope, range);
   const t = totalsOf(sums);
-  const otherRules: CostRules = q.costRules === 'api' ? 'ccusage' : 'api';
-  const todayF = storeFilter(store, { ...filter, range: { kind: 'preset', preset: 'today' } }, todayRange(tz, now), ctx.workspaceFolders);
-  const todayT = rangeTotals(q, { start: todayF.start, end: todayF.end });
-  const k = { ...kpis(t, t.requests ? spanDays : 0), otherRulesCost: rangeTotals(q, range, otherRules).cost };
-  const models = modelRows(sums, t.cost);
-  const { points, trendSources } = trend(q, range, buckets);
-  const ins = insights(q, models, ctx, now);
+  const today = todayRange(tz, now);
+  // The other rules' total comes from the same pass (each model's `alt` column), as the page shows both.
+  const k = { ...kpis(t, t.requests ? spanDays : 0), otherRulesCost: sums.reduce((sum, m) => sum + m.otherRulesCost, 0) };
+  return { now, resolved, f, scope, range, sums, kpis: k, todayKpis: kpis(rangeTotals(scope, { start: today.start, end: today.end }), 1), start, end };
+}
+
+/**
+ * Everything one view draws for one filter, aggregated in SQL by the read layer (./read): whole
+ * hours from the rollup, the rest of a range (and the few exact times a table shows) from
+ * `requests`, names from the dimension tables.
+ */
+export function buildDashboard(store: UsageStore, filter: DashboardFilter, ctx: DashboardContext): DashboardData {
+  const v = viewBasis(store, filter, ctx);
+  const { now, resolved, f, scope, range, kpis: k } = v;
+  const tz = ctx.timeZone;
+  const bucket = bucketFor(v.end - v.start);
+  const buckets = bucketsBetween(v.start, v.end, bucket, tz);
+  const models = modelRows(v.sums, k.cost);
+  const { points, trendSources } = trend(scope, range, buckets);
+  const ins = insights(scope, models, ctx, now);
   // Tasks are what heartbeat agents and manual logs name; a source filter naming neither leaves none.
-  const taskSources = (f.sources?.length ? f.sources : TASK_SOURCES).filter((s) => TASK_SOURCES.includes(s));
-  const tasksWhere = idWhere(store, { ...f, sources: taskSources.length ? taskSources : ['\u0000none'] });
+  const taskSources = (f.sources?.length ? f.sources : TASK_SOURCES).filter((x) => TASK_SOURCES.includes(x));
+  const groups = activityGroups(scope, range);
+  const inventory = storeInventory(scope);
   return {
     generatedAt: now,
     today: dayKey(now, tz),
     timeZone: tz,
     filter,
     range: { start: resolved.start ?? null, end: resolved.end ?? null, label: resolved.label, bucket },
-    costRules: q.costRules,
+    costRules: scope.costRules,
     kpis: k,
-    todayKpis: kpis(todayT, 1),
+    todayKpis: v.todayKpis,
     trend: points,
     trendSources,
     models,
-    costShare: shareSlices(models, t.cost),
-    sessions: sessionRows(q, range, now),
-    projects: projectRows(q, range),
-    tasks: taskRows(q, range, tasksWhere),
-    agents: agentRows(q, range),
-    recent: recentRows(q, range),
+    costShare: shareSlices(models, k.cost),
+    sessions: sessionRows(scope, groups, now),
+    projects: projectRows(scope, groups),
+    tasks: taskRows(scope, groups, taskSources),
+    agents: agentRows(scope, groups),
+    recent: recentRows(scope, range),
     insights: ins,
-    alerts: alerts(k, ins, resolved.label, ctx),
-    options: filterOptions(q, ctx.workspaceFolders),
-    recordCount: n(store.get('SELECT total(requests) AS n FROM rollup')?.n),
+    alerts: alerts(k, { burn: ins.burn, month: ins.month, today: ins.days.today, budgetUsedPct: ins.budgetUsedPct }, resolved.label, ctx),
+    options: filterOptions(scope, inventory, ctx.workspaceFolders),
+    recordCount: inventory.requests,
     scanned: ctx.scanned,
     storageRole: ctx.storageRole,
     gettingStarted: ctx.gettingStarted,

@@ -60,12 +60,15 @@ export function costColumn(rules: CostRules | undefined, table: 'rollup' | 'requ
   return table === 'requests' ? 'coalesce(api_cost, cost)' : 'api_cost';
 }
 
+/** The rules the dashboard shows beside the chosen ones. */
+export const otherRules = (rules: CostRules | undefined): CostRules => (rules === 'api' ? 'ccusage' : 'api');
+
 /**
  * A SELECT of every request of `[start, end)` matching `where`, pre-summed per hour where it
  * can be: an hour comes from the rollup when it lies wholly in the range and contains none of
  * `cuts` (chart bucket boundaries, so each row falls in one bucket); the rest from `requests`.
  * Columns: h, s, m, p, se (hour and dimension ids), n (requests), input, output, cw, cr, cost,
- * unpriced, and lo, hi: the row's first and last request times.
+ * alt (the cost under the other rules), unpriced, and lo, hi: the row's first and last request times.
  */
 export function usageRows(range: { start?: number; end?: number; costRules?: CostRules }, where: string, cuts: readonly number[] = []): { sql: string; params: SqlValue[] } {
   const { start, end } = range;
@@ -107,14 +110,16 @@ export function usageRows(range: { start?: number; end?: number; costRules?: Cos
     if (where) conds.push(where);
     parts.push(
       `SELECT hour AS h, source_id AS s, model_id AS m, project_id AS p, session_id AS se, requests AS n, input, output,
-              cache_write AS cw, cache_read AS cr, ${costColumn(range.costRules, 'rollup')} AS cost, unpriced, first_ts AS lo, last_ts AS hi
+              cache_write AS cw, cache_read AS cr, ${costColumn(range.costRules, 'rollup')} AS cost,
+              ${costColumn(otherRules(range.costRules), 'rollup')} AS alt, unpriced, first_ts AS lo, last_ts AS hi
          FROM rollup${conds.length ? ` WHERE ${conds.join(' AND ')}` : ''}`,
     );
   }
   if (raw.length) {
     parts.push(
       `SELECT CAST(ts / ${HOUR} AS INTEGER) AS h, source_id AS s, model_id AS m, project_id AS p, session_id AS se, 1 AS n, input, output,
-              cache_write AS cw, cache_read AS cr, ${costColumn(range.costRules, 'requests')} AS cost, flags & 1 AS unpriced, ts AS lo, ts AS hi
+              cache_write AS cw, cache_read AS cr, ${costColumn(range.costRules, 'requests')} AS cost,
+              ${costColumn(otherRules(range.costRules), 'requests')} AS alt, flags & 1 AS unpriced, ts AS lo, ts AS hi
          FROM requests WHERE (${raw.map(() => '(ts >= ? AND ts < ?)').join(' OR ')})${and}`,
     );
     for (const [a, b] of raw) params.push(a, b);
@@ -148,6 +153,8 @@ export interface ModelSums {
   cw: number;
   cr: number;
   cost: number;
+  /** The same requests' cost under the other rules (otherRules). */
+  otherRulesCost: number;
   requests: number;
   unpriced: boolean;
 }
@@ -158,13 +165,13 @@ export function sumsByModel(store: UsageStore, range: { start?: number; end?: nu
   return store
     .all(
       `SELECT m, sum(n) AS requests, sum(input) AS input, sum(output) AS output, sum(cw) AS cw, sum(cr) AS cr, sum(cost) AS cost,
-              sum(unpriced) AS unpriced
+              sum(alt) AS alt, sum(unpriced) AS unpriced
          FROM (${u.sql}) GROUP BY m`,
       u.params,
     )
     .map((r) => ({
       model: models.get(Number(r.m)) ?? '', input: Number(r.input), output: Number(r.output), cw: Number(r.cw), cr: Number(r.cr),
-      cost: Number(r.cost), requests: Number(r.requests), unpriced: Number(r.unpriced) > 0,
+      cost: Number(r.cost), otherRulesCost: Number(r.alt), requests: Number(r.requests), unpriced: Number(r.unpriced) > 0,
     }));
 }
 

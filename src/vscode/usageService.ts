@@ -1,7 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import * as vscode from 'vscode';
 import type { UsageRecord } from '../core/model';
-import { buildDashboard } from '../core/dashboard';
+import { buildDashboard, type DashboardContext } from '../core/dashboard';
+import { buildSidebar } from '../core/sidebar';
 import { UsageEngine, type ScanOptions } from '../core/engine';
 import { usageRoots } from '../core/ingest/roots';
 import type { ScanProgress, ScanRoot } from '../core/ingest/scanner';
@@ -10,7 +11,7 @@ import { PriceTable } from '../core/pricing/pricing';
 import { todayRange } from '../core/query';
 import type { LimitsReport } from '../core/limits';
 import { statusSummary, type StatusSummary } from '../core/status';
-import type { DashboardData, DashboardFilter } from '../protocol';
+import type { DashboardData, DashboardFilter, SidebarData } from '../protocol';
 import type { Settings } from './settings';
 
 /** Arguments of "Log Usage Manually…" when run programmatically. */
@@ -343,9 +344,20 @@ export class UsageService implements vscode.Disposable {
     return { ...this.dashboardFigures(filter, workspaceFolders, heartbeatUrl), ...(limits ? { limits } : {}) };
   }
 
+  /** The sidebar's figures for one filter (its own small payload; the same numbers as the dashboard's). */
+  sidebar(filter: DashboardFilter, workspaceFolders: readonly string[], heartbeatUrl?: string): SidebarData | undefined {
+    if (!this.engine) return undefined;
+    return buildSidebar(this.engine.store, filter, this.viewContext(workspaceFolders, heartbeatUrl));
+  }
+
   private dashboardFigures(filter: DashboardFilter, workspaceFolders: readonly string[], heartbeatUrl?: string): DashboardData {
+    return buildDashboard(this.engine!.store, filter, this.viewContext(workspaceFolders, heartbeatUrl));
+  }
+
+  /** What both views need besides the store: settings and this window's state. */
+  private viewContext(workspaceFolders: readonly string[], heartbeatUrl?: string): DashboardContext {
     const engine = this.engine!;
-    return buildDashboard(engine.store, filter, {
+    return {
       timeZone: this.settings.timeZone,
       scanned: this.scanned,
       storageRole: engine.role,
@@ -357,7 +369,7 @@ export class UsageService implements vscode.Disposable {
       agentNotes: engine.lastScan?.notes,
       gettingStarted: { transcriptRoots: this.roots().map((r) => r.path), heartbeatUrl },
       costRules: this.settings.costRules,
-    });
+    };
   }
 
   get store() {

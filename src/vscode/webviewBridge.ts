@@ -1,5 +1,5 @@
 import * as vscode from 'vscode';
-import { DEFAULT_FILTER, isDashboardFilter, type DashboardFilter, type HostMessage, type WebviewMessage } from '../protocol';
+import { DEFAULT_FILTER, isDashboardFilter, type DashboardFilter, type HostMessage, type ViewKind, type WebviewMessage } from '../protocol';
 import { teamView } from '../core/teamView';
 import { workspaceFolderPaths } from './workspace';
 import type { UsageService } from './usageService';
@@ -28,6 +28,8 @@ export function connectWebview(
   isVisible: () => boolean = () => true,
   /** tokenCost.team.prometheusUrl, for the panel's Team tab; undefined: no Team tab. */
   teamUrl: () => string | undefined = () => undefined,
+  /** The sidebar gets its own small payload (`sidebar`), the panel the dashboard's (`data`). */
+  view: ViewKind = 'panel',
 ): vscode.Disposable {
   let filter: DashboardFilter | undefined;
   let pushQueued = false;
@@ -37,6 +39,12 @@ export function connectWebview(
   const answer = (requestId?: number) => {
     if (!filter) return;
     try {
+      if (view === 'sidebar') {
+        const data = usage.sidebar(filter, workspaceFolderPaths(), heartbeatUrl());
+        if (data) send({ type: 'sidebar', data, requestId });
+        else if (requestId !== undefined) send({ type: 'error', message: 'The usage database is still opening.', requestId });
+        return;
+      }
       const data = usage.dashboard(filter, workspaceFolderPaths(), heartbeatUrl());
       if (data) send({ type: 'data', data, requestId });
       const url = teamUrl();
@@ -47,7 +55,7 @@ export function connectWebview(
           if (asked === teamAsked) send({ type: 'team', team });
         });
       }
-      else if (requestId !== undefined) send({ type: 'error', message: 'The usage database is still opening.', requestId });
+      else if (requestId !== undefined && !data) send({ type: 'error', message: 'The usage database is still opening.', requestId });
     } catch (err) {
       send({ type: 'error', message: (err as Error).message, requestId });
     }

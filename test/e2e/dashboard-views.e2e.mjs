@@ -159,6 +159,8 @@ for (const theme of ['dark', 'light', 'high-contrast']) {
         message: { id: 'msg_live', role: 'assistant', model: 'claude-sonnet-4-5-20250929', usage: { input_tokens: 10, output_tokens: 20, cache_creation_input_tokens: 0, cache_read_input_tokens: 0 } },
       })}\n`);
       await frame.waitForFunction((n) => Number(document.querySelector('[data-kpi="requests"]')?.getAttribute('title')) === n, before + 1, { timeout: 15_000 });
+      // Tables below the fold catch up after the frame that shows the KPIs; the page is busy until then.
+      await settled(frame);
       const recent = await frame.locator('#table-recent tbody tr').first().innerText();
       assert.match(recent, /claude-sonnet-4-5-20250929/, 'the newest request heads Recent activity');
     });

@@ -3,16 +3,13 @@ import { limitsFromDisk } from '../limitsSources';
 import { buildDashboard } from '../dashboard';
 import { CSV_COLUMNS, csvLine, exportFileName } from '../export';
 import { agentOf, providerOf } from '../model';
-import {
-  activeSessions, activeSince, budgetLevel, budgetUse, burnRate, DEFAULT_BUDGET_THRESHOLDS, isActiveSession, isHighBurn, localDay, monthProjection, monthToDate,
-  type FigureScope,
-} from '../figures';
 import { monthRange, timeframeRange, type Timeframe } from '../periods';
 import type { CostRules } from '../pricing/pricing';
 import {
-  eachRequest, latestRequests, sessionSummaries, sessionTotals, todayRange, totals, totalsBy, totalsByBucket, totalsByDay,
-  type ExportRow, type GroupTotals, type TimeRange,
-} from '../query';
+  activeSessions, activeSince, budgetLevel, budgetUse, burnRate, DEFAULT_BUDGET_THRESHOLDS, eachRequest, isActiveSession, isHighBurn, latestRequests,
+  localDay, monthProjection, monthToDate, sessionSummaries, sessionTotals, todayRange, totals, totalsBy, totalsByBucket, totalsByDay,
+  type ExportRow, type FigureScope, type GroupTotals, type TimeRange,
+} from '../read';
 import type { Budget } from '../status';
 import type { UsageStore } from '../store';
 import { dayKey, daysBetween, startOfDay } from '../time';
@@ -21,7 +18,7 @@ import { RequestError } from './validate';
 /**
  * The read API's response shapes. Field names follow the reference dashboards' APIs
  * (../shared/seeds 000, 002, 003, 004) so that scripts written against them keep working; the
- * totals come from the SQL aggregates in query.ts, the live figures (burn rate, active sessions,
+ * totals come from the read layer's aggregates (../read: query.ts), the live figures (burn rate, active sessions,
  * projection, budget use) from figures.ts as everywhere else. "Tokens" everywhere means all four kinds
  * (input, output, cache write, cache read), as in the rest of the product.
  */
