@@ -3,8 +3,9 @@
 // leaves the command to dist/cliMain.js.
 export { answerFromCache } from './cli/cachedMain';
 
-// `token-cost daily | head` with a cached report: the reader left; stop quietly.
+// `token-cost daily | head`: the reader left; no stack trace. No exit either: this listener stays
+// when the command goes on to dist/cliMain.js, whose first scan writes its database after
+// printing the report.
 process.stdout.on('error', (err: NodeJS.ErrnoException) => {
-  if (err.code !== 'EPIPE') throw err;
-  process.exit(0);
+  if (err.code !== 'EPIPE' && err.code !== 'ERR_STREAM_DESTROYED') throw err;
 });

@@ -67,4 +67,26 @@ describe('CLI first scan: the report before the database, nothing lost when kill
     const fresh = spawnSync(process.execPath, [cli, 'daily', '--json', '--data-dir', tempDir('tcd-first-fresh-')], { env, encoding: 'utf8' });
     assert.equal(fresh.stdout, printed);
   });
+
+  it('a first run piped into `head` still writes its database (the reader leaving does not stop the save)', async () => {
+    const home = tempDir('tcd-pipe-home-');
+    const dataDir = tempDir('tcd-pipe-data-');
+    const env: NodeJS.ProcessEnv = { ...process.env, HOME: home, NO_COLOR: '1', TZ: 'UTC' };
+    for (const k of ['CLAUDE_CONFIG_DIR', 'XDG_CONFIG_HOME', 'XDG_DATA_HOME', 'CODEX_HOME', 'TOKEN_COST_API_KEY']) delete env[k];
+    // Enough sessions that the JSON report is far larger than a pipe's buffer.
+    for (let i = 0; i < 400; i++) {
+      writeLines(path.join(home, '.claude', 'projects', `-home-me-p${i % 7}`, `s${i}.jsonl`), [assistantLine({ id: `msg_${i}`, requestId: `req_${i}`, output: 10 + i })]);
+    }
+    const child = spawn(process.execPath, [cli, 'session', '--json', '--data-dir', dataDir], { env, stdio: ['ignore', 'pipe', 'pipe'] });
+    // `head -c 10`: read a little, then close our end of the pipe.
+    child.stdout.once('data', () => child.stdout.destroy());
+    const code = await new Promise<number | null>((resolve) => child.on('exit', (c) => resolve(c)));
+    assert.equal(code, 0);
+    const store = await UsageStore.open(path.join(dataDir, 'usage.sqlite'), { writable: false });
+    try {
+      assert.equal(store.recordCount(), 400);
+    } finally {
+      store.close();
+    }
+  });
 });

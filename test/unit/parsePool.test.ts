@@ -72,4 +72,37 @@ describe('parse workers: the same store as reading in the main thread', function
       await pooled.close();
     }
   });
+
+  it('reads a line appended to a file after the workers read it ahead (its cursor keeps what was read)', async () => {
+    const pooled = await engine(1);
+    try {
+      const files = new Set<string>();
+      let appended = 0;
+      await pooled.scan({
+        onProgress: (p) => {
+          if (p.files !== 1) return;
+          // The first file is stored; the next ones are already read ahead by the worker.
+          for (const c of pooled.store.all('SELECT path FROM files')) files.add(String(c.path));
+          for (const r of roots.filter((x) => x.kind === 'claude')) {
+            for (const f of execFileSync('find', [r.path, '-name', '*.jsonl'], { encoding: 'utf8' }).split('\n').filter(Boolean)) {
+              if (files.has(f)) continue;
+              writeLines(f, [assistantLine({ id: `msg_ahead_${appended}`, requestId: `req_ahead_${appended}`, output: 777 })], true);
+              appended++;
+            }
+          }
+        },
+      });
+      assert.ok(appended > 3, `lines were appended to files read ahead (${appended})`);
+      await pooled.scan();
+      const fresh = await engine(undefined);
+      try {
+        await fresh.scan();
+        assert.deepEqual(contents(pooled).rows, contents(fresh).rows, 'every appended line is stored');
+      } finally {
+        await fresh.close();
+      }
+    } finally {
+      await pooled.close();
+    }
+  });
 });

@@ -189,7 +189,7 @@ export class TranscriptScanner {
   /** Parse workers, started in a scan with much to read and stopped at its end. */
   private pool: ParsePool | undefined;
   /** JSONL files handed to the workers ahead of their turn: where the read starts, and its result. */
-  private prefetched = new Map<string, { start: number; result: Promise<ParsedLineFile | Error> }>();
+  private prefetched = new Map<string, { start: number; st: fs.Stats; result: Promise<ParsedLineFile | Error> }>();
   /** Values the readers compute once per scan (each Codex home's config.toml tier, not once per changed rollout). */
   private memo = new Map<string, unknown>();
   private readonly once = <T>(key: string, compute: () => T): T => {
@@ -312,7 +312,7 @@ export class TranscriptScanner {
       },
       (err: Error) => (err instanceof PoolFailure ? parseLineFile(job, this.opts.prices(), false, this.once) : Promise.reject(err)),
     ).catch((err: Error) => err);
-    this.prefetched.set(t.file, { start: from.start, result });
+    this.prefetched.set(t.file, { start: from.start, st, result });
   }
 
   /** Stores held rows, then their files' cursors (a cursor never runs ahead of its rows). */
@@ -331,6 +331,8 @@ export class TranscriptScanner {
   private async scanAgentFile(root: ScanRoot, filePath: string, reader: FileReader, stats: ScanStats, unpriced: Set<string>, held: HeldRows): Promise<void> {
     const st = statFile(filePath);
     if (!st) return;
+    // The stat the read started from: what the file's cursor records.
+    let readSt = st;
     // A database's committed state is its file plus its write-ahead log.
     let walStat: fs.Stats | undefined;
     if (reader.kind === 'sqlite') walStat = fs.statSync(`${filePath}-wal`, { throwIfNoEntry: false }) ?? undefined;
@@ -357,7 +359,11 @@ export class TranscriptScanner {
         const start = from.start;
         const pre = this.prefetched.get(filePath);
         this.prefetched.delete(filePath);
-        const parsed = pre && pre.start === start ? await pre.result : await parseLineFile(this.lineJob(root, filePath, st, start, from.state), ctx.prices, false, this.once);
+        // A prefetched read is used only for the file as it was stat'ed then; the cursor then
+        // records that stat, so a line appended since is read by the next scan, never skipped.
+        const usePre = pre !== undefined && pre.start === start && pre.st.ino === st.ino && pre.st.size <= st.size;
+        if (usePre) readSt = pre.st;
+        const parsed = usePre ? await pre.result : await parseLineFile(this.lineJob(root, filePath, st, start, from.state), ctx.prices, false, this.once);
         if (parsed instanceof Error) throw parsed;
         for (const r of parsed.records) batch.push(r);
         for (const m of parsed.unpriced) unpriced.add(m);
@@ -366,7 +372,7 @@ export class TranscriptScanner {
         state = parsed.state;
         endOffset = parsed.endOffset;
         oversized = parsed.oversized;
-        stats.bytesRead += st.size - start;
+        stats.bytesRead += readSt.size - start;
       } else {
         let out;
         if (reader.kind === 'document') {
@@ -404,7 +410,7 @@ export class TranscriptScanner {
     if (malformed || oversized) stats.fileIssues.push({ path: filePath, malformedLines: malformed, oversizedLines: oversized });
     const keepState = reader.kind === 'lines' && Object.keys(state).length > 0;
     const cursor = {
-      path: filePath, size: reader.kind === 'lines' ? st.size : size, mtimeMs: reader.kind === 'lines' ? st.mtimeMs : mtimeMs, ino: st.ino, offset: endOffset,
+      path: filePath, size: reader.kind === 'lines' ? readSt.size : size, mtimeMs: reader.kind === 'lines' ? readSt.mtimeMs : mtimeMs, ino: st.ino, offset: endOffset,
       ...(keepState ? { state: JSON.stringify(state) } : {}),
     };
     if (reader.kind === 'lines') {
