@@ -2,8 +2,8 @@ import { totalTokens, type UsageRecord } from './model';
 
 /**
  * "Which copy of a request wins": the one rule behind the SQL upsert (storage/requests.ts), the
- * sidechain-rival check, the bulk load's in-memory fold (store.ts) and the scanner's collapse of a
- * file's streamed copies (ingest/scanner.ts). Both the TypeScript comparator and the SQL
+ * sidechain-rival check, the bulk load's in-memory fold (storage/bulkLoad.ts) and the collapse of
+ * a file's streamed copies (ingest/lineFile.ts). Both the TypeScript comparator and the SQL
  * condition are generated from CRITERIA below, so they cannot drift apart; copyRule.test.ts
  * checks the stored winner against `betterCopy` on random sequences of copies.
  *

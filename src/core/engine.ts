@@ -79,6 +79,9 @@ export class UsageEngine {
    * Marks a stopped first scan across restarts (beside the database), so that the next start
    * also goes on as a bulk load instead of journaling every remaining row.
    */
+  /** A bulk load's scan is running (its rows are not in the journal). */
+  private bulkScanning = false;
+
   private get unfinishedMarker(): string | undefined {
     return this.opts.dbFile ? `${this.opts.dbFile}.first-scan-unfinished` : undefined;
   }
@@ -177,9 +180,11 @@ export class UsageEngine {
       const marker = this.unfinishedMarker;
       const bulk = this.store.fileCount() === 0 || this.bulkUnfinished || (marker !== undefined && fs.existsSync(marker));
       this.store.setBulk(bulk);
+      this.bulkScanning = bulk;
       try {
         stats = await this.scanner.scanAll({ signal: options.signal, onProgress: this.sliced(bulk, options) });
       } finally {
+        this.bulkScanning = false;
         this.store.setBulk(false);
       }
       this.bulkUnfinished = bulk && stats.cancelled === true;
@@ -348,6 +353,10 @@ export class UsageEngine {
 
   /** Snapshots when the journal has grown or changes have waited long enough. */
   private async maybeSnapshot(force = false): Promise<void> {
+    // Not in the middle of a bulk load: a snapshot of part of it, with no marker beside it, would
+    // make the next start read the rest row by row through the journal. The load snapshots at
+    // its end (or when stopped, with the marker); records accepted meanwhile are journaled.
+    if (!force && this.bulkScanning) return;
     if (!this.store.needsSnapshot || !this.stillWriter()) {
       this.firstUnsnapshottedAt = 0;
       return;

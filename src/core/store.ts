@@ -440,8 +440,9 @@ export class UsageStore {
 
   /**
    * Bulk loads (a first scan, a rebuild) skip the journal: what they read can be read again from
-   * the transcripts, and a snapshot right after makes it durable together with the cursors. A
-   * crash before that snapshot leaves the old cursors, so the files are simply read again.
+   * the transcripts, and the snapshot at the load's end (the engine's; the CLI's at close, after
+   * its report) makes it durable together with the cursors. A crash before that snapshot leaves
+   * the old cursors, so the files are simply read again.
    */
   setBulk(bulk: boolean): void {
     if (bulk === this.bulk) return;

@@ -214,6 +214,9 @@ export class UsageService implements vscode.Disposable {
    */
   private async scanWithProgress(): Promise<void> {
     const stop = new AbortController();
+    // Closing the window stops it too: the extension host is stopped soon after dispose, and a
+    // stopped scan saves what it read (with the marker that the next start goes on from it).
+    this.historyScanStop = stop;
     this.historyPaused = false;
     this.latestProgress = undefined;
     let report: (() => void) | undefined;
@@ -247,10 +250,11 @@ export class UsageService implements vscode.Disposable {
       );
     }, PROGRESS_AFTER_MS);
     await scanning;
+    if (this.historyScanStop === stop) this.historyScanStop = undefined;
     clearTimeout(timer);
     report = undefined;
     const p = this.latestProgress;
-    if (this.historyPaused && p) {
+    if (this.historyPaused && p && !this.closed) {
       const msg =
         `Token Cost: stopped reading usage history after ${progressText(p)}. What was read is kept and counted; ` +
         'reading goes on from there (and live updates resume) with Refresh or when VS Code starts again.';
@@ -404,10 +408,14 @@ export class UsageService implements vscode.Disposable {
     this.statusEmitter.fire(this.latestStatus);
   }
 
-  /** Stops the timers and the watcher, then closes the engine (saving the database); once. */
+  /** The running history scan's stop (scanWithProgress), for dispose. */
+  private historyScanStop: AbortController | undefined;
+
+  /** Stops the timers, the watcher and a running history scan, then closes the engine (saving the database); once. */
   dispose(): Promise<void> {
     this.disposing ??= (async () => {
       this.closed = true;
+      this.historyScanStop?.abort();
       if (this.timer) clearInterval(this.timer);
       if (this.publishTimer) clearTimeout(this.publishTimer);
       for (const d of this.disposables) d.dispose();

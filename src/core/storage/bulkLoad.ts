@@ -1,7 +1,9 @@
 /**
  * A first scan's bulk load (UsageStore.setBulk): the best copy of each request is kept in memory
- * across all files, under exactly the store's rules (the copy rule, copyRule.ts) and in the same order, and written once at
- * the end, sorted by key (the store's flushPending), into the empty `requests` table.
+ * across files, under exactly the store's rules (the copy rule, copyRule.ts) and in the same
+ * order, and written sorted by key (the store's flushPending): once at the end of a CLI's first
+ * scan, into the empty `requests` table; in the extension also at each slice of a long first
+ * scan and when a stopped load goes on, into a table that has rows (which then take the SQL path).
  */
 import { better, rankOf } from '../copyRule';
 import type { UsageRecord } from '../model';
