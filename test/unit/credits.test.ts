@@ -5,6 +5,7 @@ import { execFileSync } from 'node:child_process';
 import { cpSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { parseAmpThread } from '../../src/core/ingest/amp';
+import { decodeRecords, encodeRecords } from '../../src/core/ingest/lineFile';
 import { parseCodebuffChat } from '../../src/core/ingest/codebuff';
 import type { UsageRecord } from '../../src/core/model';
 import { PriceTable } from '../../src/core/pricing/pricing';
@@ -58,6 +59,11 @@ describe('credits (Amp, Codebuff): parsed, stored, reported as ccusage does', fu
     const cb = parseCodebuffChat(readFileSync(chat, 'utf8'), ctx(chat)).records;
     assert.deepEqual(cb.map((r) => r.credits), [12, 4], 'metadata.usage.credits and metadata.codebuff.usage.credits');
     assert.ok(cb.every((r) => r.cost > 0), 'the cost is still computed from tokens');
+  });
+
+  it('records keep their credits on the way back from a parse worker (the columns of encodeRecords)', () => {
+    const records = [rec({ credits: 3.1 }), rec({ dedupKey: 'x:2' }), rec({ dedupKey: 'x:3', credits: 0 })];
+    assert.deepEqual(decodeRecords(encodeRecords(records)).map((r) => r.credits), [3.1, undefined, 0]);
   });
 
   for (const agent of ['amp', 'codebuff'] as const) {
