@@ -8,6 +8,7 @@ import { BLOCK_MS, blockBurn, blockProjection, blockSpans, gapBetween, isActiveB
 import { addFigures, dailyReport, periodReport, sessionReport, totals, type CcusageFigures, type DailyEntry, type ModelBreakdown, type UsageFilter } from '../core/query';
 import type { AgentId } from '../core/ingest/agents';
 import { AGENTS, agentById } from '../core/ingest/registry';
+import { creditsByPeriod, creditsBySession } from '../core/read/credits';
 import { idWhere, names, usageRows } from '../core/rollupQuery';
 import type { UsageStore } from '../core/store';
 import type { Flags } from './options';
@@ -98,6 +99,25 @@ const breakdownRows = (rows: ModelBreakdown[], lead: number) => rows.map((b) => 
   fmtInt(b.cacheReadTokens), fmtInt(b.inputTokens + b.outputTokens + b.cacheCreationTokens + b.cacheReadTokens), `$${b.cost.toFixed(2)}`,
 ]);
 
+/**
+ * ccusage's `credits` (Amp's and Codebuff's own units): on a row only when its requests carry
+ * some, in the totals when any row has them. Not dollars; `totalCost` stays computed from tokens.
+ */
+function withCredits<T extends object>(t: T, credits: number | undefined): T & { credits?: number } {
+  return credits === undefined ? t : { ...t, credits };
+}
+
+/** The table's Credits column, shown only when a row has credits. */
+const creditCell = (credits: number | undefined): string => (credits === undefined ? '' : fmtCredits(credits));
+function fmtCredits(v: number): string {
+  return v.toLocaleString('en-US', { maximumFractionDigits: 2 });
+}
+
+function sumCredits(values: readonly (number | undefined)[]): number | undefined {
+  const present = values.filter((v): v is number => v !== undefined);
+  return present.length ? present.reduce((a, b) => a + b, 0) : undefined;
+}
+
 /** ccusage lists `unpricedModels` in the totals only when there are some. */
 function withUnpriced<T extends object>(t: T, unpriced: string[]): T & { unpricedModels?: string[] } {
   return unpriced.length ? { ...t, unpricedModels: unpriced } : t;
@@ -130,16 +150,19 @@ const ordered = <T>(rows: T[], order: 'asc' | 'desc') => (order === 'desc' ? [..
 const PERIOD_KEY = { daily: 'date', weekly: 'week', monthly: 'month' } as const;
 const PERIOD_HEAD = { daily: 'Date', weekly: 'Week of', monthly: 'Month' } as const;
 
-function periodTable(kind: 'daily' | 'weekly' | 'monthly', rows: PeriodRow[], total: CcusageFigures, breakdown: boolean, agentColumn?: (r: PeriodRow) => string): string {
+function periodTable(
+  kind: 'daily' | 'weekly' | 'monthly', rows: PeriodRow[], total: CcusageFigures, breakdown: boolean, agentColumn?: (r: PeriodRow) => string,
+  credits?: { of: (r: PeriodRow) => number | undefined; total: number },
+): string {
   const lead = agentColumn ? 2 : 1;
-  const head = [PERIOD_HEAD[kind], ...(agentColumn ? ['Agents'] : []), ...FIGURE_HEAD];
+  const head = [PERIOD_HEAD[kind], ...(agentColumn ? ['Agents'] : []), ...FIGURE_HEAD, ...(credits ? ['Credits'] : [])];
   // Model rows sit in the last text column, indented.
   const body: string[][] = [];
   for (const r of rows) {
-    body.push([r.key, ...(agentColumn ? [agentColumn(r)] : []), ...figures(r)]);
-    if (breakdown) body.push(...breakdownRows(r.modelBreakdowns, lead - 1));
+    body.push([r.key, ...(agentColumn ? [agentColumn(r)] : []), ...figures(r), ...(credits ? [creditCell(credits.of(r))] : [])]);
+    if (breakdown) body.push(...breakdownRows(r.modelBreakdowns, lead - 1).map((b) => (credits ? [...b, ''] : b)));
   }
-  body.push(['Total', ...(agentColumn ? [''] : []), ...figures(total)]);
+  body.push(['Total', ...(agentColumn ? [''] : []), ...figures(total), ...(credits ? [creditCell(credits.total)] : [])]);
   return table(head, body, lead);
 }
 
@@ -157,24 +180,34 @@ export function claudeShaped(input: ReportInput, kind: 'daily' | 'weekly' | 'mon
     sessions.sort((a, b) => b.totalCost - a.totalCost || a.sessionId.localeCompare(b.sessionId));
     markUnpriced(withoutSyntheticRows(sessions), unpriced);
     const t = input.flags.sessionId !== undefined ? sumFigures(sessions) : r.totals;
+    const credits = creditsBySession(input.store, filterOf(input, scope));
+    const totalCredits = sumCredits(sessions.map((e) => credits.get(e.sessionId)));
+    const withC = totalCredits !== undefined;
     // `report session` has always had where each session ran (source) and its request count;
     // ccusage's `claude session` has neither.
-    const rows = legacy ? sessions : sessions.map(({ source: _s, requests: _r, ...rest }) => rest);
+    const rows = (legacy ? sessions : sessions.map(({ source: _s, requests: _r, ...rest }) => rest)).map((e) => withCredits(e, credits.get(e.sessionId)));
     const body: string[][] = [];
     for (const e of sessions) {
-      body.push([e.sessionId, e.projectPath, e.lastActivity.slice(0, 16).replace('T', ' '), ...figures(e)]);
-      if (input.flags.breakdown) body.push(...breakdownRows(e.modelBreakdowns, 2));
+      body.push([e.sessionId, e.projectPath, e.lastActivity.slice(0, 16).replace('T', ' '), ...figures(e), ...(withC ? [creditCell(credits.get(e.sessionId))] : [])]);
+      if (input.flags.breakdown) body.push(...breakdownRows(e.modelBreakdowns, 2).map((b) => (withC ? [...b, ''] : b)));
     }
-    body.push(['Total', '', '', ...figures(t)]);
-    return { json: { sessions: rows, totals: withUnpriced(t, unpriced) }, table: table(['Session', 'Project', 'Last activity', ...FIGURE_HEAD], body, 3), unpricedModels: unpriced };
+    body.push(['Total', '', '', ...figures(t), ...(withC ? [creditCell(totalCredits)] : [])]);
+    const head = ['Session', 'Project', 'Last activity', ...FIGURE_HEAD, ...(withC ? ['Credits'] : [])];
+    return { json: { sessions: rows, totals: withCredits(withUnpriced(t, unpriced), totalCredits) }, table: table(head, body, 3), unpricedModels: unpriced };
   }
   // ccusage's `claude weekly` starts weeks on Sunday; this CLI's `report weekly` always started them on Monday.
   const weekStartsOn = input.flags.startOfWeek ?? (legacy ? 1 : 0);
   const { rows, totals: t } = periodRows(input, scope, kind, weekStartsOn);
   const list = ordered(markUnpriced(rows, unpriced), input.flags.order);
   const key = PERIOD_KEY[kind];
-  const json = { [kind]: list.map(({ key: k, ...rest }) => ({ [key]: k, ...rest })), totals: withUnpriced(t, unpriced) };
-  return { json, table: periodTable(kind, list, t, input.flags.breakdown), unpricedModels: unpriced };
+  const credits = creditsByPeriod(input.store, input.flags.tz, filterOf(input, scope), kind, weekStartsOn);
+  const totalCredits = sumCredits(list.map((r) => credits.get(r.key)));
+  const json = {
+    [kind]: list.map(({ key: k, ...rest }) => withCredits({ [key]: k, ...rest }, credits.get(k))),
+    totals: withCredits(withUnpriced(t, unpriced), totalCredits),
+  };
+  const creditColumn = totalCredits === undefined ? undefined : { of: (r: PeriodRow) => credits.get(r.key), total: totalCredits };
+  return { json, table: periodTable(kind, list, t, input.flags.breakdown, undefined, creditColumn), unpricedModels: unpriced };
 }
 
 function sumFigures(rows: CcusageFigures[]): CcusageFigures {

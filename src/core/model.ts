@@ -62,6 +62,11 @@ export interface UsageRecord {
    * `inference_geo`, web search fees); absent where it equals `cost`.
    */
   apiCost?: number;
+  /**
+   * The agent's own billing units for the request (Amp's and Codebuff's `credits`), where its
+   * files carry them; absent otherwise. Not dollars: no published rate converts them.
+   */
+  credits?: number;
   /** True when the model has no price and no cost was reported. */
   unpriced: boolean;
   isSidechain: boolean;

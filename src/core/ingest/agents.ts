@@ -180,6 +180,9 @@ export function xdgData(e: AgentEnv): string {
 
 export const count = (v: unknown): number => (typeof v === 'number' && Number.isFinite(v) && v >= 0 ? Math.trunc(v) : 0);
 
+/** An agent's billing units (credits): a finite number >= 0 as written (fractions kept), else undefined. */
+export const creditsOf = (v: unknown): number | undefined => (typeof v === 'number' && Number.isFinite(v) && v >= 0 ? v : undefined);
+
 /** A timestamp: ISO text, or epoch milliseconds (seconds when small). NaN when neither. */
 export function timeOf(v: unknown): number {
   if (typeof v === 'string' && v !== '') return Date.parse(v);

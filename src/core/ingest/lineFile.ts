@@ -98,9 +98,9 @@ export async function parseLineFile(job: LineFileJob, prices: PriceTable, sync =
 /** Records as columns, for postMessage (the typed arrays' buffers are transferred, not copied). */
 export interface EncodedRecords {
   count: number;
-  /** Per record: timestamp, input, output, cache write, 1-hour cache write, cache read, reported cost, cost, API cost. */
+  /** Per record: timestamp, input, output, cache write, 1-hour cache write, cache read, reported cost, cost, API cost, credits. */
   numbers: Float64Array;
-  /** Per record: bit 0 unpriced, 1 sidechain, 2 has a message id, 3 has an API cost, 4 has a reported cost. */
+  /** Per record: bit 0 unpriced, 1 sidechain, 2 has a message id, 3 has an API cost, 4 has a reported cost, 5 has credits. */
   flags: Uint8Array;
   /** Per record: source, model, project and session, as indexes into `names`. */
   nameIndex: Uint32Array;
@@ -109,7 +109,7 @@ export interface EncodedRecords {
   keys: string[];
 }
 
-const NUMBERS = 9;
+const NUMBERS = 10;
 
 export function encodeRecords(records: readonly UsageRecord[]): EncodedRecords {
   const n = records.length;
@@ -136,7 +136,9 @@ export function encodeRecords(records: readonly UsageRecord[]): EncodedRecords {
     numbers[o + 6] = r.reportedCost ?? 0;
     numbers[o + 7] = r.cost;
     numbers[o + 8] = r.apiCost ?? 0;
-    flags[i] = (r.unpriced ? 1 : 0) | (r.isSidechain ? 2 : 0) | (r.messageId !== undefined ? 4 : 0) | (r.apiCost !== undefined ? 8 : 0) | (r.reportedCost !== null ? 16 : 0);
+    numbers[o + 9] = r.credits ?? 0;
+    flags[i] = (r.unpriced ? 1 : 0) | (r.isSidechain ? 2 : 0) | (r.messageId !== undefined ? 4 : 0) | (r.apiCost !== undefined ? 8 : 0)
+      | (r.reportedCost !== null ? 16 : 0) | (r.credits !== undefined ? 32 : 0);
     nameIndex[i * 4] = nameOf(r.source);
     nameIndex[i * 4 + 1] = nameOf(r.model);
     nameIndex[i * 4 + 2] = nameOf(r.project);
@@ -173,6 +175,7 @@ export function decodeRecords(e: EncodedRecords): UsageRecord[] {
       isSidechain: (f & 2) !== 0,
     };
     if (f & 8) r.apiCost = e.numbers[o + 8];
+    if (f & 32) r.credits = e.numbers[o + 9];
     out[i] = r;
   }
   return out;

@@ -3,7 +3,7 @@ import { bestFirstSql } from '../copyRule';
 import type { Source, UsageRecord } from '../model';
 import { REQUEST_KEY_MASK } from './keys';
 import {
-  HAS_MESSAGE, MIGRATE_V1_TO_V2, MIGRATE_V4_TO_V5, ROLLUP_HOUR_MS, ROLLUP_SCHEMA, ROLLUP_SUMS, SCHEMA_V4, SCHEMA_VERSION,
+  HAS_MESSAGE, MIGRATE_V1_TO_V2, MIGRATE_V4_TO_V5, MIGRATE_V5_TO_V6, ROLLUP_HOUR_MS, ROLLUP_SCHEMA, ROLLUP_SUMS, SCHEMA_V4, SCHEMA_VERSION,
 } from './schema';
 import { all, each, get, transaction } from './sql';
 
@@ -43,6 +43,7 @@ function migrateSchema(db: Database, insert: (records: UsageRecord[]) => void): 
     if (!hasTables) {
       db.exec(SCHEMA_V4);
       db.exec(MIGRATE_V4_TO_V5);
+      db.exec(MIGRATE_V5_TO_V6);
       db.exec(ROLLUP_SCHEMA);
       db.exec(`PRAGMA user_version = ${SCHEMA_VERSION}`);
       return false;
@@ -67,6 +68,11 @@ function migrateSchema(db: Database, insert: (records: UsageRecord[]) => void): 
     // The rollup is dropped here and rebuilt, with api_cost, by ensureRollup below.
     db.exec(MIGRATE_V4_TO_V5);
     version = 5;
+    changed = true;
+  }
+  if (version === 5) {
+    db.exec(MIGRATE_V5_TO_V6);
+    version = 6;
     changed = true;
   }
   db.exec(`PRAGMA user_version = ${version}`);
@@ -113,6 +119,7 @@ function migrateV2ToV5(db: Database, insert: (records: UsageRecord[]) => void): 
   db.exec('ALTER TABLE usage RENAME TO usage_v2; ALTER TABLE files RENAME TO files_v2; DROP INDEX IF EXISTS usage_ts; DROP INDEX IF EXISTS usage_message;');
   db.exec(SCHEMA_V4);
   db.exec(MIGRATE_V4_TO_V5);
+  db.exec(MIGRATE_V5_TO_V6);
   db.exec(ROLLUP_SCHEMA);
   const batch: UsageRecord[] = [];
   each(db, 'SELECT * FROM usage_v2 ORDER BY id', [], (r) => {

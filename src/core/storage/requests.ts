@@ -40,6 +40,8 @@ export interface InsertStatements {
   upsert: BigStatement;
   sameMessage: BigStatement;
   drop: BigStatement;
+  setCredits: BigStatement;
+  clearCredits: BigStatement;
   setCursor: BigStatement;
   dims: Partial<Record<Dimension, BigStatement>>;
 }
@@ -68,6 +70,8 @@ export class RequestTable {
   private dims = new Map<Dimension, Map<string, number>>();
   private dimNext = new Map<Dimension, number>();
   private stmts: InsertStatements | undefined;
+  /** Whether `request_credits` may hold rows (undefined: not looked at since the database changed). */
+  private anyCredits: boolean | undefined;
 
   constructor(
     private readonly db: () => Database,
@@ -79,6 +83,16 @@ export class RequestTable {
   forgetNames(): void {
     this.dims.clear();
     this.dimNext.clear();
+    this.anyCredits = undefined;
+  }
+
+  /**
+   * Whether a stored copy may have credits to clear: a store that never saw any (every agent but
+   * Amp and Codebuff) skips the delete, so the bulk load's and the upsert's cost stay as they were.
+   */
+  private mayHoldCredits(): boolean {
+    this.anyCredits ??= get(this.db(), 'SELECT 1 AS x FROM request_credits LIMIT 1') !== undefined;
+    return this.anyCredits;
   }
 
   statements(): InsertStatements {
@@ -91,6 +105,8 @@ export class RequestTable {
             WHERE key BETWEEN ? AND ? AND key <> ? AND flags & ${HAS_MESSAGE} AND model_id = ?`,
         ) as BigStatement,
         drop: db.prepare('DELETE FROM requests WHERE key = ?') as BigStatement,
+        setCredits: db.prepare('INSERT OR REPLACE INTO request_credits (key, credits) VALUES (?, ?)') as BigStatement,
+        clearCredits: db.prepare('DELETE FROM request_credits WHERE key = ?') as BigStatement,
         setCursor: db.prepare('INSERT OR REPLACE INTO files (path, size, mtime, ino, offset, state) VALUES (?, ?, ?, ?, ?, ?)') as BigStatement,
         dims: {},
       };
@@ -140,7 +156,7 @@ export class RequestTable {
 
   /** One UPSERT per record, inside the caller's transaction; returns how many rows were added or replaced. */
   insertRows(records: readonly UsageRecord[], opts: InsertOptions): number {
-    const { upsert, sameMessage, drop } = this.statements();
+    const { upsert, sameMessage, drop, setCredits, clearCredits } = this.statements();
     const db = this.db();
     let changed = 0;
     for (let i = 0; i < records.length; i++) {
@@ -156,7 +172,14 @@ export class RequestTable {
       ]);
       const n = db.getRowsModified();
       changed += n;
-      if (n > 0) opts.added?.(r);
+      if (n > 0) {
+        // The stored copy's credits are the winning copy's (none when it has none).
+        if (r.credits !== undefined) {
+          setCredits.run([key, r.credits]);
+          this.anyCredits = true;
+        } else if (this.mayHoldCredits()) clearCredits.run([key]);
+        opts.added?.(r);
+      }
     }
     if (changed > 0) changed -= this.dropOtelCopies(records);
     if (changed > 0) this.changed();

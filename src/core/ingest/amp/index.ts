@@ -1,7 +1,7 @@
 import * as path from 'node:path';
 import type { UsageRecord } from '../../model';
 import { parseJsonObject } from '../claude';
-import { count, listFiles, pickRoots, priced, str, timeOf, xdgData, type AgentReader, type DocumentOutcome, type FileContext } from '../agents';
+import { count, creditsOf, listFiles, pickRoots, priced, str, timeOf, xdgData, type AgentReader, type DocumentOutcome, type FileContext } from '../agents';
 
 /**
  * Amp: `${AMP_DATA_DIR:-~/.local/share/amp}/threads/T-<uuid>.json`, one JSON document per thread,
@@ -11,8 +11,9 @@ import { count, listFiles, pickRoots, priced, str, timeOf, xdgData, type AgentRe
  * without the cache, `tokens.output`), its cache split taken from the message it produced
  * (`messages[].messageId === toMessageId`: `usage.cacheCreationInputTokens`,
  * `cacheReadInputTokens`). A thread without a ledger (newer schema) counts each message's
- * `usage`. The cost is computed from tokens: Amp's `credits` are its own billing unit, with no
- * published dollar rate, and are not dollars.
+ * `usage`. A ledger event's `credits` (Amp's own billing unit) are kept as the request's
+ * `credits`; messages carry none. The cost is computed from tokens: credits have no published
+ * dollar rate and are not dollars.
  */
 export const AMP_SOURCE = 'amp' as const;
 
@@ -28,11 +29,12 @@ export function parseAmpThread(text: string, ctx: FileContext): DocumentOutcome 
   for (const m of messages) if (m.messageId !== undefined) byId.set(m.messageId, m);
   const records: UsageRecord[] = [];
   let malformed = 0;
-  const push = (key: string, model: string, timestamp: number, input: number, output: number, write: number, read: number) => {
+  const push = (key: string, model: string, timestamp: number, input: number, output: number, write: number, read: number, credits?: number) => {
     if (input + output + write + read === 0) return;
     records.push(priced({
       dedupKey: `amp:${thread}:${key}`, timestamp, source: AMP_SOURCE, model, project: '', sessionId: thread,
       inputTokens: input, outputTokens: output, cacheWriteTokens: write, cacheWrite1hTokens: 0, cacheReadTokens: read,
+      ...(credits === undefined ? {} : { credits }),
     }, ctx));
   };
   const ledger = doc.usageLedger as Obj | undefined;
@@ -47,7 +49,7 @@ export function parseAmpThread(text: string, ctx: FileContext): DocumentOutcome 
       const tokens = (e.tokens ?? {}) as Obj;
       const usage = (byId.get(e.toMessageId)?.usage ?? {}) as Obj;
       push(`e:${str(e.id) ?? i}`, str(e.model) ?? str(usage.model) ?? 'unknown', timestamp, count(tokens.input), count(tokens.output),
-        count(usage.cacheCreationInputTokens), count(usage.cacheReadInputTokens));
+        count(usage.cacheCreationInputTokens), count(usage.cacheReadInputTokens), creditsOf(e.credits));
     });
     return { records, malformed };
   }

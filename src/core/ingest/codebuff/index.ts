@@ -1,6 +1,6 @@
 import * as path from 'node:path';
 import type { UsageRecord } from '../../model';
-import { count, listFiles, pickRoots, priced, str, timeOf, type AgentReader, type DocumentOutcome, type FileContext } from '../agents';
+import { count, creditsOf, listFiles, pickRoots, priced, str, timeOf, type AgentReader, type DocumentOutcome, type FileContext } from '../agents';
 
 /**
  * Codebuff: `~/.config/manicode/` (and `manicode-dev`, `manicode-staging`)
@@ -11,8 +11,9 @@ import { count, listFiles, pickRoots, priced, str, timeOf, type AgentReader, typ
  * with `metadata.usage` or `metadata.codebuff.usage` is a request: `inputTokens` (without the
  * cache), `outputTokens`, `cacheCreationInputTokens`, `cacheReadInputTokens`. Its time is the
  * message's, else the chat id's (a timestamp). The model is `metadata.model` (else
- * `codebuff-unknown`, as ccusage names it). The cost is computed from tokens: Codebuff's
- * `credits` are its own unit with no published dollar rate.
+ * `codebuff-unknown`, as ccusage names it). The usage's `credits` (Codebuff's own unit) are kept
+ * as the request's `credits`. The cost is computed from tokens: credits have no published dollar
+ * rate.
  */
 export const CODEBUFF_SOURCE = 'codebuff' as const;
 export const CODEBUFF_UNKNOWN_MODEL = 'codebuff-unknown';
@@ -52,6 +53,7 @@ export function parseCodebuffChat(text: string, ctx: FileContext): DocumentOutco
     const write = count(usage.cacheCreationInputTokens);
     const read = count(usage.cacheReadInputTokens);
     if (input + output + write + read === 0) return;
+    const credits = creditsOf(usage.credits);
     let timestamp = timeOf(m.timestamp);
     if (!Number.isFinite(timestamp)) timestamp = chatTime(chatId);
     if (!Number.isFinite(timestamp)) {
@@ -62,6 +64,7 @@ export function parseCodebuffChat(text: string, ctx: FileContext): DocumentOutco
       dedupKey: `codebuff:${chatId}:${str(m.id) ?? i}`, timestamp, source: CODEBUFF_SOURCE,
       model: str(meta.model) ?? str(cb.model) ?? str(usage.model) ?? CODEBUFF_UNKNOWN_MODEL, project, sessionId: chatId,
       inputTokens: input, outputTokens: output, cacheWriteTokens: write, cacheWrite1hTokens: 0, cacheReadTokens: read,
+      ...(credits === undefined ? {} : { credits }),
     }, ctx));
   });
   return { records, malformed };
