@@ -141,8 +141,8 @@ export function bucketIndex(column: string, starts: readonly number[], from = 0,
 export function names(store: UsageStore, table: 'sources' | 'models' | 'projects' | 'sessions', only?: Iterable<number>): Map<number, string> {
   const list = only ? [...new Set(only)] : undefined;
   if (list && !list.length) return new Map();
-  const rows = store.all(`SELECT id, name FROM ${table}${list ? ` WHERE id IN (${list.join(', ')})` : ''}`);
-  return new Map(rows.map((r) => [Number(r.id), String(r.name)]));
+  const rows = store.values(`SELECT id, name FROM ${table}${list ? ` WHERE id IN (${list.join(', ')})` : ''}`);
+  return new Map(rows.map(([id, name]) => [Number(id), String(name)]));
 }
 
 /** Sums of one model over a range. */
@@ -163,15 +163,10 @@ export interface ModelSums {
 export function sumsByModel(store: UsageStore, range: { start?: number; end?: number; costRules?: CostRules }, where: string, models: Map<number, string>): ModelSums[] {
   const u = usageRows(range, where);
   return store
-    .all(
-      `SELECT m, sum(n) AS requests, sum(input) AS input, sum(output) AS output, sum(cw) AS cw, sum(cr) AS cr, sum(cost) AS cost,
-              sum(alt) AS alt, sum(unpriced) AS unpriced
-         FROM (${u.sql}) GROUP BY m`,
-      u.params,
-    )
-    .map((r) => ({
-      model: models.get(Number(r.m)) ?? '', input: Number(r.input), output: Number(r.output), cw: Number(r.cw), cr: Number(r.cr),
-      cost: Number(r.cost), otherRulesCost: Number(r.alt), requests: Number(r.requests), unpriced: Number(r.unpriced) > 0,
+    .values(`SELECT m, sum(n), sum(input), sum(output), sum(cw), sum(cr), sum(cost), sum(alt), sum(unpriced) FROM (${u.sql}) GROUP BY m`, u.params)
+    .map(([m, requests, input, output, cw, cr, cost, alt, unpriced]) => ({
+      model: models.get(Number(m)) ?? '', input: Number(input), output: Number(output), cw: Number(cw), cr: Number(cr),
+      cost: Number(cost), otherRulesCost: Number(alt), requests: Number(requests), unpriced: Number(unpriced) > 0,
     }));
 }
 

@@ -58,6 +58,8 @@ export class UsageStore {
   private changedSinceSnapshot = false;
   private rebuildStale: Set<bigint> | undefined;
   private bulk = false;
+  /** Counts the databases opened (use()), for dataVersion(). */
+  private dbGeneration = 0;
   private sizeAtVacuum = 0;
   private readonly requests = new RequestTable(() => this.db, () => this.markChanged());
   private readonly cursorCache = new CursorCache(() => this.db);
@@ -119,6 +121,7 @@ export class UsageStore {
     this.requests.freeStatements();
     this.db.close();
     this.db = db;
+    this.dbGeneration++;
     this.requests.forgetNames();
     this.cursorCache.forget();
   }
@@ -142,6 +145,7 @@ export class UsageStore {
       } catch (err) {
         if (err instanceof NewerSchemaError) throw err;
         this.db = new SQL.Database();
+        this.dbGeneration++;
         opened.db.close();
         return `not a Token Cost database: ${(err as Error).message}`;
       }
@@ -376,6 +380,16 @@ export class UsageStore {
 
   get(query: string, params: SqlValue[] = []): Row | undefined {
     return sql.get(this.db, query, params);
+  }
+
+  /** Rows of a read-only query as arrays of column values (no object per row: the views' hot reads). */
+  values(query: string, params: SqlValue[] = []): SqlValue[][] {
+    return sql.values(this.db, query, params);
+  }
+
+  /** Differs from the last call's whenever the stored data may have changed (another database opened, a row written): the key of reads cached between writes. */
+  dataVersion(): string {
+    return `${this.dbGeneration}:${sql.totalChanges(this.db)}`;
   }
 
   /** Runs statements against a temporary table for the duration of `fn` (e.g. day boundaries). */

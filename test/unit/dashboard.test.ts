@@ -124,6 +124,28 @@ describe('dashboard: the figures every section shows', () => {
     assert.equal(none.recordCount, 7, 'the database is not empty: a filter is');
   });
 
+  it('offers the sources, models and agents stored since the last answer, and counts the requests pruned since', async () => {
+    const s = await store();
+    const range = { kind: 'preset', preset: 'last30' } as const;
+    const first = buildDashboard(s, { range }, ctx());
+    assert.ok(!first.options.sources.includes('codex'));
+    first.options.sources.push('edited by a caller');
+    first.options.agents.length = 0;
+    s.insert([
+      rec('new-codex', NOW - 5 * 60_000, { source: 'codex', model: 'gpt-5-codex', project: '/work/new', sessionId: 'c1', cost: 1 }),
+      rec('new-agent', NOW - 6 * 60_000, { source: 'heartbeat', model: 'gpt-5', project: 'fleet', sessionId: 'orion', cost: 1 }),
+    ]);
+    const next = buildDashboard(s, { range }, ctx());
+    assert.ok(next.options.sources.includes('codex'), `${next.options.sources}`);
+    assert.ok(!next.options.sources.includes('edited by a caller'), 'an earlier payload is its own copy');
+    assert.ok(next.options.models.some((m) => m.model === 'gpt-5-codex'));
+    assert.ok(next.options.projects.includes('/work/new'));
+    assert.ok(next.options.agents.includes('codex') && next.options.agents.includes('orion') && next.options.agents.includes('nexus'), `${next.options.agents}`);
+    assert.equal(next.recordCount, 9);
+    s.prune(NOW - 20 * 24 * H); // drops g, last month
+    assert.equal(buildDashboard(s, { range }, ctx()).recordCount, 8);
+  });
+
   it('keeps names as data: HTML in a project or task is returned verbatim, never interpreted', async () => {
     const s = await store();
     const d = buildDashboard(s, { range: { kind: 'preset', preset: 'today' } }, ctx());

@@ -33,18 +33,55 @@ export interface ReadScope {
 
 export type Range = { start?: number; end?: number };
 
-/** The scope of a store filter: its id conditions resolved once, the name tables read once. */
+/**
+ * Reads that do not depend on the filter (the small name tables, the store's inventory), kept per
+ * store until its data changes (UsageStore.dataVersion): a filter change reads them once per write
+ * instead of once per answer. Callers get copies, so the payloads built from them never share state.
+ */
+interface Unfiltered {
+  version: string;
+  names: { sources: Map<number, string>; models: Map<number, string>; projects: Map<number, string> };
+  inventory?: StoreInventory;
+}
+const unfilteredByStore = new WeakMap<UsageStore, Unfiltered>();
+
+function unfiltered(store: UsageStore): Unfiltered {
+  const version = store.dataVersion();
+  let e = unfilteredByStore.get(store);
+  if (!e || e.version !== version) {
+    e = { version, names: { sources: names(store, 'sources'), models: names(store, 'models'), projects: names(store, 'projects') } };
+    unfilteredByStore.set(store, e);
+  }
+  return e;
+}
+
+/** The scope of a store filter: its id conditions resolved once, the name tables read once per store version. */
 export function readScope(store: UsageStore, f: UsageFilter, costRules: CostRules = 'ccusage'): ReadScope {
-  return { store, costRules, where: idWhere(store, f), sources: names(store, 'sources'), models: names(store, 'models'), projects: names(store, 'projects') };
+  const n = unfiltered(store).names;
+  return { store, costRules, where: idWhere(store, f), sources: new Map(n.sources), models: new Map(n.models), projects: new Map(n.projects) };
 }
 
 /** What figures.ts needs of a scope. */
 export const figureScope = (s: ReadScope): FigureScope => ({ store: s.store, where: s.where, costRules: s.costRules });
 
-/** `WITH u AS (rows of the range)` followed by `select`, run. */
-function over(s: ReadScope, range: Range, select: string, opts: { where?: string; cuts?: readonly number[]; params?: SqlValue[] } = {}) {
+type OverOptions = { where?: string; cuts?: readonly number[]; params?: SqlValue[] };
+
+/** `WITH u AS (rows of the range)` followed by `select`. */
+function withRows(s: ReadScope, range: Range, select: string, opts: OverOptions) {
   const u = usageRows({ ...range, costRules: s.costRules }, opts.where ?? s.where, opts.cuts);
-  return s.store.all(`WITH u AS (${u.sql}) ${select}`, [...u.params, ...(opts.params ?? [])]);
+  return { sql: `WITH u AS (${u.sql}) ${select}`, params: [...u.params, ...(opts.params ?? [])] };
+}
+
+/** `WITH u AS (rows of the range)` followed by `select`, run. */
+function over(s: ReadScope, range: Range, select: string, opts: OverOptions = {}) {
+  const q = withRows(s, range, select, opts);
+  return s.store.all(q.sql, q.params);
+}
+
+/** As `over`, each row an array of the SELECT's columns in order (the reads that return thousands of rows). */
+function overValues(s: ReadScope, range: Range, select: string, opts: OverOptions = {}) {
+  const q = withRows(s, range, select, opts);
+  return s.store.values(q.sql, q.params);
 }
 
 /** The store filter a dashboard filter stands for (provider is resolved to its models). */
@@ -89,13 +126,14 @@ export interface BucketSourceSums {
 /** Sums per contiguous bucket (by index into `starts`, the last ending at `end`) and source; each rollup row lies inside one bucket. */
 export function bucketSums(s: ReadScope, range: Range, starts: readonly number[], end: number): BucketSourceSums[] {
   if (!starts.length) return [];
-  const rows = over(s, range, `SELECT ${bucketIndex('lo', starts)} AS b, s, ${SUMS} FROM u WHERE lo >= ? AND lo < ? GROUP BY b, s`, {
+  const rows = overValues(s, range, `SELECT ${bucketIndex('lo', starts)} AS b, s, ${SUMS} FROM u WHERE lo >= ? AND lo < ? GROUP BY b, s`, {
     cuts: [...starts, end],
     params: [starts[0], end],
   });
-  return rows.map((r) => ({
-    bucket: num(r.b), source: s.sources.get(num(r.s)) ?? '', inputTokens: num(r.input), outputTokens: num(r.output),
-    cacheWriteTokens: num(r.cw), cacheReadTokens: num(r.cr), cost: num(r.cost), requests: num(r.requests),
+  // Columns: b, s, then SUMS in its order (requests, input, output, cw, cr, cost).
+  return rows.map(([b, source, requests, input, output, cw, cr, cost]) => ({
+    bucket: num(b), source: s.sources.get(num(source)) ?? '', inputTokens: num(input), outputTokens: num(output),
+    cacheWriteTokens: num(cw), cacheReadTokens: num(cr), cost: num(cost), requests: num(requests),
   }));
 }
 
@@ -116,13 +154,11 @@ export interface ActivityGroup {
 }
 
 export function activityGroups(s: ReadScope, range: Range): ActivityGroup[] {
-  return over(
-    s, range,
-    `SELECT se, s, p, sum(cost) AS cost, sum(${TOKENS}) AS tokens, sum(n) AS requests, min(lo) AS first, max(hi) AS last
-       FROM u GROUP BY se, s, p`,
-  ).map((r) => ({
-    se: num(r.se), s: num(r.s), p: num(r.p), cost: num(r.cost), tokens: num(r.tokens), requests: num(r.requests), first: num(r.first), last: num(r.last),
-  }));
+  return overValues(s, range, `SELECT se, s, p, sum(cost), sum(${TOKENS}), sum(n), min(lo), max(hi) FROM u GROUP BY se, s, p`).map(
+    ([se, source, p, cost, tokens, requests, first, last]) => ({
+      se: num(se), s: num(source), p: num(p), cost: num(cost), tokens: num(tokens), requests: num(requests), first: num(first), last: num(last),
+    }),
+  );
 }
 
 /** A session (or a task) of the range: its sums, its source and its latest project name (the greatest, as SQL's max(project)). */
@@ -266,19 +302,26 @@ export interface StoreInventory {
   requests: number;
 }
 
-/** The store's inventory in one pass over the rollup (it holds a row for every source and heartbeat agent with requests), never over requests. */
+/** The store's inventory (read once per store version; a copy). */
 export function storeInventory(s: ReadScope): StoreInventory {
+  const e = unfiltered(s.store);
+  e.inventory ??= readInventory(s);
+  return { sources: [...e.inventory.sources], heartbeatAgents: [...e.inventory.heartbeatAgents], requests: e.inventory.requests };
+}
+
+/** The store's inventory in one pass over the rollup (it holds a row for every source and heartbeat agent with requests), never over requests. */
+function readInventory(s: ReadScope): StoreInventory {
   const hb = [...s.sources].find(([, name]) => name === 'heartbeat')?.[0] ?? -1;
-  const rows = s.store.all(
+  const rows = s.store.values(
     `SELECT source_id AS s, CASE WHEN source_id = ${hb} THEN session_id END AS hse, total(requests) AS n FROM rollup GROUP BY s, hse`,
   );
-  const present = new Set(rows.map((r) => num(r.s)));
-  const agentIds = rows.filter((r) => r.hse != null).map((r) => num(r.hse));
+  const present = new Set(rows.map(([source]) => num(source)));
+  const agentIds = rows.filter(([, hse]) => hse != null).map(([, hse]) => num(hse));
   const agentNames = names(s.store, 'sessions', agentIds);
   return {
     sources: [...s.sources].filter(([id]) => present.has(id)).map(([, name]) => name).sort(byName),
     heartbeatAgents: agentIds.map((id) => agentNames.get(id) ?? '').sort(byName),
-    requests: rows.reduce((sum, r) => sum + num(r.n), 0),
+    requests: rows.reduce((sum, [, , n]) => sum + num(n), 0),
   };
 }
 
