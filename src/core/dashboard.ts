@@ -15,11 +15,12 @@ import {
   type TrendPoint,
 } from '../protocol';
 import {
-  activeSessions, activityGroups, agentSums, bucketSums, budgetUse, burnRate, byName, currentBlock, dayCosts, figureScope, isActiveSession, isHighBurn,
+  activeSessions, activityGroups, agentSums, bucketSums, budgetUse, burnRate, byName, creditsBySource, currentBlock, dayCosts, figureScope, isActiveSession, isHighBurn,
   latestInScope, modelSums, monthToDate, projectSums, rangeTotals, readScope, span, storeInventory,
   storeFilter, todayRange, topSessions, totalsOf, warningThreshold, type BurnRate, type ModelSums, type MonthToDate, type Range, type ReadScope,
   type ActivityGroup, type StoreInventory, type Totals,
 } from './read';
+import { AGENTS } from './ingest/registry';
 import { agentOf, isPlaceholderModel, providerOf } from './model';
 import type { CostRules } from './pricing/pricing';
 import { displayNames } from './modelName';
@@ -216,7 +217,12 @@ interface AlertFigures {
   budgetUsedPct: Insights['budgetUsedPct'];
 }
 
-export function alerts(k: KpiSnapshot, ins: AlertFigures, rangeLabel: string, ctx: DashboardContext): Alert[] {
+/** Credits an agent billed in a range (read/credits.ts creditsBySource). */
+export type SourceCredits = { source: string; credits: number; requests: number };
+
+const sourceName = (source: string): string => AGENTS.find((a) => a.source === source)?.label ?? source;
+
+export function alerts(k: KpiSnapshot, ins: AlertFigures, rangeLabel: string, ctx: DashboardContext, credits: readonly SourceCredits[] = []): Alert[] {
   const out: Alert[] = [];
   const usd = (v: number) => `$${v.toFixed(2)}`;
   if (ctx.costThreshold > 0 && k.cost > ctx.costThreshold) {
@@ -248,6 +254,15 @@ export function alerts(k: KpiSnapshot, ins: AlertFigures, rangeLabel: string, ct
     const cut = note.indexOf(': ');
     out.push({ id: `agent-note-${i}`, severity: 'info', title: cut > 0 ? note.slice(0, cut) : note, detail: cut > 0 ? note.slice(cut + 2) : '' });
   });
+  for (const c of credits) {
+    // Amp and Codebuff bill in credits of their own: shown as they are, never turned into dollars.
+    const name = sourceName(c.source);
+    const amount = c.credits.toLocaleString('en-US', { maximumFractionDigits: 2 });
+    out.push({
+      id: `credits-${c.source}`, severity: 'info', title: `${name}: ${amount} credits (${rangeLabel})`,
+      detail: `${name} bills in credits of its own (${c.requests} ${c.requests === 1 ? 'request' : 'requests'} here). No published rate turns them into dollars: the cost shown for ${name} is computed from its tokens at the model's price.`,
+    });
+  }
   if (k.unpricedModels.length) {
     out.push({
       id: 'unpriced', severity: 'info', title: `No price for ${k.unpricedModels.length === 1 ? 'a model' : `${k.unpricedModels.length} models`}: ${k.unpricedModels.join(', ')}`,
@@ -328,7 +343,7 @@ export function buildDashboard(store: UsageStore, filter: DashboardFilter, ctx: 
     agents: agentRows(scope, groups),
     recent: recentRows(scope, range),
     insights: ins,
-    alerts: alerts(k, { burn: ins.burn, month: ins.month, today: ins.days.today, budgetUsedPct: ins.budgetUsedPct }, resolved.label, ctx),
+    alerts: alerts(k, { burn: ins.burn, month: ins.month, today: ins.days.today, budgetUsedPct: ins.budgetUsedPct }, resolved.label, ctx, creditsBySource(store, f)),
     options: filterOptions(scope, inventory, ctx.workspaceFolders),
     recordCount: inventory.requests,
     scanned: ctx.scanned,

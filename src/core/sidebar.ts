@@ -1,6 +1,6 @@
 import type { DashboardFilter, SidebarData } from '../protocol';
 import { alerts, budgetsUsed, modelRows, viewBasis, type DashboardContext } from './dashboard';
-import { burnRate, costBetween, figureScope, localDay, monthToDate, storedRequests } from './read';
+import { burnRate, costBetween, creditsBySource, figureScope, localDay, monthToDate, storedRequests } from './read';
 import type { UsageStore } from './store';
 import { dayKey } from './time';
 
@@ -32,7 +32,7 @@ export function buildSidebar(store: UsageStore, filter: DashboardFilter, ctx: Da
     kpis,
     todayKpis: v.todayKpis,
     topModels: modelRows(v.sums, kpis.cost).slice(0, TOP_MODELS).map((m) => ({ model: m.model, displayName: m.displayName, cost: m.cost })),
-    alerts: alerts(kpis, alertFigures, resolved.label, ctx),
+    alerts: alerts(kpis, alertFigures, resolved.label, ctx, creditsBySource(store, v.f)),
     recordCount: storedRequests(store),
     scanned: ctx.scanned,
     storageRole: ctx.storageRole,

@@ -105,6 +105,18 @@ describe('every agent in one dashboard, each with the CLI\'s figures', function 
     assert.match(await note.innerText(), /token counts on its servers/);
   });
 
+  for (const agent of ['amp', 'codebuff']) {
+    it(`shows ${agent}'s credits as \`token-cost ${agent} daily --json\` counts them, not as dollars`, async function () {
+      const { totals } = cliAgent(home, agent);
+      assert.ok(totals.credits > 0, `${agent} has credits in this HOME`);
+      const alert = frame.locator(`[data-alert="credits-${agent}"]`);
+      await alert.waitFor({ timeout: 30_000 });
+      const text = await alert.innerText();
+      assert.ok(text.includes(`${totals.credits.toLocaleString('en-US', { maximumFractionDigits: 2 })} credits`), text);
+      assert.match(text, /No published rate turns them into dollars/);
+    });
+  }
+
   for (const [agent, source] of Object.entries(WITH_DATA)) {
     it(`${agent}: chosen in the source filter, the KPIs equal \`token-cost ${agent} daily --json\``, async function () {
       const { totals } = cliAgent(home, agent);

@@ -4,6 +4,7 @@ import * as assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import { cpSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import * as path from 'node:path';
+import { buildDashboard, type DashboardContext } from '../../src/core/dashboard';
 import { parseAmpThread } from '../../src/core/ingest/amp';
 import { decodeRecords, encodeRecords } from '../../src/core/ingest/lineFile';
 import { parseCodebuffChat } from '../../src/core/ingest/codebuff';
@@ -12,6 +13,7 @@ import { PriceTable } from '../../src/core/pricing/pricing';
 import { creditsByPeriod, creditsBySession, creditsBySource } from '../../src/core/read/credits';
 import { requestKey } from '../../src/core/storage/keys';
 import { MIGRATE_V4_TO_V5, ROLLUP_SCHEMA, SCHEMA_V4 } from '../../src/core/storage/schema';
+import { buildSidebar } from '../../src/core/sidebar';
 import { SCHEMA_VERSION, UsageStore } from '../../src/core/store';
 import { loadSqlJs } from '../../src/core/sqljs';
 import { FIXTURES, fixtureHome } from './agentFixtures';
@@ -162,5 +164,32 @@ describe('credits (Amp, Codebuff): parsed, stored, reported as ccusage does', fu
     assert.deepEqual(creditsBySource(s, {}), [{ source: 'amp', credits: 2, requests: 1 }]);
     assert.equal(s.recordCount(), 4);
     s.close();
+  });
+
+  it('the dashboard and the sidebar show each agent\'s credits for the filter, beside its cost (never as dollars)', async () => {
+    const s = await UsageStore.open(null);
+    try {
+      s.insert([
+        rec({ dedupKey: 'amp:T-1:e:1', credits: 1.45 }),
+        rec({ dedupKey: 'amp:T-1:e:2', credits: 3.1, timestamp: Date.UTC(2026, 1, 26, 11) }),
+        rec({ dedupKey: 'cb:1', source: 'codebuff', sessionId: 'c-1', credits: 12 }),
+        rec({ dedupKey: 'cc:1', source: 'claude-code', sessionId: 's-1' }),
+      ]);
+      const c: DashboardContext = {
+        timeZone: 'UTC', now: Date.UTC(2026, 1, 27), scanned: true, storageRole: 'memory', budget: {}, thresholds: [80, 100], costThreshold: 100,
+        burnRatePerHour: 1000, workspaceFolders: [], gettingStarted: { transcriptRoots: [] },
+      };
+      const all = { range: { kind: 'preset' as const, preset: 'all' as const } };
+      const d = buildDashboard(s, all, c);
+      const credit = d.alerts.filter((a) => a.id.startsWith('credits-'));
+      assert.deepEqual(credit.map((a) => a.title), ['Codebuff: 12 credits (All time)', 'Amp: 4.55 credits (All time)']);
+      assert.match(credit[1].detail, /2 requests here\). No published rate turns them into dollars/);
+      assert.deepEqual(buildSidebar(s, all, c).alerts, d.alerts, 'the sidebar shows the same');
+      const ampOnly = buildDashboard(s, { ...all, source: 'amp' }, c).alerts.filter((a) => a.id.startsWith('credits-'));
+      assert.deepEqual(ampOnly.map((a) => a.id), ['credits-amp'], 'the source filter applies');
+      assert.equal(buildDashboard(s, { ...all, source: 'claude-code' }, c).alerts.filter((a) => a.id.startsWith('credits-')).length, 0);
+    } finally {
+      s.close();
+    }
   });
 });

@@ -7,6 +7,7 @@
  * their payloads from these and hold no SQL of their own.
  */
 export * from './breakdowns';
+export { creditsBySource } from './credits';
 export * from '../figures';
 export * from '../query';
 export { costColumn, idWhere, totalsOf, type ModelSums, type Totals } from '../rollupQuery';
