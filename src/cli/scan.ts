@@ -55,6 +55,8 @@ export async function openScanned(flags: Flags): Promise<{ engine: UsageEngine; 
   const engine = await UsageEngine.open({
     ...engineOptions(flags, flags.verbose ? (m: string) => process.stderr.write(`${m}\n`) : undefined),
     deferFirstSnapshot: true,
+    // Nothing else runs in this process while it scans (`serve` keeps the thread-pool reads).
+    blockingReads: true,
   });
   if (engine.recoveryMessage) process.stderr.write(`token-cost: ${engine.recoveryMessage}\n`);
   try {
