@@ -109,7 +109,7 @@ export interface ScannerOptions {
   parseWorkers?: { count: number; priceOverrides?: Record<string, PriceOverride>; minBytes?: number };
   /**
    * Read JSONL files in this thread with blocking reads, as a parse worker does: for a process
-   * that does nothing else meanwhile (the CLI). Measured on 500 MB: 0.5-0.67 s against 0.81-0.83 s
+   * that does nothing else meanwhile (the CLI). Measured on 500 MB: 0.52-0.67 s against 0.81-0.83 s
    * with a thread-pool round trip per open, chunk and close (bench/README.md, "Scan"). The
    * extension keeps its event loop free.
    */
