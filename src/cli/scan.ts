@@ -43,7 +43,7 @@ export function engineOptions(flags: Flags, log?: (m: string) => void): EngineOp
 /**
  * One full garbage collection, right after a first scan's bulk insert: the load's rows and the
  * copies sql.js's in-memory file left as it grew are garbage then, and the rollup's GROUP BY and
- * the report come next, at the process's peak of memory. 500 MB cold: peak RSS 167-171 MB ->
+ * the report come next, at the process's peak of memory. 500 MB cold: peak RSS 167-174 MB ->
  * 151-157 MB at the same CPU time (bench/README.md, "Scan"). `gc` is only given to contexts
  * made after the flag; where it is not there, nothing happens.
  */

@@ -78,7 +78,7 @@ export class UsageStore {
   private journalSizeAtSnapshot = 0;
   /**
    * Called once a bulk load's rows are in the table, before its rollup is summed: from there the
-   * load's rows in memory are garbage (the CLI collects them there; it is its peak of memory).
+   * load's rows in memory are garbage (the CLI runs a garbage collection there: what follows is its peak of memory).
    */
   afterBulkInsert: (() => void) | undefined;
 
