@@ -78,6 +78,11 @@ export class UsageStore {
   private snapshotSeq = 0;
   /** Journal bytes at the last snapshot: what has grown since is what a snapshot would save replaying. */
   private journalSizeAtSnapshot = 0;
+  /**
+   * Called once a bulk load's rows are in the table, before its rollup is summed: from there the
+   * load's rows in memory are garbage (the CLI runs a garbage collection there: what follows is its peak of memory).
+   */
+  afterBulkInsert: (() => void) | undefined;
 
   private constructor(
     private db: Database,
@@ -337,6 +342,7 @@ export class UsageStore {
       const { setCursor } = this.statements();
       for (const c of load.cursors.values()) setCursor.run([c.path, c.size, c.mtimeMs, c.ino, c.offset, c.state ?? null]);
     });
+    this.afterBulkInsert?.();
     // Rebuilds the rollup and its triggers (a failure leaves a file that gets them on its next open).
     if (empty) ensureRollup(this.db);
     // Rows appended in key order into an empty table fill their pages: the VACUUM of the next

@@ -1,7 +1,8 @@
 // Parse workers (src/core/ingest/parsePool.ts) change where files are read, not what is stored:
 // a first scan with workers and one without give the same rows, figures and cursors, on the
 // bench corpus with every edge case (Claude Code and Codex), and the incremental scans after it
-// (appended lines, read in the main thread) go on from the workers' cursors.
+// (appended lines, read in the main thread) go on from the workers' cursors. Reading in the main
+// thread with blocking calls (the CLI's blockingReads) gives the same store as well.
 import * as assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import * as path from 'node:path';
@@ -29,11 +30,12 @@ describe('parse workers: the same store as reading in the main thread', function
     ];
   });
 
-  async function engine(workers: number | undefined) {
+  async function engine(workers: number | undefined, blockingReads = false) {
     const prices = new PriceTable();
     return UsageEngine.open({
       dbFile: null, roots: () => roots, prices: () => prices, costMode: () => 'auto',
       ...(workers ? { parseWorkers: { count: workers, minBytes: 0 } } : {}),
+      ...(blockingReads ? { blockingReads } : {}),
     });
   }
 
@@ -70,6 +72,31 @@ describe('parse workers: the same store as reading in the main thread', function
     } finally {
       await plain.close();
       await pooled.close();
+    }
+  });
+
+  it('stores the same rows, figures and cursors with blocking reads in this thread (the CLI) as with thread-pool reads', async () => {
+    const plain = await engine(undefined);
+    const blocking = await engine(undefined, true);
+    try {
+      const a = await plain.scan();
+      const b = await blocking.scan();
+      assert.ok(a.records > 100, `the corpus has usage (${a.records} lines)`);
+      assert.deepEqual({ ...b, durationMs: 0 }, { ...a, durationMs: 0 });
+      const before = contents(plain);
+      assert.ok(before.rows.length > 50 && before.cursors.length > 10, `${before.rows.length} rows, ${before.cursors.length} files`);
+      assert.deepEqual(contents(blocking), before);
+
+      const file = String(before.cursors.find((c) => String(c.path).includes(`${path.sep}projects${path.sep}`))!.path);
+      writeLines(file, [assistantLine({ id: 'msg_blocking_1', requestId: 'req_blocking_1', output: 1234 })], true);
+      await plain.scan();
+      await blocking.scan();
+      const after = contents(plain);
+      assert.equal(after.rows.length, before.rows.length + 1);
+      assert.deepEqual(contents(blocking), after);
+    } finally {
+      await plain.close();
+      await blocking.close();
     }
   });
 
