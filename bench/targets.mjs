@@ -4,7 +4,7 @@
 // met, from bench/results/{scan,extension,dashboard}.json (a row whose results file or figure is
 // missing prints "not run"). Time ratios are the median of each round's ratio (ccusage and ours
 // run back to back, so they share the machine's load). `--table` prints the table from the results already there, running nothing.
-// Environment variables of the benches (BENCH_MB, BENCH_RUNS, …) pass through.
+// It builds first (bundles, .vsix, out/). Environment variables of the benches (BENCH_MB, BENCH_RUNS, …) pass through.
 import { spawnSync } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
@@ -20,6 +20,12 @@ const results = (name) => {
 };
 
 if (!process.argv.includes('--table')) {
+  // What the benches run: the bundles and the .vsix (scripts/package.mjs builds both) and the compiled core in out/.
+  console.log('== build: scripts/package.mjs and tsc');
+  for (const args of [[join(root, 'scripts/package.mjs')], [join(root, 'node_modules/typescript/bin/tsc'), '-p', join(root, 'tsconfig.json')]]) {
+    const b = spawnSync(process.execPath, args, { stdio: 'inherit', cwd: root });
+    if (b.status !== 0) process.exit(b.status ?? 1);
+  }
   for (const bench of ['scan', 'extension', 'dashboard']) {
     const file = join(root, 'bench', `${bench}.mjs`);
     if (!existsSync(file)) {
