@@ -11,16 +11,18 @@ import type { Flags } from './options';
 export { cliRoots } from './commands';
 
 /**
- * A first scan reads and parses in worker threads while this thread stores: one per idle core,
- * at most two (os.loadavg: 1-minute load; it is 0 where the system has none, Windows). On a
- * machine whose cores are all busy the workers only add their start and the copying of their
- * results to the same CPU time (measured: bench/README.md, "Scan"), so there is none.
+ * A first scan reads and parses in worker threads while this thread stores: one per idle core
+ * beyond two, at most two (os.loadavg: 1-minute load; it is 0 where the system has none,
+ * Windows). Measured on two cores (bench/README.md, "Scan"): a worker gave no shorter scan, since
+ * this thread's share (decoding the workers' rows, folding them, the insert at the end) leaves it
+ * busy, and cost 50-70 MB more peak memory; on a machine whose cores are all busy the workers
+ * only add their start and the copying of their results. So two cores or fewer read in this thread.
  */
 function parseWorkerCount(flags: Flags): number {
   if (flags.singleThread) return 0;
   const cores = os.availableParallelism();
   const idle = cores - Math.floor(os.loadavg()[0]);
-  return cores > 1 ? Math.max(0, Math.min(2, idle)) : 0;
+  return cores > 2 ? Math.max(0, Math.min(2, idle - 2)) : 0;
 }
 
 /**
