@@ -1,5 +1,5 @@
 // ESLint (flat config): typescript-eslint's recommended rules, without type information so the
-// whole tree lints in a few seconds. No formatting rules: layout is left as it is written.
+// whole tree lints in a few seconds. No formatting rules: layout is Prettier's (.prettierrc.json, npm run format).
 import js from '@eslint/js';
 import globals from 'globals';
 import tseslint from 'typescript-eslint';

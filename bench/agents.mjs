@@ -8,7 +8,19 @@
 // scripts/build.mjs). The Claude corpus is linked (it is read-only); the agent files are copied
 // into one HOME (several share `.local/share`).
 import { spawnSync } from 'node:child_process';
-import { chmodSync, cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
+import {
+  chmodSync,
+  cpSync,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  statSync,
+  symlinkSync,
+  writeFileSync,
+} from 'node:fs';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
@@ -40,7 +52,8 @@ function home(withAgents) {
   symlinkSync(join(shared, 'real', 'home', '.claude'), join(h, '.claude'));
   if (!withAgents) return h;
   for (const agent of readdirSync(join(shared, 'agents')).filter((a) => statSync(join(shared, 'agents', a)).isDirectory())) {
-    for (const e of readdirSync(join(shared, 'agents', agent))) if (e.startsWith('.')) cpSync(join(shared, 'agents', agent, e), join(h, e), { recursive: true });
+    for (const e of readdirSync(join(shared, 'agents', agent)))
+      if (e.startsWith('.')) cpSync(join(shared, 'agents', agent, e), join(h, e), { recursive: true });
   }
   for (const agent of readdirSync(fixtures)) if (agent !== 'sql') cpSync(join(fixtures, agent), h, { recursive: true });
   for (const [agent, target] of Object.entries(SQLITE)) {
@@ -54,12 +67,23 @@ function home(withAgents) {
   return h;
 }
 
-const env = Object.fromEntries(Object.entries(process.env).filter(([k]) => !/^(?:CLAUDE_CONFIG_DIR|CODEX_HOME|XDG_\w+|GEMINI_DATA_DIR|COPILOT_\w+|OPENCODE_DATA_DIR|PI_AGENT_DIR|OPENCLAW_DIR|DROID_SESSIONS_DIR|FACTORY_DIR|AMP_DATA_DIR|GOOSE_PATH_ROOT|KILO_DATA_DIR|QWEN_DATA_DIR|KIMI_\w+|CODEBUFF_DATA_DIR|HERMES_HOME|COWORK_CONFIG_DIR)$/.test(k)));
+const env = Object.fromEntries(
+  Object.entries(process.env).filter(
+    ([k]) =>
+      !/^(?:CLAUDE_CONFIG_DIR|CODEX_HOME|XDG_\w+|GEMINI_DATA_DIR|COPILOT_\w+|OPENCODE_DATA_DIR|PI_AGENT_DIR|OPENCLAW_DIR|DROID_SESSIONS_DIR|FACTORY_DIR|AMP_DATA_DIR|GOOSE_PATH_ROOT|KILO_DATA_DIR|QWEN_DATA_DIR|KIMI_\w+|CODEBUFF_DATA_DIR|HERMES_HOME|COWORK_CONFIG_DIR)$/.test(
+        k,
+      ),
+  ),
+);
 
 function cold(h) {
   const data = mkdtempSync(join(tmpdir(), 'tcd-bench-data-'));
   const t = performance.now();
-  const r = spawnSync(process.execPath, [cli, 'report', 'daily', '--json', '--tz', 'UTC', '--data-dir', data], { env: { ...env, HOME: h, TZ: 'UTC' }, encoding: 'utf8', maxBuffer: 1 << 28 });
+  const r = spawnSync(process.execPath, [cli, 'report', 'daily', '--json', '--tz', 'UTC', '--data-dir', data], {
+    env: { ...env, HOME: h, TZ: 'UTC' },
+    encoding: 'utf8',
+    maxBuffer: 1 << 28,
+  });
   const ms = performance.now() - t;
   rmSync(data, { recursive: true, force: true });
   if (r.status !== 0) throw new Error(r.stderr);

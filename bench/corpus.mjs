@@ -19,10 +19,16 @@ const DST_DAY = 31;
 
 /** Models as Claude Code writes them, including the pairs price matching must keep apart. */
 const MODELS = [
-  'claude-sonnet-4-5-20250929', 'claude-sonnet-4-5-20250929', 'claude-sonnet-4-5-20250929',
-  'claude-opus-4-5-20251101', 'claude-opus-4-5-20251101',
-  'claude-haiku-4-5-20251001', 'claude-haiku-4-5-20251001',
-  'claude-opus-4-20250514', 'claude-opus-4-1-20250805', 'claude-sonnet-4-20250514',
+  'claude-sonnet-4-5-20250929',
+  'claude-sonnet-4-5-20250929',
+  'claude-sonnet-4-5-20250929',
+  'claude-opus-4-5-20251101',
+  'claude-opus-4-5-20251101',
+  'claude-haiku-4-5-20251001',
+  'claude-haiku-4-5-20251001',
+  'claude-opus-4-20250514',
+  'claude-opus-4-1-20250805',
+  'claude-sonnet-4-20250514',
 ];
 const TIERED_MODELS = ['claude-sonnet-4-5-20250929', 'claude-sonnet-4-20250514'];
 const UNKNOWN_MODEL = 'claude-mystery-9-20990101';
@@ -47,20 +53,40 @@ function rng(seed) {
     chance: (p) => next() < p,
     hex: (n) => {
       let s = '';
-      while (s.length < n) s += Math.floor(next() * 0x100000000).toString(16).padStart(8, '0');
+      while (s.length < n)
+        s += Math.floor(next() * 0x100000000)
+          .toString(16)
+          .padStart(8, '0');
       return s.slice(0, n);
     },
   };
 }
 
-const uuid = (r) => { const h = r.hex(32); return `${h.slice(0, 8)}-${h.slice(8, 12)}-4${h.slice(13, 16)}-a${h.slice(17, 20)}-${h.slice(20)}`; };
+const uuid = (r) => {
+  const h = r.hex(32);
+  return `${h.slice(0, 8)}-${h.slice(8, 12)}-4${h.slice(13, 16)}-a${h.slice(17, 20)}-${h.slice(20)}`;
+};
 /** Claude Code's folder name for a cwd: every non-alphanumeric character becomes `-`. */
 export const encodeProject = (cwd) => cwd.replace(/[^a-zA-Z0-9]/g, '-');
 
 /** Offset of `timeZone` from UTC at `ms` (east positive), via Intl. */
 function zoneOffset(ms, timeZone) {
-  const f = new Intl.DateTimeFormat('en-US', { timeZone, hourCycle: 'h23', year: 'numeric', month: '2-digit', day: '2-digit', hour: '2-digit', minute: '2-digit', second: '2-digit' });
-  const p = Object.fromEntries(f.formatToParts(new Date(ms)).filter((x) => x.type !== 'literal').map((x) => [x.type, Number(x.value)]));
+  const f = new Intl.DateTimeFormat('en-US', {
+    timeZone,
+    hourCycle: 'h23',
+    year: 'numeric',
+    month: '2-digit',
+    day: '2-digit',
+    hour: '2-digit',
+    minute: '2-digit',
+    second: '2-digit',
+  });
+  const p = Object.fromEntries(
+    f
+      .formatToParts(new Date(ms))
+      .filter((x) => x.type !== 'literal')
+      .map((x) => [x.type, Number(x.value)]),
+  );
   return Date.UTC(p.year, p.month - 1, p.day, p.hour, p.minute, p.second) - Math.floor(ms / 1000) * 1000;
 }
 
@@ -74,7 +100,10 @@ function localMidnight(dayIndex, timeZone, from = EDGE_BASE) {
 
 /** Filler text for tool results and prompts: JSON-safe, no usage marker. */
 const LOREM = (() => {
-  const words = 'const let function return import export from await async if else for while class interface type extends implements new this null undefined true false string number boolean'.split(' ');
+  const words =
+    'const let function return import export from await async if else for while class interface type extends implements new this null undefined true false string number boolean'.split(
+      ' ',
+    );
   const r = rng(7);
   let s = '';
   while (s.length < 4 << 20) s += `${r.pick(words)}${r.chance(0.08) ? '\\n' : ' '}`;
@@ -106,8 +135,18 @@ export function generateCorpus({ out, sizeMb = 4, seed = 1, tz = 'America/St_Joh
   // What CLAUDE_CONFIG_DIR must hold to read all three roots (the extra one is only read then).
   const claudeConfigDir = `${join(home, '.claude')}, ${join(home, '.config', 'claude')} ,${join(home, 'work-claude')}`;
   const target = sizeMb * 1024 * 1024;
-  const stats = { home, files: 0, bytes: 0, usageLines: 0, cases: {}, claudeConfigDir, codexHome: codex ? join(home, '.codex') : undefined };
-  const note = (c, n = 1) => { stats.cases[c] = (stats.cases[c] ?? 0) + n; };
+  const stats = {
+    home,
+    files: 0,
+    bytes: 0,
+    usageLines: 0,
+    cases: {},
+    claudeConfigDir,
+    codexHome: codex ? join(home, '.codex') : undefined,
+  };
+  const note = (c, n = 1) => {
+    stats.cases[c] = (stats.cases[c] ?? 0) + n;
+  };
 
   class Writer {
     constructor(file) {
@@ -117,7 +156,9 @@ export function generateCorpus({ out, sizeMb = 4, seed = 1, tz = 'America/St_Joh
       this.size = 0;
       stats.files++;
     }
-    line(s) { this.raw(`${s}\n`); }
+    line(s) {
+      this.raw(`${s}\n`);
+    }
     raw(s) {
       this.parts.push(s);
       this.size += s.length;
@@ -131,12 +172,16 @@ export function generateCorpus({ out, sizeMb = 4, seed = 1, tz = 'America/St_Joh
       this.parts = [];
       this.size = 0;
     }
-    close() { this.flush(); closeSync(this.fd); }
+    close() {
+      this.flush();
+      closeSync(this.fd);
+    }
   }
 
   const usageOf = (o) => {
     const u = { input_tokens: o.input, cache_creation_input_tokens: o.cacheWrite, cache_read_input_tokens: o.cacheRead };
-    if (o.cacheWrite1h !== undefined) u.cache_creation = { ephemeral_5m_input_tokens: o.cacheWrite - o.cacheWrite1h, ephemeral_1h_input_tokens: o.cacheWrite1h };
+    if (o.cacheWrite1h !== undefined)
+      u.cache_creation = { ephemeral_5m_input_tokens: o.cacheWrite - o.cacheWrite1h, ephemeral_1h_input_tokens: o.cacheWrite1h };
     u.output_tokens = o.output;
     u.service_tier = 'standard';
     if (o.speed) u.speed = o.speed;
@@ -147,15 +192,28 @@ export function generateCorpus({ out, sizeMb = 4, seed = 1, tz = 'America/St_Joh
   const assistant = (o) => {
     stats.usageLines++;
     const line = {
-      parentUuid: uuid(r), isSidechain: !!o.sidechain, userType: 'external', cwd: o.cwd, sessionId: o.session, version: o.version ?? '2.0.31',
-      gitBranch: 'main', ...(o.agentId ? { agentId: o.agentId } : {}), type: 'assistant', uuid: uuid(r),
+      parentUuid: uuid(r),
+      isSidechain: !!o.sidechain,
+      userType: 'external',
+      cwd: o.cwd,
+      sessionId: o.session,
+      version: o.version ?? '2.0.31',
+      gitBranch: 'main',
+      ...(o.agentId ? { agentId: o.agentId } : {}),
+      type: 'assistant',
+      uuid: uuid(r),
       timestamp: new Date(o.at).toISOString(),
       ...(o.requestId ? { requestId: o.requestId } : {}),
       ...(o.costUSD !== undefined ? { costUSD: o.costUSD } : {}),
       message: {
-        id: o.id, type: 'message', role: 'assistant', model: o.model,
+        id: o.id,
+        type: 'message',
+        role: 'assistant',
+        model: o.model,
         content: o.content ?? [{ type: 'text', text: filler(r, o.textBytes ?? 200) }],
-        stop_reason: o.stop ?? 'end_turn', stop_sequence: null, usage: usageOf(o),
+        stop_reason: o.stop ?? 'end_turn',
+        stop_sequence: null,
+        usage: usageOf(o),
       },
     };
     if (o.id === undefined) delete line.message.id;
@@ -171,21 +229,48 @@ export function generateCorpus({ out, sizeMb = 4, seed = 1, tz = 'America/St_Joh
     for (const k of ['parentUuid', 'isSidechain', 'userType', 'cwd', 'sessionId', 'version', 'gitBranch', 'agentId']) delete nested[k];
     stats.usageLines--; // counted once above, not again for the nested copy
     return JSON.stringify({
-      parentUuid: uuid(r), isSidechain: false, userType: 'external', cwd: o.cwd, sessionId: o.session, version: '2.1.81', type: 'progress',
+      parentUuid: uuid(r),
+      isSidechain: false,
+      userType: 'external',
+      cwd: o.cwd,
+      sessionId: o.session,
+      version: '2.1.81',
+      type: 'progress',
       data: { message: nested, type: 'agent_progress', prompt: '', agentId: o.agentId ?? 'a11ce' },
-      toolUseID: `agent_msg_${r.hex(20)}`, parentToolUseID: `toolu_${r.hex(24)}`, uuid: uuid(r), timestamp: new Date(o.at).toISOString(),
+      toolUseID: `agent_msg_${r.hex(20)}`,
+      parentToolUseID: `toolu_${r.hex(24)}`,
+      uuid: uuid(r),
+      timestamp: new Date(o.at).toISOString(),
     });
   };
-  const userLine = (o, text) => JSON.stringify({
-    parentUuid: uuid(r), isSidechain: !!o.sidechain, userType: 'external', cwd: o.cwd, sessionId: o.session, version: '2.0.31',
-    gitBranch: 'main', type: 'user', message: { role: 'user', content: text }, uuid: uuid(r), timestamp: new Date(o.at).toISOString(),
-  });
-  const toolResult = (o, bytes) => JSON.stringify({
-    parentUuid: uuid(r), isSidechain: !!o.sidechain, userType: 'external', cwd: o.cwd, sessionId: o.session, version: '2.0.31',
-    type: 'user', message: { role: 'user', content: [{ tool_use_id: `toolu_${r.hex(24)}`, type: 'tool_result', content: filler(r, bytes) }] },
-    uuid: uuid(r), timestamp: new Date(o.at).toISOString(),
-    toolUseResult: { stdout: '', stderr: '', interrupted: false },
-  });
+  const userLine = (o, text) =>
+    JSON.stringify({
+      parentUuid: uuid(r),
+      isSidechain: !!o.sidechain,
+      userType: 'external',
+      cwd: o.cwd,
+      sessionId: o.session,
+      version: '2.0.31',
+      gitBranch: 'main',
+      type: 'user',
+      message: { role: 'user', content: text },
+      uuid: uuid(r),
+      timestamp: new Date(o.at).toISOString(),
+    });
+  const toolResult = (o, bytes) =>
+    JSON.stringify({
+      parentUuid: uuid(r),
+      isSidechain: !!o.sidechain,
+      userType: 'external',
+      cwd: o.cwd,
+      sessionId: o.session,
+      version: '2.0.31',
+      type: 'user',
+      message: { role: 'user', content: [{ tool_use_id: `toolu_${r.hex(24)}`, type: 'tool_result', content: filler(r, bytes) }] },
+      uuid: uuid(r),
+      timestamp: new Date(o.at).toISOString(),
+      toolUseResult: { stdout: '', stderr: '', interrupted: false },
+    });
 
   const tokens = (model, big = false) => {
     const t = {
@@ -283,7 +368,8 @@ export function generateCorpus({ out, sizeMb = 4, seed = 1, tz = 'America/St_Joh
     return stats;
   }
   const caseDay = () => localMidnight(EDGE_FIRST_DAY + 4 * caseIndex++, tz) + 12 * 3600_000;
-  const dayOf = (ms) => new Intl.DateTimeFormat('en-CA', { timeZone: tz, year: 'numeric', month: '2-digit', day: '2-digit' }).format(new Date(ms));
+  const dayOf = (ms) =>
+    new Intl.DateTimeFormat('en-CA', { timeZone: tz, year: 'numeric', month: '2-digit', day: '2-digit' }).format(new Date(ms));
   /**
    * Declares a case: `files` maps [root, relative path] to lines; `counted` are the option
    * objects of the requests that must count once each.
@@ -311,7 +397,16 @@ export function generateCorpus({ out, sizeMb = 4, seed = 1, tz = 'America/St_Joh
   const edgeCwd = '/home/me/edge';
   const proj = encodeProject(edgeCwd);
   const req = (name, extra = {}) => {
-    const o = { cwd: edgeCwd, session: name, input: 100, output: 50, cacheWrite: 1000, cacheRead: 5000, model: 'claude-sonnet-4-5-20250929', ...extra };
+    const o = {
+      cwd: edgeCwd,
+      session: name,
+      input: 100,
+      output: 50,
+      cacheWrite: 1000,
+      cacheRead: 5000,
+      model: 'claude-sonnet-4-5-20250929',
+      ...extra,
+    };
     return o;
   };
   const A = (o) => assistant(o);
@@ -323,33 +418,75 @@ export function generateCorpus({ out, sizeMb = 4, seed = 1, tz = 'America/St_Joh
     const name = 'streamed-copies';
     const at = caseDay();
     const final = req(name, { id: 'msg_e_stream', requestId: 'req_e_stream', output: 900, at: at + 300 });
-    edgeCase(name, [[...main(name), [
-      userLine({ ...final, at: at - 1000 }, 'go'),
-      A({ ...final, output: 5, at }), A(final), A({ ...final, output: 300, at: at + 600 }),
-      A(req(name, { id: 'msg_e_stream2', requestId: 'req_e_stream2', output: 7, at: at + 900 })),
-      A(req(name, { id: 'msg_e_stream2', requestId: 'req_e_stream2', output: 7, at: at + 950 })),
-    ]]], [final, req(name, { output: 7, at: at + 900 })]);
+    edgeCase(
+      name,
+      [
+        [
+          ...main(name),
+          [
+            userLine({ ...final, at: at - 1000 }, 'go'),
+            A({ ...final, output: 5, at }),
+            A(final),
+            A({ ...final, output: 300, at: at + 600 }),
+            A(req(name, { id: 'msg_e_stream2', requestId: 'req_e_stream2', output: 7, at: at + 900 })),
+            A(req(name, { id: 'msg_e_stream2', requestId: 'req_e_stream2', output: 7, at: at + 950 })),
+          ],
+        ],
+      ],
+      [final, req(name, { output: 7, at: at + 900 })],
+    );
   }
   {
     const name = 'sidechain-replay-same-request';
     const at = caseDay();
     const m1 = req(name, { id: 'msg_e_scs', requestId: 'req_e_scs', at });
-    const own = req(name, { ...sc, id: 'msg_e_scs_own', requestId: 'req_e_scs_own', model: 'claude-haiku-4-5-20251001', output: 73, at: at + 5000 });
-    edgeCase(name, [[...main(name), [A(m1)]], [...sub(name), [A({ ...m1, ...sc, at: at + 4000 }), A(own)]]], [m1, own]);
+    const own = req(name, {
+      ...sc,
+      id: 'msg_e_scs_own',
+      requestId: 'req_e_scs_own',
+      model: 'claude-haiku-4-5-20251001',
+      output: 73,
+      at: at + 5000,
+    });
+    edgeCase(
+      name,
+      [
+        [...main(name), [A(m1)]],
+        [...sub(name), [A({ ...m1, ...sc, at: at + 4000 }), A(own)]],
+      ],
+      [m1, own],
+    );
   }
   {
     const name = 'sidechain-replay-other-request';
     const at = caseDay();
     const m1 = req(name, { id: 'msg_e_sco', requestId: 'req_e_sco', at });
-    edgeCase(name, [[...main(name), [A(m1)]], [...sub(name), [A({ ...m1, ...sc, requestId: 'req_e_sco_replay', output: 50, at: at + 4000 })]]], [m1]);
+    edgeCase(
+      name,
+      [
+        [...main(name), [A(m1)]],
+        [...sub(name), [A({ ...m1, ...sc, requestId: 'req_e_sco_replay', output: 50, at: at + 4000 })]],
+      ],
+      [m1],
+    );
   }
   {
     const name = 'sidechain-copy-larger-than-main';
     const at = caseDay();
     const m1 = req(name, { id: 'msg_e_scl', requestId: 'req_e_scl', output: 79, at });
     // The sidechain copy sorts first and is larger; the main-chain copy still wins.
-    edgeCase(name, [[roots.dotClaude, join(proj, 'a-first', 'subagents', 'agent-big.jsonl'), [A({ ...m1, ...sc, session: 'a-first', output: 5000, at: at - 1000 })]],
-      [...main(name), [A(m1)]]], [m1]);
+    edgeCase(
+      name,
+      [
+        [
+          roots.dotClaude,
+          join(proj, 'a-first', 'subagents', 'agent-big.jsonl'),
+          [A({ ...m1, ...sc, session: 'a-first', output: 5000, at: at - 1000 })],
+        ],
+        [...main(name), [A(m1)]],
+      ],
+      [m1],
+    );
   }
   {
     const name = 'same-id-two-requests';
@@ -377,7 +514,14 @@ export function generateCorpus({ out, sizeMb = 4, seed = 1, tz = 'America/St_Joh
     const at = caseDay();
     const a = req(name, { id: 'msg_e_cost', requestId: 'req_e_cost', costUSD: 0.123456, at });
     const b = req(name, { id: 'msg_e_nocost', requestId: 'req_e_nocost', at: at + 1000 });
-    const c = req(name, { id: 'msg_e_cost_opus', requestId: 'req_e_cost_opus', model: 'claude-opus-4-5-20251101', costUSD: 1.5, version: '1.0.3', at: at + 2000 });
+    const c = req(name, {
+      id: 'msg_e_cost_opus',
+      requestId: 'req_e_cost_opus',
+      model: 'claude-opus-4-5-20251101',
+      costUSD: 1.5,
+      version: '1.0.3',
+      at: at + 2000,
+    });
     edgeCase(name, [[...main(name), [A(a), A(b), A(c)]]], [a, b, c], { costUSD: 0.123456 + 1.5 });
   }
   {
@@ -391,25 +535,74 @@ export function generateCorpus({ out, sizeMb = 4, seed = 1, tz = 'America/St_Joh
     const name = 'synthetic-model';
     const at = caseDay();
     const real = req(name, { id: 'msg_e_real', requestId: 'req_e_real', at: at + 2000 });
-    edgeCase(name, [[...main(name), [
-      A(req(name, { id: 'msg_e_synth', requestId: 'req_e_synth', model: SYNTHETIC, input: 0, output: 0, cacheWrite: 0, cacheRead: 0, at })),
-      A(req(name, { id: 'msg_e_synth2', requestId: 'req_e_synth2', model: SYNTHETIC, input: 3, output: 5, cacheWrite: 0, cacheRead: 0, at: at + 500 })),
-      JSON.stringify({ ...JSON.parse(A(req(name, { id: 'msg_e_err', requestId: 'req_e_err', model: SYNTHETIC, input: 0, output: 0, cacheWrite: 0, cacheRead: 0, at: at + 1000 }))), isApiErrorMessage: true }),
-      A(real),
-    ]]], [real, { input: 3, output: 5, cacheWrite: 0, cacheRead: 0, at: at + 500 }]);
+    edgeCase(
+      name,
+      [
+        [
+          ...main(name),
+          [
+            A(
+              req(name, {
+                id: 'msg_e_synth',
+                requestId: 'req_e_synth',
+                model: SYNTHETIC,
+                input: 0,
+                output: 0,
+                cacheWrite: 0,
+                cacheRead: 0,
+                at,
+              }),
+            ),
+            A(
+              req(name, {
+                id: 'msg_e_synth2',
+                requestId: 'req_e_synth2',
+                model: SYNTHETIC,
+                input: 3,
+                output: 5,
+                cacheWrite: 0,
+                cacheRead: 0,
+                at: at + 500,
+              }),
+            ),
+            JSON.stringify({
+              ...JSON.parse(
+                A(
+                  req(name, {
+                    id: 'msg_e_err',
+                    requestId: 'req_e_err',
+                    model: SYNTHETIC,
+                    input: 0,
+                    output: 0,
+                    cacheWrite: 0,
+                    cacheRead: 0,
+                    at: at + 1000,
+                  }),
+                ),
+              ),
+              isApiErrorMessage: true,
+            }),
+            A(real),
+          ],
+        ],
+      ],
+      [real, { input: 3, output: 5, cacheWrite: 0, cacheRead: 0, at: at + 500 }],
+    );
   }
   {
     const name = 'opus-4-vs-opus-4-5';
     const at = caseDay();
     const list = ['claude-opus-4-20250514', 'claude-opus-4-5-20251101', 'claude-opus-4-1-20250805'].map((model, i) =>
-      req(name, { id: `msg_e_opus${i}`, requestId: `req_e_opus${i}`, model, at: at + i * 1000 }));
+      req(name, { id: `msg_e_opus${i}`, requestId: `req_e_opus${i}`, model, at: at + i * 1000 }),
+    );
     edgeCase(name, [[...main(name), list.map(A)]], list);
   }
   {
     const name = 'several-models';
     const at = caseDay();
-    const list = ['claude-sonnet-4-5-20250929', 'claude-haiku-4-5-20251001', 'claude-sonnet-4-20250514', 'claude-opus-4-5-20251101'].map((model, i) =>
-      req(name, { id: `msg_e_models${i}`, requestId: `req_e_models${i}`, model, output: 100 + i, at: at + i * 1000 }));
+    const list = ['claude-sonnet-4-5-20250929', 'claude-haiku-4-5-20251001', 'claude-sonnet-4-20250514', 'claude-opus-4-5-20251101'].map(
+      (model, i) => req(name, { id: `msg_e_models${i}`, requestId: `req_e_models${i}`, model, output: 100 + i, at: at + i * 1000 }),
+    );
     edgeCase(name, [[...main(name), list.map(A)]], list);
   }
   {
@@ -417,8 +610,22 @@ export function generateCorpus({ out, sizeMb = 4, seed = 1, tz = 'America/St_Joh
     const at = caseDay();
     const list = [
       req(name, { id: 'msg_e_1h', requestId: 'req_e_1h', cacheWrite: 9000, cacheWrite1h: 6000, at }),
-      req(name, { id: 'msg_e_1h_opus', requestId: 'req_e_1h_opus', model: 'claude-opus-4-5-20251101', cacheWrite: 9000, cacheWrite1h: 9000, at: at + 1000 }),
-      req(name, { id: 'msg_e_5m_only', requestId: 'req_e_5m_only', model: 'claude-haiku-4-5-20251001', cacheWrite: 9000, cacheWrite1h: 0, at: at + 2000 }),
+      req(name, {
+        id: 'msg_e_1h_opus',
+        requestId: 'req_e_1h_opus',
+        model: 'claude-opus-4-5-20251101',
+        cacheWrite: 9000,
+        cacheWrite1h: 9000,
+        at: at + 1000,
+      }),
+      req(name, {
+        id: 'msg_e_5m_only',
+        requestId: 'req_e_5m_only',
+        model: 'claude-haiku-4-5-20251001',
+        cacheWrite: 9000,
+        cacheWrite1h: 0,
+        at: at + 2000,
+      }),
     ];
     edgeCase(name, [[...main(name), list.map(A)]], list);
   }
@@ -427,9 +634,36 @@ export function generateCorpus({ out, sizeMb = 4, seed = 1, tz = 'America/St_Joh
     const at = caseDay();
     const list = [
       req(name, { id: 'msg_e_big', requestId: 'req_e_big', input: 250_000, output: 210_000, cacheWrite: 230_000, cacheRead: 400_000, at }),
-      req(name, { id: 'msg_e_big1h', requestId: 'req_e_big1h', input: 3, output: 5, cacheWrite: 300_000, cacheWrite1h: 260_000, cacheRead: 0, at: at + 1000 }),
-      req(name, { id: 'msg_e_big4', requestId: 'req_e_big4', model: 'claude-sonnet-4-20250514', input: 201_000, output: 5, cacheWrite: 0, cacheRead: 199_999, at: at + 2000 }),
-      req(name, { id: 'msg_e_big_opus', requestId: 'req_e_big_opus', model: 'claude-opus-4-5-20251101', input: 300_000, output: 1000, cacheWrite: 0, cacheRead: 0, at: at + 3000 }),
+      req(name, {
+        id: 'msg_e_big1h',
+        requestId: 'req_e_big1h',
+        input: 3,
+        output: 5,
+        cacheWrite: 300_000,
+        cacheWrite1h: 260_000,
+        cacheRead: 0,
+        at: at + 1000,
+      }),
+      req(name, {
+        id: 'msg_e_big4',
+        requestId: 'req_e_big4',
+        model: 'claude-sonnet-4-20250514',
+        input: 201_000,
+        output: 5,
+        cacheWrite: 0,
+        cacheRead: 199_999,
+        at: at + 2000,
+      }),
+      req(name, {
+        id: 'msg_e_big_opus',
+        requestId: 'req_e_big_opus',
+        model: 'claude-opus-4-5-20251101',
+        input: 300_000,
+        output: 1000,
+        cacheWrite: 0,
+        cacheRead: 0,
+        at: at + 3000,
+      }),
     ];
     edgeCase(name, [[...main(name), list.map(A)]], list);
   }
@@ -437,20 +671,38 @@ export function generateCorpus({ out, sizeMb = 4, seed = 1, tz = 'America/St_Joh
     const name = 'malformed-lines';
     const at = caseDay();
     const ok = req(name, { id: 'msg_e_ok', requestId: 'req_e_ok', at });
-    edgeCase(name, [[...main(name), [
-      '{"type":"assistant","message":{"usage":{"input_tokens": 12, CORRUPT',
-      `{"type":"assistant","timestamp":"not a date","message":{"id":"msg_e_baddate","model":"claude-sonnet-4-5-20250929","usage":{"input_tokens":1,"output_tokens":1}},"requestId":"req_e_baddate"}`,
-      '\u0000\u0000\u0000 "usage":{ binary junk',
-      '',
-      A(ok),
-    ]]], [ok]);
+    edgeCase(
+      name,
+      [
+        [
+          ...main(name),
+          [
+            '{"type":"assistant","message":{"usage":{"input_tokens": 12, CORRUPT',
+            `{"type":"assistant","timestamp":"not a date","message":{"id":"msg_e_baddate","model":"claude-sonnet-4-5-20250929","usage":{"input_tokens":1,"output_tokens":1}},"requestId":"req_e_baddate"}`,
+            '\u0000\u0000\u0000 "usage":{ binary junk',
+            '',
+            A(ok),
+          ],
+        ],
+      ],
+      [ok],
+    );
   }
   {
     const name = 'truncated-last-line';
     const at = caseDay();
     const ok = req(name, { id: 'msg_e_before_cut', requestId: 'req_e_before_cut', at });
     // The agent is still writing the last line: no newline yet.
-    edgeCase(name, [[...main(name), [A(ok), { raw: A(req(name, { id: 'msg_e_cut', requestId: 'req_e_cut', output: 53, at: at + 1000 })).slice(0, 150) }]]], [ok]);
+    edgeCase(
+      name,
+      [
+        [
+          ...main(name),
+          [A(ok), { raw: A(req(name, { id: 'msg_e_cut', requestId: 'req_e_cut', output: 53, at: at + 1000 })).slice(0, 150) }],
+        ],
+      ],
+      [ok],
+    );
   }
   {
     const name = 'huge-non-usage-line';
@@ -458,11 +710,20 @@ export function generateCorpus({ out, sizeMb = 4, seed = 1, tz = 'America/St_Joh
     const ok = req(name, { id: 'msg_e_after_huge', requestId: 'req_e_after_huge', at: at + 2000 });
     const base = { cwd: edgeCwd, session: name, at };
     // A pasted log that mentions "usage":{ inside a multi-megabyte tool result, across read chunks.
-    edgeCase(name, [[...main(name), [
-      toolResult(base, 2_500_000),
-      userLine(base, `${filler(r, 1_500_000)} "usage":{"input_tokens":999999,"output_tokens":999999} ${filler(r, 800_000)}`),
-      A(ok),
-    ]]], [ok]);
+    edgeCase(
+      name,
+      [
+        [
+          ...main(name),
+          [
+            toolResult(base, 2_500_000),
+            userLine(base, `${filler(r, 1_500_000)} "usage":{"input_tokens":999999,"output_tokens":999999} ${filler(r, 800_000)}`),
+            A(ok),
+          ],
+        ],
+      ],
+      [ok],
+    );
   }
   {
     // Lines either side of local midnight (and of UTC midnight) in the chosen zone.
@@ -489,16 +750,28 @@ export function generateCorpus({ out, sizeMb = 4, seed = 1, tz = 'America/St_Joh
     const name = 'dst-change';
     const list = [DST_DAY, DST_DAY + 1].flatMap((d, i) => {
       const mid = localMidnight(d, tz, Date.UTC(2026, 9, 1));
-      return [req(name, { id: `msg_e_dst_b${i}`, requestId: `req_e_dst_b${i}`, at: mid - 1, output: 47 }),
-        req(name, { id: `msg_e_dst_a${i}`, requestId: `req_e_dst_a${i}`, at: mid, output: 49 })];
+      return [
+        req(name, { id: `msg_e_dst_b${i}`, requestId: `req_e_dst_b${i}`, at: mid - 1, output: 47 }),
+        req(name, { id: `msg_e_dst_a${i}`, requestId: `req_e_dst_a${i}`, at: mid, output: 49 }),
+      ];
     });
     edgeCase(name, [[...main(name), list.map(A)]], list);
   }
   {
     const name = 'same-message-in-both-roots';
     const at = caseDay();
-    const list = [req(name, { id: 'msg_e_both', requestId: 'req_e_both', output: 59, at }), req(name, { id: 'msg_e_both2', requestId: 'req_e_both2', output: 61, at: at + 5000 })];
-    edgeCase(name, [[...main(name), list.map(A)], [roots.xdg, join(proj, `${name}.jsonl`), list.map(A)]], list);
+    const list = [
+      req(name, { id: 'msg_e_both', requestId: 'req_e_both', output: 59, at }),
+      req(name, { id: 'msg_e_both2', requestId: 'req_e_both2', output: 61, at: at + 5000 }),
+    ];
+    edgeCase(
+      name,
+      [
+        [...main(name), list.map(A)],
+        [roots.xdg, join(proj, `${name}.jsonl`), list.map(A)],
+      ],
+      list,
+    );
   }
   {
     const name = 'xdg-root-only';
@@ -517,7 +790,14 @@ export function generateCorpus({ out, sizeMb = 4, seed = 1, tz = 'America/St_Joh
     const name = 'progress-line-with-subagent-file';
     const at = caseDay();
     const m = req(name, { id: 'msg_e_prog', requestId: 'req_e_prog', model: 'claude-haiku-4-5-20251001', output: 83, at });
-    edgeCase(name, [[...main(name), [userLine({ ...m, at: at - 1000 }, 'go'), progress({ ...m, output: 1 }), progress(m)]], [...sub(name), [A({ ...m, ...sc })]]], [m]);
+    edgeCase(
+      name,
+      [
+        [...main(name), [userLine({ ...m, at: at - 1000 }, 'go'), progress({ ...m, output: 1 }), progress(m)]],
+        [...sub(name), [A({ ...m, ...sc })]],
+      ],
+      [m],
+    );
   }
   {
     // Older Claude Code wrote no subagent file: the progress lines are the only record (streamed twice).
@@ -525,14 +805,19 @@ export function generateCorpus({ out, sizeMb = 4, seed = 1, tz = 'America/St_Joh
     const at = caseDay();
     const m = req(name, { id: 'msg_e_prog2', requestId: 'req_e_prog2', model: 'claude-sonnet-4-6', output: 89, at });
     const n = req(name, { id: 'msg_e_prog3', requestId: 'req_e_prog3', model: 'claude-sonnet-4-6', output: 97, at: at + 4000 });
-    edgeCase(name, [[...main(name), [userLine({ ...m, at: at - 1000 }, 'go'), progress({ ...m, output: 3 }), progress(m), progress(n)]]], [m, n]);
+    edgeCase(
+      name,
+      [[...main(name), [userLine({ ...m, at: at - 1000 }, 'go'), progress({ ...m, output: 3 }), progress(m), progress(n)]]],
+      [m, n],
+    );
   }
   {
     // Fast mode on every model ccusage has a multiplier for, beside a normal request.
     const name = 'fast-mode';
     const at = caseDay();
     const list = ['claude-opus-4-6', 'claude-opus-4-7', 'claude-opus-4-8', 'claude-sonnet-4-5-20250929'].map((model, i) =>
-      req(name, { id: `msg_e_fast${i}`, requestId: `req_e_fast${i}`, model, speed: 'fast', output: 101 + i, at: at + i * 1000 }));
+      req(name, { id: `msg_e_fast${i}`, requestId: `req_e_fast${i}`, model, speed: 'fast', output: 101 + i, at: at + i * 1000 }),
+    );
     list.push(req(name, { id: 'msg_e_fastN', requestId: 'req_e_fastN', model: 'claude-opus-4-8', output: 109, at: at + 9000 }));
     // A standard copy of the Opus 4.8 request before its fast copy, same tokens: the costlier
     // (fast) copy is the one kept, as ccusage keeps it.
@@ -545,18 +830,39 @@ export function generateCorpus({ out, sizeMb = 4, seed = 1, tz = 'America/St_Joh
     const at = caseDay();
     const ok = req(name, { id: 'msg_e_null_ok', requestId: 'req_e_null_ok', output: 127, at });
     const nulled = (i, patch) => {
-      const line = JSON.parse(A(req(name, { id: `msg_e_null${i}`, requestId: `req_e_null${i}`, output: 131 + i, at: at + 1000 * (i + 1) })));
+      const line = JSON.parse(
+        A(req(name, { id: `msg_e_null${i}`, requestId: `req_e_null${i}`, output: 131 + i, at: at + 1000 * (i + 1) })),
+      );
       patch(line);
       return JSON.stringify(line);
     };
-    edgeCase(name, [[...main(name), [
-      A(ok),
-      nulled(0, (l) => { l.message.usage.speed = null; }),
-      nulled(1, (l) => { l.costUSD = null; }),
-      nulled(2, (l) => { l.message.usage.cache_creation_input_tokens = null; }),
-      nulled(3, (l) => { l.requestId = null; }),
-      nulled(4, (l) => { l.cwd = null; }),
-    ]]], [ok]);
+    edgeCase(
+      name,
+      [
+        [
+          ...main(name),
+          [
+            A(ok),
+            nulled(0, (l) => {
+              l.message.usage.speed = null;
+            }),
+            nulled(1, (l) => {
+              l.costUSD = null;
+            }),
+            nulled(2, (l) => {
+              l.message.usage.cache_creation_input_tokens = null;
+            }),
+            nulled(3, (l) => {
+              l.requestId = null;
+            }),
+            nulled(4, (l) => {
+              l.cwd = null;
+            }),
+          ],
+        ],
+      ],
+      [ok],
+    );
   }
   {
     // LiteLLM lists this model only under provider-prefixed keys (Bedrock's); ccusage prices it.
@@ -603,11 +909,27 @@ function writeCodex(codexHome, r, stats, note, fast = false) {
     const archived = s === 5;
     const dir = archived
       ? join(codexHome, 'archived_sessions')
-      : join(codexHome, 'sessions', String(d.getUTCFullYear()), String(d.getUTCMonth() + 1).padStart(2, '0'), String(d.getUTCDate()).padStart(2, '0'));
-    const lines = [{ timestamp: d.toISOString(), type: 'session_meta', payload: { id, timestamp: d.toISOString(), cwd, originator: 'codex_cli_rs', cli_version: '0.46.0', instructions: null } }];
+      : join(
+          codexHome,
+          'sessions',
+          String(d.getUTCFullYear()),
+          String(d.getUTCMonth() + 1).padStart(2, '0'),
+          String(d.getUTCDate()).padStart(2, '0'),
+        );
+    const lines = [
+      {
+        timestamp: d.toISOString(),
+        type: 'session_meta',
+        payload: { id, timestamp: d.toISOString(), cwd, originator: 'codex_cli_rs', cli_version: '0.46.0', instructions: null },
+      },
+    ];
     // Codex 0.144+ records the tier in the rollout; it wins over config.toml (either way).
     if (s === 1 || s === 2) {
-      lines.push({ timestamp: d.toISOString(), type: 'event_msg', payload: { type: 'thread_settings_applied', thread_settings: { service_tier: s === 1 ? 'priority' : 'default' } } });
+      lines.push({
+        timestamp: d.toISOString(),
+        type: 'event_msg',
+        payload: { type: 'thread_settings_applied', thread_settings: { service_tier: s === 1 ? 'priority' : 'default' } },
+      });
       note(s === 1 ? 'codex-recorded-priority' : 'codex-recorded-default');
     }
     let at = start;
@@ -615,12 +937,26 @@ function writeCodex(codexHome, r, stats, note, fast = false) {
     for (let t = 0; t < r.int(3, 12); t++) {
       at += r.int(5_000, 300_000);
       const model = r.pick(['gpt-5-codex', 'gpt-5', 'gpt-5.1-codex', 'o4-mini-deep-thought', 'gpt-5.4', 'gpt-5.5']);
-      lines.push({ timestamp: new Date(at).toISOString(), type: 'turn_context', payload: { cwd, approval_policy: 'on-request', model, effort: 'medium', summary: 'auto' } });
-      lines.push({ timestamp: new Date(at).toISOString(), type: 'response_item', payload: { type: 'message', role: 'user', content: [{ type: 'input_text', text: filler(r, 300) }] } });
+      lines.push({
+        timestamp: new Date(at).toISOString(),
+        type: 'turn_context',
+        payload: { cwd, approval_policy: 'on-request', model, effort: 'medium', summary: 'auto' },
+      });
+      lines.push({
+        timestamp: new Date(at).toISOString(),
+        type: 'response_item',
+        payload: { type: 'message', role: 'user', content: [{ type: 'input_text', text: filler(r, 300) }] },
+      });
       for (let k = r.int(1, 3); k > 0; k--) {
         at += r.int(1000, 30_000);
         const input = r.int(2000, 60_000);
-        const last = { input_tokens: input, cached_input_tokens: r.int(0, input), output_tokens: r.int(10, 3000), reasoning_output_tokens: 0, total_tokens: 0 };
+        const last = {
+          input_tokens: input,
+          cached_input_tokens: r.int(0, input),
+          output_tokens: r.int(10, 3000),
+          reasoning_output_tokens: 0,
+          total_tokens: 0,
+        };
         // Newer rollouts also count cache writes, a part of input beside the cached part.
         if (s === 3) {
           last.cache_write_input_tokens = r.int(0, last.input_tokens - last.cached_input_tokens);
@@ -631,11 +967,22 @@ function writeCodex(codexHome, r, stats, note, fast = false) {
         for (const key of Object.keys(total)) total[key] += last[key];
         const noLast = r.chance(0.1);
         if (noLast) note('codex-no-last-usage');
-        lines.push({ timestamp: new Date(at).toISOString(), type: 'event_msg', payload: { type: 'token_count', info: { total_token_usage: { ...total }, ...(noLast ? {} : { last_token_usage: last }), model_context_window: 272000 } } });
+        lines.push({
+          timestamp: new Date(at).toISOString(),
+          type: 'event_msg',
+          payload: {
+            type: 'token_count',
+            info: { total_token_usage: { ...total }, ...(noLast ? {} : { last_token_usage: last }), model_context_window: 272000 },
+          },
+        });
         note('codex-token-count');
       }
       // A repeated token_count with unchanged totals (Codex re-emits on rate-limit updates).
-      lines.push({ timestamp: new Date(at + 10).toISOString(), type: 'event_msg', payload: { type: 'token_count', info: null, rate_limits: { primary: { used_percent: 3 } } } });
+      lines.push({
+        timestamp: new Date(at + 10).toISOString(),
+        type: 'event_msg',
+        payload: { type: 'token_count', info: null, rate_limits: { primary: { used_percent: 3 } } },
+      });
     }
     write(join(dir, `rollout-${d.toISOString().slice(0, 19).replace(/:/g, '-')}-${id}.jsonl`), lines);
     if (archived) note('codex-archived');
@@ -644,13 +991,24 @@ function writeCodex(codexHome, r, stats, note, fast = false) {
 
 if (import.meta.url === `file://${process.argv[1]}`) {
   const args = process.argv.slice(2);
-  const get = (flag, dflt) => { const i = args.indexOf(flag); return i >= 0 ? args[i + 1] : dflt; };
+  const get = (flag, dflt) => {
+    const i = args.indexOf(flag);
+    return i >= 0 ? args[i + 1] : dflt;
+  };
   const out = get('--out');
   if (!out) {
     console.error('usage: node bench/corpus.mjs --out DIR [--size-mb N] [--seed S] [--tz ZONE] [--codex | --codex-only] [--codex-fast]');
     process.exit(2);
   }
   const started = Date.now();
-  const s = generateCorpus({ out, sizeMb: Number(get('--size-mb', '4')), seed: Number(get('--seed', '1')), tz: get('--tz', 'America/St_Johns'), codex: args.includes('--codex') || args.includes('--codex-only'), claude: !args.includes('--codex-only'), codexFast: args.includes('--codex-fast') });
+  const s = generateCorpus({
+    out,
+    sizeMb: Number(get('--size-mb', '4')),
+    seed: Number(get('--seed', '1')),
+    tz: get('--tz', 'America/St_Johns'),
+    codex: args.includes('--codex') || args.includes('--codex-only'),
+    claude: !args.includes('--codex-only'),
+    codexFast: args.includes('--codex-fast'),
+  });
   console.log(JSON.stringify({ ...s, ms: Date.now() - started }, null, 2));
 }

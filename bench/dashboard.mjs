@@ -48,14 +48,27 @@ const DAY = 86_400_000;
 // ---- a realistic store: ~90 days, 6 sources, 10 models, 50 projects, ~5k sessions ----
 
 const MODELS = [
-  'claude-sonnet-4-5-20250929', 'claude-opus-4-5-20251101', 'claude-haiku-4-5-20251001', 'claude-opus-4-1-20250805',
-  'claude-sonnet-4-20250514', 'gpt-5-codex', 'gpt-5', 'gpt-5-mini', 'gemini-2.5-pro',
+  'claude-sonnet-4-5-20250929',
+  'claude-opus-4-5-20251101',
+  'claude-haiku-4-5-20251001',
+  'claude-opus-4-1-20250805',
+  'claude-sonnet-4-20250514',
+  'gpt-5-codex',
+  'gpt-5',
+  'gpt-5-mini',
+  'gemini-2.5-pro',
 ];
-const PRICE = { // USD per token: input, output, cache write, cache read
-  'claude-sonnet-4-5-20250929': [3e-6, 15e-6, 3.75e-6, 0.3e-6], 'claude-opus-4-5-20251101': [5e-6, 25e-6, 6.25e-6, 0.5e-6],
-  'claude-haiku-4-5-20251001': [1e-6, 5e-6, 1.25e-6, 0.1e-6], 'claude-opus-4-1-20250805': [15e-6, 75e-6, 18.75e-6, 1.5e-6],
-  'claude-sonnet-4-20250514': [3e-6, 15e-6, 3.75e-6, 0.3e-6], 'gpt-5-codex': [1.25e-6, 10e-6, 0, 0.125e-6], 'gpt-5': [1.25e-6, 10e-6, 0, 0.125e-6],
-  'gpt-5-mini': [0.25e-6, 2e-6, 0, 0.025e-6], 'gemini-2.5-pro': [1.25e-6, 10e-6, 0, 0.31e-6],
+const PRICE = {
+  // USD per token: input, output, cache write, cache read
+  'claude-sonnet-4-5-20250929': [3e-6, 15e-6, 3.75e-6, 0.3e-6],
+  'claude-opus-4-5-20251101': [5e-6, 25e-6, 6.25e-6, 0.5e-6],
+  'claude-haiku-4-5-20251001': [1e-6, 5e-6, 1.25e-6, 0.1e-6],
+  'claude-opus-4-1-20250805': [15e-6, 75e-6, 18.75e-6, 1.5e-6],
+  'claude-sonnet-4-20250514': [3e-6, 15e-6, 3.75e-6, 0.3e-6],
+  'gpt-5-codex': [1.25e-6, 10e-6, 0, 0.125e-6],
+  'gpt-5': [1.25e-6, 10e-6, 0, 0.125e-6],
+  'gpt-5-mini': [0.25e-6, 2e-6, 0, 0.025e-6],
+  'gemini-2.5-pro': [1.25e-6, 10e-6, 0, 0.31e-6],
 };
 const AGENTS = Array.from({ length: 20 }, (_, i) => `fleet-agent-${i}`);
 const PROJECTS = Array.from({ length: 50 }, (_, i) => `/home/me/src/project-${String(i).padStart(2, '0')}`);
@@ -63,9 +76,11 @@ const PROJECTS = Array.from({ length: 50 }, (_, i) => `/home/me/src/project-${St
 // A small deterministic PRNG, so every run stores the same requests.
 let seed = 0x2545f491;
 const rand = () => {
-  seed ^= seed << 13; seed >>>= 0;
+  seed ^= seed << 13;
+  seed >>>= 0;
   seed ^= seed >>> 17;
-  seed ^= seed << 5; seed >>>= 0;
+  seed ^= seed << 5;
+  seed >>>= 0;
   return seed / 4294967296;
 };
 const pick = (xs) => xs[Math.floor(rand() * xs.length)];
@@ -77,13 +92,35 @@ const weighted = (pairs) => {
 
 /** One session's requests: a source, a project, mostly one model, 20-60 s apart. */
 function* session(s, size, live) {
-  const source = weighted([['claude-code', 60], ['claude-code-subagent', 15], ['codex', 12], ['heartbeat', 8], ['workspace', 4], ['manual', 1]]);
+  const source = weighted([
+    ['claude-code', 60],
+    ['claude-code-subagent', 15],
+    ['codex', 12],
+    ['heartbeat', 8],
+    ['workspace', 4],
+    ['manual', 1],
+  ]);
   const project = PROJECTS[Math.floor(Math.pow(rand(), 1.6) * PROJECTS.length)]; // some projects are busier
-  const main = source === 'codex' ? pick(['gpt-5-codex', 'gpt-5', 'gpt-5-mini'])
-    : source === 'heartbeat' ? pick(MODELS)
-    : source === 'manual' ? 'unspecified'
-    : weighted([['claude-sonnet-4-5-20250929', 50], ['claude-opus-4-5-20251101', 20], ['claude-opus-4-1-20250805', 5], ['claude-sonnet-4-20250514', 10], ['claude-haiku-4-5-20251001', 15]]);
-  const sessionId = source === 'heartbeat' ? pick(AGENTS) : source === 'manual' ? `task ${s}` : `${(s * 2654435761 >>> 0).toString(16).padStart(8, '0')}-bench-${s}`;
+  const main =
+    source === 'codex'
+      ? pick(['gpt-5-codex', 'gpt-5', 'gpt-5-mini'])
+      : source === 'heartbeat'
+        ? pick(MODELS)
+        : source === 'manual'
+          ? 'unspecified'
+          : weighted([
+              ['claude-sonnet-4-5-20250929', 50],
+              ['claude-opus-4-5-20251101', 20],
+              ['claude-opus-4-1-20250805', 5],
+              ['claude-sonnet-4-20250514', 10],
+              ['claude-haiku-4-5-20251001', 15],
+            ]);
+  const sessionId =
+    source === 'heartbeat'
+      ? pick(AGENTS)
+      : source === 'manual'
+        ? `task ${s}`
+        : `${((s * 2654435761) >>> 0).toString(16).padStart(8, '0')}-bench-${s}`;
   const span = size * 40_000;
   let ts = live ? NOW - span - rand() * 60_000 : NOW - 90 * DAY + rand() * (90 * DAY - span - 3_600_000);
   for (let k = 0; k < size; k++) {
@@ -96,10 +133,22 @@ function* session(s, size, live) {
     const p = PRICE[model];
     const id = `${s}-${k}`;
     yield {
-      dedupKey: `m:msg_${id}:req_${id}`, messageId: source.startsWith('claude') ? `msg_${id}` : undefined, timestamp: Math.floor(Math.min(ts, NOW - 1)),
-      source, model, project, sessionId, inputTokens: input, outputTokens: output, cacheWriteTokens: cw, cacheWrite1hTokens: 0,
-      cacheReadTokens: cr, reportedCost: null, cost: p ? input * p[0] + output * p[1] + cw * p[2] + cr * p[3] : 0,
-      unpriced: !p, isSidechain: source === 'claude-code-subagent',
+      dedupKey: `m:msg_${id}:req_${id}`,
+      messageId: source.startsWith('claude') ? `msg_${id}` : undefined,
+      timestamp: Math.floor(Math.min(ts, NOW - 1)),
+      source,
+      model,
+      project,
+      sessionId,
+      inputTokens: input,
+      outputTokens: output,
+      cacheWriteTokens: cw,
+      cacheWrite1hTokens: 0,
+      cacheReadTokens: cr,
+      reportedCost: null,
+      cost: p ? input * p[0] + output * p[1] + cw * p[2] + cr * p[3] : 0,
+      unpriced: !p,
+      isSidechain: source === 'claude-code-subagent',
     };
   }
 }
@@ -131,8 +180,16 @@ async function fill() {
 // ---- host compute ----
 
 const ctx = {
-  timeZone: TZ, now: NOW, scanned: true, storageRole: 'writer', budget: { daily: 200, monthly: 3000 }, thresholds: [80, 100],
-  costThreshold: 100, burnRatePerHour: 20, workspaceFolders: [PROJECTS[0]], gettingStarted: { transcriptRoots: ['/home/me/.claude/projects'] },
+  timeZone: TZ,
+  now: NOW,
+  scanned: true,
+  storageRole: 'writer',
+  budget: { daily: 200, monthly: 3000 },
+  thresholds: [80, 100],
+  costThreshold: 100,
+  burnRatePerHour: 20,
+  workspaceFolders: [PROJECTS[0]],
+  gettingStarted: { transcriptRoots: ['/home/me/.claude/projects'] },
 };
 const last30 = { kind: 'preset', preset: 'last30' };
 const CASES = [
@@ -190,20 +247,29 @@ const INIT = () => {
       void window.__toHost(msg).then((reply) => reply && window.postMessage(reply, '*'));
     },
     getState: () => state,
-    setState: (s) => { state = s; },
+    setState: (s) => {
+      state = s;
+    },
   });
   const add = window.addEventListener;
   window.addEventListener = function (type, fn, opts) {
     if (type !== 'message') return add.call(this, type, fn, opts);
-    return add.call(this, type, function (ev) {
-      const received = performance.now();
-      const r = fn.apply(this, arguments);
-      if (ev.data && ev.data.type === 'data') {
-        const rendered = performance.now();
-        requestAnimationFrame(() => setTimeout(() => window.__marks.push({ requestId: ev.data.requestId, received, rendered, painted: performance.now() }), 0));
-      }
-      return r;
-    }, opts);
+    return add.call(
+      this,
+      type,
+      function (ev) {
+        const received = performance.now();
+        const r = fn.apply(this, arguments);
+        if (ev.data && ev.data.type === 'data') {
+          const rendered = performance.now();
+          requestAnimationFrame(() =>
+            setTimeout(() => window.__marks.push({ requestId: ev.data.requestId, received, rendered, painted: performance.now() }), 0),
+          );
+        }
+        return r;
+      },
+      opts,
+    );
   };
 };
 
@@ -214,7 +280,11 @@ async function browser(store) {
   } catch (e) {
     return { error: `playwright-core is not installed (${e.message})` };
   }
-  const files = { '/': [PAGE, 'text/html'], '/dist/webview.js': [readFileSync(join(root, 'dist/webview.js')), 'text/javascript'], '/media/dashboard.css': [readFileSync(join(root, 'media/dashboard.css')), 'text/css'] };
+  const files = {
+    '/': [PAGE, 'text/html'],
+    '/dist/webview.js': [readFileSync(join(root, 'dist/webview.js')), 'text/javascript'],
+    '/media/dashboard.css': [readFileSync(join(root, 'media/dashboard.css')), 'text/css'],
+  };
   const server = http.createServer((req, res) => {
     const f = files[req.url.split('?')[0]];
     if (!f) return res.writeHead(404).end();
@@ -248,43 +318,72 @@ async function browser(store) {
         charts: document.querySelectorAll('.chart-card[data-empty="false"] canvas').length,
         loaded: performance.getEntriesByType('navigation')[0]?.domContentLoadedEventEnd,
       }));
-      if (!m.kpi || m.kpi === '–' || m.charts !== 6) throw new Error(`first paint incomplete: KPI ${m.kpi}, ${m.charts} charts drawn ${errors.join('; ')}`);
+      if (!m.kpi || m.kpi === '–' || m.charts !== 6)
+        throw new Error(`first paint incomplete: KPI ${m.kpi}, ${m.charts} charts drawn ${errors.join('; ')}`);
       if (i > 0) first.push(m); // the first load warms Chromium's caches
     }
 
     // Filter changes: a select's value and a `change` event, as a user picking from the list.
     const steps = [
-      ['filter-model', 'claude-opus-4-5-20251101'], ['filter-model', ''], ['filter-provider', 'OpenAI'], ['filter-provider', ''],
-      ['filter-project', PROJECTS[3]], ['filter-project', ''], ['filter-source', 'codex'], ['filter-source', ''],
-      ['filter-agent', AGENTS[7]], ['filter-agent', ''], ['filter-range', 'last7'], ['filter-range', 'last30'],
+      ['filter-model', 'claude-opus-4-5-20251101'],
+      ['filter-model', ''],
+      ['filter-provider', 'OpenAI'],
+      ['filter-provider', ''],
+      ['filter-project', PROJECTS[3]],
+      ['filter-project', ''],
+      ['filter-source', 'codex'],
+      ['filter-source', ''],
+      ['filter-agent', AGENTS[7]],
+      ['filter-agent', ''],
+      ['filter-range', 'last7'],
+      ['filter-range', 'last30'],
     ];
     const changes = [];
     for (let i = 0; i < CHANGES + 2; i++) {
       const [id, value] = steps[i % steps.length];
-      const m = await page.evaluate(async ([id, value]) => {
-        // As a user picks the next filter after reading the last figures: once the page is idle
-        // (cards drawn after the frame have caught up, aria-busy cleared).
-        await new Promise((resolve) => {
-          const idle = () => (document.getElementById('app').hasAttribute('aria-busy') ? setTimeout(idle, 5) : requestIdleCallback(resolve, { timeout: 1000 }));
-          idle();
-        });
-        const before = window.__marks.length;
-        const s = document.getElementById(id);
-        const t0 = performance.now();
-        s.value = value;
-        s.dispatchEvent(new Event('change'));
-        await new Promise((resolve) => {
-          const poll = () => (window.__marks.length > before ? resolve() : setTimeout(poll, 1));
-          poll();
-        });
-        const mark = window.__marks[window.__marks.length - 1];
-        return { ms: mark.painted - t0, toPost: window.__posted.at - t0, roundTrip: mark.received - window.__posted.at, render: mark.rendered - mark.received, frame: mark.painted - mark.rendered, kpi: document.querySelector('[data-kpi="cost"]').textContent };
-      }, [id, value]);
+      const m = await page.evaluate(
+        async ([id, value]) => {
+          // As a user picks the next filter after reading the last figures: once the page is idle
+          // (cards drawn after the frame have caught up, aria-busy cleared).
+          await new Promise((resolve) => {
+            const idle = () =>
+              document.getElementById('app').hasAttribute('aria-busy')
+                ? setTimeout(idle, 5)
+                : requestIdleCallback(resolve, { timeout: 1000 });
+            idle();
+          });
+          const before = window.__marks.length;
+          const s = document.getElementById(id);
+          const t0 = performance.now();
+          s.value = value;
+          s.dispatchEvent(new Event('change'));
+          await new Promise((resolve) => {
+            const poll = () => (window.__marks.length > before ? resolve() : setTimeout(poll, 1));
+            poll();
+          });
+          const mark = window.__marks[window.__marks.length - 1];
+          return {
+            ms: mark.painted - t0,
+            toPost: window.__posted.at - t0,
+            roundTrip: mark.received - window.__posted.at,
+            render: mark.rendered - mark.received,
+            frame: mark.painted - mark.rendered,
+            kpi: document.querySelector('[data-kpi="cost"]').textContent,
+          };
+        },
+        [id, value],
+      );
       if (i >= 2) changes.push(m);
     }
     if (errors.length) throw new Error(errors.join('; '));
-    const ready = hostTimes.filter((h) => h.type === 'ready').slice(1).map((h) => h.ms);
-    const queries = hostTimes.filter((h) => h.type === 'query').slice(2).map((h) => h.ms);
+    const ready = hostTimes
+      .filter((h) => h.type === 'ready')
+      .slice(1)
+      .map((h) => h.ms);
+    const queries = hostTimes
+      .filter((h) => h.type === 'query')
+      .slice(2)
+      .map((h) => h.ms);
     return {
       firstPaint: first.map((m) => m.painted),
       firstReady: first.map((m) => m.received),
@@ -309,7 +408,9 @@ console.log(`Filling an in-memory store with ${ROWS.toLocaleString('en-US')} req
 const { store, fillMs } = await fill();
 const stored = store.recordCount();
 const pages = Number(store.get('PRAGMA page_count').page_count) * Number(store.get('PRAGMA page_size').page_size);
-console.log(`${stored.toLocaleString('en-US')} stored in ${(fillMs / 1000).toFixed(1)} s; database ${(pages / 1048576).toFixed(1)} MB = ${Math.round(pages / stored)} B/request (before VACUUM)`);
+console.log(
+  `${stored.toLocaleString('en-US')} stored in ${(fillMs / 1000).toFixed(1)} s; database ${(pages / 1048576).toFixed(1)} MB = ${Math.round(pages / stored)} B/request (before VACUUM)`,
+);
 
 const host = hostCompute(store);
 console.log(`\nHost: buildDashboard (${RUNS} runs after a warm-up)`);
@@ -325,13 +426,19 @@ if (BROWSER) {
     console.log(`\nBrowser: headless Chromium, webview bundle, ${PAINTS} page loads, ${CHANGES} filter changes`);
     console.log('| Measure | median | p95 | target |');
     console.log('| --- | --- | --- | --- |');
-    console.log(`| first paint (navigation start -> KPIs and 6 charts drawn) | ${ms(median(web.firstPaint))} | ${ms(pct(web.firstPaint, 95))} | <= 300 ms |`);
+    console.log(
+      `| first paint (navigation start -> KPIs and 6 charts drawn) | ${ms(median(web.firstPaint))} | ${ms(pct(web.firstPaint, 95))} | <= 300 ms |`,
+    );
     console.log(`|   of which: page script ran and 'data' arrived | ${ms(median(web.firstReady))} | ${ms(pct(web.firstReady, 95))} | |`);
     console.log(`|   of which: host buildDashboard | ${ms(median(web.firstHost))} | ${ms(pct(web.firstHost, 95))} | |`);
     console.log(`|   of which: render() in the page | ${ms(median(web.firstRender))} | ${ms(pct(web.firstRender, 95))} | |`);
-    console.log(`| filter change (change event -> new figures drawn) | ${ms(median(web.change))} | ${ms(pct(web.change, 95))} | <= 100 ms |`);
+    console.log(
+      `| filter change (change event -> new figures drawn) | ${ms(median(web.change))} | ${ms(pct(web.change, 95))} | <= 100 ms |`,
+    );
     console.log(`|   of which: change event -> 'query' posted | ${ms(median(web.changeToPost))} | ${ms(pct(web.changeToPost, 95))} | |`);
-    console.log(`|   of which: 'query' posted -> 'data' received | ${ms(median(web.changeRoundTrip))} | ${ms(pct(web.changeRoundTrip, 95))} | |`);
+    console.log(
+      `|   of which: 'query' posted -> 'data' received | ${ms(median(web.changeRoundTrip))} | ${ms(pct(web.changeRoundTrip, 95))} | |`,
+    );
     console.log(`|     of which: host buildDashboard | ${ms(median(web.changeHost))} | ${ms(pct(web.changeHost, 95))} | |`);
     console.log(`|   of which: render() in the page | ${ms(median(web.changeRender))} | ${ms(pct(web.changeRender, 95))} | |`);
     console.log(`|   of which: render() -> next frame drawn | ${ms(median(web.changeFrame))} | ${ms(pct(web.changeFrame, 95))} | |`);
@@ -343,8 +450,22 @@ mkdirSync(join(root, 'bench/results'), { recursive: true });
 // The summary keys (filterChange, firstPaint, rows) are what bench/targets.mjs reads.
 const summary = (xs) => (xs && xs.length ? { medianMs: Math.round(median(xs) * 10) / 10, p95Ms: Math.round(pct(xs, 95) * 10) / 10 } : null);
 const measured = web && !web.error;
-writeFileSync(join(root, 'bench/results/dashboard.json'), JSON.stringify({
-  machine: '2 cores (shared)', date: new Date().toISOString(), rows: ROWS, stored, fillMs: Math.round(fillMs),
-  filterChange: measured ? summary(web.change) : null, firstPaint: measured ? summary(web.firstPaint) : null, host, browser: web,
-}, null, 2));
+writeFileSync(
+  join(root, 'bench/results/dashboard.json'),
+  JSON.stringify(
+    {
+      machine: '2 cores (shared)',
+      date: new Date().toISOString(),
+      rows: ROWS,
+      stored,
+      fillMs: Math.round(fillMs),
+      filterChange: measured ? summary(web.change) : null,
+      firstPaint: measured ? summary(web.firstPaint) : null,
+      host,
+      browser: web,
+    },
+    null,
+    2,
+  ),
+);
 console.log('\nwritten bench/results/dashboard.json');

@@ -13,7 +13,18 @@
 // Needs the packaged .vsix (`node scripts/package.mjs`) and `npx tsc -p tsconfig.json`. Run with
 // --expose-gc for steadier heap figures. `--only latency|memory` runs one half. Results merge into
 // bench/results/extension.json.
-import { appendFileSync, copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import {
+  appendFileSync,
+  copyFileSync,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readFileSync,
+  readdirSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+} from 'node:fs';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
@@ -55,7 +66,10 @@ function extensionLog(work) {
     }
   };
   walk(join(work, 'user', 'logs'), 0);
-  return found.sort().map((f) => readFileSync(f, 'utf8')).join('');
+  return found
+    .sort()
+    .map((f) => readFileSync(f, 'utf8'))
+    .join('');
 }
 
 async function waitFor(what, test, timeoutMs) {
@@ -70,10 +84,13 @@ async function waitFor(what, test, timeoutMs) {
 
 /** Every process below `pid`, with its command line. */
 function descendants(pid) {
-  const rows = execFileSync('ps', ['-eo', 'pid=,ppid=,args='], { encoding: 'utf8' }).split('\n').filter(Boolean).map((l) => {
-    const m = /^\s*(\d+)\s+(\d+)\s+(.*)$/.exec(l);
-    return { pid: Number(m[1]), ppid: Number(m[2]), args: m[3] };
-  });
+  const rows = execFileSync('ps', ['-eo', 'pid=,ppid=,args='], { encoding: 'utf8' })
+    .split('\n')
+    .filter(Boolean)
+    .map((l) => {
+      const m = /^\s*(\d+)\s+(\d+)\s+(.*)$/.exec(l);
+      return { pid: Number(m[1]), ppid: Number(m[2]), args: m[3] };
+    });
   const out = [];
   const walk = (p) => {
     for (const r of rows.filter((x) => x.ppid === p)) {
@@ -100,15 +117,28 @@ function extensionHostMemory(serverDataDir) {
 function writeResults(part) {
   mkdirSync(dirname(resultsFile), { recursive: true });
   const prev = existsSync(resultsFile) ? JSON.parse(readFileSync(resultsFile, 'utf8')) : {};
-  const next = { ...prev, ...part, date: new Date().toISOString(), loadAverage: readFileSync('/proc/loadavg', 'utf8').split(' ').slice(0, 3).join(' ') };
+  const next = {
+    ...prev,
+    ...part,
+    date: new Date().toISOString(),
+    loadAverage: readFileSync('/proc/loadavg', 'utf8').split(' ').slice(0, 3).join(' '),
+  };
   writeFileSync(resultsFile, `${JSON.stringify(next, null, 2)}\n`);
 }
 
 /** A Claude Code line of today worth exactly $1.00 (40,000 output tokens of Opus 4.5 at $25/M). */
 function dollarLine(i) {
   return JSON.stringify({
-    type: 'assistant', cwd: '/home/me/live', sessionId: 'live-session', timestamp: new Date().toISOString(), requestId: `req_bench_${i}`,
-    message: { id: `msg_bench_${i}`, model: 'claude-opus-4-5-20251101', usage: { input_tokens: 0, output_tokens: 40_000, cache_creation_input_tokens: 0, cache_read_input_tokens: 0 } },
+    type: 'assistant',
+    cwd: '/home/me/live',
+    sessionId: 'live-session',
+    timestamp: new Date().toISOString(),
+    requestId: `req_bench_${i}`,
+    message: {
+      id: `msg_bench_${i}`,
+      model: 'claude-opus-4-5-20251101',
+      usage: { input_tokens: 0, output_tokens: 40_000, cache_creation_input_tokens: 0, cache_read_input_tokens: 0 },
+    },
   });
 }
 
@@ -124,12 +154,19 @@ async function workbench({ home, seed, work = mkdtempSync(join(tmpdir(), 'tcd-be
   mkdirSync(folder, { recursive: true });
   if (seed) {
     const storage = join(dirs.userDataDir, STORAGE);
-    if (existsSync(storage)) for (const f of readdirSync(storage)) if (f.startsWith('usage.sqlite')) rmSync(join(storage, f), { force: true });
+    if (existsSync(storage))
+      for (const f of readdirSync(storage)) if (f.startsWith('usage.sqlite')) rmSync(join(storage, f), { force: true });
     copyDatabase(seed, storage);
   }
   const server = await startServer({
-    home, ...dirs,
-    settings: { 'workbench.startupEditor': 'none', 'telemetry.telemetryLevel': 'off', 'chat.disableAIFeatures': true, 'tokenCost.server.port': 0 },
+    home,
+    ...dirs,
+    settings: {
+      'workbench.startupEditor': 'none',
+      'telemetry.telemetryLevel': 'off',
+      'chat.disableAIFeatures': true,
+      'tokenCost.server.port': 0,
+    },
   });
   const browser = await launchBrowser();
   const page = await browser.newPage({ viewport: { width: 1200, height: 700 } });
@@ -137,7 +174,10 @@ async function workbench({ home, seed, work = mkdtempSync(join(tmpdir(), 'tcd-be
   await page.goto(`${server.url}/?folder=${encodeURIComponent(folder)}`);
   await page.locator('.statusbar-item', { hasText: 'today' }).filter({ hasText: '$' }).first().waitFor({ timeout: 180_000 });
   return {
-    work, page, serverDataDir: dirs.serverDataDir, workbenchToBadgeMs: Date.now() - t,
+    work,
+    page,
+    serverDataDir: dirs.serverDataDir,
+    workbenchToBadgeMs: Date.now() - t,
     async close() {
       await browser.close().catch(() => {});
       await server.stop();
@@ -158,17 +198,26 @@ async function latency() {
   try {
     const { page } = wb;
     // With a seeded database the badge also counts its requests of today: start from what it shows.
-    if (!seed) await page.locator('.statusbar-item', { hasText: `$${expectedAtStart.toFixed(2)} today` }).first().waitFor({ timeout: 120_000 });
+    if (!seed)
+      await page
+        .locator('.statusbar-item', { hasText: `$${expectedAtStart.toFixed(2)} today` })
+        .first()
+        .waitFor({ timeout: 120_000 });
     // The first scan is over (its log line) and the watcher has started behind it.
     await waitFor('the first scan', () => /Scanned \d+ file/.test(extensionLog(wb.work)), 180_000);
     await sleep(3000);
-    const badgeTotal = async () => Number(/\$([\d,]+\.\d\d) today/.exec(await page.locator('.statusbar-item', { hasText: 'today' }).first().innerText())[1].replace(/,/g, ''));
+    const badgeTotal = async () =>
+      Number(
+        /\$([\d,]+\.\d\d) today/.exec(await page.locator('.statusbar-item', { hasText: 'today' }).first().innerText())[1].replace(/,/g, ''),
+      );
     const shownAtStart = await badgeTotal();
-    if (!seed && Math.abs(shownAtStart - expectedAtStart) > 0.005) throw new Error(`the badge shows $${shownAtStart}, the CLI $${expectedAtStart.toFixed(2)}`);
+    if (!seed && Math.abs(shownAtStart - expectedAtStart) > 0.005)
+      throw new Error(`the badge shows $${shownAtStart}, the CLI $${expectedAtStart.toFixed(2)}`);
     // Each change of the badge's text, stamped in the page with the wall clock node shares.
     await page.evaluate(() => {
       const changes = (window.__tcdChanges = []);
-      const badgeText = () => [...document.querySelectorAll('.statusbar-item')].map((e) => e.textContent).find((t) => t.includes('today')) ?? '';
+      const badgeText = () =>
+        [...document.querySelectorAll('.statusbar-item')].map((e) => e.textContent).find((t) => t.includes('today')) ?? '';
       let last = badgeText();
       new MutationObserver(() => {
         const t = badgeText();
@@ -186,7 +235,11 @@ async function latency() {
       const want = `$${total.toFixed(2)} today`;
       const t0 = Date.now();
       appendFileSync(live, `${dollarLine(i)}\n`);
-      const change = await waitFor(`the badge to show ${want}`, () => page.evaluate(([n, w]) => window.__tcdChanges.slice(n).find((c) => c.text.includes(w)), [seen, want]), 10_000);
+      const change = await waitFor(
+        `the badge to show ${want}`,
+        () => page.evaluate(([n, w]) => window.__tcdChanges.slice(n).find((c) => c.text.includes(w)), [seen, want]),
+        10_000,
+      );
       // The first append also wakes up what was idle; it is not counted.
       if (i > 0) samples.push(change.at - t0);
       console.log(`[extension] append ${i}: ${change.at - t0} ms${i === 0 ? ' (warm-up, not counted)' : ''}`);
@@ -198,14 +251,25 @@ async function latency() {
       if (Math.abs(shown - expectedAtEnd) > 0.005) throw new Error(`the badge shows $${shown}, the CLI $${expectedAtEnd.toFixed(2)}`);
     }
     // Where the time went: the extension logs each scan that read something, with its duration.
-    const scans = [...extensionLog(wb.work).matchAll(/Scanned \d+ file\(s\), read 1 \(\d+ bytes\) in (\d+) ms/g)].map((m) => Number(m[1])).sort((a, b) => a - b);
+    const scans = [...extensionLog(wb.work).matchAll(/Scanned \d+ file\(s\), read 1 \(\d+ bytes\) in (\d+) ms/g)]
+      .map((m) => Number(m[1]))
+      .sort((a, b) => a - b);
     const sorted = [...samples].sort((a, b) => a - b);
     const result = {
-      medianMs: percentile(sorted, 50), p95Ms: percentile(sorted, 95), maxMs: sorted[sorted.length - 1], minMs: sorted[0], samples: samples.length,
-      historyMB: mb(corpus.bytes), historyFiles: corpus.files + 1, storedBefore: STORED, all: samples,
+      medianMs: percentile(sorted, 50),
+      p95Ms: percentile(sorted, 95),
+      maxMs: sorted[sorted.length - 1],
+      minMs: sorted[0],
+      samples: samples.length,
+      historyMB: mb(corpus.bytes),
+      historyFiles: corpus.files + 1,
+      storedBefore: STORED,
+      all: samples,
       scanMs: scans.length ? { median: percentile(scans, 50), max: scans[scans.length - 1], scans: scans.length } : undefined,
     };
-    console.log(`[extension] appendToStatusBar: median ${result.medianMs} ms, p95 ${result.p95Ms} ms, max ${result.maxMs} ms (${result.samples} appends)`);
+    console.log(
+      `[extension] appendToStatusBar: median ${result.medianMs} ms, p95 ${result.p95Ms} ms, max ${result.maxMs} ms (${result.samples} appends)`,
+    );
     writeResults({ [STORED > 0 ? `appendToStatusBarWith${STORED}Stored` : 'appendToStatusBar']: result });
   } finally {
     await wb.close();
@@ -237,7 +301,8 @@ async function filledDatabase(n = REQUESTS) {
 /** Copies the database (and what marks its integrity check as passed) into a fresh folder. */
 function copyDatabase(file, dir) {
   mkdirSync(dir, { recursive: true });
-  for (const f of readdirSync(dirname(file))) if (f.startsWith('usage.sqlite') && !f.endsWith('.lock')) copyFileSync(join(dirname(file), f), join(dir, f));
+  for (const f of readdirSync(dirname(file)))
+    if (f.startsWith('usage.sqlite') && !f.endsWith('.lock')) copyFileSync(join(dirname(file), f), join(dir, f));
   return join(dir, 'usage.sqlite');
 }
 
@@ -261,7 +326,13 @@ async function inProcess(file) {
   const dir = mkdtempSync(join(tmpdir(), 'tcd-bench-ext-db-'));
   const copy = copyDatabase(file, dir);
   const t = performance.now();
-  const engine = await UsageEngine.open({ dbFile: copy, roots: () => [], prices: () => new PriceTable(), costMode: () => 'auto', followEveryMs: 60_000 });
+  const engine = await UsageEngine.open({
+    dbFile: copy,
+    roots: () => [],
+    prices: () => new PriceTable(),
+    costMode: () => 'auto',
+    followEveryMs: 60_000,
+  });
   await engine.scan();
   const openMs = Math.round(performance.now() - t);
   const t2 = performance.now();
@@ -289,14 +360,29 @@ async function inProcess(file) {
   resetPeak();
   t3 = performance.now();
   engine.store.db.exec('VACUUM');
-  const vacuum = { ms: Math.round(performance.now() - t3), peakRssMB: mb(peak()), wasmMemoryAfterMB: mb(memories.reduce((s, m) => s + m.buffer.byteLength, 0)) };
+  const vacuum = {
+    ms: Math.round(performance.now() - t3),
+    peakRssMB: mb(peak()),
+    wasmMemoryAfterMB: mb(memories.reduce((s, m) => s + m.buffer.byteLength, 0)),
+  };
   await engine.close();
   rmSync(dir, { recursive: true, force: true });
   WebAssembly.instantiate = instantiate;
   return {
-    stored, fileMB: mb(statSync(file).size), openMs, statusQueryMs: statusMs, rssBeforeMB: mb(before.rss), rssMB: mb(after.rss), heapUsedMB: mb(after.heapUsed),
-    rssGrowthMB: mb(after.rss - before.rss), heapUsedGrowthMB: mb(after.heapUsed - before.heapUsed), externalGrowthMB: mb(after.external - before.external),
-    wasmMemoryMB: mb(wasm), databaseBytesMB: mb(pageBytes), snapshot, vacuum,
+    stored,
+    fileMB: mb(statSync(file).size),
+    openMs,
+    statusQueryMs: statusMs,
+    rssBeforeMB: mb(before.rss),
+    rssMB: mb(after.rss),
+    heapUsedMB: mb(after.heapUsed),
+    rssGrowthMB: mb(after.rss - before.rss),
+    heapUsedGrowthMB: mb(after.heapUsed - before.heapUsed),
+    externalGrowthMB: mb(after.external - before.external),
+    wasmMemoryMB: mb(wasm),
+    databaseBytesMB: mb(pageBytes),
+    snapshot,
+    vacuum,
   };
 }
 
@@ -338,9 +424,18 @@ if (process.argv[2] === '--child-memory') {
 }
 if (only !== 'latency') {
   const file = await filledDatabase();
-  const node = JSON.parse(execFileSync(process.execPath, ['--expose-gc', fileURLToPath(import.meta.url), '--child-memory', file], { encoding: 'utf8', maxBuffer: 1 << 24 }));
-  console.log(`[extension] in process, ${node.stored} requests: RSS +${node.rssGrowthMB} MB, heap +${node.heapUsedGrowthMB} MB, wasm ${node.wasmMemoryMB} MB (database ${node.databaseBytesMB} MB in sql.js's in-memory file)`);
+  const node = JSON.parse(
+    execFileSync(process.execPath, ['--expose-gc', fileURLToPath(import.meta.url), '--child-memory', file], {
+      encoding: 'utf8',
+      maxBuffer: 1 << 24,
+    }),
+  );
+  console.log(
+    `[extension] in process, ${node.stored} requests: RSS +${node.rssGrowthMB} MB, heap +${node.heapUsedGrowthMB} MB, wasm ${node.wasmMemoryMB} MB (database ${node.databaseBytesMB} MB in sql.js's in-memory file)`,
+  );
   const host = await inExtensionHost(file);
-  console.log(`[extension] extension host RSS: ${host.emptyDatabase.rssMB} MB empty, ${host.withDatabase.rssMB} MB with ${REQUESTS} requests (+${host.growthMB} MB)`);
+  console.log(
+    `[extension] extension host RSS: ${host.emptyDatabase.rssMB} MB empty, ${host.withDatabase.rssMB} MB with ${REQUESTS} requests (+${host.growthMB} MB)`,
+  );
   writeResults({ hostMemory: { requests: REQUESTS, extensionHost: host, inProcess: node } });
 }

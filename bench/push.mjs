@@ -17,7 +17,6 @@ const require = createRequire(import.meta.url);
 const { UsageStore } = require(join(root, 'out/src/core/store.js'));
 const { counterSeries, remoteWriteBody, otlpMetricsBody } = require(join(root, 'out/src/core/teamExport.js'));
 
-
 const cpuMs = (f) => {
   const c0 = process.cpuUsage();
   const t0 = performance.now();
@@ -40,18 +39,41 @@ for (const n of (process.env.BENCH_SIZES ?? '100000,1000000').split(',').map(Num
     const read = cpuMs(() => counterSeries(store, who));
     const rw = cpuMs(() => remoteWriteBody(read.v, Date.now()));
     const otlp = cpuMs(() => otlpMetricsBody(read.v, who, Date.now(), Date.UTC(2026, 0, 1)));
-    runs.push({ series: read.v.length, readCpuMs: read.cpu, remoteWriteCpuMs: rw.cpu, remoteWriteBytes: rw.v.length, otlpCpuMs: otlp.cpu, otlpBytes: otlp.v.length, otlpGzipBytes: gzipSync(otlp.v).length });
+    runs.push({
+      series: read.v.length,
+      readCpuMs: read.cpu,
+      remoteWriteCpuMs: rw.cpu,
+      remoteWriteBytes: rw.v.length,
+      otlpCpuMs: otlp.cpu,
+      otlpBytes: otlp.v.length,
+      otlpGzipBytes: gzipSync(otlp.v).length,
+    });
   }
   const best = runs.reduce((a, b) => (a.readCpuMs <= b.readCpuMs ? a : b));
   results.sizes.push({ requests: n, ...Object.fromEntries(Object.entries(best).map(([k, v]) => [k, Math.round(v * 10) / 10])) });
   store.close();
   // The whole `token-cost push` process on that database (start-up, load, an empty scan, push)
   // to a sink on loopback that answers 200.
-  const sink = http.createServer((req, res) => { req.resume(); req.on('end', () => res.end()); });
+  const sink = http.createServer((req, res) => {
+    req.resume();
+    req.on('end', () => res.end());
+  });
   await new Promise((r) => sink.listen(0, '127.0.0.1', r));
   const home = mkdtempSync(join(tmpdir(), 'tcd-bench-push-home-'));
   const out = await new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [join(root, 'dist/cli.js'), 'push', '--remote-write', `http://127.0.0.1:${sink.address().port}/api/v1/write`, '--data-dir', dir, '--json'], { env: { ...process.env, HOME: home } });
+    const child = spawn(
+      process.execPath,
+      [
+        join(root, 'dist/cli.js'),
+        'push',
+        '--remote-write',
+        `http://127.0.0.1:${sink.address().port}/api/v1/write`,
+        '--data-dir',
+        dir,
+        '--json',
+      ],
+      { env: { ...process.env, HOME: home } },
+    );
     let text = '';
     child.stdout.on('data', (c) => (text += c));
     child.on('close', (code) => (code === 0 ? resolve(JSON.parse(text)) : reject(new Error(`push exited ${code}`))));

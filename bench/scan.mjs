@@ -22,7 +22,10 @@ const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const require = createRequire(import.meta.url);
 const cli = join(root, 'dist/cli.js');
 const ccusage = join(root, 'node_modules/.bin/ccusage');
-const SIZES = String(process.env.BENCH_MB ?? '500,2048').split(',').map(Number).filter((n) => n > 0);
+const SIZES = String(process.env.BENCH_MB ?? '500,2048')
+  .split(',')
+  .map(Number)
+  .filter((n) => n > 0);
 const RUNS = Number(process.env.BENCH_RUNS ?? 3);
 const RUNS_LARGE = Number(process.env.BENCH_RUNS_LARGE ?? 1);
 // Another build's dist/cli.js (e.g. the commit before a change) measured in the same rounds.
@@ -43,7 +46,9 @@ function corpus(mb, seed) {
     const t = performance.now();
     const s = generateCorpus({ out: dir, sizeMb: mb, seed, tz: 'UTC', codex: true });
     writeFileSync(join(dir, '.done'), JSON.stringify({ files: s.files, bytes: s.bytes, usageLines: s.usageLines }));
-    console.log(`generated ${dir}: ${(s.bytes / 1048576).toFixed(0)} MB, ${s.files} files, ${s.usageLines} usage lines in ${((performance.now() - t) / 1000).toFixed(1)} s`);
+    console.log(
+      `generated ${dir}: ${(s.bytes / 1048576).toFixed(0)} MB, ${s.files} files, ${s.usageLines} usage lines in ${((performance.now() - t) / 1000).toFixed(1)} s`,
+    );
   }
   return dir;
 }
@@ -80,14 +85,18 @@ function run(cmd, args, env) {
 
 const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 // Only the corpus: no CLAUDE_CONFIG_DIR or XDG folders from the caller's environment.
-const baseEnv = Object.fromEntries(Object.entries(process.env).filter(([k]) => !['CLAUDE_CONFIG_DIR', 'XDG_CONFIG_HOME', 'XDG_DATA_HOME', 'CODEX_HOME'].includes(k)));
+const baseEnv = Object.fromEntries(
+  Object.entries(process.env).filter(([k]) => !['CLAUDE_CONFIG_DIR', 'XDG_CONFIG_HOME', 'XDG_DATA_HOME', 'CODEX_HOME'].includes(k)),
+);
 const envFor = (home) => ({ ...baseEnv, HOME: home, TZ: 'UTC' });
 const fmt = (ms) => `${(ms / 1000).toFixed(2)} s`;
 const x = (a, b, digits = 2) => `${(a / b).toFixed(digits)}x`;
 
 function sameTotals(a, b) {
-  return ['inputTokens', 'outputTokens', 'cacheCreationTokens', 'cacheReadTokens'].every((k) => a[k] === b[k]) &&
-    Math.abs(a.totalCost - b.totalCost) <= 1e-6 * Math.abs(b.totalCost);
+  return (
+    ['inputTokens', 'outputTokens', 'cacheCreationTokens', 'cacheReadTokens'].every((k) => a[k] === b[k]) &&
+    Math.abs(a.totalCost - b.totalCost) <= 1e-6 * Math.abs(b.totalCost)
+  );
 }
 
 async function compare(home, label, runs) {
@@ -109,42 +118,70 @@ async function compare(home, label, runs) {
       before.warm.push(await run(process.execPath, [BEFORE, 'daily', '--json', '--tz', 'UTC', '--data-dir', beforeDir], env));
       rmSync(beforeDir, { recursive: true, force: true });
       const b = before.cold.at(-1);
-      console.log(`  round ${i + 1}, before: cold ${fmt(b.firstMs)} to the report, ${fmt(b.ms)} to exit, ${b.rssMb.toFixed(0)} MB; warm ${fmt(before.warm.at(-1).ms)}`);
+      console.log(
+        `  round ${i + 1}, before: cold ${fmt(b.firstMs)} to the report, ${fmt(b.ms)} to exit, ${b.rssMb.toFixed(0)} MB; warm ${fmt(before.warm.at(-1).ms)}`,
+      );
     }
     const ccTotals = JSON.parse(c.stdout).totals;
     equal &&= sameTotals(JSON.parse(o.stdout).totals, ccTotals) && w.stdout === o.stdout;
     cc.push(c);
     cold.push(o);
     warm.push(w);
-    console.log(`  round ${i + 1}: ccusage ${fmt(c.ms)} ${c.rssMb.toFixed(0)} MB; ours cold ${fmt(o.firstMs)} to the report, ${fmt(o.ms)} to exit, ${o.rssMb.toFixed(0)} MB; warm ${fmt(w.ms)}`);
+    console.log(
+      `  round ${i + 1}: ccusage ${fmt(c.ms)} ${c.rssMb.toFixed(0)} MB; ours cold ${fmt(o.firstMs)} to the report, ${fmt(o.ms)} to exit, ${o.rssMb.toFixed(0)} MB; warm ${fmt(w.ms)}`,
+    );
   }
   const r = {
-    label, runs,
-    ccusageMs: median(cc.map((v) => v.ms)), ccusageCpuMs: median(cc.map((v) => v.cpuMs)), ccusageRssMb: median(cc.map((v) => v.rssMb)),
-    coldReportMs: median(cold.map((v) => v.firstMs)), coldExitMs: median(cold.map((v) => v.ms)), coldCpuMs: median(cold.map((v) => v.cpuMs)),
+    label,
+    runs,
+    ccusageMs: median(cc.map((v) => v.ms)),
+    ccusageCpuMs: median(cc.map((v) => v.cpuMs)),
+    ccusageRssMb: median(cc.map((v) => v.rssMb)),
+    coldReportMs: median(cold.map((v) => v.firstMs)),
+    coldExitMs: median(cold.map((v) => v.ms)),
+    coldCpuMs: median(cold.map((v) => v.cpuMs)),
     coldRssMb: median(cold.map((v) => v.rssMb)),
-    warmMs: median(warm.map((v) => v.ms)), warmCpuMs: median(warm.map((v) => v.cpuMs)), warmRssMb: median(warm.map((v) => v.rssMb)),
+    warmMs: median(warm.map((v) => v.ms)),
+    warmCpuMs: median(warm.map((v) => v.cpuMs)),
+    warmRssMb: median(warm.map((v) => v.rssMb)),
     // Each round's ratio, then their median: the rounds' loads differ more than the programs do.
-    coldReportRatio: median(cc.map((c, i) => cold[i].firstMs / c.ms)), coldExitRatio: median(cc.map((c, i) => cold[i].ms / c.ms)),
-    coldCpuRatio: median(cc.map((c, i) => cold[i].cpuMs / c.cpuMs)), warmRatio: median(cc.map((c, i) => warm[i].ms / c.ms)),
+    coldReportRatio: median(cc.map((c, i) => cold[i].firstMs / c.ms)),
+    coldExitRatio: median(cc.map((c, i) => cold[i].ms / c.ms)),
+    coldCpuRatio: median(cc.map((c, i) => cold[i].cpuMs / c.cpuMs)),
+    warmRatio: median(cc.map((c, i) => warm[i].ms / c.ms)),
     totalsEqual: equal,
-    ...(BEFORE ? {
-      before: {
-        coldReportMs: median(before.cold.map((v) => v.firstMs)), coldExitMs: median(before.cold.map((v) => v.ms)),
-        coldRssMb: median(before.cold.map((v) => v.rssMb)), warmMs: median(before.warm.map((v) => v.ms)),
-        coldCpuMs: median(before.cold.map((v) => v.cpuMs)), coldReportRatio: median(cc.map((c, i) => before.cold[i].firstMs / c.ms)),
-        warmRatio: median(cc.map((c, i) => before.warm[i].ms / c.ms)),
-      },
-    } : {}),
+    ...(BEFORE
+      ? {
+          before: {
+            coldReportMs: median(before.cold.map((v) => v.firstMs)),
+            coldExitMs: median(before.cold.map((v) => v.ms)),
+            coldRssMb: median(before.cold.map((v) => v.rssMb)),
+            warmMs: median(before.warm.map((v) => v.ms)),
+            coldCpuMs: median(before.cold.map((v) => v.cpuMs)),
+            coldReportRatio: median(cc.map((c, i) => before.cold[i].firstMs / c.ms)),
+            warmRatio: median(cc.map((c, i) => before.warm[i].ms / c.ms)),
+          },
+        }
+      : {}),
   };
   console.log(`${label} (medians of ${runs})`);
-  console.log(`  ccusage daily --offline --json           ${fmt(r.ccusageMs)}   CPU ${fmt(r.ccusageCpuMs)}   peak RSS ${r.ccusageRssMb.toFixed(0)} MB`);
-  console.log(`  ours cold, to the report                 ${fmt(r.coldReportMs)}   ${r.coldReportRatio.toFixed(2)}x (median of the rounds' ratios; target <= 0.8x)`);
-  console.log(`  ours cold, to exit (database written)    ${fmt(r.coldExitMs)}   ${r.coldExitRatio.toFixed(2)}x   CPU ${fmt(r.coldCpuMs)} (${r.coldCpuRatio.toFixed(2)}x)   peak RSS ${r.coldRssMb.toFixed(0)} MB, ${x(r.coldRssMb, r.ccusageRssMb)} (target <= 1.0x)`);
-  console.log(`  ours warm (nothing changed)              ${fmt(r.warmMs)}   ${r.warmRatio.toFixed(3)}x (target <= 0.1x)   CPU ${fmt(r.warmCpuMs)}   peak RSS ${r.warmRssMb.toFixed(0)} MB`);
+  console.log(
+    `  ccusage daily --offline --json           ${fmt(r.ccusageMs)}   CPU ${fmt(r.ccusageCpuMs)}   peak RSS ${r.ccusageRssMb.toFixed(0)} MB`,
+  );
+  console.log(
+    `  ours cold, to the report                 ${fmt(r.coldReportMs)}   ${r.coldReportRatio.toFixed(2)}x (median of the rounds' ratios; target <= 0.8x)`,
+  );
+  console.log(
+    `  ours cold, to exit (database written)    ${fmt(r.coldExitMs)}   ${r.coldExitRatio.toFixed(2)}x   CPU ${fmt(r.coldCpuMs)} (${r.coldCpuRatio.toFixed(2)}x)   peak RSS ${r.coldRssMb.toFixed(0)} MB, ${x(r.coldRssMb, r.ccusageRssMb)} (target <= 1.0x)`,
+  );
+  console.log(
+    `  ours warm (nothing changed)              ${fmt(r.warmMs)}   ${r.warmRatio.toFixed(3)}x (target <= 0.1x)   CPU ${fmt(r.warmCpuMs)}   peak RSS ${r.warmRssMb.toFixed(0)} MB`,
+  );
   if (r.before) {
     const b = r.before;
-    console.log(`  before: cold ${fmt(b.coldReportMs)} to the report (${b.coldReportRatio.toFixed(2)}x), ${fmt(b.coldExitMs)} to exit, CPU ${fmt(b.coldCpuMs)}, ${b.coldRssMb.toFixed(0)} MB (${x(b.coldRssMb, r.ccusageRssMb)}); warm ${fmt(b.warmMs)} (${b.warmRatio.toFixed(3)}x)`);
+    console.log(
+      `  before: cold ${fmt(b.coldReportMs)} to the report (${b.coldReportRatio.toFixed(2)}x), ${fmt(b.coldExitMs)} to exit, CPU ${fmt(b.coldCpuMs)}, ${b.coldRssMb.toFixed(0)} MB (${x(b.coldRssMb, r.ccusageRssMb)}); warm ${fmt(b.warmMs)} (${b.warmRatio.toFixed(3)}x)`,
+    );
   }
   console.log(`  totals equal to ccusage's (and warm = cold): ${equal}`);
   return r;
@@ -159,7 +196,12 @@ async function latency(home) {
   const roots = [join(home, '.claude', 'projects'), join(home, '.config', 'claude', 'projects')];
   const prices = new PriceTable();
   const dataDir = mkdtempSync(join(tmpdir(), 'tcd-bench-latency-'));
-  const engine = await UsageEngine.open({ dbFile: join(dataDir, 'usage.sqlite'), roots: () => roots, prices: () => prices, costMode: () => 'auto' });
+  const engine = await UsageEngine.open({
+    dbFile: join(dataDir, 'usage.sqlite'),
+    roots: () => roots,
+    prices: () => prices,
+    costMode: () => 'auto',
+  });
   await engine.scan();
   const warmSamples = [];
   for (let i = 0; i < 5; i++) {
@@ -185,8 +227,17 @@ async function latency(home) {
       });
     });
     const line = JSON.stringify({
-      isSidechain: false, cwd: '/home/me/app', sessionId: 'bench', type: 'assistant', timestamp: new Date().toISOString(), requestId: `req_bench_${Date.now()}_${i}`,
-      message: { id: `msg_bench_${Date.now()}_${i}`, model: 'claude-sonnet-4-5-20250929', usage: { input_tokens: 1, cache_creation_input_tokens: 0, cache_read_input_tokens: 0, output_tokens: output } },
+      isSidechain: false,
+      cwd: '/home/me/app',
+      sessionId: 'bench',
+      type: 'assistant',
+      timestamp: new Date().toISOString(),
+      requestId: `req_bench_${Date.now()}_${i}`,
+      message: {
+        id: `msg_bench_${Date.now()}_${i}`,
+        model: 'claude-sonnet-4-5-20250929',
+        usage: { input_tokens: 1, cache_creation_input_tokens: 0, cache_read_input_tokens: 0, output_tokens: output },
+      },
     });
     const t = performance.now();
     appendFileSync(file, `${line}\n`);
@@ -197,7 +248,9 @@ async function latency(home) {
   await engine.close();
   rmSync(dataDir, { recursive: true, force: true });
   const r = { inProcessWarmMs: median(warmSamples), latencyMedianMs: median(samples), latencyMaxMs: Math.max(...samples) };
-  console.log(`append one line -> onDidChange (engine + watcher): median ${r.latencyMedianMs.toFixed(0)} ms, max ${r.latencyMaxMs.toFixed(0)} ms; warm in-process rescan ${r.inProcessWarmMs.toFixed(0)} ms`);
+  console.log(
+    `append one line -> onDidChange (engine + watcher): median ${r.latencyMedianMs.toFixed(0)} ms, max ${r.latencyMaxMs.toFixed(0)} ms; warm in-process rescan ${r.inProcessWarmMs.toFixed(0)} ms`,
+  );
   return r;
 }
 
@@ -206,17 +259,29 @@ for (const mb of SIZES) {
   const home = corpus(mb, 1);
   const size = JSON.parse(readFileSync(join(home, '.done'), 'utf8'));
   console.log(`\ncorpus: ${home} (${(size.bytes / 1048576).toFixed(0)} MB, ${size.files} files, ${size.usageLines} usage lines)`);
-  results.corpora.push({ mb, bytes: size.bytes, files: size.files, usageLines: size.usageLines, ...(await compare(home, `${mb} MB corpus`, mb > 1024 ? RUNS_LARGE : RUNS)) });
+  results.corpora.push({
+    mb,
+    bytes: size.bytes,
+    files: size.files,
+    usageLines: size.usageLines,
+    ...(await compare(home, `${mb} MB corpus`, mb > 1024 ? RUNS_LARGE : RUNS)),
+  });
 }
 if (results.corpora.length > 1) {
   const small = results.corpora[0];
   const large = results.corpora.at(-1);
   results.growth = {
-    from: small.mb, to: large.mb, bytesRatio: large.bytes / small.bytes,
-    oursCold: large.coldReportMs / small.coldReportMs, oursColdExit: large.coldExitMs / small.coldExitMs, ccusage: large.ccusageMs / small.ccusageMs,
+    from: small.mb,
+    to: large.mb,
+    bytesRatio: large.bytes / small.bytes,
+    oursCold: large.coldReportMs / small.coldReportMs,
+    oursColdExit: large.coldExitMs / small.coldExitMs,
+    ccusage: large.ccusageMs / small.ccusageMs,
   };
   const g = results.growth;
-  console.log(`\ngrowth ${g.from} MB -> ${g.to} MB (${g.bytesRatio.toFixed(2)}x the bytes): ours cold ${g.oursCold.toFixed(2)}x to the report, ${g.oursColdExit.toFixed(2)}x to exit (target <= 4.4x); ccusage ${g.ccusage.toFixed(2)}x`);
+  console.log(
+    `\ngrowth ${g.from} MB -> ${g.to} MB (${g.bytesRatio.toFixed(2)}x the bytes): ours cold ${g.oursCold.toFixed(2)}x to the report, ${g.oursColdExit.toFixed(2)}x to exit (target <= 4.4x); ccusage ${g.ccusage.toFixed(2)}x`,
+  );
 }
 if (process.env.BENCH_LATENCY === '1') results.latency = await latency(corpus(SIZES[0], 1));
 mkdirSync(join(root, 'bench/results'), { recursive: true });

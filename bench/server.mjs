@@ -31,7 +31,11 @@ async function runClients(port) {
       const t0 = performance.now();
       const req = http.request(
         {
-          host: '127.0.0.1', port, method: 'POST', path: `/api/agents/agent-${i % 16}/heartbeat`, agent,
+          host: '127.0.0.1',
+          port,
+          method: 'POST',
+          path: `/api/agents/agent-${i % 16}/heartbeat`,
+          agent,
           headers: { 'x-api-key': KEY, 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) },
         },
         (res) => {
@@ -105,9 +109,17 @@ async function runServer() {
   await reopened.close();
   rmSync(dir, { recursive: true, force: true });
   const result = {
-    heartbeats: COUNT, clients: CLIENTS, seconds: +r.seconds.toFixed(2), reqPerSec: Math.round(COUNT / r.seconds),
-    p50ms: +r.p50.toFixed(2), p99ms: +r.p99.toFixed(2), maxMs: +r.max.toFixed(2),
-    acknowledged: r.acknowledged, stored, storedAfterReopen: durable, lost: r.acknowledged - durable,
+    heartbeats: COUNT,
+    clients: CLIENTS,
+    seconds: +r.seconds.toFixed(2),
+    reqPerSec: Math.round(COUNT / r.seconds),
+    p50ms: +r.p50.toFixed(2),
+    p99ms: +r.p99.toFixed(2),
+    maxMs: +r.max.toFixed(2),
+    acknowledged: r.acknowledged,
+    stored,
+    storedAfterReopen: durable,
+    lost: r.acknowledged - durable,
   };
   console.log(JSON.stringify(result, null, 2));
   const ok = result.reqPerSec >= 5000 && result.p99ms <= 20 && result.lost === 0 && r.acknowledged === COUNT;

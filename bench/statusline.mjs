@@ -18,13 +18,29 @@ if (!existsSync(cli)) {
 const runs = Number(process.env.BENCH_RUNS ?? 1000);
 const dataDir = mkdtempSync(join(tmpdir(), 'tcd-bench-statusline-'));
 const now = Math.floor(Date.now() / 1000);
-const input = (i) => JSON.stringify({
-  session_id: 'bench-session', version: '2.1.200', model: { id: 'claude-opus-4-6', display_name: 'Opus 4.6' },
-  cost: { total_cost_usd: 0.01 * i },
-  rate_limits: { five_hour: { used_percentage: 20 + (i % 50), resets_at: now + 7200 }, seven_day: { used_percentage: 18, resets_at: now + 3 * 86400 } },
-});
+const input = (i) =>
+  JSON.stringify({
+    session_id: 'bench-session',
+    version: '2.1.200',
+    model: { id: 'claude-opus-4-6', display_name: 'Opus 4.6' },
+    cost: { total_cost_usd: 0.01 * i },
+    rate_limits: {
+      five_hour: { used_percentage: 20 + (i % 50), resets_at: now + 7200 },
+      seven_day: { used_percentage: 18, resets_at: now + 3 * 86400 },
+    },
+  });
 const dayStart = Date.parse(`${new Date().toISOString().slice(0, 10)}T00:00:00Z`);
-writeFileSync(join(dataDir, 'today.json'), JSON.stringify({ day: new Date().toISOString().slice(0, 10), timeZone: 'UTC', start: dayStart, end: dayStart + 86_400_000, cost: 3.42, at: Date.now() }));
+writeFileSync(
+  join(dataDir, 'today.json'),
+  JSON.stringify({
+    day: new Date().toISOString().slice(0, 10),
+    timeZone: 'UTC',
+    start: dayStart,
+    end: dayStart + 86_400_000,
+    cost: 3.42,
+    at: Date.now(),
+  }),
+);
 
 /** Processes whose command line names the bench's data folder (every run gets it as --data-dir). */
 function leftovers() {
@@ -39,7 +55,8 @@ let failures = 0;
 const failed = [];
 const fail = (what, r) => {
   failures++;
-  if (failed.length < 5) failed.push(`${what}: status ${r.status} ${r.signal ?? ''} stdout ${JSON.stringify(r.stdout)} stderr ${JSON.stringify(r.stderr)}`);
+  if (failed.length < 5)
+    failed.push(`${what}: status ${r.status} ${r.signal ?? ''} stdout ${JSON.stringify(r.stdout)} stderr ${JSON.stringify(r.stderr)}`);
 };
 for (let i = 0; i < runs; i++) {
   if (i % 5 === 0) {
@@ -62,11 +79,17 @@ writeFileSync(hangScript, 'sleep 37.123 & sleep 37.123\n');
 const chainTimes = [];
 for (let i = 0; i < 50; i++) {
   const t0 = performance.now();
-  const r = spawnSync(process.execPath, [cli, 'statusline', '--data-dir', dataDir, '--chain', `sh ${chainScript}`], { input: input(i), encoding: 'utf8' });
+  const r = spawnSync(process.execPath, [cli, 'statusline', '--data-dir', dataDir, '--chain', `sh ${chainScript}`], {
+    input: input(i),
+    encoding: 'utf8',
+  });
   chainTimes.push(performance.now() - t0);
   if (r.status !== 0 || !r.stdout.includes('prev')) fail(`chained run ${i}`, r);
 }
-const hang = spawnSync(process.execPath, [cli, 'statusline', '--data-dir', dataDir, '--chain', `sh ${hangScript}`], { input: input(0), encoding: 'utf8' });
+const hang = spawnSync(process.execPath, [cli, 'statusline', '--data-dir', dataDir, '--chain', `sh ${hangScript}`], {
+  input: input(0),
+  encoding: 'utf8',
+});
 if (hang.status !== 0) fail('hanging chain', hang);
 await new Promise((r) => setTimeout(r, 200));
 const afterChain = leftovers();

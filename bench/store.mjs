@@ -20,11 +20,10 @@ try {
   process.exit(1);
 }
 
-
 const mb = (b) => (b / 1048576).toFixed(1);
 const results = { machine: '2 cores', date: new Date().toISOString(), sizes: [] };
 
-for (const n of (process.env.BENCH_SIZES ?? "100000,1000000").split(",").map(Number)) {
+for (const n of (process.env.BENCH_SIZES ?? '100000,1000000').split(',').map(Number)) {
   const dir = mkdtempSync(join(tmpdir(), 'tcd-bench-store-'));
   const file = join(dir, 'usage.sqlite');
   global.gc?.();
@@ -54,36 +53,55 @@ for (const n of (process.env.BENCH_SIZES ?? "100000,1000000").split(",").map(Num
   const queryMs = performance.now() - t;
   loaded.close();
   const row = {
-    requests: n, stored: count, insertMs: Math.round(insertMs), insertPerSec: Math.round(n / (insertMs / 1000)),
-    snapshotMs: Math.round(snapshotMs), fileMB: Number(mb(fileBytes)), bytesPerRequest: Math.round(fileBytes / n),
-    loadMs: Math.round(loadMs), rssGrowthOnLoadMB: Number(mb(rssAfter - rssBefore)), halfRangeQueryMs: Math.round(queryMs), rssStartMB: Number(mb(rss0)),
+    requests: n,
+    stored: count,
+    insertMs: Math.round(insertMs),
+    insertPerSec: Math.round(n / (insertMs / 1000)),
+    snapshotMs: Math.round(snapshotMs),
+    fileMB: Number(mb(fileBytes)),
+    bytesPerRequest: Math.round(fileBytes / n),
+    loadMs: Math.round(loadMs),
+    rssGrowthOnLoadMB: Number(mb(rssAfter - rssBefore)),
+    halfRangeQueryMs: Math.round(queryMs),
+    rssStartMB: Number(mb(rss0)),
     queried: Number(q.n),
   };
   results.sizes.push(row);
-  console.log(`${n.toLocaleString('en-US')} requests: insert ${row.insertMs} ms (${row.insertPerSec.toLocaleString('en-US')}/s), snapshot ${row.snapshotMs} ms, ` +
-    `file ${row.fileMB} MB = ${row.bytesPerRequest} B/request (target <= 100), load ${row.loadMs} ms, RSS +${row.rssGrowthOnLoadMB} MB on load, ` +
-    `half-range sum ${row.halfRangeQueryMs} ms`);
+  console.log(
+    `${n.toLocaleString('en-US')} requests: insert ${row.insertMs} ms (${row.insertPerSec.toLocaleString('en-US')}/s), snapshot ${row.snapshotMs} ms, ` +
+      `file ${row.fileMB} MB = ${row.bytesPerRequest} B/request (target <= 100), load ${row.loadMs} ms, RSS +${row.rssGrowthOnLoadMB} MB on load, ` +
+      `half-range sum ${row.halfRangeQueryMs} ms`,
+  );
   rmSync(dir, { recursive: true, force: true });
 }
 
 // Journal throughput: acknowledged (fsync'd) records per second, one at a time and 64 in flight.
 for (const inFlight of [1, 64]) {
   const dir = mkdtempSync(join(tmpdir(), 'tcd-bench-journal-'));
-  const engine = await UsageEngine.open({ dbFile: join(dir, 'usage.sqlite'), roots: () => [], prices: () => new PriceTable(), costMode: () => 'auto' });
+  const engine = await UsageEngine.open({
+    dbFile: join(dir, 'usage.sqlite'),
+    roots: () => [],
+    prices: () => new PriceTable(),
+    costMode: () => 'auto',
+  });
   const total = inFlight === 1 ? 2000 : 20_000;
   let next = 0;
   const t = performance.now();
-  await Promise.all(Array.from({ length: inFlight }, async () => {
-    while (next < total) {
-      const i = next++;
-      await engine.accept([{ ...record(i), dedupKey: `hb:${i}`, source: 'heartbeat' }]);
-    }
-  }));
+  await Promise.all(
+    Array.from({ length: inFlight }, async () => {
+      while (next < total) {
+        const i = next++;
+        await engine.accept([{ ...record(i), dedupKey: `hb:${i}`, source: 'heartbeat' }]);
+      }
+    }),
+  );
   const ms = performance.now() - t;
   await engine.close();
   const row = { inFlight, records: total, ms: Math.round(ms), perSec: Math.round(total / (ms / 1000)) };
   results[`journal${inFlight}`] = row;
-  console.log(`journal: ${total} acknowledged records with ${inFlight} in flight: ${row.ms} ms = ${row.perSec.toLocaleString('en-US')} records/s (each durable before its ack)`);
+  console.log(
+    `journal: ${total} acknowledged records with ${inFlight} in flight: ${row.ms} ms = ${row.perSec.toLocaleString('en-US')} records/s (each durable before its ack)`,
+  );
   rmSync(dir, { recursive: true, force: true });
 }
 

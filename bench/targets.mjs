@@ -22,7 +22,10 @@ const results = (name) => {
 if (!process.argv.includes('--table')) {
   // What the benches run: the bundles and the .vsix (scripts/package.mjs builds both) and the compiled core in out/.
   console.log('== build: scripts/package.mjs and tsc');
-  for (const args of [[join(root, 'scripts/package.mjs')], [join(root, 'node_modules/typescript/bin/tsc'), '-p', join(root, 'tsconfig.json')]]) {
+  for (const args of [
+    [join(root, 'scripts/package.mjs')],
+    [join(root, 'node_modules/typescript/bin/tsc'), '-p', join(root, 'tsconfig.json')],
+  ]) {
     const b = spawnSync(process.execPath, args, { stdio: 'inherit', cwd: root });
     if (b.status !== 0) process.exit(b.status ?? 1);
   }
@@ -34,7 +37,8 @@ if (!process.argv.includes('--table')) {
     }
     console.log(`\n== bench/${bench}.mjs`);
     const r = spawnSync(process.execPath, [file], { stdio: 'inherit', cwd: root });
-    if (r.status !== 0) console.log(`bench/${bench}.mjs failed (exit ${r.status ?? r.signal}); its rows use whatever results file it left.`);
+    if (r.status !== 0)
+      console.log(`bench/${bench}.mjs failed (exit ${r.status ?? r.signal}); its rows use whatever results file it left.`);
   }
 }
 
@@ -49,22 +53,83 @@ const mb = (v) => (v === undefined ? undefined : `${Math.round(v)} MB`);
 
 /** measure, ccusage's figure, ours, ratio (ours / ccusage), target text, met (boolean), or undefined when not run. */
 const rows = [
-  small && ['cold scan, time to the report (500 MB)', s(small.ccusageMs), s(small.coldReportMs), small.coldReportRatio, '<= 0.8x', (r) => r <= 0.8],
-  small && ['cold scan, CPU time (all threads)', s(small.ccusageCpuMs), s(small.coldCpuMs), small.coldCpuRatio ?? small.coldCpuMs / small.ccusageCpuMs, '(no target)', undefined],
-  small && ['cold scan, time to exit (database written)', s(small.ccusageMs), s(small.coldExitMs), small.coldExitRatio ?? small.coldExitMs / small.ccusageMs, '(no target)', undefined],
+  small && [
+    'cold scan, time to the report (500 MB)',
+    s(small.ccusageMs),
+    s(small.coldReportMs),
+    small.coldReportRatio,
+    '<= 0.8x',
+    (r) => r <= 0.8,
+  ],
+  small && [
+    'cold scan, CPU time (all threads)',
+    s(small.ccusageCpuMs),
+    s(small.coldCpuMs),
+    small.coldCpuRatio ?? small.coldCpuMs / small.ccusageCpuMs,
+    '(no target)',
+    undefined,
+  ],
+  small && [
+    'cold scan, time to exit (database written)',
+    s(small.ccusageMs),
+    s(small.coldExitMs),
+    small.coldExitRatio ?? small.coldExitMs / small.ccusageMs,
+    '(no target)',
+    undefined,
+  ],
   small && ['warm run, nothing changed', s(small.ccusageMs), s(small.warmMs), small.warmRatio, '<= 0.1x', (r) => r <= 0.1],
-  small && [`peak RSS, cold (${small.mb} MB)`, mb(small.ccusageRssMb), mb(small.coldRssMb), small.coldRssMb / small.ccusageRssMb, '<= 1.0x', (r) => r <= 1.0],
-  large && [`peak RSS, cold (${large.mb} MB)`, mb(large.ccusageRssMb), mb(large.coldRssMb), large.coldRssMb / large.ccusageRssMb, '<= 1.0x', (r) => r <= 1.0],
-  scan?.growth && [`${scan.growth.to >= 2048 ? '2 GB' : `${scan.growth.to} MB`} cold / ${scan.growth.from} MB cold`, `${scan.growth.ccusage.toFixed(2)}x`, `${scan.growth.oursCold.toFixed(2)}x`,
-    undefined, '<= 4.4x', () => scan.growth.oursCold <= 4.4],
-  ext?.appendToStatusBar && ['appended line to status bar (p95)', '-',
-    `${ms(ext.appendToStatusBar.p95Ms)} (median ${ms(ext.appendToStatusBar.medianMs)}, max ${ms(ext.appendToStatusBar.maxMs)})`, undefined, '<= 250 ms', () => ext.appendToStatusBar.p95Ms <= 250],
-  dash?.filterChange && ['dashboard filter change at 1M requests, p95', '-', `${ms(dash.filterChange.p95Ms)} (median ${ms(dash.filterChange.medianMs)})`, undefined, '<= 100 ms',
-    () => dash.filterChange.p95Ms <= 100],
+  small && [
+    `peak RSS, cold (${small.mb} MB)`,
+    mb(small.ccusageRssMb),
+    mb(small.coldRssMb),
+    small.coldRssMb / small.ccusageRssMb,
+    '<= 1.0x',
+    (r) => r <= 1.0,
+  ],
+  large && [
+    `peak RSS, cold (${large.mb} MB)`,
+    mb(large.ccusageRssMb),
+    mb(large.coldRssMb),
+    large.coldRssMb / large.ccusageRssMb,
+    '<= 1.0x',
+    (r) => r <= 1.0,
+  ],
+  scan?.growth && [
+    `${scan.growth.to >= 2048 ? '2 GB' : `${scan.growth.to} MB`} cold / ${scan.growth.from} MB cold`,
+    `${scan.growth.ccusage.toFixed(2)}x`,
+    `${scan.growth.oursCold.toFixed(2)}x`,
+    undefined,
+    '<= 4.4x',
+    () => scan.growth.oursCold <= 4.4,
+  ],
+  ext?.appendToStatusBar && [
+    'appended line to status bar (p95)',
+    '-',
+    `${ms(ext.appendToStatusBar.p95Ms)} (median ${ms(ext.appendToStatusBar.medianMs)}, max ${ms(ext.appendToStatusBar.maxMs)})`,
+    undefined,
+    '<= 250 ms',
+    () => ext.appendToStatusBar.p95Ms <= 250,
+  ],
+  dash?.filterChange && [
+    'dashboard filter change at 1M requests, p95',
+    '-',
+    `${ms(dash.filterChange.p95Ms)} (median ${ms(dash.filterChange.medianMs)})`,
+    undefined,
+    '<= 100 ms',
+    () => dash.filterChange.p95Ms <= 100,
+  ],
 ];
-const names = ['cold scan, time to the report (500 MB)', 'cold scan, CPU time (all threads)', 'cold scan, time to exit (database written)', 'warm run, nothing changed',
-  'peak RSS, cold (500 MB)', 'peak RSS, cold (2 GB)', '2 GB cold / 500 MB cold',
-  'appended line to status bar (p95)', 'dashboard filter change at 1M requests, p95'];
+const names = [
+  'cold scan, time to the report (500 MB)',
+  'cold scan, CPU time (all threads)',
+  'cold scan, time to exit (database written)',
+  'warm run, nothing changed',
+  'peak RSS, cold (500 MB)',
+  'peak RSS, cold (2 GB)',
+  '2 GB cold / 500 MB cold',
+  'appended line to status bar (p95)',
+  'dashboard filter change at 1M requests, p95',
+];
 const targets = ['<= 0.8x', '(no target)', '(no target)', '<= 0.1x', '<= 1.0x', '<= 1.0x', '<= 4.4x', '<= 250 ms', '<= 100 ms'];
 const table = rows.map((r, i) => {
   if (!r) return [names[i], 'not run', 'not run', '', targets[i], 'not run'];
@@ -79,5 +144,6 @@ console.log(`\nIssue 17 targets${scan ? ` (scan: ${scan.date}, ${scan.machine})`
 console.log(line(head));
 console.log(`|${widths.map((w) => '-'.repeat(w + 2)).join('|')}|`);
 for (const r of table) console.log(line(r));
-if (small && !small.totalsEqual) console.log('\nWARNING: our totals differ from ccusage\'s on the 500 MB corpus.');
-else if (small) console.log(`\nTotals equal to ccusage's: ${scan.corpora.map((c) => `${c.mb} MB ${c.totalsEqual ? 'yes' : 'NO'}`).join(', ')}.`);
+if (small && !small.totalsEqual) console.log("\nWARNING: our totals differ from ccusage's on the 500 MB corpus.");
+else if (small)
+  console.log(`\nTotals equal to ccusage's: ${scan.corpora.map((c) => `${c.mb} MB ${c.totalsEqual ? 'yes' : 'NO'}`).join(', ')}.`);

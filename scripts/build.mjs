@@ -22,7 +22,9 @@ const host = {
   ...common,
   // cli.js only picks statuslineMain.js (small: the status line runs after every reply) or cliMain.js; the same names as tsc gives them in out/.
   entryPoints: {
-    extension: join(root, 'src/extension.ts'), cli: join(root, 'src/cli.ts'), cliMain: join(root, 'src/cliMain.ts'),
+    extension: join(root, 'src/extension.ts'),
+    cli: join(root, 'src/cli.ts'),
+    cliMain: join(root, 'src/cliMain.ts'),
     statuslineMain: join(root, 'src/statuslineMain.ts'),
     // A report answered from the report cache before cliMain.js is loaded (src/cli.ts asks it first).
     cacheMain: join(root, 'src/cacheMain.ts'),

@@ -37,7 +37,11 @@ export const PROBES = [
 function line(model, day, i, usage) {
   const full = { input_tokens: 0, output_tokens: 0, cache_creation_input_tokens: 0, cache_read_input_tokens: 0, ...usage };
   return JSON.stringify({
-    type: 'assistant', timestamp: `${day}T12:00:00.000Z`, requestId: `req_${day}_${i}`, sessionId: 'probe', cwd: '/probe',
+    type: 'assistant',
+    timestamp: `${day}T12:00:00.000Z`,
+    requestId: `req_${day}_${i}`,
+    sessionId: 'probe',
+    cwd: '/probe',
     message: { id: `msg_${day}_${i}`, model, role: 'assistant', type: 'message', usage: full },
   });
 }
@@ -58,7 +62,9 @@ export function ccusageCosts(entries) {
     const env = { ...process.env, HOME: home, TZ: 'UTC', NO_COLOR: '1' };
     for (const k of ['CLAUDE_CONFIG_DIR', 'XDG_CONFIG_HOME', 'XDG_DATA_HOME', 'CODEX_HOME']) delete env[k];
     const out = execFileSync(ccusageBin, ['claude', 'daily', '--offline', '--json', '--breakdown', '-z', 'UTC', '--mode', 'calculate'], {
-      env, maxBuffer: 1 << 30, encoding: 'utf8',
+      env,
+      maxBuffer: 1 << 30,
+      encoding: 'utf8',
     });
     const costs = new Map();
     for (const d of JSON.parse(out).daily) {
@@ -110,7 +116,12 @@ export function probeRates(names) {
     if (costs.get(`missing:${PROBES[0].day} ${model}`)) continue;
     const write = c('cacheWrite') / 100_000;
     const read = c('cacheRead') / 100_000;
-    const r = { input_cost_per_token: input, output_cost_per_token: output, cache_creation_input_token_cost: write, cache_read_input_token_cost: read };
+    const r = {
+      input_cost_per_token: input,
+      output_cost_per_token: output,
+      cache_creation_input_token_cost: write,
+      cache_read_input_token_cost: read,
+    };
     const above = (kind, base) => (c(kind) - 200_000 * base) / 50_000;
     const tiers = [
       ['input_cost_per_token_above_200k_tokens', above('inputAbove', input), input],
@@ -147,7 +158,9 @@ export function ccusageNames() {
   const found = ccusageBinary();
   if (!found) throw new Error('ccusage is not installed (npm ci)');
   const snapshot = extractFromBinary(found.bin, isLiteLlm, 'pricing snapshot');
-  const keys = Object.entries(snapshot).filter(([, v]) => typeof v.i === 'number' && typeof v.o === 'number').map(([k]) => k);
+  const keys = Object.entries(snapshot)
+    .filter(([, v]) => typeof v.i === 'number' && typeof v.o === 'number')
+    .map(([k]) => k);
   return [...new Set([...keys, ...CCUSAGE_BUILTIN_MODELS].flatMap(nameVariants))].sort();
 }
 

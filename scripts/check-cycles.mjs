@@ -42,7 +42,8 @@ for (const file of files) {
   const to = new Set();
   for (const { fileName: spec } of info.importedFiles) {
     const rel = relative(process.cwd(), file);
-    if (spec === 'vscode' && /(^|[\\/])src[\\/]core[\\/]/.test(rel)) problems.push(`${rel} imports 'vscode': src/core must run without VS Code.`);
+    if (spec === 'vscode' && /(^|[\\/])src[\\/]core[\\/]/.test(rel))
+      problems.push(`${rel} imports 'vscode': src/core must run without VS Code.`);
     const target = resolveImport(file, spec);
     if (target && known.has(target)) to.add(target);
   }
@@ -100,7 +101,9 @@ for (const start of files) {
 for (const c of cycles) problems.push(`import cycle among ${c.length} files: ${c.join(' <-> ')}`);
 if (problems.length) {
   for (const p of problems) console.error(p);
-  console.error(`\n${problems.length} layering problem(s) in ${files.length} files. Move the shared type or function to a module both can import.`);
+  console.error(
+    `\n${problems.length} layering problem(s) in ${files.length} files. Move the shared type or function to a module both can import.`,
+  );
   process.exit(1);
 }
 console.log(`import graph: ${files.length} files, no cycle; src/core does not import vscode.`);

@@ -15,7 +15,16 @@ const vsce = join(root, 'node_modules/@vscode/vsce/vsce');
 const files = run(process.execPath, [vsce, 'ls', '--no-dependencies']).trim().split('\n');
 const offending = files.filter((f) => f.includes('node_modules'));
 if (offending.length) throw new Error(`The package would contain node_modules: ${offending.join(', ')}`);
-run(process.execPath, [vsce, 'package', '--no-dependencies', '--no-update-package-json', '--allow-missing-repository', '--no-rewrite-relative-links', '-o', vsix]);
+run(process.execPath, [
+  vsce,
+  'package',
+  '--no-dependencies',
+  '--no-update-package-json',
+  '--allow-missing-repository',
+  '--no-rewrite-relative-links',
+  '-o',
+  vsix,
+]);
 const size = statSync(vsix).size;
 const limit = 2 * 1024 * 1024;
 console.log(`${vsix}: ${(size / 1024).toFixed(0)} KiB, ${files.length} files:\n  ${files.join('\n  ')}`);

@@ -24,7 +24,9 @@ try {
 const portText = flags.port ?? (process.env.PORT || String(DEFAULT_PORT));
 const port = Number(portText);
 if (!Number.isInteger(port) || port < 0 || port > 65535) {
-  console.error(`Not a port number: "${portText}" (from ${flags.port !== undefined ? '--port' : 'PORT'}); use 1-65535, or 0 for any free port.`);
+  console.error(
+    `Not a port number: "${portText}" (from ${flags.port !== undefined ? '--port' : 'PORT'}); use 1-65535, or 0 for any free port.`,
+  );
   process.exit(2);
 }
 
@@ -44,13 +46,24 @@ const orStop = async (fn) => {
 const buildAndPackage = () => {
   // package.mjs reports every bundle and every file of the .vsix; its summary line is enough
   // here, and all of it is shown when it fails.
-  const r = spawnSync(process.execPath, [join(repoRoot, 'scripts/package.mjs')], { cwd: repoRoot, stdio: ['ignore', 'pipe', 'pipe'], encoding: 'utf8' });
+  const r = spawnSync(process.execPath, [join(repoRoot, 'scripts/package.mjs')], {
+    cwd: repoRoot,
+    stdio: ['ignore', 'pipe', 'pipe'],
+    encoding: 'utf8',
+  });
   if (r.status !== 0) {
     process.stdout.write(r.stdout);
     process.stderr.write(r.stderr);
     process.exit(r.status ?? 1);
   }
-  console.log(`      ${r.stdout.split('\n').find((l) => l.includes('.vsix:'))?.replace(/: (\d+ KiB).*/, ': $1') ?? 'packaged'}`);
+  console.log(
+    `      ${
+      r.stdout
+        .split('\n')
+        .find((l) => l.includes('.vsix:'))
+        ?.replace(/: (\d+ KiB).*/, ': $1') ?? 'packaged'
+    }`,
+  );
 };
 
 const hasCode = spawnSync('code', ['--version'], { stdio: 'ignore' }).status === 0;
@@ -63,14 +76,17 @@ if (hasCode && !process.env.TOKEN_COST_BROWSER && !flags.browser) {
 }
 
 /** Resolves whether 127.0.0.1:`p` can be listened on right now. */
-const portFree = (p) => new Promise((res) => {
-  const s = createServer();
-  s.once('error', () => res(false));
-  s.listen(p, '127.0.0.1', () => s.close(() => res(true)));
-});
+const portFree = (p) =>
+  new Promise((res) => {
+    const s = createServer();
+    s.once('error', () => res(false));
+    s.listen(p, '127.0.0.1', () => s.close(() => res(true)));
+  });
 // Checked first, so a busy port costs a second, not a build and an install.
 if (port !== 0 && !(await portFree(port))) {
-  console.error(`Port ${port} on 127.0.0.1 is already in use (another \`npm start\`?). Start on another port:\n\n    PORT=${port + 1} npm start\n\nor \`npm start -- --port ${port + 1}\` (0 picks any free port).`);
+  console.error(
+    `Port ${port} on 127.0.0.1 is already in use (another \`npm start\`?). Start on another port:\n\n    PORT=${port + 1} npm start\n\nor \`npm start -- --port ${port + 1}\` (0 picks any free port).`,
+  );
   process.exit(1);
 }
 
@@ -79,7 +95,8 @@ let n = 0;
 const started = Date.now();
 const step = (title) => console.log(`[${++n}/${TOTAL}] ${title}`);
 const cached = vsCodeServerInstalled();
-if (!cached) console.log(`First start: VS Code's server is not in ${cacheDir} yet; installing it once (a few minutes). Later starts take seconds.\n`);
+if (!cached)
+  console.log(`First start: VS Code's server is not in ${cacheDir} yet; installing it once (a few minutes). Later starts take seconds.\n`);
 
 step('System packages');
 // libkrb5-dev is only needed while code-server builds, so a cached server needs nothing.
@@ -99,9 +116,16 @@ const installed = await orStop(() => installVsix({ vsix: join(repoRoot, vsix), h
 console.log(`      ${installed.split('\n').pop()}`);
 
 step(`Starting VS Code's server on 127.0.0.1:${port || '(any free port)'}`);
-const server = await orStop(() => startServer({ home: homedir(), isolate: false, port: port || undefined, settings: null, smokeTestDriver: false, ...dirs }));
-const stop = async () => { await server.stop(); process.exit(0); };
+const server = await orStop(() =>
+  startServer({ home: homedir(), isolate: false, port: port || undefined, settings: null, smokeTestDriver: false, ...dirs }),
+);
+const stop = async () => {
+  await server.stop();
+  process.exit(0);
+};
 process.on('SIGINT', stop);
 process.on('SIGTERM', stop);
 console.log(`      ready in ${((Date.now() - started) / 1000).toFixed(0)} s. Ctrl+C stops the server.`);
-console.log(`\nToken Cost Dashboard is running in VS Code; open this in a browser:\n\n    ${server.url}/?folder=${encodeURIComponent(process.cwd())}\n`);
+console.log(
+  `\nToken Cost Dashboard is running in VS Code; open this in a browser:\n\n    ${server.url}/?folder=${encodeURIComponent(process.cwd())}\n`,
+);

@@ -49,11 +49,19 @@ function manualCommand(missing, asRoot) {
 function plan({ missing, uid, canSudo, hasAptGet }) {
   if (missing.length === 0) return { action: 'none' };
   if (!hasAptGet) {
-    return { action: 'stop', reason: 'apt-get is not available on this machine', command: `install ${missing.join(' ')} (their Debian names) with your system's package manager` };
+    return {
+      action: 'stop',
+      reason: 'apt-get is not available on this machine',
+      command: `install ${missing.join(' ')} (their Debian names) with your system's package manager`,
+    };
   }
   if (uid === 0) return { action: 'install', via: 'root', commands: aptCommands(missing) };
   if (canSudo) return { action: 'install', via: 'sudo', commands: aptCommands(missing, ['sudo', '-n']) };
-  return { action: 'stop', reason: 'this user is not root and sudo needs a password (or is not installed)', command: manualCommand(missing, false) };
+  return {
+    action: 'stop',
+    reason: 'this user is not root and sudo needs a password (or is not installed)',
+    command: manualCommand(missing, false),
+  };
 }
 
 class SystemDepsError extends Error {}
@@ -67,14 +75,17 @@ function describe(missing) {
  * Throws a SystemDepsError whose message says exactly what to run otherwise. `again` is the
  * command to repeat afterwards (`npm test`). The options after it exist for the unit tests.
  */
-function ensureSystemPackages(names, {
-  again,
-  root = process.env.TOKEN_COST_SYSTEM_ROOT || '/',
-  uid = process.getuid ? process.getuid() : -1,
-  run = (argv) => spawnSync(argv[0], argv.slice(1), { stdio: 'inherit' }).status,
-  probe = (argv) => spawnSync(argv[0], argv.slice(1), { stdio: 'ignore' }).status === 0,
-  log = console.log,
-} = {}) {
+function ensureSystemPackages(
+  names,
+  {
+    again,
+    root = process.env.TOKEN_COST_SYSTEM_ROOT || '/',
+    uid = process.getuid ? process.getuid() : -1,
+    run = (argv) => spawnSync(argv[0], argv.slice(1), { stdio: 'inherit' }).status,
+    probe = (argv) => spawnSync(argv[0], argv.slice(1), { stdio: 'ignore' }).status === 0,
+    log = console.log,
+  } = {},
+) {
   const missing = missingPackages(names, root);
   if (missing.length === 0) return { installed: [] };
   const decision = plan({
@@ -86,20 +97,26 @@ function ensureSystemPackages(names, {
   if (decision.action === 'stop') {
     throw new SystemDepsError(
       `Missing Debian packages: ${describe(missing)}.\n` +
-      `They cannot be installed from here: ${decision.reason}. Run this, then \`${again}\` again:\n\n    ${decision.command}\n`,
+        `They cannot be installed from here: ${decision.reason}. Run this, then \`${again}\` again:\n\n    ${decision.command}\n`,
     );
   }
-  log(`Installing Debian packages ${missing.join(', ')} with apt-get${decision.via === 'sudo' ? ' through sudo' : ''}: ${describe(missing)}.`);
+  log(
+    `Installing Debian packages ${missing.join(', ')} with apt-get${decision.via === 'sudo' ? ' through sudo' : ''}: ${describe(missing)}.`,
+  );
   for (const argv of decision.commands) {
     log(`$ ${argv.join(' ')}`);
     const status = run(argv);
     if (status !== 0) {
-      throw new SystemDepsError(`\`${argv.join(' ')}\` failed (exit ${status}). Fix that, or run this yourself, then \`${again}\` again:\n\n    ${manualCommand(missing, uid === 0)}\n`);
+      throw new SystemDepsError(
+        `\`${argv.join(' ')}\` failed (exit ${status}). Fix that, or run this yourself, then \`${again}\` again:\n\n    ${manualCommand(missing, uid === 0)}\n`,
+      );
     }
   }
   const still = missingPackages(missing, root);
   if (still.length) {
-    throw new SystemDepsError(`apt-get finished, but ${still.map((n) => `${n}'s ${join(root, PACKAGES[n].file)}`).join(' and ')} ${still.length > 1 ? 'are' : 'is'} still missing.`);
+    throw new SystemDepsError(
+      `apt-get finished, but ${still.map((n) => `${n}'s ${join(root, PACKAGES[n].file)}`).join(' and ')} ${still.length > 1 ? 'are' : 'is'} still missing.`,
+    );
   }
   return { installed: missing };
 }

@@ -49,11 +49,13 @@ if (needsPrometheus && !layers.some((l) => l === 'integration' || l === 'e2e')) 
 // The integration and e2e layers run in a real VS Code in Chromium: install what the machine lacks
 // (or stop now, saying what to run), then VS Code's server into its cache, before any build.
 if (layers.some((l) => l === 'integration' || l === 'e2e')) {
-  console.log('\n=== set up: system packages and VS Code\'s server');
+  console.log("\n=== set up: system packages and VS Code's server");
   const started = Date.now();
   // A browser of one's own (CHROMIUM_PATH) needs no chromium package; a cached server no libkrb5-dev.
   const needs = [
-    ...(process.env.CHROMIUM_PATH ? [] : ['chromium']), ...(vsCodeServerInstalled() ? [] : ['libkrb5-dev']), ...(needsPrometheus ? ['prometheus', 'sqlite3'] : []),
+    ...(process.env.CHROMIUM_PATH ? [] : ['chromium']),
+    ...(vsCodeServerInstalled() ? [] : ['libkrb5-dev']),
+    ...(needsPrometheus ? ['prometheus', 'sqlite3'] : []),
   ];
   try {
     const { installed } = systemDeps.ensureSystemPackages(needs, { again: 'npm test' });
@@ -66,12 +68,37 @@ if (layers.some((l) => l === 'integration' || l === 'e2e')) {
   console.log(`=== set up: ok in ${((Date.now() - started) / 1000).toFixed(1)} s`);
 }
 
-// Layering and lint before anything is built: an import cycle, vscode imported by src/core, or a
-// lint error (eslint.config.mjs) fails the run.
+// Layering, lint and format before anything is built: an import cycle, vscode imported by
+// src/core, a lint error (eslint.config.mjs) or a file Prettier would change (.prettierrc.json;
+// `npm run format` fixes it) fails the run.
 must(step('import cycles', node, [join(root, 'scripts/check-cycles.mjs')]), 'The import check');
-must(step('lint', node, [join(root, 'node_modules/eslint/bin/eslint.js'), '--max-warnings', '0', '--cache',
-  '--cache-location', join(root, 'node_modules/.cache/eslint/'),
-  'src', 'webview', 'test', 'scripts', 'eslint.config.mjs']), 'Linting');
+must(
+  step('lint', node, [
+    join(root, 'node_modules/eslint/bin/eslint.js'),
+    '--max-warnings',
+    '0',
+    '--cache',
+    '--cache-location',
+    join(root, 'node_modules/.cache/eslint/'),
+    'src',
+    'webview',
+    'test',
+    'scripts',
+    'eslint.config.mjs',
+  ]),
+  'Linting',
+);
+must(
+  step('format', node, [
+    join(root, 'node_modules/prettier/bin/prettier.cjs'),
+    '--check',
+    '--log-level',
+    'warn',
+    '{src,webview,test,scripts,bench}/**/*.{ts,mjs,cjs}',
+    'eslint.config.mjs',
+  ]),
+  'The format check',
+);
 
 // Build everything the layers need: the bundles, the .vsix, and the compiled test files.
 must(step('build and package', node, [join(root, 'scripts/package.mjs')]), 'Packaging');

@@ -60,7 +60,10 @@ async function load(arg) {
   if (!arg) {
     const found = ccusageBinary();
     if (!found) throw new Error('ccusage is not installed (npm install); or pass a LiteLLM JSON file or URL');
-    return { table: fromCompact(extractFromBinary(found.bin, isLiteLlm, 'pricing snapshot')), source: `LiteLLM snapshot embedded in ccusage ${found.version} (${found.bin.slice(root.length + 1)})` };
+    return {
+      table: fromCompact(extractFromBinary(found.bin, isLiteLlm, 'pricing snapshot')),
+      source: `LiteLLM snapshot embedded in ccusage ${found.version} (${found.bin.slice(root.length + 1)})`,
+    };
   }
   const text = /^https?:\/\//.test(arg) ? await (await fetch(arg)).text() : readFileSync(arg, 'utf8');
   const json = JSON.parse(text);
@@ -120,8 +123,13 @@ if (ccusageBinary()) {
 const sorted = Object.fromEntries(Object.entries(kept).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
 const snapshot = { source, generated: new Date().toISOString().slice(0, 10), unit: 'USD per token', models: Object.keys(sorted).length };
 // One model per line keeps diffs of a regenerated table readable.
-const body = Object.entries(sorted).map(([k, v]) => `  ${JSON.stringify(k)}: ${JSON.stringify(v)}`).join(',\n');
-const exactBody = Object.entries(exactOnly).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)).map(([k, v]) => `    ${JSON.stringify(k)}: ${JSON.stringify(v)}`).join(',\n');
+const body = Object.entries(sorted)
+  .map(([k, v]) => `  ${JSON.stringify(k)}: ${JSON.stringify(v)}`)
+  .join(',\n');
+const exactBody = Object.entries(exactOnly)
+  .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
+  .map(([k, v]) => `    ${JSON.stringify(k)}: ${JSON.stringify(v)}`)
+  .join(',\n');
 writeFileSync(out, `{\n  "_snapshot": ${JSON.stringify(snapshot)},\n  "_exactOnly": {\n${exactBody}\n  },\n${body}\n}\n`);
 console.log(`${out}: ${snapshot.models} models from ${source}`);
 
@@ -135,8 +143,13 @@ if (found) {
   };
   writeFileSync(fastOut, JSON.stringify(fast, null, 2) + '\n');
   const modelsDev = modelsDevFromBinary(found.bin);
-  const rows = Object.entries(modelsDev).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)).map(([k, v]) => `  ${JSON.stringify(k)}: ${JSON.stringify(v)}`);
-  writeFileSync(modelsDevOut, `{\n  "_source": ${JSON.stringify(`models.dev snapshot embedded in ccusage ${found.version}: [input, output, cacheWrite, cacheRead] USD per token, exactOnly`)},\n${rows.join(',\n')}\n}\n`);
+  const rows = Object.entries(modelsDev)
+    .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
+    .map(([k, v]) => `  ${JSON.stringify(k)}: ${JSON.stringify(v)}`);
+  writeFileSync(
+    modelsDevOut,
+    `{\n  "_source": ${JSON.stringify(`models.dev snapshot embedded in ccusage ${found.version}: [input, output, cacheWrite, cacheRead] USD per token, exactOnly`)},\n${rows.join(',\n')}\n}\n`,
+  );
   console.log(`${modelsDevOut}: ${rows.length} models.dev prices`);
   console.log(`${fastOut}: ${Object.keys(fast.exact).length + Object.keys(fast.normalizedPrefix).length} fast multipliers`);
 } else {

@@ -45,28 +45,47 @@ export function activate(context: vscode.ExtensionContext): TokenCostApi {
   const statusBar = tree.add(new CostStatusBar());
   const usage = tree.add(new UsageService(vscode.Uri.joinPath(context.globalStorageUri, 'usage.sqlite').fsPath, settings, log));
   // Beside the database, so every window on this machine shares the "already notified" markers.
-  const alerts = tree.add(new BudgetAlerts(new NotifiedMarks(vscode.Uri.joinPath(context.globalStorageUri, 'notified').fsPath), settings, log));
+  const alerts = tree.add(
+    new BudgetAlerts(new NotifiedMarks(vscode.Uri.joinPath(context.globalStorageUri, 'notified').fsPath), settings, log),
+  );
   const limits = tree.add(new LimitsService(settings, alerts, log));
   statusBar.setLimits(limits.report);
   usage.limits = () => limits.report;
-  const heartbeat = tree.add(new HeartbeatServer(
-    usage, settings, context.secrets, context.globalStorageUri.fsPath, log, String(context.extension.packageJSON.version ?? ''),
-  ));
+  const heartbeat = tree.add(
+    new HeartbeatServer(
+      usage,
+      settings,
+      context.secrets,
+      context.globalStorageUri.fsPath,
+      log,
+      String(context.extension.packageJSON.version ?? ''),
+    ),
+  );
   const heartbeatUrl = () => {
     const url = heartbeat.url();
     return url ? `${url}/api/agents/{agentId}/heartbeat` : undefined;
   };
   const panel = tree.add(new DashboardPanel(context.extensionUri, usage, heartbeatUrl, () => settings.team.prometheusUrl));
   const sidebar = tree.add(new SidebarView(context.extensionUri, usage, heartbeatUrl));
-  tree.add(limits.onDidChange((r) => {
-    statusBar.setLimits(r);
-    usage.publish(); // open dashboards redraw with the new readings
-  }));
-  tree.add(usage.onDidUpdateStatus((summary) => {
-    limits.noteToday(summary);
-    statusBar.update({ summary, role: usage.role, scanned: usage.isScanned, show: settings.statusBarShows, warnAtPct: warningThreshold(settings.alertThresholds) });
-    alerts.check(summary);
-  }));
+  tree.add(
+    limits.onDidChange((r) => {
+      statusBar.setLimits(r);
+      usage.publish(); // open dashboards redraw with the new readings
+    }),
+  );
+  tree.add(
+    usage.onDidUpdateStatus((summary) => {
+      limits.noteToday(summary);
+      statusBar.update({
+        summary,
+        role: usage.role,
+        scanned: usage.isScanned,
+        show: settings.statusBarShows,
+        warnAtPct: warningThreshold(settings.alertThresholds),
+      });
+      alerts.check(summary);
+    }),
+  );
   tree.add(new TeamPush(usage, settings, log));
   tree.add(vscode.window.registerWebviewViewProvider(SIDEBAR_VIEW_ID, sidebar));
   for (const d of registerCommands({ usage, panel, settings, log, server: heartbeat })) tree.add(d);

@@ -49,7 +49,12 @@ export function isDashboardFilter(x: unknown): x is DashboardFilter {
   const rangeOk =
     (r.kind === 'quick' && QUICK_RANGES.includes(r.quick as string)) ||
     (r.kind === 'preset' && RANGE_PRESETS.includes(r.preset as string)) ||
-    (r.kind === 'custom' && typeof r.from === 'string' && typeof r.until === 'string' && DAY.test(r.from) && DAY.test(r.until) && r.from <= r.until);
+    (r.kind === 'custom' &&
+      typeof r.from === 'string' &&
+      typeof r.until === 'string' &&
+      DAY.test(r.from) &&
+      DAY.test(r.until) &&
+      r.from <= r.until);
   const text = (v: unknown) => v === undefined || (typeof v === 'string' && v.length <= 4096);
   return rangeOk && text(f.source) && text(f.provider) && text(f.model) && text(f.project) && text(f.agent);
 }
@@ -255,8 +260,21 @@ export type TopModel = Pick<ModelRow, 'model' | 'displayName' | 'cost'>;
  * and the top models (src/core/sidebar.ts builds it from the same read layer as the dashboard, so
  * its figures equal the dashboard's for the same filter).
  */
-export interface SidebarData
-  extends Pick<DashboardData, 'generatedAt' | 'today' | 'timeZone' | 'filter' | 'costRules' | 'kpis' | 'todayKpis' | 'alerts' | 'recordCount' | 'scanned' | 'storageRole' | 'gettingStarted'> {
+export interface SidebarData extends Pick<
+  DashboardData,
+  | 'generatedAt'
+  | 'today'
+  | 'timeZone'
+  | 'filter'
+  | 'costRules'
+  | 'kpis'
+  | 'todayKpis'
+  | 'alerts'
+  | 'recordCount'
+  | 'scanned'
+  | 'storageRole'
+  | 'gettingStarted'
+> {
   range: Pick<DashboardData['range'], 'start' | 'end' | 'label'>;
   /** The five most expensive models of the range. */
   topModels: TopModel[];

@@ -31,8 +31,17 @@ export interface ChartSpec {
 /** Axis defaults shared by every cartesian chart: theme colours and K/M tick labels. */
 export function axes(p: Palette, y: 'tokens' | 'cost' | 'count', opts: { stacked?: boolean; horizontal?: boolean } = {}) {
   const fmt = (v: number) => (y === 'cost' ? formatMoney(v) : y === 'tokens' ? formatTokens(v) : formatInt(v));
-  const valueAxis = { stacked: opts.stacked, beginAtZero: true, ticks: { color: p.text, callback: (v: string | number) => fmt(Number(v)) }, grid: { color: p.grid } };
-  const categoryAxis = { stacked: opts.stacked, ticks: { color: p.text, autoSkip: true, maxRotation: 0 }, grid: { color: p.grid, display: false } };
+  const valueAxis = {
+    stacked: opts.stacked,
+    beginAtZero: true,
+    ticks: { color: p.text, callback: (v: string | number) => fmt(Number(v)) },
+    grid: { color: p.grid },
+  };
+  const categoryAxis = {
+    stacked: opts.stacked,
+    ticks: { color: p.text, autoSkip: true, maxRotation: 0 },
+    grid: { color: p.grid, display: false },
+  };
   return opts.horizontal ? { x: valueAxis, y: categoryAxis } : { x: categoryAxis, y: valueAxis };
 }
 
@@ -63,16 +72,45 @@ export function trendChart(trend: TrendPoint[], bucket: Bucket): ChartSpec {
           data: {
             labels,
             datasets: [
-              { label: 'Tokens', data: trend.map((x) => x.totalTokens), borderColor: p.series[0], backgroundColor: p.series[0], yAxisID: 'y', cubicInterpolationMode: 'monotone', pointRadius: 2 },
-              { label: 'Cost', data: trend.map((x) => x.cost), borderColor: p.series[1], backgroundColor: p.series[1], yAxisID: 'cost', cubicInterpolationMode: 'monotone', pointRadius: 2 },
-              { label: 'Requests', data: trend.map((x) => x.requests), borderColor: p.series[2], backgroundColor: p.series[2], yAxisID: 'requests', cubicInterpolationMode: 'monotone', pointRadius: 2, hidden: false },
+              {
+                label: 'Tokens',
+                data: trend.map((x) => x.totalTokens),
+                borderColor: p.series[0],
+                backgroundColor: p.series[0],
+                yAxisID: 'y',
+                cubicInterpolationMode: 'monotone',
+                pointRadius: 2,
+              },
+              {
+                label: 'Cost',
+                data: trend.map((x) => x.cost),
+                borderColor: p.series[1],
+                backgroundColor: p.series[1],
+                yAxisID: 'cost',
+                cubicInterpolationMode: 'monotone',
+                pointRadius: 2,
+              },
+              {
+                label: 'Requests',
+                data: trend.map((x) => x.requests),
+                borderColor: p.series[2],
+                backgroundColor: p.series[2],
+                yAxisID: 'requests',
+                cubicInterpolationMode: 'monotone',
+                pointRadius: 2,
+                hidden: false,
+              },
             ],
           },
           options: {
             ...baseOptions(p),
             plugins: {
               ...baseOptions(p).plugins,
-              tooltip: { callbacks: { label: (c) => `${c.dataset.label}: ${c.datasetIndex === 1 ? formatCost(Number(c.raw)) : formatInt(Number(c.raw))}` } },
+              tooltip: {
+                callbacks: {
+                  label: (c) => `${c.dataset.label}: ${c.datasetIndex === 1 ? formatCost(Number(c.raw)) : formatInt(Number(c.raw))}`,
+                },
+              },
             },
             scales: {
               x: axes(p, 'tokens').x,
@@ -83,7 +121,10 @@ export function trendChart(trend: TrendPoint[], bucket: Bucket): ChartSpec {
           },
         })
       : null,
-    table: { head: [BUCKET_NAME[bucket], 'Tokens', 'Cost', 'Requests'], rows: trend.map((x) => [x.label, formatInt(x.totalTokens), formatCost(x.cost), formatInt(x.requests)]) },
+    table: {
+      head: [BUCKET_NAME[bucket], 'Tokens', 'Cost', 'Requests'],
+      rows: trend.map((x) => [x.label, formatInt(x.totalTokens), formatCost(x.cost), formatInt(x.requests)]),
+    },
   };
 }
 
@@ -101,15 +142,29 @@ export function typesChart(trend: TrendPoint[], bucket: Bucket): ChartSpec {
     config: trend.some((x) => x.totalTokens > 0)
       ? (p) => ({
           type: 'bar',
-          data: { labels, datasets: TYPE_SERIES.map(([label, f], i) => ({ label, data: trend.map(f), backgroundColor: p.series[i], stack: 'tokens' })) },
+          data: {
+            labels,
+            datasets: TYPE_SERIES.map(([label, f], i) => ({ label, data: trend.map(f), backgroundColor: p.series[i], stack: 'tokens' })),
+          },
           options: {
             ...baseOptions(p),
-            plugins: { ...baseOptions(p).plugins, tooltip: { callbacks: { label: (c) => `${c.dataset.label}: ${formatInt(Number(c.raw))}`, footer: (items) => `Cost: ${formatCost(trend[items[0]?.dataIndex ?? 0]?.cost ?? 0)}` } } },
+            plugins: {
+              ...baseOptions(p).plugins,
+              tooltip: {
+                callbacks: {
+                  label: (c) => `${c.dataset.label}: ${formatInt(Number(c.raw))}`,
+                  footer: (items) => `Cost: ${formatCost(trend[items[0]?.dataIndex ?? 0]?.cost ?? 0)}`,
+                },
+              },
+            },
             scales: axes(p, 'tokens', { stacked: true }),
           },
         })
       : null,
-    table: { head: [BUCKET_NAME[bucket], ...TYPE_SERIES.map(([l]) => l)], rows: trend.map((x) => [x.label, ...TYPE_SERIES.map(([, f]) => formatInt(f(x)))]) },
+    table: {
+      head: [BUCKET_NAME[bucket], ...TYPE_SERIES.map(([l]) => l)],
+      rows: trend.map((x) => [x.label, ...TYPE_SERIES.map(([, f]) => formatInt(f(x)))]),
+    },
   };
 }
 
@@ -117,18 +172,33 @@ export function typesChart(trend: TrendPoint[], bucket: Bucket): ChartSpec {
 export function sourcesChart(trend: TrendPoint[], sources: string[], bucket: Bucket): ChartSpec {
   const labels = trend.map((p) => p.label);
   return {
-    config: sources.length && trend.some((x) => x.cost > 0)
-      ? (p) => ({
-          type: 'bar',
-          data: { labels, datasets: sources.map((s, i) => ({ label: sourceLabel(s), data: trend.map((x) => x.costBySource[s] ?? 0), backgroundColor: p.series[i % p.series.length], stack: 'cost' })) },
-          options: {
-            ...baseOptions(p),
-            plugins: { ...baseOptions(p).plugins, tooltip: { callbacks: { label: (c) => `${c.dataset.label}: ${formatCost(Number(c.raw))}` } } },
-            scales: axes(p, 'cost', { stacked: true }),
-          },
-        })
-      : null,
-    table: { head: [BUCKET_NAME[bucket], ...sources.map(sourceLabel)], rows: trend.map((x) => [x.label, ...sources.map((s) => formatCost(x.costBySource[s] ?? 0))]) },
+    config:
+      sources.length && trend.some((x) => x.cost > 0)
+        ? (p) => ({
+            type: 'bar',
+            data: {
+              labels,
+              datasets: sources.map((s, i) => ({
+                label: sourceLabel(s),
+                data: trend.map((x) => x.costBySource[s] ?? 0),
+                backgroundColor: p.series[i % p.series.length],
+                stack: 'cost',
+              })),
+            },
+            options: {
+              ...baseOptions(p),
+              plugins: {
+                ...baseOptions(p).plugins,
+                tooltip: { callbacks: { label: (c) => `${c.dataset.label}: ${formatCost(Number(c.raw))}` } },
+              },
+              scales: axes(p, 'cost', { stacked: true }),
+            },
+          })
+        : null,
+    table: {
+      head: [BUCKET_NAME[bucket], ...sources.map(sourceLabel)],
+      rows: trend.map((x) => [x.label, ...sources.map((s) => formatCost(x.costBySource[s] ?? 0))]),
+    },
   };
 }
 
@@ -138,13 +208,21 @@ export function modelsChart(models: ModelRow[]): ChartSpec {
     config: models.length
       ? (p) => ({
           type: 'bar',
-          data: { labels: models.map((m) => m.displayName), datasets: [{ label: 'Tokens', data: models.map((m) => m.totalTokens), backgroundColor: p.series[0] }] },
+          data: {
+            labels: models.map((m) => m.displayName),
+            datasets: [{ label: 'Tokens', data: models.map((m) => m.totalTokens), backgroundColor: p.series[0] }],
+          },
           options: {
             ...baseOptions(p),
             indexAxis: 'y',
             plugins: {
               legend: { display: false },
-              tooltip: { callbacks: { title: (items) => models[items[0]?.dataIndex ?? 0]?.model ?? '', label: (c) => `${formatInt(Number(c.raw))} tokens · ${formatCost(models[c.dataIndex]?.cost ?? 0)}` } },
+              tooltip: {
+                callbacks: {
+                  title: (items) => models[items[0]?.dataIndex ?? 0]?.model ?? '',
+                  label: (c) => `${formatInt(Number(c.raw))} tokens · ${formatCost(models[c.dataIndex]?.cost ?? 0)}`,
+                },
+              },
             },
             scales: axes(p, 'tokens', { horizontal: true }),
           },
@@ -160,14 +238,28 @@ export function shareChart(slices: ShareSlice[]): ChartSpec {
     config: slices.length
       ? (p) => ({
           type: 'doughnut',
-          data: { labels: slices.map((s) => s.label), datasets: [{ data: slices.map((s) => s.cost), backgroundColor: slices.map((_, i) => p.series[i % p.series.length]), borderColor: p.background }] },
+          data: {
+            labels: slices.map((s) => s.label),
+            datasets: [
+              {
+                data: slices.map((s) => s.cost),
+                backgroundColor: slices.map((_, i) => p.series[i % p.series.length]),
+                borderColor: p.background,
+              },
+            ],
+          },
           options: {
             responsive: true,
             maintainAspectRatio: false,
             animation: false,
             plugins: {
               legend: { position: 'right', labels: { color: p.text, boxWidth: 12 } },
-              tooltip: { callbacks: { label: (c) => `${slices[c.dataIndex]?.model ?? slices[c.dataIndex]?.label}: ${formatCost(Number(c.raw))} (${formatPct(slices[c.dataIndex]?.share ?? 0)})` } },
+              tooltip: {
+                callbacks: {
+                  label: (c) =>
+                    `${slices[c.dataIndex]?.model ?? slices[c.dataIndex]?.label}: ${formatCost(Number(c.raw))} (${formatPct(slices[c.dataIndex]?.share ?? 0)})`,
+                },
+              },
             },
           },
         })
@@ -183,13 +275,21 @@ export function efficiencyChart(models: ModelRow[]): ChartSpec {
     config: rated.length
       ? (p) => ({
           type: 'bar',
-          data: { labels: rated.map((m) => m.displayName), datasets: [{ label: '$ per 1K tokens', data: rated.map((m) => m.costPer1k!), backgroundColor: p.series[2] }] },
+          data: {
+            labels: rated.map((m) => m.displayName),
+            datasets: [{ label: '$ per 1K tokens', data: rated.map((m) => m.costPer1k!), backgroundColor: p.series[2] }],
+          },
           options: {
             ...baseOptions(p),
             indexAxis: 'y',
             plugins: {
               legend: { display: false },
-              tooltip: { callbacks: { title: (items) => rated[items[0]?.dataIndex ?? 0]?.model ?? '', label: (c) => `${formatCost(Number(c.raw))} per 1K tokens` } },
+              tooltip: {
+                callbacks: {
+                  title: (items) => rated[items[0]?.dataIndex ?? 0]?.model ?? '',
+                  label: (c) => `${formatCost(Number(c.raw))} per 1K tokens`,
+                },
+              },
             },
             scales: axes(p, 'cost', { horizontal: true }),
           },
@@ -200,7 +300,9 @@ export function efficiencyChart(models: ModelRow[]): ChartSpec {
 }
 
 /** The six charts of the panel, by card id. */
-export function dashboardCharts(d: Pick<DashboardData, 'trend' | 'trendSources' | 'models' | 'costShare' | 'range'>): Record<string, ChartSpec> {
+export function dashboardCharts(
+  d: Pick<DashboardData, 'trend' | 'trendSources' | 'models' | 'costShare' | 'range'>,
+): Record<string, ChartSpec> {
   const bucket = d.range.bucket;
   return {
     'chart-trend': trendChart(d.trend, bucket),
@@ -221,7 +323,9 @@ export const windowName = (source: string, label: string): string => `${AGENT_NA
  * drops to 0), stepped. `when` formats an instant for the axis (the page's locale).
  */
 export function limitsChart(history: LimitsReport['history'], now: number, when: (ms: number) => string): ChartSpec {
-  const times = [...new Set(history.flatMap((h) => [...h.points.map((p) => p.at), ...h.resets.filter((x) => x <= now)]))].sort((a, b) => a - b);
+  const times = [...new Set(history.flatMap((h) => [...h.points.map((p) => p.at), ...h.resets.filter((x) => x <= now)]))].sort(
+    (a, b) => a - b,
+  );
   const labels = times.map(when);
   const series = history.map((h) => {
     const at = new Map<number, number | null>(times.map((t) => [t, null]));
@@ -237,13 +341,42 @@ export function limitsChart(history: LimitsReport['history'], now: number, when:
           data: {
             labels,
             datasets: [
-              ...series.map((s, i) => ({ label: s.label, data: s.data, borderColor: p.series[i % p.series.length], backgroundColor: p.series[i % p.series.length], spanGaps: true, stepped: 'before' as const, pointRadius: 2 })),
-              { label: 'Reset', data: times.map((t) => (resetTimes.has(t) ? 0 : null)), showLine: false, pointStyle: 'triangle', pointRadius: 6, borderColor: p.text, backgroundColor: p.text },
+              ...series.map((s, i) => ({
+                label: s.label,
+                data: s.data,
+                borderColor: p.series[i % p.series.length],
+                backgroundColor: p.series[i % p.series.length],
+                spanGaps: true,
+                stepped: 'before' as const,
+                pointRadius: 2,
+              })),
+              {
+                label: 'Reset',
+                data: times.map((t) => (resetTimes.has(t) ? 0 : null)),
+                showLine: false,
+                pointStyle: 'triangle',
+                pointRadius: 6,
+                borderColor: p.text,
+                backgroundColor: p.text,
+              },
             ],
           },
-          options: { ...baseOptions(p), scales: { x: axes(p, 'count').x, y: { ...axes(p, 'count').y, suggestedMax: 100, ticks: { color: p.text, callback: (v: string | number) => `${v} %` } } } },
+          options: {
+            ...baseOptions(p),
+            scales: {
+              x: axes(p, 'count').x,
+              y: { ...axes(p, 'count').y, suggestedMax: 100, ticks: { color: p.text, callback: (v: string | number) => `${v} %` } },
+            },
+          },
         })
       : null,
-    table: { head: ['Time', ...series.map((s) => s.label), 'Reset'], rows: times.map((t, i) => [labels[i], ...series.map((s) => (s.data[i] === null ? '' : `${s.data[i]} %`)), resetTimes.has(t) ? 'reset' : '']) },
+    table: {
+      head: ['Time', ...series.map((s) => s.label), 'Reset'],
+      rows: times.map((t, i) => [
+        labels[i],
+        ...series.map((s) => (s.data[i] === null ? '' : `${s.data[i]} %`)),
+        resetTimes.has(t) ? 'reset' : '',
+      ]),
+    },
   };
 }

@@ -40,7 +40,19 @@ export class Theme {
   private colours: Palette | undefined;
 
   constructor() {
-    Chart.register(ArcElement, BarController, BarElement, CategoryScale, DoughnutController, Legend, LinearScale, LineController, LineElement, PointElement, Tooltip);
+    Chart.register(
+      ArcElement,
+      BarController,
+      BarElement,
+      CategoryScale,
+      DoughnutController,
+      Legend,
+      LinearScale,
+      LineController,
+      LineElement,
+      PointElement,
+      Tooltip,
+    );
   }
 
   palette(): Palette {
@@ -92,7 +104,13 @@ export class ChartCard {
   private readonly lazy: LazyCard | undefined;
 
   /** With the page's deferral, updates off screen wait until after the frame (lazy.ts); without, they run at once. */
-  constructor(readonly id: string, title: string, emptyText: string, private readonly page: ChartPage, height = 260) {
+  constructor(
+    readonly id: string,
+    title: string,
+    emptyText: string,
+    private readonly page: ChartPage,
+    height = 260,
+  ) {
     this.canvas = el('canvas', { id: `${id}-canvas`, role: 'img', 'aria-label': title });
     this.box = el('div', { class: 'chart-box', style: undefined }, this.canvas);
     this.box.style.height = `${height}px`;
@@ -153,8 +171,18 @@ function fillTable(table: HTMLTableElement, t: ChartTable): void {
     body = el('tbody', {});
     table.replaceChildren(head, body);
   }
-  syncRows(head, [t.head], () => 'th', () => ({ scope: 'col' }));
-  syncRows(body, t.rows, (i) => (i === 0 ? 'th' : 'td'), (i) => (i === 0 ? { scope: 'row' } : {}));
+  syncRows(
+    head,
+    [t.head],
+    () => 'th',
+    () => ({ scope: 'col' }),
+  );
+  syncRows(
+    body,
+    t.rows,
+    (i) => (i === 0 ? 'th' : 'td'),
+    (i) => (i === 0 ? { scope: 'row' } : {}),
+  );
 }
 
 /** Makes `section`'s rows hold `rows` (cell tag and attributes by column), reusing the rows and cells already there. */

@@ -4,11 +4,20 @@ export function el<K extends keyof HTMLElementTagNameMap>(
   attrs?: Record<string, string | undefined>,
   ...children: (Node | string | null | undefined | false)[]
 ): HTMLElementTagNameMap[K];
-export function el(tag: string, attrs?: Record<string, string | undefined>, ...children: (Node | string | null | undefined | false)[]): HTMLElement;
-export function el(tag: string, attrs: Record<string, string | undefined> = {}, ...children: (Node | string | null | undefined | false)[]): HTMLElement {
+export function el(
+  tag: string,
+  attrs?: Record<string, string | undefined>,
+  ...children: (Node | string | null | undefined | false)[]
+): HTMLElement;
+export function el(
+  tag: string,
+  attrs: Record<string, string | undefined> = {},
+  ...children: (Node | string | null | undefined | false)[]
+): HTMLElement {
   const node = document.createElement(tag);
   for (const [k, v] of Object.entries(attrs)) if (v !== undefined) node.setAttribute(k, v);
-  for (const c of children) if (c !== null && c !== undefined && c !== false) node.append(typeof c === 'string' ? document.createTextNode(c) : c);
+  for (const c of children)
+    if (c !== null && c !== undefined && c !== false) node.append(typeof c === 'string' ? document.createTextNode(c) : c);
   return node;
 }
 

@@ -9,7 +9,8 @@ const timeFormats = new Map<string, Intl.DateTimeFormat>();
 export function formatCost(usd: number, decimals = 4): string {
   const sign = usd < 0 ? '-' : '';
   let f = costFormats.get(decimals);
-  if (!f) costFormats.set(decimals, (f = new Intl.NumberFormat('en-US', { minimumFractionDigits: decimals, maximumFractionDigits: decimals })));
+  if (!f)
+    costFormats.set(decimals, (f = new Intl.NumberFormat('en-US', { minimumFractionDigits: decimals, maximumFractionDigits: decimals })));
   return `${sign}$${f.format(Math.abs(usd))}`;
 }
 
@@ -48,7 +49,15 @@ export function formatAgo(ms: number): string {
 export function formatTime(ms: number, timeZone: string): string {
   let f = timeFormats.get(timeZone);
   if (!f) {
-    f = new Intl.DateTimeFormat('en-CA', { timeZone, year: 'numeric', month: '2-digit', day: '2-digit', hour: '2-digit', minute: '2-digit', hourCycle: 'h23' });
+    f = new Intl.DateTimeFormat('en-CA', {
+      timeZone,
+      year: 'numeric',
+      month: '2-digit',
+      day: '2-digit',
+      hour: '2-digit',
+      minute: '2-digit',
+      hourCycle: 'h23',
+    });
     timeFormats.set(timeZone, f);
   }
   return f.format(ms).replace(',', '');

@@ -29,7 +29,10 @@ export class HostConnection {
   private latest = 0;
   private pendingRefresh: number | undefined;
 
-  constructor(private readonly api: VsCodeApi, private readonly on: ReplyHandlers) {}
+  constructor(
+    private readonly api: VsCodeApi,
+    private readonly on: ReplyHandlers,
+  ) {}
 
   private post(message: WebviewMessage): void {
     this.api.postMessage(message);

@@ -45,7 +45,15 @@ export function createPanel(app: HTMLElement, state: PageState, api: VsCodeApi) 
   const charts = createCharts({ theme, deferral });
   const tables = createTables(() => state.timeZone, deferral);
   const content = el('div', { class: 'content' }, limits.card, limits.chart.section, insights.element, charts.element, tables.element);
-  const personal = el('div', { id: 'personal', role: 'tabpanel', 'aria-labelledby': 'tab-personal' }, alerts.element, empty.all, kpis.element, empty.filtered, content);
+  const personal = el(
+    'div',
+    { id: 'personal', role: 'tabpanel', 'aria-labelledby': 'tab-personal' },
+    alerts.element,
+    empty.all,
+    kpis.element,
+    empty.filtered,
+    content,
+  );
   const team = createTeam(personal, () => state.data?.range.label ?? '');
   app.append(header.element, filters.element, team.tabBar, personal, team.view);
 

@@ -28,7 +28,16 @@ export function createSidebar(app: HTMLElement, state: PageState, api: VsCodeApi
   const empty = createEmptyStates(() => state.filter, query);
   const kpis = createKpis('sidebar');
   const topModels = createTopModels();
-  app.append(header.element, range.element, alerts.element, empty.all, kpis.element, el('h2', { class: 'sidebar-heading' }, 'Top models'), topModels.element, createOpenDashboard(host));
+  app.append(
+    header.element,
+    range.element,
+    alerts.element,
+    empty.all,
+    kpis.element,
+    el('h2', { class: 'sidebar-heading' }, 'Top models'),
+    topModels.element,
+    createOpenDashboard(host),
+  );
 
   function render(d: SidebarData): void {
     state.data = d;

@@ -37,7 +37,13 @@ export class SortableTable<T> {
   private descending = true;
 
   /** With `deferral`, updates off screen wait until after the frame (lazy.ts); without, they run at once. */
-  constructor(readonly id: string, title: string, private readonly columns: Column<T>[], emptyText: string, deferral?: Deferral) {
+  constructor(
+    readonly id: string,
+    title: string,
+    private readonly columns: Column<T>[],
+    emptyText: string,
+    deferral?: Deferral,
+  ) {
     this.headers = columns.map((c, i) => {
       const button = el('button', { type: 'button', class: 'sort' }, c.label);
       button.addEventListener('click', () => {
@@ -49,7 +55,12 @@ export class SortableTable<T> {
     });
     this.body = el('tbody', {});
     this.foot = el('tfoot', {});
-    this.table = el('table', { class: 'data-table sortable', id: `${id}-table` }, el('thead', {}, el('tr', {}, ...this.headers)), this.body);
+    this.table = el(
+      'table',
+      { class: 'data-table sortable', id: `${id}-table` },
+      el('thead', {}, el('tr', {}, ...this.headers)),
+      this.body,
+    );
     this.note = el('p', { class: 'table-empty', hidden: '' }, emptyText);
     this.section = card(id, title, el('div', { class: 'table-scroll' }, this.table), this.note).section;
     this.lazy = deferral?.card(this.section);
@@ -77,7 +88,9 @@ export class SortableTable<T> {
   private render(): void {
     this.note.hidden = this.rows.length > 0;
     this.table.hidden = this.rows.length === 0;
-    this.headers.forEach((th, i) => th.setAttribute('aria-sort', this.sortBy === i ? (this.descending ? 'descending' : 'ascending') : 'none'));
+    this.headers.forEach((th, i) =>
+      th.setAttribute('aria-sort', this.sortBy === i ? (this.descending ? 'descending' : 'ascending') : 'none'),
+    );
     const rows = this.sorted();
     while (this.cells.length > rows.length) {
       this.cells.pop();
@@ -105,7 +118,15 @@ export class SortableTable<T> {
     }
     const footer = this.footer;
     if (this.foot.rows.length === 0 || this.foot.rows[0].cells.length !== footer.length) {
-      this.foot.replaceChildren(el('tr', { class: 'totals' }, ...footer.map((_, i) => el(i === 0 ? 'th' : 'td', { class: this.columns[i]?.numeric ? 'num' : undefined, scope: i === 0 ? 'row' : undefined }))));
+      this.foot.replaceChildren(
+        el(
+          'tr',
+          { class: 'totals' },
+          ...footer.map((_, i) =>
+            el(i === 0 ? 'th' : 'td', { class: this.columns[i]?.numeric ? 'num' : undefined, scope: i === 0 ? 'row' : undefined }),
+          ),
+        ),
+      );
     }
     footer.forEach((t, i) => setText(this.foot.rows[0].cells[i], t));
     if (!this.foot.isConnected) this.table.append(this.foot);

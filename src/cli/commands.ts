@@ -11,8 +11,26 @@ import { OPTIONS, optionHelp, parseFor, UsageError, type Flags, type OptionName 
 import type { AgentScope, ReportKind } from './reports';
 
 export const REPORT_FLAGS: OptionName[] = [
-  'json', 'since', 'until', 'timezone', 'tz', 'mode', 'cost-rules', 'breakdown', 'order', 'offline', 'no-offline', 'color', 'no-color',
-  'compact', 'all', 'single-thread', 'data-dir', 'workspace', 'glob', 'verbose',
+  'json',
+  'since',
+  'until',
+  'timezone',
+  'tz',
+  'mode',
+  'cost-rules',
+  'breakdown',
+  'order',
+  'offline',
+  'no-offline',
+  'color',
+  'no-color',
+  'compact',
+  'all',
+  'single-thread',
+  'data-dir',
+  'workspace',
+  'glob',
+  'verbose',
 ];
 export const SOURCE_FLAGS: OptionName[] = ['timezone', 'tz', 'mode', 'cost-rules', 'data-dir', 'workspace', 'glob', 'verbose'];
 
@@ -43,7 +61,8 @@ export const SCOPE_KINDS: Record<AgentScope | 'report', ReportKind[]> = {
 };
 
 /** A word that names an agent scope or `report`. */
-export const isScopeWord = (w: string | undefined): w is AgentScope | 'report' => w === 'claude' || w === 'codex' || w === 'report' || agentById(w ?? '') !== undefined;
+export const isScopeWord = (w: string | undefined): w is AgentScope | 'report' =>
+  w === 'claude' || w === 'codex' || w === 'report' || agentById(w ?? '') !== undefined;
 
 export interface Command {
   usage: string;
@@ -55,18 +74,34 @@ export interface Command {
 
 export function reportCommand(scope: AgentScope | 'report', kind: ReportKind): Command {
   const prefix = scope === 'all' ? '' : `${scope} `;
-  const who = kind === 'blocks' ? '' : scope === 'claude' ? 'Claude Code ' : scope === 'codex' ? 'Codex CLI ' : agentById(scope) ? `${agentById(scope)!.label} ` : 'every agent\'s ';
-  const shape = scope === 'report'
-    ? `JSON: ccusage's \`claude ${kind}\` shape over every agent (this CLI's own form; weeks start on Monday).`
-    : `JSON: the keys ccusage 20.0.24 prints for \`ccusage ${prefix}${kind} --json\`.`;
+  const who =
+    kind === 'blocks'
+      ? ''
+      : scope === 'claude'
+        ? 'Claude Code '
+        : scope === 'codex'
+          ? 'Codex CLI '
+          : agentById(scope)
+            ? `${agentById(scope)!.label} `
+            : "every agent's ";
+  const shape =
+    scope === 'report'
+      ? `JSON: ccusage's \`claude ${kind}\` shape over every agent (this CLI's own form; weeks start on Monday).`
+      : `JSON: the keys ccusage 20.0.24 prints for \`ccusage ${prefix}${kind} --json\`.`;
   return {
     usage: `token-cost ${prefix}${kind} [options]`,
     summary: `${who}${KIND_SUMMARY[kind]}.`,
     flags: KIND_FLAGS[kind],
-    details: shape + (kind === 'weekly' && scope === 'claude' ? ' Weeks start on Sunday unless --start-of-week says otherwise, as in ccusage.' : ''),
-    examples: kind === 'blocks'
-      ? [`token-cost ${prefix}blocks --active`, `token-cost ${prefix}blocks --recent --token-limit max --json`]
-      : [`token-cost ${prefix}${kind} --since 20261101 --until 20261130`, `token-cost ${prefix}${kind} --json -z Europe/Berlin --breakdown`],
+    details:
+      shape +
+      (kind === 'weekly' && scope === 'claude' ? ' Weeks start on Sunday unless --start-of-week says otherwise, as in ccusage.' : ''),
+    examples:
+      kind === 'blocks'
+        ? [`token-cost ${prefix}blocks --active`, `token-cost ${prefix}blocks --recent --token-limit max --json`]
+        : [
+            `token-cost ${prefix}${kind} --since 20261101 --until 20261130`,
+            `token-cost ${prefix}${kind} --json -z Europe/Berlin --breakdown`,
+          ],
   };
 }
 
@@ -75,20 +110,26 @@ export const COMMANDS: Record<string, Command> = {
     usage: 'token-cost serve [options]',
     summary: 'Read transcripts continuously and serve the heartbeat endpoint and API on 127.0.0.1.',
     flags: ['port', ...SOURCE_FLAGS],
-    details: 'The API key is $TOKEN_COST_API_KEY, else DIR/api-key (created with mode 0600 on first run). The URL is written to DIR/server.json.',
+    details:
+      'The API key is $TOKEN_COST_API_KEY, else DIR/api-key (created with mode 0600 on first run). The URL is written to DIR/server.json.',
     examples: ['token-cost serve', 'token-cost serve --port 0 --data-dir /tmp/tc'],
   },
   log: {
     usage: 'token-cost log <project> <task> <tokens> [options]',
     summary: 'Record a manual usage entry (token-tracker.sh log of the reference scripts).',
     flags: ['model', 'url', 'data-dir', 'json'],
-    details: 'Sent to the running server when one answers (this CLI\'s, found through server.json, or the VS Code extension\'s, with $TOKEN_COST_API_KEY); '
-      + 'otherwise written through the database\'s inbox, so it works with no server running. Without --model the tokens cost $0.',
-    examples: ['token-cost log calm-ai-pm "Add AGENTS.md" 3500 --model claude-haiku-4-5', 'token-cost log qa-automation "Fix flaky test" 2800'],
+    details:
+      "Sent to the running server when one answers (this CLI's, found through server.json, or the VS Code extension's, with $TOKEN_COST_API_KEY); " +
+      "otherwise written through the database's inbox, so it works with no server running. Without --model the tokens cost $0.",
+    examples: [
+      'token-cost log calm-ai-pm "Add AGENTS.md" 3500 --model claude-haiku-4-5',
+      'token-cost log qa-automation "Fix flaky test" 2800',
+    ],
   },
   today: {
     usage: 'token-cost today [options]',
-    summary: "Today's spending (token-tracker.sh today): cost, tokens and requests, per agent; burn rate, active sessions, the month's projection and budget use.",
+    summary:
+      "Today's spending (token-tracker.sh today): cost, tokens and requests, per agent; burn rate, active sessions, the month's projection and budget use.",
     flags: ['json', 'daily-budget', 'monthly-budget', ...SOURCE_FLAGS],
     examples: ['token-cost today', 'token-cost today --json -z America/New_York'],
   },
@@ -100,20 +141,26 @@ export const COMMANDS: Record<string, Command> = {
   },
   push: {
     usage: 'token-cost push --remote-write URL | --otlp URL [options]',
-    summary: 'Send all-time counters (tokens by type, cost, requests by user, machine, project, model and source) to Prometheus or an OTLP collector.',
+    summary:
+      'Send all-time counters (tokens by type, cost, requests by user, machine, project, model and source) to Prometheus or an OTLP collector.',
     flags: ['remote-write', 'otlp', 'machine', 'user', 'project-label', 'json', ...SOURCE_FLAGS],
-    details: 'Reads the transcripts first, then sends cumulative totals from the database (never deltas), so pushing again, from a restart or a second '
-      + 'window, changes nothing. Sent: the metric names token_cost_tokens_total, token_cost_cost_usd_total, token_cost_requests_total with the labels '
-      + 'user, machine, project (the folder name; --project-label path for the whole path, none for no project), model, source (and type for tokens), and their values. No prompts, paths or session ids. Nothing is sent without a URL.',
-    examples: ['token-cost push --remote-write http://prometheus:9090/api/v1/write', 'token-cost push --otlp http://collector:4318/v1/metrics --user alice --machine ci-7'],
+    details:
+      'Reads the transcripts first, then sends cumulative totals from the database (never deltas), so pushing again, from a restart or a second ' +
+      'window, changes nothing. Sent: the metric names token_cost_tokens_total, token_cost_cost_usd_total, token_cost_requests_total with the labels ' +
+      'user, machine, project (the folder name; --project-label path for the whole path, none for no project), model, source (and type for tokens), and their values. No prompts, paths or session ids. Nothing is sent without a URL.',
+    examples: [
+      'token-cost push --remote-write http://prometheus:9090/api/v1/write',
+      'token-cost push --otlp http://collector:4318/v1/metrics --user alice --machine ci-7',
+    ],
   },
   limits: {
     usage: 'token-cost limits [options]',
-    summary: "Plan limits as the agents report them: the 5-hour and 7-day windows, used %, reset, and the pace.",
+    summary: 'Plan limits as the agents report them: the 5-hour and 7-day windows, used %, reset, and the pace.',
     flags: ['json', 'data-dir'],
-    details: "Claude Code's readings come from `token-cost statusline` (DIR/limits.jsonl), Codex's from the newest token_count events of "
-      + 'its rollouts ($CODEX_HOME, else ~/.codex). Pace: at the rate so far in the window, the use at its reset and when it would reach 100 %. '
-      + 'The JSON is the same as GET /api/limits.',
+    details:
+      "Claude Code's readings come from `token-cost statusline` (DIR/limits.jsonl), Codex's from the newest token_count events of " +
+      'its rollouts ($CODEX_HOME, else ~/.codex). Pace: at the rate so far in the window, the use at its reset and when it would reach 100 %. ' +
+      'The JSON is the same as GET /api/limits.',
     examples: ['token-cost limits', 'token-cost limits --json'],
   },
   cost: {
@@ -125,17 +172,30 @@ export const COMMANDS: Record<string, Command> = {
   },
 };
 
-export function commandFor(words: string[]): { key: string; command: Command; scope?: AgentScope | 'report'; kind?: ReportKind; rest: string[] } {
+export function commandFor(words: string[]): {
+  key: string;
+  command: Command;
+  scope?: AgentScope | 'report';
+  kind?: ReportKind;
+  rest: string[];
+} {
   const [first, second, ...others] = words;
   if (isScopeWord(first)) {
     const kinds = SCOPE_KINDS[first];
     const kind = (second ?? (first === 'report' ? 'daily' : undefined)) as ReportKind | undefined;
     if (kind === undefined) throw new UsageError(`"${first}" needs a report: ${kinds.join(', ')}.`);
-    if (!kinds.includes(kind)) throw new UsageError(`Unknown report "${first} ${kind}" (available: ${kinds.map((k) => `${first} ${k}`).join(', ')}).`);
+    if (!kinds.includes(kind))
+      throw new UsageError(`Unknown report "${first} ${kind}" (available: ${kinds.map((k) => `${first} ${k}`).join(', ')}).`);
     return { key: `${first} ${kind}`, command: reportCommand(first, kind), scope: first, kind, rest: others };
   }
   if ((SCOPE_KINDS.all as string[]).includes(first)) {
-    return { key: first, command: reportCommand('all', first as ReportKind), scope: 'all', kind: first as ReportKind, rest: words.slice(1) };
+    return {
+      key: first,
+      command: reportCommand('all', first as ReportKind),
+      scope: 'all',
+      kind: first as ReportKind,
+      rest: words.slice(1),
+    };
   }
   const command = COMMANDS[first];
   if (!command) throw new UsageError(`Unknown command "${first}".`);
@@ -149,12 +209,14 @@ export function helpOf(c: Command): string {
 /** The words among the options (the command and its arguments), with where each is in argv. */
 export function positionalWords(argv: string[]): { words: string[]; at: number[] } {
   const all: Record<string, { type: 'string' | 'boolean'; short?: string; multiple?: boolean }> = {};
-  for (const [name, o] of Object.entries(OPTIONS)) all[name] = { type: o.type, ...('short' in o ? { short: o.short } : {}), ...('multiple' in o ? { multiple: true } : {}) };
+  for (const [name, o] of Object.entries(OPTIONS))
+    all[name] = { type: o.type, ...('short' in o ? { short: o.short } : {}), ...('multiple' in o ? { multiple: true } : {}) };
   // Not strict: the command's own strict parse reports unknown flags, naming the command.
-  const positional = parseArgs({ args: argv, options: all, allowPositionals: true, strict: false, tokens: true }).tokens.filter((t) => t.kind === 'positional');
+  const positional = parseArgs({ args: argv, options: all, allowPositionals: true, strict: false, tokens: true }).tokens.filter(
+    (t) => t.kind === 'positional',
+  );
   return { words: positional.map((t) => (t as { value: string }).value), at: positional.map((t) => t.index) };
 }
-
 
 /**
  * The report a command line runs, with its flags, when it runs one (not for help, --version,
@@ -172,7 +234,11 @@ export function reportInvocation(argv: string[]): { scope: AgentScope | 'report'
     const c = commandFor(words);
     if (c.scope === undefined) return undefined;
     const commandAt = new Set(at.slice(0, words.length - c.rest.length));
-    const parsed = parseFor(c.key, c.command.flags, argv.filter((_, i) => !commandAt.has(i)));
+    const parsed = parseFor(
+      c.key,
+      c.command.flags,
+      argv.filter((_, i) => !commandAt.has(i)),
+    );
     if (parsed.version || parsed.help || parsed.positionals.length) return undefined;
     return { scope: c.scope, kind: c.kind!, flags: parsed.flags };
   } catch {

@@ -69,7 +69,12 @@ async function runReport(scope: AgentScope | 'report', kind: ReportKind, flags: 
   let writer = false;
   try {
     if (empty) sayNothingFound(looked);
-    const input = { store: engine.store, flags, range: { ...dayBounds(flags.tz, flags.since, flags.until), costRules: flags.costRules }, now: Date.now() };
+    const input = {
+      store: engine.store,
+      flags,
+      range: { ...dayBounds(flags.tz, flags.since, flags.until), costRules: flags.costRules },
+      now: Date.now(),
+    };
     let r: Rendered;
     if (kind === 'blocks') r = blocksReport(input);
     else if (scope === 'codex') r = codexShaped(input, kind as 'daily' | 'monthly' | 'session');
@@ -92,7 +97,8 @@ async function runReport(scope: AgentScope | 'report', kind: ReportKind, flags: 
   } finally {
     await engine.close();
   }
-  if (cacheable && output && (writer || databaseBefore !== undefined)) storeReport(flags.dataDir, inputs, query, output, writer ? undefined : databaseBefore);
+  if (cacheable && output && (writer || databaseBefore !== undefined))
+    storeReport(flags.dataDir, inputs, query, output, writer ? undefined : databaseBefore);
 }
 
 /** Scanner + heartbeat server, headless, until SIGINT/SIGTERM. */
@@ -122,7 +128,8 @@ async function serve(flags: Flags): Promise<number> {
       say(`token-cost: ${m}`);
     },
     onDidChange: (url) => {
-      if (url) say(`Serving on ${url} (heartbeats: ${url}/api/agents/<id>/heartbeat). API key: ${key.created ? 'created in ' : ''}${key.source}.`);
+      if (url)
+        say(`Serving on ${url} (heartbeats: ${url}/api/agents/<id>/heartbeat). API key: ${key.created ? 'created in ' : ''}${key.source}.`);
     },
   });
   if (engine.role !== 'writer') say(`Another process writes ${dbFile}; this one serves once it takes over.`);
@@ -130,13 +137,16 @@ async function serve(flags: Flags): Promise<number> {
   // A busy port is final only when no other token-cost process serves this folder: one that
   // paused and lost the lock holds it until it notices, and the supervisor keeps trying until then.
   const peer = readDiscovery(flags.dataDir)?.pid;
-  const peerAlive = peer !== undefined && peer !== process.pid && (() => {
-    try {
-      return process.kill(peer, 0);
-    } catch (err) {
-      return (err as NodeJS.ErrnoException).code === 'EPERM';
-    }
-  })();
+  const peerAlive =
+    peer !== undefined &&
+    peer !== process.pid &&
+    (() => {
+      try {
+        return process.kill(peer, 0);
+      } catch (err) {
+        return (err as NodeJS.ErrnoException).code === 'EPERM';
+      }
+    })();
   if (failed && engine.role === 'writer' && !peerAlive) {
     await supervisor.dispose();
     await engine.close();
@@ -183,15 +193,21 @@ export async function main(argv: string[]): Promise<number> {
     if (words.length === 1 && isScopeWord(words[0]) && words[0] !== 'report' && argv.some((a) => a === '--help' || a === '-h')) {
       const kinds = SCOPE_KINDS[words[0]];
       const label = words[0] === 'claude' ? 'Claude Code' : words[0] === 'codex' ? 'Codex CLI' : agentById(words[0])!.label;
-      process.stdout.write(`${label} reports:\n${kinds.map((k) => `  token-cost ${words[0]} ${k.padEnd(8)} ${KIND_SUMMARY[k]}`).join('\n')}\n\n`
-        + `Run "token-cost ${words[0]} <report> --help" for a report's options and examples.\n`);
+      process.stdout.write(
+        `${label} reports:\n${kinds.map((k) => `  token-cost ${words[0]} ${k.padEnd(8)} ${KIND_SUMMARY[k]}`).join('\n')}\n\n` +
+          `Run "token-cost ${words[0]} <report> --help" for a report's options and examples.\n`,
+      );
       return 0;
     }
     const c = commandFor(words);
     key = c.key;
     // The command's own words leave argv; its arguments stay for its parse.
     const commandAt = new Set(at.slice(0, words.length - c.rest.length));
-    const parsed = parseFor(c.key, c.command.flags, argv.filter((_, i) => !commandAt.has(i)));
+    const parsed = parseFor(
+      c.key,
+      c.command.flags,
+      argv.filter((_, i) => !commandAt.has(i)),
+    );
     if (parsed.version) {
       process.stdout.write(`${packageVersion}\n`);
       return 0;

@@ -11,7 +11,10 @@ import { parseDayKey, systemTimeZone, validateTimeZone } from '../core/time';
 
 /** A mistake in how the command was called: exit code 2, with the command's usage. */
 export class UsageError extends Error {
-  constructor(message: string, readonly command?: string) {
+  constructor(
+    message: string,
+    readonly command?: string,
+  ) {
     super(message);
   }
 }
@@ -29,10 +32,19 @@ export const OPTIONS = {
   json: { type: 'boolean', short: 'j', help: 'Print JSON (the same keys as ccusage prints for the same command).' },
   since: { type: 'string', short: 's', value: 'DATE', help: 'First day to include, YYYYMMDD or YYYY-MM-DD (a day in --timezone).' },
   until: { type: 'string', short: 'u', value: 'DATE', help: 'Last day to include (inclusive), YYYYMMDD or YYYY-MM-DD.' },
-  timezone: { type: 'string', short: 'z', value: 'ZONE', help: 'IANA time zone that decides the day of each request (default: the system zone).' },
+  timezone: {
+    type: 'string',
+    short: 'z',
+    value: 'ZONE',
+    help: 'IANA time zone that decides the day of each request (default: the system zone).',
+  },
   tz: { type: 'string', value: 'ZONE', help: 'Same as --timezone.' },
   mode: { type: 'string', short: 'm', value: 'MODE', help: 'Cost mode: auto (a cost the agent wrote, else prices), calculate or display.' },
-  'cost-rules': { type: 'string', value: 'RULES', help: 'ccusage (default: price each request as ccusage does) or api (as the provider bills).' },
+  'cost-rules': {
+    type: 'string',
+    value: 'RULES',
+    help: 'ccusage (default: price each request as ccusage does) or api (as the provider bills).',
+  },
   breakdown: { type: 'boolean', short: 'b', help: 'A row per model under each period or session in the table (the JSON always has them).' },
   order: { type: 'string', short: 'o', value: 'ORDER', help: 'asc (default, oldest first) or desc.' },
   'start-of-week': { type: 'string', short: 'w', value: 'DAY', help: 'First day of a week: sunday … saturday.' },
@@ -46,21 +58,55 @@ export const OPTIONS = {
   id: { type: 'string', short: 'i', value: 'ID', help: 'Only this session.' },
   active: { type: 'boolean', short: 'a', help: 'Only the running block, with its projection.' },
   recent: { type: 'boolean', short: 'r', help: 'Only blocks of the last 3 days (and the running one).' },
-  'token-limit': { type: 'string', short: 't', value: 'N', help: 'Token limit of a block, a number or "max" (the largest past block): adds tokenLimitStatus.' },
-  'data-dir': { type: 'string', value: 'DIR', help: 'Folder of the database this CLI keeps (default: $XDG_DATA_HOME/token-cost-dashboard).' },
+  'token-limit': {
+    type: 'string',
+    short: 't',
+    value: 'N',
+    help: 'Token limit of a block, a number or "max" (the largest past block): adds tokenLimitStatus.',
+  },
+  'data-dir': {
+    type: 'string',
+    value: 'DIR',
+    help: 'Folder of the database this CLI keeps (default: $XDG_DATA_HOME/token-cost-dashboard).',
+  },
   workspace: { type: 'string', multiple: true, value: 'DIR', help: 'Also read JSONL files in this folder (repeatable).' },
-  glob: { type: 'string', multiple: true, value: 'GLOB', help: 'Which files of --workspace to read (repeatable; default: the extension\'s defaults).' },
+  glob: {
+    type: 'string',
+    multiple: true,
+    value: 'GLOB',
+    help: "Which files of --workspace to read (repeatable; default: the extension's defaults).",
+  },
   verbose: { type: 'boolean', help: 'Print what was read and, per file, the lines skipped.' },
   port: { type: 'string', value: 'N', help: 'Port to listen on, 0 to 65535 (default 8787; 0 = any free port).' },
   model: { type: 'string', value: 'MODEL', help: 'Model the tokens were used with (prices them).' },
   url: { type: 'string', value: 'URL', help: 'Server to send to (default: found through server.json).' },
-  'daily-budget': { type: 'string', value: 'USD', help: 'Daily budget: adds how much of it today used (the extension\'s tokenCost.budget.daily).' },
-  'monthly-budget': { type: 'string', value: 'USD', help: 'Monthly budget: adds how much of it this month used (tokenCost.budget.monthly).' },
-  'remote-write': { type: 'string', value: 'URL', help: 'Prometheus remote-write endpoint to push the counters to (e.g. http://prometheus:9090/api/v1/write).' },
-  otlp: { type: 'string', value: 'URL', help: 'OTLP/HTTP metrics endpoint to push the counters to (e.g. http://collector:4318/v1/metrics).' },
+  'daily-budget': {
+    type: 'string',
+    value: 'USD',
+    help: "Daily budget: adds how much of it today used (the extension's tokenCost.budget.daily).",
+  },
+  'monthly-budget': {
+    type: 'string',
+    value: 'USD',
+    help: 'Monthly budget: adds how much of it this month used (tokenCost.budget.monthly).',
+  },
+  'remote-write': {
+    type: 'string',
+    value: 'URL',
+    help: 'Prometheus remote-write endpoint to push the counters to (e.g. http://prometheus:9090/api/v1/write).',
+  },
+  otlp: {
+    type: 'string',
+    value: 'URL',
+    help: 'OTLP/HTTP metrics endpoint to push the counters to (e.g. http://collector:4318/v1/metrics).',
+  },
   machine: { type: 'string', value: 'NAME', help: 'The machine label of what is pushed (default: the host name).' },
   user: { type: 'string', value: 'NAME', help: 'The user label of what is pushed (default: the OS user name).' },
-  'project-label': { type: 'string', value: 'WHAT', help: "The project label push sends: name (default: the project folder's name), path (the whole path) or none (all projects as one)." },
+  'project-label': {
+    type: 'string',
+    value: 'WHAT',
+    help: "The project label push sends: name (default: the project folder's name), path (the whole path) or none (all projects as one).",
+  },
   help: { type: 'boolean', short: 'h', help: 'Show this help.' },
   version: { type: 'boolean', short: 'v', help: 'Print the version.' },
 } satisfies Record<string, OptionSpec>;
@@ -124,7 +170,8 @@ export function parseDay(flag: string, value: string, command: string): string {
 
 function oneOf<T extends string>(flag: string, value: string, allowed: readonly T[], command: string): T {
   const v = value.toLowerCase() as T;
-  if (!allowed.includes(v)) throw new UsageError(`${flag} must be ${allowed.slice(0, -1).join(', ')} or ${allowed.at(-1)} (got "${value}").`, command);
+  if (!allowed.includes(v))
+    throw new UsageError(`${flag} must be ${allowed.slice(0, -1).join(', ')} or ${allowed.at(-1)} (got "${value}").`, command);
   return v;
 }
 
@@ -136,14 +183,16 @@ function httpUrl(flag: string, value: string | undefined, command: string): stri
   } catch {
     throw new UsageError(`${flag} "${value}" is not a URL: give http://host:port/path.`, command);
   }
-  if (u.protocol !== 'http:' && u.protocol !== 'https:') throw new UsageError(`${flag} must be an http:// or https:// URL (got "${value}").`, command);
+  if (u.protocol !== 'http:' && u.protocol !== 'https:')
+    throw new UsageError(`${flag} must be an http:// or https:// URL (got "${value}").`, command);
   return u.toString();
 }
 
 function label(flag: string, value: string, command: string): string {
   const v = value.trim();
   // eslint-disable-next-line no-control-regex
-  if (v === '' || v.length > 128 || /[\u0000-\u001f\u007f]/.test(v)) throw new UsageError(`${flag} must be 1 to 128 characters without control characters.`, command);
+  if (v === '' || v.length > 128 || /[\u0000-\u001f\u007f]/.test(v))
+    throw new UsageError(`${flag} must be 1 to 128 characters without control characters.`, command);
   return v;
 }
 
@@ -156,7 +205,11 @@ function osUser(): string {
 }
 
 /** parseArgs with the command's flags only; an unknown flag or a missing value is a UsageError. */
-export function parseFor(command: string, allowed: readonly OptionName[], args: string[]): { positionals: string[]; flags: Flags; help: boolean; version: boolean } {
+export function parseFor(
+  command: string,
+  allowed: readonly OptionName[],
+  args: string[],
+): { positionals: string[]; flags: Flags; help: boolean; version: boolean } {
   const options: Record<string, { type: 'string' | 'boolean'; short?: string; multiple?: boolean }> = {};
   for (const name of [...allowed, 'help', 'version'] as OptionName[]) {
     const o: OptionSpec = OPTIONS[name];
@@ -211,9 +264,11 @@ export function parseFor(command: string, allowed: readonly OptionName[], args: 
   }
   if (str('mode') !== undefined) flags.mode = oneOf('--mode', str('mode')!, ['auto', 'calculate', 'display'] as const, command);
   if (str('cost-rules') !== undefined) flags.costRules = oneOf('--cost-rules', str('cost-rules')!, ['ccusage', 'api'] as const, command);
-  if (str('project-label') !== undefined) flags.projectLabel = oneOf('--project-label', str('project-label')!, ['name', 'path', 'none'] as const, command);
+  if (str('project-label') !== undefined)
+    flags.projectLabel = oneOf('--project-label', str('project-label')!, ['name', 'path', 'none'] as const, command);
   if (str('order') !== undefined) flags.order = oneOf('--order', str('order')!, ['asc', 'desc'] as const, command);
-  if (str('start-of-week') !== undefined) flags.startOfWeek = WEEKDAYS.indexOf(oneOf('--start-of-week', str('start-of-week')!, WEEKDAYS, command));
+  if (str('start-of-week') !== undefined)
+    flags.startOfWeek = WEEKDAYS.indexOf(oneOf('--start-of-week', str('start-of-week')!, WEEKDAYS, command));
   if (str('id') !== undefined) flags.sessionId = str('id');
   const limit = str('token-limit');
   if (limit !== undefined) {
@@ -225,15 +280,20 @@ export function parseFor(command: string, allowed: readonly OptionName[], args: 
     flags.dataDir = path.resolve(str('data-dir')!);
     flags.dataDirGiven = true;
   }
-  for (const [flag, key] of [['daily-budget', 'daily'], ['monthly-budget', 'monthly']] as const) {
+  for (const [flag, key] of [
+    ['daily-budget', 'daily'],
+    ['monthly-budget', 'monthly'],
+  ] as const) {
     const raw = str(flag);
     if (raw === undefined) continue;
-    if (!/^\d+(\.\d+)?$/.test(raw) || Number(raw) <= 0) throw new UsageError(`--${flag} must be an amount of USD above 0, e.g. 20 or 7.5 (got "${raw}").`, command);
+    if (!/^\d+(\.\d+)?$/.test(raw) || Number(raw) <= 0)
+      throw new UsageError(`--${flag} must be an amount of USD above 0, e.g. 20 or 7.5 (got "${raw}").`, command);
     flags.budget[key] = Number(raw);
   }
   const port = str('port');
   if (port !== undefined) {
-    if (!/^\d{1,5}$/.test(port) || Number(port) > 65535) throw new UsageError('--port must be a number from 0 to 65535 (0 = any free port).', command);
+    if (!/^\d{1,5}$/.test(port) || Number(port) > 65535)
+      throw new UsageError('--port must be a number from 0 to 65535 (0 = any free port).', command);
     flags.port = Number(port);
   }
   return { positionals: parsed.positionals, flags, help: v.help === true, version: v.version === true };

@@ -10,7 +10,8 @@ import { UsageError } from './options';
 import { openScanned } from './scan';
 
 export async function push(flags: Flags): Promise<void> {
-  if (!flags.remoteWrite && !flags.otlp) throw new UsageError('Give --remote-write URL, --otlp URL or both: push sends nothing otherwise.', 'push');
+  if (!flags.remoteWrite && !flags.otlp)
+    throw new UsageError('Give --remote-write URL, --otlp URL or both: push sends nothing otherwise.', 'push');
   const who = { user: flags.user, machine: flags.machine };
   const { engine } = await openScanned(flags);
   try {
@@ -20,9 +21,12 @@ export async function push(flags: Flags): Promise<void> {
     const cpu = process.cpuUsage(cpu0);
     const total = process.cpuUsage();
     const summary = {
-      user: who.user, machine: who.machine, series: result.series,
+      user: who.user,
+      machine: who.machine,
+      series: result.series,
       ...Object.fromEntries(result.sent.map((s) => [s.target, { url: s.url, bytes: s.bytes }])),
-      cpuMs: Math.round((cpu.user + cpu.system) / 1000), wallMs: Math.round(performance.now() - t0),
+      cpuMs: Math.round((cpu.user + cpu.system) / 1000),
+      wallMs: Math.round(performance.now() - t0),
       // The whole run: start-up, loading the database and the transcript scan included.
       processCpuMs: Math.round((total.user + total.system) / 1000),
     };

@@ -5,7 +5,17 @@
  */
 import type { CostRules } from '../core/pricing/pricing';
 import { BLOCK_MS, blockBurn, blockProjection, blockSpans, gapBetween, isActiveBlock } from '../core/blocks';
-import { addFigures, dailyReport, periodReport, sessionReport, totals, type CcusageFigures, type DailyEntry, type ModelBreakdown, type UsageFilter } from '../core/query';
+import {
+  addFigures,
+  dailyReport,
+  periodReport,
+  sessionReport,
+  totals,
+  type CcusageFigures,
+  type DailyEntry,
+  type ModelBreakdown,
+  type UsageFilter,
+} from '../core/query';
 import type { AgentId } from '../core/ingest/agents';
 import { AGENTS, agentById } from '../core/ingest/registry';
 import { creditsByPeriod, creditsBySession } from '../core/read/credits';
@@ -31,7 +41,10 @@ export const SCOPE_SOURCES: Record<'all' | 'claude' | 'codex', string[] | undefi
 export function scopeSources(store: UsageStore, scope: AgentScope): string[] | undefined {
   if (scope === 'all' || scope === 'claude' || scope === 'codex') return SCOPE_SOURCES[scope];
   const agent = agentById(scope)!;
-  const stored = store.all('SELECT name FROM sources').map((s) => String(s.name)).filter((s) => agent.ownsSource(s));
+  const stored = store
+    .all('SELECT name FROM sources')
+    .map((s) => String(s.name))
+    .filter((s) => agent.ownsSource(s));
   return stored.length ? stored : [agent.source];
 }
 
@@ -61,7 +74,8 @@ function withoutSyntheticRows<T extends { modelsUsed: string[]; modelBreakdowns:
 /** ccusage marks the model rows it could not price with `missingPricing: true`. */
 function markUnpriced<T extends { modelBreakdowns: ModelBreakdown[] }>(rows: T[], unpriced: readonly string[]): T[] {
   if (!unpriced.length) return rows;
-  for (const r of rows) r.modelBreakdowns = r.modelBreakdowns.map((b) => (unpriced.includes(b.modelName) ? { ...b, missingPricing: true } : b));
+  for (const r of rows)
+    r.modelBreakdowns = r.modelBreakdowns.map((b) => (unpriced.includes(b.modelName) ? { ...b, missingPricing: true } : b));
   return rows;
 }
 
@@ -87,17 +101,34 @@ function fmtInt(v: number): string {
 /** Columns of text, the first `textColumns` left-aligned and the figures after them right-aligned. */
 function table(head: string[], rows: string[][], textColumns = 1): string {
   const widths = head.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].length)));
-  const line = (cells: string[]) => cells.map((c, i) => (i < textColumns ? c.padEnd(widths[i]) : c.padStart(widths[i]))).join('  ').trimEnd();
+  const line = (cells: string[]) =>
+    cells
+      .map((c, i) => (i < textColumns ? c.padEnd(widths[i]) : c.padStart(widths[i])))
+      .join('  ')
+      .trimEnd();
   return `${[line(head), ...rows.map(line)].join('\n')}\n`;
 }
 
 const FIGURE_HEAD = ['Input', 'Output', 'Cache write', 'Cache read', 'Total tokens', 'Cost'];
-const figures = (d: CcusageFigures) => [fmtInt(d.inputTokens), fmtInt(d.outputTokens), fmtInt(d.cacheCreationTokens), fmtInt(d.cacheReadTokens),
-  fmtInt(d.totalTokens), `$${d.totalCost.toFixed(2)}`];
-const breakdownRows = (rows: ModelBreakdown[], lead: number) => rows.map((b) => [
-  ...Array<string>(lead).fill(''), `  └ ${b.modelName}`, fmtInt(b.inputTokens), fmtInt(b.outputTokens), fmtInt(b.cacheCreationTokens),
-  fmtInt(b.cacheReadTokens), fmtInt(b.inputTokens + b.outputTokens + b.cacheCreationTokens + b.cacheReadTokens), `$${b.cost.toFixed(2)}`,
-]);
+const figures = (d: CcusageFigures) => [
+  fmtInt(d.inputTokens),
+  fmtInt(d.outputTokens),
+  fmtInt(d.cacheCreationTokens),
+  fmtInt(d.cacheReadTokens),
+  fmtInt(d.totalTokens),
+  `$${d.totalCost.toFixed(2)}`,
+];
+const breakdownRows = (rows: ModelBreakdown[], lead: number) =>
+  rows.map((b) => [
+    ...Array<string>(lead).fill(''),
+    `  └ ${b.modelName}`,
+    fmtInt(b.inputTokens),
+    fmtInt(b.outputTokens),
+    fmtInt(b.cacheCreationTokens),
+    fmtInt(b.cacheReadTokens),
+    fmtInt(b.inputTokens + b.outputTokens + b.cacheCreationTokens + b.cacheReadTokens),
+    `$${b.cost.toFixed(2)}`,
+  ]);
 
 /**
  * ccusage's `credits` (Amp's and Codebuff's own units): on a row only when its requests carry
@@ -134,7 +165,12 @@ function unpricedOf(input: ReportInput, scope: AgentScope): string[] {
 type PeriodRow = Omit<DailyEntry, 'date'> & { key: string };
 
 /** Rows of a daily, weekly or monthly report in the scope, oldest first. */
-function periodRows(input: ReportInput, scope: AgentScope, kind: 'daily' | 'weekly' | 'monthly', weekStartsOn: number): { rows: PeriodRow[]; totals: CcusageFigures } {
+function periodRows(
+  input: ReportInput,
+  scope: AgentScope,
+  kind: 'daily' | 'weekly' | 'monthly',
+  weekStartsOn: number,
+): { rows: PeriodRow[]; totals: CcusageFigures } {
   const f = filterOf(input, scope);
   if (kind === 'daily') {
     const r = dailyReport(input.store, input.flags.tz, f);
@@ -151,7 +187,11 @@ const PERIOD_KEY = { daily: 'date', weekly: 'week', monthly: 'month' } as const;
 const PERIOD_HEAD = { daily: 'Date', weekly: 'Week of', monthly: 'Month' } as const;
 
 function periodTable(
-  kind: 'daily' | 'weekly' | 'monthly', rows: PeriodRow[], total: CcusageFigures, breakdown: boolean, agentColumn?: (r: PeriodRow) => string,
+  kind: 'daily' | 'weekly' | 'monthly',
+  rows: PeriodRow[],
+  total: CcusageFigures,
+  breakdown: boolean,
+  agentColumn?: (r: PeriodRow) => string,
   credits?: { of: (r: PeriodRow) => number | undefined; total: number },
 ): string {
   const lead = agentColumn ? 2 : 1;
@@ -170,7 +210,12 @@ function periodTable(
  * `report <kind>` (this CLI's own form, all agents) and `claude <kind>`: ccusage's
  * `claude daily|weekly|monthly|session --json` shapes.
  */
-export function claudeShaped(input: ReportInput, kind: 'daily' | 'weekly' | 'monthly' | 'session', scope: AgentScope, legacy: boolean): Rendered {
+export function claudeShaped(
+  input: ReportInput,
+  kind: 'daily' | 'weekly' | 'monthly' | 'session',
+  scope: AgentScope,
+  legacy: boolean,
+): Rendered {
   const unpriced = unpricedOf(input, scope);
   if (kind === 'session') {
     const r = sessionReport(input.store, filterOf(input, scope));
@@ -185,15 +230,27 @@ export function claudeShaped(input: ReportInput, kind: 'daily' | 'weekly' | 'mon
     const withC = totalCredits !== undefined;
     // `report session` has always had where each session ran (source) and its request count;
     // ccusage's `claude session` has neither.
-    const rows = (legacy ? sessions : sessions.map(({ source: _s, requests: _r, ...rest }) => rest)).map((e) => withCredits(e, credits.get(e.sessionId)));
+    const rows = (legacy ? sessions : sessions.map(({ source: _s, requests: _r, ...rest }) => rest)).map((e) =>
+      withCredits(e, credits.get(e.sessionId)),
+    );
     const body: string[][] = [];
     for (const e of sessions) {
-      body.push([e.sessionId, e.projectPath, e.lastActivity.slice(0, 16).replace('T', ' '), ...figures(e), ...(withC ? [creditCell(credits.get(e.sessionId))] : [])]);
+      body.push([
+        e.sessionId,
+        e.projectPath,
+        e.lastActivity.slice(0, 16).replace('T', ' '),
+        ...figures(e),
+        ...(withC ? [creditCell(credits.get(e.sessionId))] : []),
+      ]);
       if (input.flags.breakdown) body.push(...breakdownRows(e.modelBreakdowns, 2).map((b) => (withC ? [...b, ''] : b)));
     }
     body.push(['Total', '', '', ...figures(t), ...(withC ? [creditCell(totalCredits)] : [])]);
     const head = ['Session', 'Project', 'Last activity', ...FIGURE_HEAD, ...(withC ? ['Credits'] : [])];
-    return { json: { sessions: rows, totals: withCredits(withUnpriced(t, unpriced), totalCredits) }, table: table(head, body, 3), unpricedModels: unpriced };
+    return {
+      json: { sessions: rows, totals: withCredits(withUnpriced(t, unpriced), totalCredits) },
+      table: table(head, body, 3),
+      unpricedModels: unpriced,
+    };
   }
   // ccusage's `claude weekly` starts weeks on Sunday; this CLI's `report weekly` always started them on Monday.
   const weekStartsOn = input.flags.startOfWeek ?? (legacy ? 1 : 0);
@@ -230,13 +287,25 @@ export function unified(input: ReportInput, kind: 'daily' | 'weekly' | 'monthly'
     markUnpriced(withoutSyntheticRows(sessions), unpriced);
     const t = input.flags.sessionId !== undefined ? sumFigures(sessions) : r.totals;
     const rows = sessions.map((s) => ({
-      agent: agentName(s.source), period: s.sessionId, inputTokens: s.inputTokens, outputTokens: s.outputTokens,
-      cacheCreationTokens: s.cacheCreationTokens, cacheReadTokens: s.cacheReadTokens, totalTokens: s.totalTokens, totalCost: s.totalCost,
-      modelsUsed: s.modelsUsed, modelBreakdowns: s.modelBreakdowns, metadata: { lastActivity: s.lastActivity },
+      agent: agentName(s.source),
+      period: s.sessionId,
+      inputTokens: s.inputTokens,
+      outputTokens: s.outputTokens,
+      cacheCreationTokens: s.cacheCreationTokens,
+      cacheReadTokens: s.cacheReadTokens,
+      totalTokens: s.totalTokens,
+      totalCost: s.totalCost,
+      modelsUsed: s.modelsUsed,
+      modelBreakdowns: s.modelBreakdowns,
+      metadata: { lastActivity: s.lastActivity },
     }));
     const body = sessions.map((s) => [s.sessionId, agentName(s.source), s.lastActivity.slice(0, 16).replace('T', ' '), ...figures(s)]);
     body.push(['Total', '', '', ...figures(t)]);
-    return { json: { session: rows, totals: withUnpriced(t, unpriced) }, table: table(['Session', 'Agent', 'Last activity', ...FIGURE_HEAD], body, 3), unpricedModels: unpriced };
+    return {
+      json: { session: rows, totals: withUnpriced(t, unpriced) },
+      table: table(['Session', 'Agent', 'Last activity', ...FIGURE_HEAD], body, 3),
+      unpricedModels: unpriced,
+    };
   }
   // ccusage's report over all agents starts weeks on Monday.
   const weekStartsOn = input.flags.startOfWeek ?? 1;
@@ -247,9 +316,12 @@ export function unified(input: ReportInput, kind: 'daily' | 'weekly' | 'monthly'
   const byAgent = new Map<string, string[]>();
   for (const s of sources) byAgent.set(agentName(s), [...(byAgent.get(agentName(s)) ?? []), s]);
   for (const [agent, list] of byAgent) {
-    const r = kind === 'daily'
-      ? dailyReport(input.store, input.flags.tz, { ...input.range, sources: list }).daily.map((d) => d.date)
-      : (periodReport(input.store, input.flags.tz, kind, { ...input.range, sources: list }, weekStartsOn)[kind] ?? []).map((d) => ('week' in d ? d.week : (d as { month: string }).month));
+    const r =
+      kind === 'daily'
+        ? dailyReport(input.store, input.flags.tz, { ...input.range, sources: list }).daily.map((d) => d.date)
+        : (periodReport(input.store, input.flags.tz, kind, { ...input.range, sources: list }, weekStartsOn)[kind] ?? []).map((d) =>
+            'week' in d ? d.week : (d as { month: string }).month,
+          );
     for (const p of r) agentsByPeriod.set(p, (agentsByPeriod.get(p) ?? new Set()).add(agent));
   }
   const list = ordered(markUnpriced(rows, unpriced), input.flags.order);
@@ -269,25 +341,49 @@ export function unified(input: ReportInput, kind: 'daily' | 'weekly' | 'monthly'
  */
 export function codexShaped(input: ReportInput, kind: 'daily' | 'monthly' | 'session'): Rendered {
   const unpriced = unpricedOf(input, 'codex');
-  const models = (list: ModelBreakdown[]) => Object.fromEntries(list.map((b) => [b.modelName, {
-    inputTokens: b.inputTokens, cacheCreationTokens: b.cacheCreationTokens, cacheReadTokens: b.cacheReadTokens, outputTokens: b.outputTokens,
-    totalTokens: b.inputTokens + b.outputTokens + b.cacheCreationTokens + b.cacheReadTokens,
-  }]));
+  const models = (list: ModelBreakdown[]) =>
+    Object.fromEntries(
+      list.map((b) => [
+        b.modelName,
+        {
+          inputTokens: b.inputTokens,
+          cacheCreationTokens: b.cacheCreationTokens,
+          cacheReadTokens: b.cacheReadTokens,
+          outputTokens: b.outputTokens,
+          totalTokens: b.inputTokens + b.outputTokens + b.cacheCreationTokens + b.cacheReadTokens,
+        },
+      ]),
+    );
   const codexFigures = (f: CcusageFigures) => ({
-    inputTokens: f.inputTokens, cacheCreationTokens: f.cacheCreationTokens, cacheReadTokens: f.cacheReadTokens, outputTokens: f.outputTokens,
-    totalTokens: f.totalTokens, costUSD: f.totalCost,
+    inputTokens: f.inputTokens,
+    cacheCreationTokens: f.cacheCreationTokens,
+    cacheReadTokens: f.cacheReadTokens,
+    outputTokens: f.outputTokens,
+    totalTokens: f.totalTokens,
+    costUSD: f.totalCost,
   });
   if (kind === 'session') {
     const r = sessionReport(input.store, filterOf(input, 'codex'));
     const sessions = r.sessions.sort((a, b) => a.lastActivity.localeCompare(b.lastActivity));
-    const json = { sessions: sessions.map((s) => ({ sessionId: s.sessionId, lastActivity: s.lastActivity, ...codexFigures(s), models: models(s.modelBreakdowns) })), totals: codexFigures(r.totals) };
+    const json = {
+      sessions: sessions.map((s) => ({
+        sessionId: s.sessionId,
+        lastActivity: s.lastActivity,
+        ...codexFigures(s),
+        models: models(s.modelBreakdowns),
+      })),
+      totals: codexFigures(r.totals),
+    };
     const body = sessions.map((s) => [s.sessionId, s.projectPath, s.lastActivity.slice(0, 16).replace('T', ' '), ...figures(s)]);
     body.push(['Total', '', '', ...figures(r.totals)]);
     return { json, table: table(['Session', 'Project', 'Last activity', ...FIGURE_HEAD], body, 3), unpricedModels: unpriced };
   }
   const { rows, totals: t } = periodRows(input, 'codex', kind, 1);
   const list = ordered(rows, input.flags.order);
-  const json = { [kind]: list.map((r) => ({ [PERIOD_KEY[kind]]: r.key, ...codexFigures(r), models: models(r.modelBreakdowns) })), totals: codexFigures(t) };
+  const json = {
+    [kind]: list.map((r) => ({ [PERIOD_KEY[kind]]: r.key, ...codexFigures(r), models: models(r.modelBreakdowns) })),
+    totals: codexFigures(t),
+  };
   return { json, table: periodTable(kind, list, t, input.flags.breakdown), unpricedModels: unpriced };
 }
 
@@ -339,9 +435,19 @@ export function blocksReport(input: ReportInput): Rendered {
       if (gap) {
         const start = new Date(gap.start).toISOString();
         out.push({
-          id: `gap-${start}`, startTime: start, endTime: new Date(gap.end).toISOString(), actualEndTime: null, isActive: false, isGap: true,
-          entries: 0, tokenCounts: { inputTokens: 0, outputTokens: 0, cacheCreationInputTokens: 0, cacheReadInputTokens: 0 }, totalTokens: 0,
-          costUSD: 0, models: [], burnRate: null, projection: null,
+          id: `gap-${start}`,
+          startTime: start,
+          endTime: new Date(gap.end).toISOString(),
+          actualEndTime: null,
+          isActive: false,
+          isGap: true,
+          entries: 0,
+          tokenCounts: { inputTokens: 0, outputTokens: 0, cacheCreationInputTokens: 0, cacheReadInputTokens: 0 },
+          totalTokens: 0,
+          costUSD: 0,
+          models: [],
+          burnRate: null,
+          projection: null,
         });
       }
     }
@@ -368,18 +474,40 @@ export function blocksReport(input: ReportInput): Rendered {
     const p = active && burn ? blockProjection(b, burn, sums, now) : null;
     const start = new Date(b.start).toISOString();
     out.push({
-      id: start, startTime: start, endTime: new Date(b.end).toISOString(), actualEndTime: new Date(b.lastRequest).toISOString(),
-      isActive: active, isGap: false, entries, tokenCounts: t, totalTokens, costUSD: cost, models: [...models], burnRate: burn,
+      id: start,
+      startTime: start,
+      endTime: new Date(b.end).toISOString(),
+      actualEndTime: new Date(b.lastRequest).toISOString(),
+      isActive: active,
+      isGap: false,
+      entries,
+      tokenCounts: t,
+      totalTokens,
+      costUSD: cost,
+      models: [...models],
+      burnRate: burn,
       // Rounded as ccusage prints them: whole tokens and minutes, cents.
-      projection: p ? { totalTokens: Math.round(p.totalTokens), totalCost: Math.round(p.totalCost * 100) / 100, remainingMinutes: Math.round(p.remainingMinutes) } : null,
+      projection: p
+        ? {
+            totalTokens: Math.round(p.totalTokens),
+            totalCost: Math.round(p.totalCost * 100) / 100,
+            remainingMinutes: Math.round(p.remainingMinutes),
+          }
+        : null,
     });
   });
-  const limit = flags.tokenLimit === 'max' ? Math.max(0, ...out.filter((b) => !b.isGap && !b.isActive).map((b) => b.totalTokens)) : flags.tokenLimit;
+  const limit =
+    flags.tokenLimit === 'max' ? Math.max(0, ...out.filter((b) => !b.isGap && !b.isActive).map((b) => b.totalTokens)) : flags.tokenLimit;
   if (limit) {
     for (const b of out) {
       if (!b.isActive || !b.projection) continue;
       const pct = (b.projection.totalTokens / limit) * 100;
-      b.tokenLimitStatus = { limit, projectedUsage: b.projection.totalTokens, percentUsed: pct, status: pct > 100 ? 'exceeds' : pct > 80 ? 'warning' : 'ok' };
+      b.tokenLimitStatus = {
+        limit,
+        projectedUsage: b.projection.totalTokens,
+        percentUsed: pct,
+        status: pct > 100 ? 'exceeds' : pct > 80 ? 'warning' : 'ok',
+      };
     }
   }
   let shown = out;
@@ -388,17 +516,28 @@ export function blocksReport(input: ReportInput): Rendered {
   shown = ordered(shown, flags.order);
   const unpriced = unpricedOf(input, 'claude');
   const body = shown.map((b) => [
-    b.startTime.slice(0, 16).replace('T', ' '), b.isGap ? 'gap' : b.isActive ? 'ACTIVE' : '',
-    b.isActive ? `${Math.floor(b.projection?.remainingMinutes ?? Math.max(0, (Date.parse(b.endTime) - now) / 60_000)) } min left` : `${Math.round(((b.isGap ? Date.parse(b.endTime) : Date.parse(b.actualEndTime!)) - Date.parse(b.startTime)) / 60_000)} min`,
-    b.models.join(', '), fmtInt(b.totalTokens), `$${b.costUSD.toFixed(2)}`,
+    b.startTime.slice(0, 16).replace('T', ' '),
+    b.isGap ? 'gap' : b.isActive ? 'ACTIVE' : '',
+    b.isActive
+      ? `${Math.floor(b.projection?.remainingMinutes ?? Math.max(0, (Date.parse(b.endTime) - now) / 60_000))} min left`
+      : `${Math.round(((b.isGap ? Date.parse(b.endTime) : Date.parse(b.actualEndTime!)) - Date.parse(b.startTime)) / 60_000)} min`,
+    b.models.join(', '),
+    fmtInt(b.totalTokens),
+    `$${b.costUSD.toFixed(2)}`,
   ]);
   let text = table(['Block start (UTC)', 'Status', 'Duration', 'Models', 'Total tokens', 'Cost'], body, 4);
   const running = out.find((b) => b.isActive);
   if (running) {
-    text += `\nRunning block: ends ${running.endTime.slice(11, 16)} UTC` +
-      (running.projection ? `, ${running.projection.remainingMinutes} min left; projected ${fmtInt(running.projection.totalTokens)} tokens, $${running.projection.totalCost.toFixed(2)}` : '') +
+    text +=
+      `\nRunning block: ends ${running.endTime.slice(11, 16)} UTC` +
+      (running.projection
+        ? `, ${running.projection.remainingMinutes} min left; projected ${fmtInt(running.projection.totalTokens)} tokens, $${running.projection.totalCost.toFixed(2)}`
+        : '') +
       (running.burnRate ? `; burning $${running.burnRate.costPerHour.toFixed(2)}/h` : '') +
-      (running.tokenLimitStatus ? `; ${running.tokenLimitStatus.percentUsed.toFixed(0)} % of the ${fmtInt(running.tokenLimitStatus.limit)}-token limit (${running.tokenLimitStatus.status})` : '') + '.\n';
+      (running.tokenLimitStatus
+        ? `; ${running.tokenLimitStatus.percentUsed.toFixed(0)} % of the ${fmtInt(running.tokenLimitStatus.limit)}-token limit (${running.tokenLimitStatus.status})`
+        : '') +
+      '.\n';
   } else if (flags.active) {
     text += `No block is running (a block lasts ${BLOCK_MS / 3_600_000} hours from the hour of its first request).\n`;
   }

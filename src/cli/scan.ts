@@ -67,7 +67,9 @@ export interface SkippedReport {
  * Opens the engine on the CLI's database and reads what is new. What the reading skipped is said
  * on stderr also without --verbose, and returned (undefined when nothing was) for `report`'s JSON.
  */
-export async function openScanned(flags: Flags): Promise<{ engine: UsageEngine; looked: string[]; empty: boolean; skipped?: SkippedReport; notes: string[] }> {
+export async function openScanned(
+  flags: Flags,
+): Promise<{ engine: UsageEngine; looked: string[]; empty: boolean; skipped?: SkippedReport; notes: string[] }> {
   // A first scan's report is printed before its snapshot is written (engine.close() writes it).
   const engine = await UsageEngine.open({
     ...engineOptions(flags, flags.verbose ? (m: string) => process.stderr.write(`${m}\n`) : undefined),
@@ -84,14 +86,17 @@ export async function openScanned(flags: Flags): Promise<{ engine: UsageEngine; 
         `Scanned ${stats.filesSeen} file(s), read ${stats.filesRead} (${stats.bytesRead} bytes) in ${stats.durationMs} ms; ` +
           `${stats.records} usage line(s), ${stats.malformedLines} malformed, ${stats.oversizedLines} oversized skipped.\n`,
       );
-      for (const f of stats.fileIssues) process.stderr.write(`  ${f.path}: ${f.malformedLines} malformed, ${f.oversizedLines} oversized line(s) skipped\n`);
+      for (const f of stats.fileIssues)
+        process.stderr.write(`  ${f.path}: ${f.malformedLines} malformed, ${f.oversizedLines} oversized line(s) skipped\n`);
     }
     // A file read only in part (cut mid-write, damaged, an unknown schema) is always said.
     for (const p of stats.fileProblems) process.stderr.write(`token-cost: ${p}\n`);
     let skipped: SkippedReport | undefined;
     if (stats.malformedLines + stats.oversizedLines + stats.unreadableFiles > 0) {
       skipped = {
-        malformedLines: stats.malformedLines, oversizedLines: stats.oversizedLines, unreadableFiles: stats.unreadableFiles,
+        malformedLines: stats.malformedLines,
+        oversizedLines: stats.oversizedLines,
+        unreadableFiles: stats.unreadableFiles,
         files: stats.fileIssues.map((f) => ({ path: f.path, malformedLines: f.malformedLines, oversizedLines: f.oversizedLines })),
       };
       if (!flags.verbose) {
@@ -117,4 +122,3 @@ export function sayNothingFound(looked: string[]): void {
       'Set $CLAUDE_CONFIG_DIR or $CODEX_HOME if your agents write elsewhere, or pass --workspace DIR.\n',
   );
 }
-

@@ -45,7 +45,9 @@ function runChain(command: string, input: string): Promise<string> {
       try {
         if (child.pid && process.platform !== 'win32') process.kill(-child.pid, 'SIGKILL');
         else child.kill('SIGKILL');
-      } catch { /* already gone */ }
+      } catch {
+        /* already gone */
+      }
     }, CHAIN_TIMEOUT_MS);
     child.stdout.setEncoding('utf8');
     child.stdout.on('data', (d: string) => {
@@ -84,7 +86,11 @@ export function statusLineText(input: string, dataDir: string, now = Date.now())
 export async function statusline(argv: string[]): Promise<number> {
   let values: { 'data-dir'?: string; chain?: string; help?: boolean };
   try {
-    values = parseArgs({ args: argv, options: { 'data-dir': { type: 'string' }, chain: { type: 'string' }, help: { type: 'boolean', short: 'h' } }, strict: true }).values;
+    values = parseArgs({
+      args: argv,
+      options: { 'data-dir': { type: 'string' }, chain: { type: 'string' }, help: { type: 'boolean', short: 'h' } },
+      strict: true,
+    }).values;
   } catch (err) {
     process.stderr.write(`token-cost: ${(err as Error).message}\nRun "token-cost statusline --help" for its options.\n`);
     return 2;

@@ -70,14 +70,26 @@ export interface BlockBurn {
 }
 
 /** ccusage's burn rate of a block: over its first to last request; none with a single instant. */
-export function blockBurn(b: Pick<BlockSpan, 'firstRequest' | 'lastRequest'>, sums: { totalTokens: number; inputOutputTokens: number; cost: number }): BlockBurn | null {
+export function blockBurn(
+  b: Pick<BlockSpan, 'firstRequest' | 'lastRequest'>,
+  sums: { totalTokens: number; inputOutputTokens: number; cost: number },
+): BlockBurn | null {
   const minutes = (b.lastRequest - b.firstRequest) / 60_000;
   if (minutes <= 0) return null;
-  return { tokensPerMinute: sums.totalTokens / minutes, tokensPerMinuteForIndicator: sums.inputOutputTokens / minutes, costPerHour: (sums.cost / minutes) * 60 };
+  return {
+    tokensPerMinute: sums.totalTokens / minutes,
+    tokensPerMinuteForIndicator: sums.inputOutputTokens / minutes,
+    costPerHour: (sums.cost / minutes) * 60,
+  };
 }
 
 /** Where a running block ends if it goes on at its burn rate (ccusage's projection, unrounded). */
-export function blockProjection(b: Pick<BlockSpan, 'end'>, burn: BlockBurn | null, sums: { totalTokens: number; cost: number }, now: number) {
+export function blockProjection(
+  b: Pick<BlockSpan, 'end'>,
+  burn: BlockBurn | null,
+  sums: { totalTokens: number; cost: number },
+  now: number,
+) {
   const remainingMinutes = Math.max(0, (b.end - now) / 60_000);
   return {
     totalTokens: sums.totalTokens + (burn ? burn.tokensPerMinute * remainingMinutes : 0),

@@ -92,7 +92,9 @@ export class NotifiedMarks {
           fs.rmSync(file, { force: true });
           removed++;
         }
-      } catch { /* another window pruned it */ }
+      } catch {
+        /* another window pruned it */
+      }
     }
     return removed;
   }

@@ -46,7 +46,12 @@ export const storedApiCost = (r: Pick<UsageRecord, 'apiCost' | 'cost'>): number 
   r.apiCost === undefined || r.apiCost === r.cost ? null : r.apiCost;
 
 /** What the rule compares of a record. */
-export const rankOf = (r: UsageRecord): Rank => ({ sidechain: r.isSidechain ? 1 : 0, total: totalTokens(r), cost: r.cost, apiCost: storedApiCost(r) });
+export const rankOf = (r: UsageRecord): Rank => ({
+  sidechain: r.isSidechain ? 1 : 0,
+  total: totalTokens(r),
+  cost: r.cost,
+  apiCost: storedApiCost(r),
+});
 
 /** Whether the later copy `a` replaces the kept copy `b`. */
 export function better(a: Rank, b: Rank): boolean {
@@ -86,5 +91,7 @@ export function betterCopySql(later: string, kept: string): string {
  * later, which an order over rows read together cannot express; it is left out.
  */
 export function bestFirstSql(t: string): string {
-  return CRITERIA.filter((c) => c.wins !== 'different').map((c) => `${c.sql(t)} ${c.wins === 'lower' ? 'ASC' : 'DESC'}`).join(', ');
+  return CRITERIA.filter((c) => c.wins !== 'different')
+    .map((c) => `${c.sql(t)} ${c.wins === 'lower' ? 'ASC' : 'DESC'}`)
+    .join(', ');
 }

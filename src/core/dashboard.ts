@@ -15,10 +15,40 @@ import {
   type TrendPoint,
 } from '../protocol';
 import {
-  activeSessions, activityGroups, agentSums, bucketSums, budgetUse, burnRate, byName, creditsBySource, currentBlock, dayCosts, figureScope, isActiveSession, isHighBurn,
-  latestInScope, modelSums, monthToDate, projectSums, rangeTotals, readScope, span, storeInventory,
-  storeFilter, todayRange, topSessions, totalsOf, warningThreshold, type BurnRate, type ModelSums, type MonthToDate, type Range, type ReadScope,
-  type ActivityGroup, type StoreInventory, type Totals,
+  activeSessions,
+  activityGroups,
+  agentSums,
+  bucketSums,
+  budgetUse,
+  burnRate,
+  byName,
+  creditsBySource,
+  currentBlock,
+  dayCosts,
+  figureScope,
+  isActiveSession,
+  isHighBurn,
+  latestInScope,
+  modelSums,
+  monthToDate,
+  projectSums,
+  rangeTotals,
+  readScope,
+  span,
+  storeInventory,
+  storeFilter,
+  todayRange,
+  topSessions,
+  totalsOf,
+  warningThreshold,
+  type BurnRate,
+  type ModelSums,
+  type MonthToDate,
+  type Range,
+  type ReadScope,
+  type ActivityGroup,
+  type StoreInventory,
+  type Totals,
 } from './read';
 import { AGENTS } from './ingest/registry';
 import { agentOf, isPlaceholderModel, providerOf } from './model';
@@ -87,12 +117,25 @@ function filterOptions(s: ReadScope, inventory: StoreInventory, workspaceFolders
 /** Fills the chart buckets; also yields the sources seen, by cost. */
 function trend(s: ReadScope, range: Range, buckets: { start: number; end: number; label: string }[]) {
   const points: TrendPoint[] = buckets.map((b) => ({
-    start: b.start, label: b.label, inputTokens: 0, outputTokens: 0, cacheWriteTokens: 0, cacheReadTokens: 0,
-    totalTokens: 0, cost: 0, requests: 0, costBySource: {},
+    start: b.start,
+    label: b.label,
+    inputTokens: 0,
+    outputTokens: 0,
+    cacheWriteTokens: 0,
+    cacheReadTokens: 0,
+    totalTokens: 0,
+    cost: 0,
+    requests: 0,
+    costBySource: {},
   }));
   const sourceCost = new Map<string, number>();
   const last = buckets.length ? buckets[buckets.length - 1].end : 0;
-  for (const r of bucketSums(s, range, buckets.map((b) => b.start), last)) {
+  for (const r of bucketSums(
+    s,
+    range,
+    buckets.map((b) => b.start),
+    last,
+  )) {
     const p = points[r.bucket];
     p.inputTokens += r.inputTokens;
     p.outputTokens += r.outputTokens;
@@ -115,10 +158,20 @@ export function modelRows(sums: ModelSums[], totalCost: number): ModelRow[] {
     .map((r) => {
       const totalTokens = r.input + r.output + r.cw + r.cr;
       return {
-        model: r.model, displayName: shown.get(r.model) ?? r.model, provider: providerOf(r.model), inputTokens: r.input, outputTokens: r.output,
-        cacheWriteTokens: r.cw, cacheReadTokens: r.cr, totalTokens, cost: r.cost, requests: r.requests,
-        avgCostPerRequest: r.requests ? r.cost / r.requests : 0, avgTokensPerRequest: r.requests ? totalTokens / r.requests : 0,
-        costPer1k: totalTokens ? (r.cost / totalTokens) * 1000 : null, costShare: totalCost > 0 ? (r.cost / totalCost) * 100 : 0,
+        model: r.model,
+        displayName: shown.get(r.model) ?? r.model,
+        provider: providerOf(r.model),
+        inputTokens: r.input,
+        outputTokens: r.output,
+        cacheWriteTokens: r.cw,
+        cacheReadTokens: r.cr,
+        totalTokens,
+        cost: r.cost,
+        requests: r.requests,
+        avgCostPerRequest: r.requests ? r.cost / r.requests : 0,
+        avgTokensPerRequest: r.requests ? totalTokens / r.requests : 0,
+        costPer1k: totalTokens ? (r.cost / totalTokens) * 1000 : null,
+        costShare: totalCost > 0 ? (r.cost / totalCost) * 100 : 0,
         unpriced: r.unpriced,
       };
     })
@@ -127,29 +180,56 @@ export function modelRows(sums: ModelSums[], totalCost: number): ModelRow[] {
 
 function shareSlices(models: ModelRow[], total: number): ShareSlice[] {
   const top = models.filter((m) => m.cost > 0).slice(0, 6);
-  const rest = models.filter((m) => m.cost > 0).slice(6).reduce((s, m) => s + m.cost, 0);
-  const slices: ShareSlice[] = top.map((m) => ({ label: m.displayName, model: m.model, cost: m.cost, share: total > 0 ? (m.cost / total) * 100 : 0 }));
+  const rest = models
+    .filter((m) => m.cost > 0)
+    .slice(6)
+    .reduce((s, m) => s + m.cost, 0);
+  const slices: ShareSlice[] = top.map((m) => ({
+    label: m.displayName,
+    model: m.model,
+    cost: m.cost,
+    share: total > 0 ? (m.cost / total) * 100 : 0,
+  }));
   if (rest > 0) slices.push({ label: 'Other', cost: rest, share: total > 0 ? (rest / total) * 100 : 0 });
   return slices;
 }
 
 function sessionRows(s: ReadScope, groups: ActivityGroup[], now: number): SessionRow[] {
   return topSessions(s, groups, 20).map((r) => ({
-    session: r.session, source: r.source, project: r.project, agent: agentOf(r.source, r.session), cost: r.cost, totalTokens: r.tokens,
-    requests: r.requests, firstActivity: r.first, lastActivity: r.last, active: isActiveSession(r.last, now),
+    session: r.session,
+    source: r.source,
+    project: r.project,
+    agent: agentOf(r.source, r.session),
+    cost: r.cost,
+    totalTokens: r.tokens,
+    requests: r.requests,
+    firstActivity: r.first,
+    lastActivity: r.last,
+    active: isActiveSession(r.last, now),
   }));
 }
 
 function projectRows(s: ReadScope, groups: ActivityGroup[]): ProjectRow[] {
   return projectSums(s, groups, 50).map((r) => ({
-    project: r.project, cost: r.cost, totalTokens: r.tokens, requests: r.requests, sessions: r.sessions, lastActivity: r.last,
+    project: r.project,
+    cost: r.cost,
+    totalTokens: r.tokens,
+    requests: r.requests,
+    sessions: r.sessions,
+    lastActivity: r.last,
   }));
 }
 
 function taskRows(s: ReadScope, groups: ActivityGroup[], sources: readonly string[]): TaskRow[] {
   return topSessions(s, groups, 20, sources).map((r) => ({
-    task: r.session, project: r.project, source: r.source, agent: agentOf(r.source, r.session), cost: r.cost, totalTokens: r.tokens,
-    requests: r.requests, lastActivity: r.last,
+    task: r.session,
+    project: r.project,
+    source: r.source,
+    agent: agentOf(r.source, r.session),
+    cost: r.cost,
+    totalTokens: r.tokens,
+    requests: r.requests,
+    lastActivity: r.last,
   }));
 }
 
@@ -162,18 +242,32 @@ function agentRows(s: ReadScope, groups: ActivityGroup[]): AgentRow[] {
   const perDollar = (count: number, cost: number) => (cost > 0 ? count / cost : null);
   return agentSums(s, groups)
     .map((r) => ({
-      agent: agentOf(r.source, r.heartbeatAgent), source: r.source, cost: r.cost, totalTokens: r.tokens,
-      requests: r.requests, tasks: r.tasks, requestsPerDollar: perDollar(r.requests, r.cost), tasksPerDollar: perDollar(r.tasks, r.cost),
+      agent: agentOf(r.source, r.heartbeatAgent),
+      source: r.source,
+      cost: r.cost,
+      totalTokens: r.tokens,
+      requests: r.requests,
+      tasks: r.tasks,
+      requestsPerDollar: perDollar(r.requests, r.cost),
+      tasksPerDollar: perDollar(r.tasks, r.cost),
       lastActivity: r.last,
     }))
-    .sort((a, b) => (b.tasksPerDollar ?? -1) - (a.tasksPerDollar ?? -1) || b.tasks - a.tasks || b.cost - a.cost || byName(a.agent, b.agent));
+    .sort(
+      (a, b) => (b.tasksPerDollar ?? -1) - (a.tasksPerDollar ?? -1) || b.tasks - a.tasks || b.cost - a.cost || byName(a.agent, b.agent),
+    );
 }
 
 /** The 20 latest requests. */
 function recentRows(s: ReadScope, range: Range): RecentRow[] {
   return latestInScope(s, range, 20).map((x) => ({
-    timestamp: x.timestamp, source: x.source, agent: agentOf(x.source, x.session), model: x.model, project: x.project, session: x.session,
-    totalTokens: x.tokens, cost: x.cost,
+    timestamp: x.timestamp,
+    source: x.source,
+    agent: agentOf(x.source, x.session),
+    model: x.model,
+    project: x.project,
+    session: x.session,
+    totalTokens: x.tokens,
+    cost: x.cost,
   }));
 }
 
@@ -193,8 +287,12 @@ function insights(s: ReadScope, models: ModelRow[], ctx: DashboardContext, now: 
   const month = monthToDate(scope, now, ctx.timeZone);
   const days = dayCosts(scope, now, ctx.timeZone);
   return {
-    mostEfficientModel: efficient ? { model: efficient.model, displayName: efficient.displayName, costPer1k: efficient.costPer1k! } : undefined,
-    mostUsedModel: used ? { model: used.model, displayName: used.displayName, totalTokens: used.totalTokens, requests: used.requests } : undefined,
+    mostEfficientModel: efficient
+      ? { model: efficient.model, displayName: efficient.displayName, costPer1k: efficient.costPer1k! }
+      : undefined,
+    mostUsedModel: used
+      ? { model: used.model, displayName: used.displayName, totalTokens: used.totalTokens, requests: used.requests }
+      : undefined,
     optimization,
     burn: burnRate(scope, now),
     activeSessions: activeSessions(scope, now),
@@ -206,7 +304,8 @@ function insights(s: ReadScope, models: ModelRow[], ctx: DashboardContext, now: 
 }
 
 export const budgetsUsed = (budget: Budget, today: number, month: Pick<MonthToDate, 'cost'>): Insights['budgetUsedPct'] => ({
-  daily: budgetUse(today, budget.daily) ?? null, monthly: budgetUse(month.cost, budget.monthly) ?? null,
+  daily: budgetUse(today, budget.daily) ?? null,
+  monthly: budgetUse(month.cost, budget.monthly) ?? null,
 });
 
 /** What the alerts are made of: the live figures the dashboard's insights and the sidebar both hold. */
@@ -222,22 +321,36 @@ export type SourceCredits = { source: string; credits: number; requests: number 
 
 const sourceName = (source: string): string => AGENTS.find((a) => a.source === source)?.label ?? source;
 
-export function alerts(k: KpiSnapshot, ins: AlertFigures, rangeLabel: string, ctx: DashboardContext, credits: readonly SourceCredits[] = []): Alert[] {
+export function alerts(
+  k: KpiSnapshot,
+  ins: AlertFigures,
+  rangeLabel: string,
+  ctx: DashboardContext,
+  credits: readonly SourceCredits[] = [],
+): Alert[] {
   const out: Alert[] = [];
   const usd = (v: number) => `$${v.toFixed(2)}`;
   if (ctx.costThreshold > 0 && k.cost > ctx.costThreshold) {
     out.push({
-      id: 'cost-threshold', severity: 'warning', title: `Total cost of ${usd(k.cost)} exceeds the ${usd(ctx.costThreshold)} threshold (${rangeLabel})`,
-      detail: 'Consider using more cost-effective models for routine tasks.', action: { label: 'Change threshold', command: 'openSettings' },
+      id: 'cost-threshold',
+      severity: 'warning',
+      title: `Total cost of ${usd(k.cost)} exceeds the ${usd(ctx.costThreshold)} threshold (${rangeLabel})`,
+      detail: 'Consider using more cost-effective models for routine tasks.',
+      action: { label: 'Change threshold', command: 'openSettings' },
     });
   }
   const lowest = warningThreshold(ctx.thresholds);
   const budgetAlert = (period: string, spent: number, pct: number | null, budget?: number) => {
     if (pct === null || budget === undefined || pct < lowest) return;
     out.push({
-      id: `budget-${period}`, severity: pct >= 100 ? 'error' : 'warning',
-      title: pct >= 100 ? `Over the ${period} budget: ${usd(spent)} of ${usd(budget)}` : `${Math.floor(pct)} % of the ${period} budget used: ${usd(spent)} of ${usd(budget)}`,
-      detail: period === 'daily' ? 'Today, in your time zone.' : `This calendar month; at this pace it ends at ${usd(ins.month.projected)}.`,
+      id: `budget-${period}`,
+      severity: pct >= 100 ? 'error' : 'warning',
+      title:
+        pct >= 100
+          ? `Over the ${period} budget: ${usd(spent)} of ${usd(budget)}`
+          : `${Math.floor(pct)} % of the ${period} budget used: ${usd(spent)} of ${usd(budget)}`,
+      detail:
+        period === 'daily' ? 'Today, in your time zone.' : `This calendar month; at this pace it ends at ${usd(ins.month.projected)}.`,
       action: { label: 'Change budget', command: 'setBudget' },
     });
   };
@@ -245,28 +358,41 @@ export function alerts(k: KpiSnapshot, ins: AlertFigures, rangeLabel: string, ct
   budgetAlert('monthly', ins.month.cost, ins.budgetUsedPct.monthly, ctx.budget.monthly);
   if (isHighBurn(ins.burn, ctx.burnRatePerHour)) {
     out.push({
-      id: 'burn-rate', severity: 'warning', title: `High burn rate: ${usd(ins.burn.costPerHour)}/hour`,
-      detail: `Spend over the last ${ins.burn.windowMinutes} minutes runs above ${usd(ctx.burnRatePerHour)}/hour.`, action: { label: 'Change limit', command: 'openSettings' },
+      id: 'burn-rate',
+      severity: 'warning',
+      title: `High burn rate: ${usd(ins.burn.costPerHour)}/hour`,
+      detail: `Spend over the last ${ins.burn.windowMinutes} minutes runs above ${usd(ctx.burnRatePerHour)}/hour.`,
+      action: { label: 'Change limit', command: 'openSettings' },
     });
   }
   (ctx.agentNotes ?? []).forEach((note, i) => {
     // "<title>: <why>": the title says what is missing, the detail why.
     const cut = note.indexOf(': ');
-    out.push({ id: `agent-note-${i}`, severity: 'info', title: cut > 0 ? note.slice(0, cut) : note, detail: cut > 0 ? note.slice(cut + 2) : '' });
+    out.push({
+      id: `agent-note-${i}`,
+      severity: 'info',
+      title: cut > 0 ? note.slice(0, cut) : note,
+      detail: cut > 0 ? note.slice(cut + 2) : '',
+    });
   });
   for (const c of credits) {
     // Amp and Codebuff bill in credits of their own: shown as they are, never turned into dollars.
     const name = sourceName(c.source);
     const amount = c.credits.toLocaleString('en-US', { maximumFractionDigits: 2 });
     out.push({
-      id: `credits-${c.source}`, severity: 'info', title: `${name}: ${amount} credits (${rangeLabel})`,
+      id: `credits-${c.source}`,
+      severity: 'info',
+      title: `${name}: ${amount} credits (${rangeLabel})`,
       detail: `${name} bills in credits of its own (${c.requests} ${c.requests === 1 ? 'request' : 'requests'} here). No published rate turns them into dollars: the cost shown for ${name} is computed from its tokens at the model's price.`,
     });
   }
   if (k.unpricedModels.length) {
     out.push({
-      id: 'unpriced', severity: 'info', title: `No price for ${k.unpricedModels.length === 1 ? 'a model' : `${k.unpricedModels.length} models`}: ${k.unpricedModels.join(', ')}`,
-      detail: 'Their tokens are counted but cost $0. Add a price in tokenCost.pricing.', action: { label: 'Add a price', command: 'openPricingSettings' },
+      id: 'unpriced',
+      severity: 'info',
+      title: `No price for ${k.unpricedModels.length === 1 ? 'a model' : `${k.unpricedModels.length} models`}: ${k.unpricedModels.join(', ')}`,
+      detail: 'Their tokens are counted but cost $0. Add a price in tokenCost.pricing.',
+      action: { label: 'Add a price', command: 'openPricingSettings' },
     });
   }
   return out;
@@ -303,7 +429,18 @@ export function viewBasis(store: UsageStore, filter: DashboardFilter, ctx: Dashb
   const today = todayRange(tz, now);
   // The other rules' total comes from the same pass (each model's `alt` column), as the page shows both.
   const k = { ...kpis(t, t.requests ? spanDays : 0), otherRulesCost: sums.reduce((sum, m) => sum + m.otherRulesCost, 0) };
-  return { now, resolved, f, scope, range, sums, kpis: k, todayKpis: kpis(rangeTotals(scope, { start: today.start, end: today.end }), 1), start, end };
+  return {
+    now,
+    resolved,
+    f,
+    scope,
+    range,
+    sums,
+    kpis: k,
+    todayKpis: kpis(rangeTotals(scope, { start: today.start, end: today.end }), 1),
+    start,
+    end,
+  };
 }
 
 /**
@@ -343,7 +480,13 @@ export function buildDashboard(store: UsageStore, filter: DashboardFilter, ctx: 
     agents: agentRows(scope, groups),
     recent: recentRows(scope, range),
     insights: ins,
-    alerts: alerts(k, { burn: ins.burn, month: ins.month, today: ins.days.today, budgetUsedPct: ins.budgetUsedPct }, resolved.label, ctx, creditsBySource(store, f)),
+    alerts: alerts(
+      k,
+      { burn: ins.burn, month: ins.month, today: ins.days.today, budgetUsedPct: ins.budgetUsedPct },
+      resolved.label,
+      ctx,
+      creditsBySource(store, f),
+    ),
     options: filterOptions(scope, inventory, ctx.workspaceFolders),
     recordCount: inventory.requests,
     scanned: ctx.scanned,

@@ -49,8 +49,19 @@ export interface ScanOptions {
 }
 
 const EMPTY_STATS: ScanStats = {
-  filesSeen: 0, filesRead: 0, bytesRead: 0, records: 0, changed: 0, malformedLines: 0, oversizedLines: 0,
-  unreadableFiles: 0, unpricedModels: [], fileIssues: [], fileProblems: [], notes: [], durationMs: 0,
+  filesSeen: 0,
+  filesRead: 0,
+  bytesRead: 0,
+  records: 0,
+  changed: 0,
+  malformedLines: 0,
+  oversizedLines: 0,
+  unreadableFiles: 0,
+  unpricedModels: [],
+  fileIssues: [],
+  fileProblems: [],
+  notes: [],
+  durationMs: 0,
 };
 
 /**
@@ -203,7 +214,12 @@ export class UsageEngine {
         this.opts.log?.(
           `Scan skipped ${stats.malformedLines} malformed line(s), ${stats.oversizedLines} oversized line(s), ` +
             `${stats.unreadableFiles} unreadable file(s)` +
-            (stats.fileIssues.length ? `: ${stats.fileIssues.slice(0, 10).map((f) => `${f.path} (${f.malformedLines + f.oversizedLines})`).join(', ')}` : '') +
+            (stats.fileIssues.length
+              ? `: ${stats.fileIssues
+                  .slice(0, 10)
+                  .map((f) => `${f.path} (${f.malformedLines + f.oversizedLines})`)
+                  .join(', ')}`
+              : '') +
             (stats.fileIssues.length > 10 ? `, and ${stats.fileIssues.length - 10} more file(s).` : '.'),
         );
       }
@@ -290,7 +306,10 @@ export class UsageEngine {
     if (!dir || !this.stillWriter()) return;
     let names: string[];
     try {
-      names = fs.readdirSync(dir).filter((f) => f.endsWith('.jsonl')).sort();
+      names = fs
+        .readdirSync(dir)
+        .filter((f) => f.endsWith('.jsonl'))
+        .sort();
     } catch {
       return;
     }
@@ -298,7 +317,10 @@ export class UsageEngine {
     let changed = 0;
     for (const name of names) {
       const { entries } = readJournal(path.join(dir, name));
-      changed += this.store.insert(entries.flatMap((e) => ('r' in e ? [e.r] : [])), { journal: true });
+      changed += this.store.insert(
+        entries.flatMap((e) => ('r' in e ? [e.r] : [])),
+        { journal: true },
+      );
     }
     await this.store.flush();
     // Replaced while taking them in: the files stay for the writer now (taking them twice counts nothing twice).
@@ -380,7 +402,8 @@ export class UsageEngine {
       this.saveFailures = 0;
     } catch (err) {
       // The journal still holds everything; the next tick retries.
-      if (this.saveFailures++ === 0) this.opts.log?.(`Could not write the usage database snapshot: ${(err as Error).message} (will retry; nothing is lost).`);
+      if (this.saveFailures++ === 0)
+        this.opts.log?.(`Could not write the usage database snapshot: ${(err as Error).message} (will retry; nothing is lost).`);
     }
   }
 
@@ -390,7 +413,8 @@ export class UsageEngine {
       await this.store.flush();
       this.saveFailures = 0;
     } catch (err) {
-      if (this.saveFailures++ === 0) this.opts.log?.(`Could not write the usage journal: ${(err as Error).message} (kept in memory, will retry).`);
+      if (this.saveFailures++ === 0)
+        this.opts.log?.(`Could not write the usage journal: ${(err as Error).message} (kept in memory, will retry).`);
       return;
     }
     await this.maybeSnapshot();

@@ -12,8 +12,19 @@ import { dayKey } from './time';
  * ours; then what it lacks. Cost is in USD; total tokens are all four kinds.
  */
 export const CSV_COLUMNS = [
-  'Timestamp', 'Model', 'Session ID', 'Input tokens', 'Output tokens', 'Total tokens', 'Cost',
-  'Source', 'Agent', 'Provider', 'Project', 'Cache write tokens', 'Cache read tokens',
+  'Timestamp',
+  'Model',
+  'Session ID',
+  'Input tokens',
+  'Output tokens',
+  'Total tokens',
+  'Cost',
+  'Source',
+  'Agent',
+  'Provider',
+  'Project',
+  'Cache write tokens',
+  'Cache read tokens',
 ] as const;
 
 /**
@@ -30,9 +41,22 @@ export function csvCell(value: string | number): string {
 
 export function csvLine(row: ExportRow): string {
   return [
-    row.timestamp, row.model, row.session, row.inputTokens, row.outputTokens, row.totalTokens, row.cost,
-    row.source, agentOf(row.source, row.session), providerOf(row.model), row.project, row.cacheWriteTokens, row.cacheReadTokens,
-  ].map(csvCell).join(',');
+    row.timestamp,
+    row.model,
+    row.session,
+    row.inputTokens,
+    row.outputTokens,
+    row.totalTokens,
+    row.cost,
+    row.source,
+    agentOf(row.source, row.session),
+    providerOf(row.model),
+    row.project,
+    row.cacheWriteTokens,
+    row.cacheReadTokens,
+  ]
+    .map(csvCell)
+    .join(',');
 }
 
 export type ExportFormat = 'csv' | 'json';
@@ -51,7 +75,10 @@ export function rangeTimeframe(range: RangeChoice, label: string): string {
   if (range.kind === 'custom') return `${range.from}_${range.until}`;
   if (range.preset === 'today') return 'day';
   if (range.preset === 'thisMonth') return 'month';
-  return label.toLowerCase().replace(/[^a-z0-9]+/g, '-').replace(/^-|-$/g, '');
+  return label
+    .toLowerCase()
+    .replace(/[^a-z0-9]+/g, '-')
+    .replace(/^-|-$/g, '');
 }
 
 /**
@@ -75,11 +102,23 @@ export async function writeExport(
   let rows = 0;
   const totals = { inputTokens: 0, outputTokens: 0, cacheWriteTokens: 0, cacheReadTokens: 0, totalTokens: 0, cost: 0, requests: 0 };
   eachRequest(store, range, (row) => {
-    chunks.push(JSON.stringify({
-      timestamp: row.timestamp, source: row.source, agent: agentOf(row.source, row.session), provider: providerOf(row.model),
-      model: row.model, project: row.project, session: row.session, inputTokens: row.inputTokens, outputTokens: row.outputTokens,
-      cacheWriteTokens: row.cacheWriteTokens, cacheReadTokens: row.cacheReadTokens, totalTokens: row.totalTokens, cost: row.cost,
-    }));
+    chunks.push(
+      JSON.stringify({
+        timestamp: row.timestamp,
+        source: row.source,
+        agent: agentOf(row.source, row.session),
+        provider: providerOf(row.model),
+        model: row.model,
+        project: row.project,
+        session: row.session,
+        inputTokens: row.inputTokens,
+        outputTokens: row.outputTokens,
+        cacheWriteTokens: row.cacheWriteTokens,
+        cacheReadTokens: row.cacheReadTokens,
+        totalTokens: row.totalTokens,
+        cost: row.cost,
+      }),
+    );
     totals.inputTokens += row.inputTokens;
     totals.outputTokens += row.outputTokens;
     totals.cacheWriteTokens += row.cacheWriteTokens;

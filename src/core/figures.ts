@@ -58,7 +58,12 @@ export interface BurnRate {
 
 /** Spend rate over the last BURN_WINDOW_MINUTES (requests at `now` included). */
 export function burnRate(scope: FigureScope, now: number): BurnRate {
-  const r = over(scope, now - BURN_WINDOW_MINUTES * MINUTE, now + 1, 'SELECT sum(input + output + cw + cr) AS tokens, sum(cost) AS cost FROM u')[0];
+  const r = over(
+    scope,
+    now - BURN_WINDOW_MINUTES * MINUTE,
+    now + 1,
+    'SELECT sum(input + output + cw + cr) AS tokens, sum(cost) AS cost FROM u',
+  )[0];
   return {
     tokensPerMinute: n(r?.tokens) / BURN_WINDOW_MINUTES,
     costPerHour: (n(r?.cost) * 60) / BURN_WINDOW_MINUTES,
@@ -109,7 +114,13 @@ export function monthToDate(scope: FigureScope, now: number, timeZone: string): 
   const r = over(scope, m.start!, m.end!, 'SELECT sum(cost) AS cost, sum(input + output + cw + cr) AS tokens FROM u')[0];
   const cost = n(r?.cost);
   const totalTokens = n(r?.tokens);
-  return { month: m.month, cost, totalTokens, projectedCost: monthProjection(cost, now, timeZone), projectedTokens: monthProjection(totalTokens, now, timeZone) };
+  return {
+    month: m.month,
+    cost,
+    totalTokens,
+    projectedCost: monthProjection(cost, now, timeZone),
+    projectedTokens: monthProjection(totalTokens, now, timeZone),
+  };
 }
 
 /** Percent of a budget spent; undefined when no budget is set. */
@@ -123,7 +134,10 @@ export function warningThreshold(thresholds: readonly number[] = DEFAULT_BUDGET_
 }
 
 /** What a budget's use calls for: nothing, a warning (from the first threshold) or an error (at 100 %). */
-export function budgetLevel(usedPct: number | undefined, thresholds: readonly number[] = DEFAULT_BUDGET_THRESHOLDS): 'ok' | 'warning' | 'error' {
+export function budgetLevel(
+  usedPct: number | undefined,
+  thresholds: readonly number[] = DEFAULT_BUDGET_THRESHOLDS,
+): 'ok' | 'warning' | 'error' {
   if (usedPct === undefined) return 'ok';
   if (usedPct >= 100) return 'error';
   return usedPct >= warningThreshold(thresholds) ? 'warning' : 'ok';
@@ -158,7 +172,9 @@ export function dayCosts(scope: FigureScope, now: number, timeZone: string): Day
   const today = cost(0);
   const yesterday = cost(-1);
   return {
-    today, yesterday, sameDayLastWeek: cost(-7),
+    today,
+    yesterday,
+    sameDayLastWeek: cost(-7),
     todayVsYesterdayPct: yesterday > 0 ? ((today - yesterday) / yesterday) * 100 : null,
   };
 }
@@ -178,11 +194,22 @@ export function currentBlock(scope: FigureScope, now: number): CurrentBlock | un
   const hours = over(scope, now - 2 * BLOCK_MS, now + 1, 'SELECT min(lo) AS lo, max(hi) AS hi FROM u GROUP BY h ORDER BY h');
   const last = blockSpans(hours.map((h) => ({ lo: n(h.lo), hi: n(h.hi) }))).at(-1);
   if (!last || !isActiveBlock(last, now)) return undefined;
-  const t = totalsOf(sumsByModel(scope.store, { start: last.start, end: now + 1, costRules: scope.costRules }, scope.where ?? '', names(scope.store, 'models')));
+  const t = totalsOf(
+    sumsByModel(
+      scope.store,
+      { start: last.start, end: now + 1, costRules: scope.costRules },
+      scope.where ?? '',
+      names(scope.store, 'models'),
+    ),
+  );
   const sums = { totalTokens: t.totalTokens, inputOutputTokens: t.inputTokens + t.outputTokens, cost: t.cost };
   const projection = blockProjection(last, blockBurn(last, sums), sums, now);
   return {
-    start: last.start, end: last.end, cost: t.cost, totalTokens: t.totalTokens, projectedCost: projection.totalCost,
+    start: last.start,
+    end: last.end,
+    cost: t.cost,
+    totalTokens: t.totalTokens,
+    projectedCost: projection.totalCost,
     minutesLeft: Math.round(projection.remainingMinutes),
   };
 }

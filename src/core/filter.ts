@@ -69,4 +69,3 @@ export function filterClause(filter: UsageFilter, alias = ''): { sql: string; pa
   }
   return { sql: parts.length ? `WHERE ${parts.join(' AND ')}` : '', params };
 }
-

@@ -107,11 +107,14 @@ export function parseStatusLine(text: string, now = Date.now()): StatusLineInput
   if (typeof o.version === 'string') out.version = o.version;
   const rl = o.rate_limits as Record<string, unknown> | undefined;
   if (rl && typeof rl === 'object') {
-    const windows = [windowOf(rl.five_hour, FIVE_HOURS, 'used_percentage'), windowOf(rl.seven_day, SEVEN_DAYS, 'used_percentage')]
-      .filter((w): w is LimitWindow => w !== undefined);
+    const windows = [windowOf(rl.five_hour, FIVE_HOURS, 'used_percentage'), windowOf(rl.seven_day, SEVEN_DAYS, 'used_percentage')].filter(
+      (w): w is LimitWindow => w !== undefined,
+    );
     if (windows.length) {
       out.snapshot = {
-        source: 'claude', at: now, windows,
+        source: 'claude',
+        at: now,
+        windows,
         ...(out.sessionId ? { sessionId: out.sessionId } : {}),
         ...(out.sessionCost !== undefined ? { sessionCost: out.sessionCost } : {}),
       };
@@ -136,11 +139,14 @@ export function codexRateLimits(line: unknown, sessionId?: string): LimitSnapsho
   if (!rl || typeof rl !== 'object') return undefined;
   const at = epochMs(l.timestamp);
   if (at === undefined) return undefined;
-  const windows = [windowOf(rl.primary, FIVE_HOURS, 'used_percent'), windowOf(rl.secondary, SEVEN_DAYS, 'used_percent')]
-    .filter((w): w is LimitWindow => w !== undefined);
+  const windows = [windowOf(rl.primary, FIVE_HOURS, 'used_percent'), windowOf(rl.secondary, SEVEN_DAYS, 'used_percent')].filter(
+    (w): w is LimitWindow => w !== undefined,
+  );
   if (!windows.length) return undefined;
   return {
-    source: 'codex', at, windows,
+    source: 'codex',
+    at,
+    windows,
     ...(typeof rl.plan_type === 'string' && rl.plan_type ? { planType: rl.plan_type } : {}),
     ...(sessionId ? { sessionId } : {}),
   };
@@ -157,7 +163,9 @@ export function newestCodexLimits(text: string, sessionId?: string): LimitSnapsh
     try {
       const snap = codexRateLimits(JSON.parse(line), sessionId);
       if (snap) return snap;
-    } catch { /* a torn or foreign line: look further back */ }
+    } catch {
+      /* a torn or foreign line: look further back */
+    }
   }
   return undefined;
 }
@@ -205,8 +213,15 @@ export function windowPace(snap: LimitSnapshot, w: LimitWindow, now: number): Wi
   const len = w.minutes * 60_000;
   const windowStart = w.resetsAt - len;
   const base: WindowPace = {
-    source: snap.source, minutes: w.minutes, label: windowLabel(w.minutes), state: now >= w.resetsAt ? 'reset' : 'current',
-    usedPct: w.usedPct, resetsAt: w.resetsAt, windowStart, reportedAt: snap.at, ...(snap.planType ? { planType: snap.planType } : {}),
+    source: snap.source,
+    minutes: w.minutes,
+    label: windowLabel(w.minutes),
+    state: now >= w.resetsAt ? 'reset' : 'current',
+    usedPct: w.usedPct,
+    resetsAt: w.resetsAt,
+    windowStart,
+    reportedAt: snap.at,
+    ...(snap.planType ? { planType: snap.planType } : {}),
   };
   if (base.state === 'reset') return base;
   if (w.usedPct >= 100) return { ...base, projectedPctAtReset: w.usedPct, limitAt: Math.min(snap.at, now) };
@@ -260,7 +275,8 @@ export function limitsReport(snapshots: readonly LimitSnapshot[], now = Date.now
       if (!h.resets.includes(w.resetsAt)) h.resets.push(w.resetsAt);
     }
   }
-  const windows = [...newest.values()].map(({ snap, w }) => windowPace(snap, w, now))
+  const windows = [...newest.values()]
+    .map(({ snap, w }) => windowPace(snap, w, now))
     .sort((a, b) => a.source.localeCompare(b.source) || a.minutes - b.minutes);
   for (const h of history.values()) {
     // A reset is worth marking only where it falls inside the chart or just after it.
@@ -289,7 +305,8 @@ export function limitsShort(r: LimitsReport, now: number, opts: { withReset?: bo
   const source = r.nearest?.source;
   if (!source) return undefined;
   const pct = opts.space ? ' %' : '%';
-  return r.windows.filter((w) => w.source === source && w.state === 'current')
+  return r.windows
+    .filter((w) => w.source === source && w.state === 'current')
     .map((w) => `${w.label} ${Math.round(w.usedPct)}${pct}${opts.withReset ? ` (${untilText(w.resetsAt - now)})` : ''}`)
     .join(' · ');
 }
@@ -315,11 +332,16 @@ export function dueLimitAlerts(r: LimitsReport, alertAt: number, formatTime: (ms
     const who = `${AGENT_NAMES[w.source]} ${w.label} limit`;
     const key = `limit:${w.source}:${w.minutes}:${w.resetsAt}`;
     if (w.usedPct >= 100) {
-      due.push({ key: `${key}:100`, severe: true, text: `Token Cost: ${who} reached (${Math.round(w.usedPct)} %); it resets ${formatTime(w.resetsAt)}.` });
+      due.push({
+        key: `${key}:100`,
+        severe: true,
+        text: `Token Cost: ${who} reached (${Math.round(w.usedPct)} %); it resets ${formatTime(w.resetsAt)}.`,
+      });
     } else if (alertAt > 0 && w.projectedPctAtReset !== undefined && w.projectedPctAtReset >= alertAt) {
       const when = w.limitAt !== undefined ? `, full ${formatTime(w.limitAt)}` : '';
       due.push({
-        key: `${key}:pace${alertAt}`, severe: false,
+        key: `${key}:pace${alertAt}`,
+        severe: false,
         text: `Token Cost: ${who} at ${Math.round(w.usedPct)} %; at this pace ${Math.round(w.projectedPctAtReset)} % by its reset ${formatTime(w.resetsAt)}${when}.`,
       });
     }

@@ -38,8 +38,11 @@ function lineOf(s: LimitSnapshot): string {
 function snapshotOf(obj: unknown): LimitSnapshot | undefined {
   if (!obj || typeof obj !== 'object') return undefined;
   const o = obj as Record<string, unknown>;
-  if (o.v !== 1 || (o.source !== 'claude' && o.source !== 'codex') || typeof o.at !== 'number' || !Array.isArray(o.windows)) return undefined;
-  const windows = (o.windows as LimitWindow[]).filter((w) => w && typeof w.minutes === 'number' && typeof w.usedPct === 'number' && typeof w.resetsAt === 'number');
+  if (o.v !== 1 || (o.source !== 'claude' && o.source !== 'codex') || typeof o.at !== 'number' || !Array.isArray(o.windows))
+    return undefined;
+  const windows = (o.windows as LimitWindow[]).filter(
+    (w) => w && typeof w.minutes === 'number' && typeof w.usedPct === 'number' && typeof w.resetsAt === 'number',
+  );
   if (!windows.length) return undefined;
   const { v: _v, ...rest } = o;
   return { ...(rest as unknown as LimitSnapshot), windows };
@@ -54,7 +57,9 @@ export function parseLimitsLog(text: string): { snapshots: LimitSnapshot[]; skip
     let s: LimitSnapshot | undefined;
     try {
       s = snapshotOf(JSON.parse(line));
-    } catch { /* torn */ }
+    } catch {
+      /* torn */
+    }
     if (s) snapshots.push(s);
     else skipped++;
   }
@@ -74,7 +79,9 @@ export function readLimitsLog(dataDir: string): LimitSnapshot[] {
 function sameFigures(a: LimitSnapshot, b: LimitSnapshot): boolean {
   if (a.source !== b.source || a.sessionId !== b.sessionId || a.windows.length !== b.windows.length) return false;
   if (Math.round((a.sessionCost ?? 0) * 100) !== Math.round((b.sessionCost ?? 0) * 100)) return false;
-  return a.windows.every((w, i) => w.minutes === b.windows[i].minutes && w.usedPct === b.windows[i].usedPct && w.resetsAt === b.windows[i].resetsAt);
+  return a.windows.every(
+    (w, i) => w.minutes === b.windows[i].minutes && w.usedPct === b.windows[i].usedPct && w.resetsAt === b.windows[i].resetsAt,
+  );
 }
 
 /** A repeated reading is written at most this often, so the file grows with change, not with replies. */
@@ -94,7 +101,8 @@ export function appendLimitSnapshot(dataDir: string, s: LimitSnapshot): boolean 
       const tail = Buffer.alloc(Math.min(size, 4096));
       fs.readSync(fd, tail, 0, tail.length, size - tail.length);
       const text = tail.toString('utf8');
-      if (!text.endsWith('\n')) prefix = '\n'; // a torn last line stays alone on its line
+      if (!text.endsWith('\n'))
+        prefix = '\n'; // a torn last line stays alone on its line
       else {
         const lines = text.slice(0, -1).split('\n');
         const last = parseLimitsLog(lines[lines.length - 1]).snapshots[0];
@@ -169,7 +177,9 @@ export function writeTodayCache(dataDir: string, c: TodayCache): void {
 export function readTodayCache(dataDir: string): TodayCache | undefined {
   try {
     const c = JSON.parse(fs.readFileSync(path.join(dataDir, TODAY_FILE), 'utf8')) as TodayCache;
-    return typeof c.day === 'string' && typeof c.cost === 'number' && typeof c.start === 'number' && typeof c.end === 'number' ? c : undefined;
+    return typeof c.day === 'string' && typeof c.cost === 'number' && typeof c.start === 'number' && typeof c.end === 'number'
+      ? c
+      : undefined;
   } catch {
     return undefined;
   }
@@ -230,7 +240,9 @@ export function codexLimitSnapshots(
         try {
           const st = fs.statSync(p);
           files.push({ file: p, mtime: st.mtimeMs, size: st.size });
-        } catch { /* moved to archived_sessions meanwhile */ }
+        } catch {
+          /* moved to archived_sessions meanwhile */
+        }
       }
     }
   };

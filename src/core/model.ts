@@ -86,7 +86,8 @@ export function totalTokens(r: Pick<UsageRecord, 'inputTokens' | 'outputTokens' 
 /** The company behind a model, from its name (for exports and breakdowns). */
 export function providerOf(model: string): string {
   const m = model.toLowerCase().replace(/^(?:[a-z0-9_-]+\/)+/, '');
-  if (/^(?:claude|anthropic)|^(?:[a-z]{2}\.)?anthropic\./.test(m) || model.startsWith('anthropic/') || model === '<synthetic>') return 'Anthropic';
+  if (/^(?:claude|anthropic)|^(?:[a-z]{2}\.)?anthropic\./.test(m) || model.startsWith('anthropic/') || model === '<synthetic>')
+    return 'Anthropic';
   if (/^(?:gpt|o\d|codex|chatgpt|text-embedding|davinci)/.test(m)) return 'OpenAI';
   if (/^gemini|^gemma/.test(m)) return 'Google';
   if (/^(?:mistral|codestral|devstral|magistral)/.test(m)) return 'Mistral';

@@ -69,7 +69,10 @@ export interface ResolvedRange extends TimeRange {
  * hour/day/week/month as the exports count them; presets are whole local days ending today.
  */
 export function resolveRange(
-  choice: { kind: 'quick'; quick: 'hour' | 'day' | 'week' | 'month' } | { kind: 'preset'; preset: string } | { kind: 'custom'; from: string; until: string },
+  choice:
+    | { kind: 'quick'; quick: 'hour' | 'day' | 'week' | 'month' }
+    | { kind: 'preset'; preset: string }
+    | { kind: 'custom'; from: string; until: string },
   timeZone: string,
   now = Date.now(),
 ): ResolvedRange {
@@ -121,20 +124,33 @@ export function bucketFor(spanMs: number): RangeBucket {
 }
 
 /** Consecutive [start, end) buckets covering [start, end) in the zone, with their labels. */
-export function bucketsBetween(start: number, end: number, bucket: RangeBucket, timeZone: string): { start: number; end: number; label: string }[] {
+export function bucketsBetween(
+  start: number,
+  end: number,
+  bucket: RangeBucket,
+  timeZone: string,
+): { start: number; end: number; label: string }[] {
   const out: { start: number; end: number; label: string }[] = [];
   if (!(end > start)) return out;
   if (bucket === 'twoMinutes') {
     const fmt = new Intl.DateTimeFormat('en-GB', { timeZone, hour: '2-digit', minute: '2-digit', hourCycle: 'h23' });
     // On multiples of 2 minutes of the epoch, as the trends API counts them.
-    for (let t = Math.floor(start / TWO_MINUTES) * TWO_MINUTES; t < end; t += TWO_MINUTES) out.push({ start: t, end: t + TWO_MINUTES, label: fmt.format(t) });
+    for (let t = Math.floor(start / TWO_MINUTES) * TWO_MINUTES; t < end; t += TWO_MINUTES)
+      out.push({ start: t, end: t + TWO_MINUTES, label: fmt.format(t) });
     return out;
   }
   if (bucket === 'hour') {
-    const fmt = new Intl.DateTimeFormat('en-GB', { timeZone, hour: '2-digit', minute: '2-digit', day: '2-digit', month: 'short', hourCycle: 'h23' });
+    const fmt = new Intl.DateTimeFormat('en-GB', {
+      timeZone,
+      hour: '2-digit',
+      minute: '2-digit',
+      day: '2-digit',
+      month: 'short',
+      hourCycle: 'h23',
+    });
     // Hours in every zone start on a multiple of 15 minutes of UTC; step by real hours from the
     // local hour that holds `start`.
-    const first = start - (((start - startOfDay(dayKey(start, timeZone), timeZone)) % 3_600_000) + 3_600_000) % 3_600_000;
+    const first = start - ((((start - startOfDay(dayKey(start, timeZone), timeZone)) % 3_600_000) + 3_600_000) % 3_600_000);
     for (let t = first; t < end; t += 3_600_000) out.push({ start: t, end: t + 3_600_000, label: fmt.format(t) });
     return out;
   }

@@ -102,7 +102,13 @@ export interface PeriodReport {
   totals: DailyReport['totals'];
 }
 
-export function periodReport(store: UsageStore, timeZone: string, period: 'weekly' | 'monthly', range: UsageFilter = {}, weekStartsOn = 1): PeriodReport {
+export function periodReport(
+  store: UsageStore,
+  timeZone: string,
+  period: 'weekly' | 'monthly',
+  range: UsageFilter = {},
+  weekStartsOn = 1,
+): PeriodReport {
   const r = dailyReport(store, timeZone, range, period, weekStartsOn);
   const key = period === 'weekly' ? 'week' : 'month';
   const rows = r.daily.map(({ date, ...rest }) => ({ [key]: date, ...rest }));
@@ -116,7 +122,13 @@ export function periodReport(store: UsageStore, timeZone: string, period: 'weekl
  * days: their boundaries are computed for the zone and each row is put in its day in SQL, so the
  * aggregation itself stays in the database (over the hourly rollup where hours fit in a day).
  */
-export function dailyReport(store: UsageStore, timeZone: string, range: UsageFilter = {}, period: Period = 'daily', weekStartsOn = 1): DailyReport {
+export function dailyReport(
+  store: UsageStore,
+  timeZone: string,
+  range: UsageFilter = {},
+  period: Period = 'daily',
+  weekStartsOn = 1,
+): DailyReport {
   const empty: DailyReport = {
     daily: [],
     totals: { inputTokens: 0, outputTokens: 0, cacheCreationTokens: 0, cacheReadTokens: 0, totalTokens: 0, totalCost: 0 },
@@ -156,8 +168,15 @@ export function dailyReport(store: UsageStore, timeZone: string, range: UsageFil
     // Models by name, then the most expensive first (a stable sort keeps names among equals).
     const breakdowns = [...byDay.get(date)!.values()].sort((a, b) => (a.modelName < b.modelName ? -1 : a.modelName > b.modelName ? 1 : 0));
     const d: DailyEntry = {
-      date, inputTokens: 0, outputTokens: 0, cacheCreationTokens: 0, cacheReadTokens: 0, totalTokens: 0, totalCost: 0,
-      modelsUsed: breakdowns.map((b) => b.modelName), modelBreakdowns: breakdowns,
+      date,
+      inputTokens: 0,
+      outputTokens: 0,
+      cacheCreationTokens: 0,
+      cacheReadTokens: 0,
+      totalTokens: 0,
+      totalCost: 0,
+      modelsUsed: breakdowns.map((b) => b.modelName),
+      modelBreakdowns: breakdowns,
     };
     for (const b of breakdowns) {
       d.inputTokens += b.inputTokens;
@@ -209,14 +228,30 @@ export function sessionReport(store: UsageStore, range: UsageFilter = {}): Sessi
     let e = bySession.get(id);
     if (!e) {
       e = {
-        sessionId: id, projectPath: String(r.project), source: String(r.source), inputTokens: 0, outputTokens: 0,
-        cacheCreationTokens: 0, cacheReadTokens: 0, totalTokens: 0, totalCost: 0, requests: 0,
-        firstActivity: new Date(n(r.first)).toISOString(), lastActivity: new Date(n(r.last)).toISOString(), modelsUsed: [], modelBreakdowns: [],
+        sessionId: id,
+        projectPath: String(r.project),
+        source: String(r.source),
+        inputTokens: 0,
+        outputTokens: 0,
+        cacheCreationTokens: 0,
+        cacheReadTokens: 0,
+        totalTokens: 0,
+        totalCost: 0,
+        requests: 0,
+        firstActivity: new Date(n(r.first)).toISOString(),
+        lastActivity: new Date(n(r.last)).toISOString(),
+        modelsUsed: [],
+        modelBreakdowns: [],
       };
       bySession.set(id, e);
     }
     const b: ModelBreakdown = {
-      modelName: String(r.model), inputTokens: n(r.input), outputTokens: n(r.output), cacheCreationTokens: n(r.cw), cacheReadTokens: n(r.cr), cost: n(r.cost),
+      modelName: String(r.model),
+      inputTokens: n(r.input),
+      outputTokens: n(r.output),
+      cacheCreationTokens: n(r.cw),
+      cacheReadTokens: n(r.cr),
+      cost: n(r.cost),
     };
     e.modelsUsed.push(b.modelName);
     e.modelBreakdowns.push(b);
@@ -229,7 +264,9 @@ export function sessionReport(store: UsageStore, range: UsageFilter = {}): Sessi
     if (new Date(n(r.first)).toISOString() < e.firstActivity) e.firstActivity = new Date(n(r.first)).toISOString();
     if (new Date(n(r.last)).toISOString() > e.lastActivity) e.lastActivity = new Date(n(r.last)).toISOString();
   }
-  const sessions = [...bySession.values()].sort((a, b) => a.lastActivity.localeCompare(b.lastActivity) || a.sessionId.localeCompare(b.sessionId));
+  const sessions = [...bySession.values()].sort(
+    (a, b) => a.lastActivity.localeCompare(b.lastActivity) || a.sessionId.localeCompare(b.sessionId),
+  );
   const totals = { inputTokens: 0, outputTokens: 0, cacheCreationTokens: 0, cacheReadTokens: 0, totalTokens: 0, totalCost: 0 };
   for (const e of sessions) {
     e.totalTokens = e.inputTokens + e.outputTokens + e.cacheCreationTokens + e.cacheReadTokens;
@@ -301,8 +338,12 @@ const groupSums = (rules?: CostRules) => `sum(input) AS input, sum(output) AS ou
 function groupTotals(r: Record<string, SqlValue>): GroupTotals {
   const t = { inputTokens: n(r.input), outputTokens: n(r.output), cacheWriteTokens: n(r.cw), cacheReadTokens: n(r.cr) };
   return {
-    key: String(r.k), ...t, totalTokens: t.inputTokens + t.outputTokens + t.cacheWriteTokens + t.cacheReadTokens,
-    cost: n(r.cost), requests: n(r.requests), lastTs: n(r.last),
+    key: String(r.k),
+    ...t,
+    totalTokens: t.inputTokens + t.outputTokens + t.cacheWriteTokens + t.cacheReadTokens,
+    cost: n(r.cost),
+    requests: n(r.requests),
+    lastTs: n(r.last),
   };
 }
 
@@ -315,10 +356,21 @@ function rangeAndSource(range: TimeRange, source?: string): { sql: string; param
 const AGENT_SQL = `CASE WHEN source = 'heartbeat' THEN session ELSE source END`;
 
 export type GroupBy = 'agent' | 'model' | 'project' | 'session' | 'source';
-const GROUP_COLUMN: Record<GroupBy, string> = { agent: AGENT_SQL, model: 'model', project: 'project', session: 'session', source: 'source' };
+const GROUP_COLUMN: Record<GroupBy, string> = {
+  agent: AGENT_SQL,
+  model: 'model',
+  project: 'project',
+  session: 'session',
+  source: 'source',
+};
 
 /** Sums per agent, model, project, session or source; most expensive first. `limit` 0 = all. */
-export function totalsBy(store: UsageStore, by: GroupBy, range: TimeRange = {}, opts: { source?: string; limit?: number } = {}): GroupTotals[] {
+export function totalsBy(
+  store: UsageStore,
+  by: GroupBy,
+  range: TimeRange = {},
+  opts: { source?: string; limit?: number } = {},
+): GroupTotals[] {
   const where = rangeAndSource(range, opts.source);
   const limit = opts.limit && opts.limit > 0 ? `LIMIT ${Math.floor(opts.limit)}` : '';
   return store
@@ -332,11 +384,7 @@ export function totalsBy(store: UsageStore, by: GroupBy, range: TimeRange = {}, 
 }
 
 /** Sessions with their latest project and source, most expensive first. */
-export function sessionTotals(
-  store: UsageStore,
-  range: TimeRange = {},
-  limit = 0,
-): (GroupTotals & { project: string; source: string })[] {
+export function sessionTotals(store: UsageStore, range: TimeRange = {}, limit = 0): (GroupTotals & { project: string; source: string })[] {
   const where = filterClause(range);
   const lim = limit > 0 ? `LIMIT ${Math.floor(limit)}` : '';
   return store
@@ -354,14 +402,22 @@ export function sessionTotals(
  * Fixed-width buckets from `start` (e.g. 2-minute or 1-hour buckets). Only buckets with usage
  * are returned; `key` is the bucket's start instant as a decimal string.
  */
-export function totalsByBucket(store: UsageStore, range: TimeRange & { start: number; end: number }, bucketMs: number, source?: string): GroupTotals[] {
+export function totalsByBucket(
+  store: UsageStore,
+  range: TimeRange & { start: number; end: number },
+  bucketMs: number,
+  source?: string,
+): GroupTotals[] {
   const where = rangeAndSource(range, source);
   // sql.js binds numbers beyond 32 bits as REAL, so the division must be truncated explicitly.
   return store
-    .all(
-      `SELECT ? + CAST((ts - ?) / ? AS INTEGER) * ? AS k, ${groupSums(range.costRules)} FROM usage ${where.sql} GROUP BY k ORDER BY k`,
-      [range.start, range.start, Math.floor(bucketMs), Math.floor(bucketMs), ...where.params],
-    )
+    .all(`SELECT ? + CAST((ts - ?) / ? AS INTEGER) * ? AS k, ${groupSums(range.costRules)} FROM usage ${where.sql} GROUP BY k ORDER BY k`, [
+      range.start,
+      range.start,
+      Math.floor(bucketMs),
+      Math.floor(bucketMs),
+      ...where.params,
+    ])
     .map(groupTotals);
 }
 
@@ -397,10 +453,21 @@ export function latestRequests(store: UsageStore, range: TimeRange, limit: numbe
       [...where.params, Math.max(0, Math.floor(limit))],
     )
     .map((r) => {
-      const t = { inputTokens: n(r.input), outputTokens: n(r.output), cacheWriteTokens: n(r.cache_write), cacheReadTokens: n(r.cache_read) };
+      const t = {
+        inputTokens: n(r.input),
+        outputTokens: n(r.output),
+        cacheWriteTokens: n(r.cache_write),
+        cacheReadTokens: n(r.cache_read),
+      };
       return {
-        timestamp: new Date(n(r.ts)).toISOString(), source: String(r.source), model: String(r.model), project: String(r.project),
-        session: String(r.session), ...t, totalTokens: t.inputTokens + t.outputTokens + t.cacheWriteTokens + t.cacheReadTokens, cost: n(r.cost),
+        timestamp: new Date(n(r.ts)).toISOString(),
+        source: String(r.source),
+        model: String(r.model),
+        project: String(r.project),
+        session: String(r.session),
+        ...t,
+        totalTokens: t.inputTokens + t.outputTokens + t.cacheWriteTokens + t.cacheReadTokens,
+        cost: n(r.cost),
       };
     });
 }
@@ -456,9 +523,24 @@ export function sessionSummaries(store: UsageStore, filter: UsageFilter, activeS
     let e = bySession.get(g.key);
     if (!e) {
       e = {
-        s: { ...g, inputTokens: 0, outputTokens: 0, cacheWriteTokens: 0, cacheReadTokens: 0, totalTokens: 0, cost: 0, requests: 0, lastTs: 0,
-          project: String(r.project), source: String(r.source), model: String(r.model), models: [], firstTs: n(r.first) },
-        modelCost: new Map(), latest: -1,
+        s: {
+          ...g,
+          inputTokens: 0,
+          outputTokens: 0,
+          cacheWriteTokens: 0,
+          cacheReadTokens: 0,
+          totalTokens: 0,
+          cost: 0,
+          requests: 0,
+          lastTs: 0,
+          project: String(r.project),
+          source: String(r.source),
+          model: String(r.model),
+          models: [],
+          firstTs: n(r.first),
+        },
+        modelCost: new Map(),
+        latest: -1,
       };
       bySession.set(g.key, e);
     }

@@ -10,7 +10,6 @@ import type { CostRules } from './pricing/pricing';
  * `requests`. Both are narrowed by dimension ids, so no query joins names per request.
  */
 
-
 const ids = (rows: { id: SqlValue }[]) => rows.map((r) => Number(r.id));
 const inIds = (column: string, list: number[]) => (list.length ? `${column} IN (${list.join(', ')})` : '0');
 
@@ -36,7 +35,12 @@ export function idWhere(store: UsageStore, f: UsageFilter): string {
       // As filterClause: another source by its name, a heartbeat agent by its id (kept as the session).
       const hb = heartbeatId(store);
       const sources = match('sources', 'source', { sources: others }).filter((id) => id !== hb);
-      const sessions = hb === undefined ? [] : ids(store.all(`SELECT id FROM sessions WHERE name IN (${others.map(() => '?').join(', ')})`, [...others]) as { id: SqlValue }[]);
+      const sessions =
+        hb === undefined
+          ? []
+          : ids(
+              store.all(`SELECT id FROM sessions WHERE name IN (${others.map(() => '?').join(', ')})`, [...others]) as { id: SqlValue }[],
+            );
       const ors = [inIds('source_id', sources)];
       if (hb !== undefined && sessions.length) ors.push(`(source_id = ${hb} AND ${inIds('session_id', sessions)})`);
       parts.push(`(${ors.join(' OR ')})`);
@@ -70,7 +74,11 @@ export const otherRules = (rules: CostRules | undefined): CostRules => (rules ==
  * Columns: h, s, m, p, se (hour and dimension ids), n (requests), input, output, cw, cr, cost,
  * alt (the cost under the other rules), unpriced, and lo, hi: the row's first and last request times.
  */
-export function usageRows(range: { start?: number; end?: number; costRules?: CostRules }, where: string, cuts: readonly number[] = []): { sql: string; params: SqlValue[] } {
+export function usageRows(
+  range: { start?: number; end?: number; costRules?: CostRules },
+  where: string,
+  cuts: readonly number[] = [],
+): { sql: string; params: SqlValue[] } {
   const { start, end } = range;
   const and = where ? ` AND ${where}` : '';
   const h0 = start === undefined ? undefined : Math.ceil(start / HOUR);
@@ -138,7 +146,11 @@ export function bucketIndex(column: string, starts: readonly number[], from = 0,
 }
 
 /** Names of dimension ids (sources, models, projects are small; sessions are looked up by id). */
-export function names(store: UsageStore, table: 'sources' | 'models' | 'projects' | 'sessions', only?: Iterable<number>): Map<number, string> {
+export function names(
+  store: UsageStore,
+  table: 'sources' | 'models' | 'projects' | 'sessions',
+  only?: Iterable<number>,
+): Map<number, string> {
   const list = only ? [...new Set(only)] : undefined;
   if (list && !list.length) return new Map();
   const rows = store.values(`SELECT id, name FROM ${table}${list ? ` WHERE id IN (${list.join(', ')})` : ''}`);
@@ -160,13 +172,28 @@ export interface ModelSums {
 }
 
 /** Sums per model of the requests of a range matching `where` (from `idWhere`). */
-export function sumsByModel(store: UsageStore, range: { start?: number; end?: number; costRules?: CostRules }, where: string, models: Map<number, string>): ModelSums[] {
+export function sumsByModel(
+  store: UsageStore,
+  range: { start?: number; end?: number; costRules?: CostRules },
+  where: string,
+  models: Map<number, string>,
+): ModelSums[] {
   const u = usageRows(range, where);
   return store
-    .values(`SELECT m, sum(n), sum(input), sum(output), sum(cw), sum(cr), sum(cost), sum(alt), sum(unpriced) FROM (${u.sql}) GROUP BY m`, u.params)
+    .values(
+      `SELECT m, sum(n), sum(input), sum(output), sum(cw), sum(cr), sum(cost), sum(alt), sum(unpriced) FROM (${u.sql}) GROUP BY m`,
+      u.params,
+    )
     .map(([m, requests, input, output, cw, cr, cost, alt, unpriced]) => ({
-      model: models.get(Number(m)) ?? '', input: Number(input), output: Number(output), cw: Number(cw), cr: Number(cr),
-      cost: Number(cost), otherRulesCost: Number(alt), requests: Number(requests), unpriced: Number(unpriced) > 0,
+      model: models.get(Number(m)) ?? '',
+      input: Number(input),
+      output: Number(output),
+      cw: Number(cw),
+      cr: Number(cr),
+      cost: Number(cost),
+      otherRulesCost: Number(alt),
+      requests: Number(requests),
+      unpriced: Number(unpriced) > 0,
     }));
 }
 
@@ -190,6 +217,9 @@ export function totalsOf(models: readonly ModelSums[]): Totals {
     ...t,
     totalTokens: t.inputTokens + t.outputTokens + t.cacheWriteTokens + t.cacheReadTokens,
     // SQLite's BINARY order, as every other list of names.
-    unpricedModels: models.filter((m) => m.unpriced).map((m) => m.model).sort((a, b) => (a < b ? -1 : a > b ? 1 : 0)),
+    unpricedModels: models
+      .filter((m) => m.unpriced)
+      .map((m) => m.model)
+      .sort((a, b) => (a < b ? -1 : a > b ? 1 : 0)),
   };
 }

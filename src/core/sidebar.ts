@@ -21,7 +21,12 @@ export function buildSidebar(store: UsageStore, filter: DashboardFilter, ctx: Da
   // Today's cost as figures.dayCosts counts it for the dashboard's alerts.
   const day = localDay(now, tz, 0);
   const today = costBetween(figures, day.start, day.end);
-  const alertFigures = { burn: burnRate(figures, now), month: { cost: month.cost, projected: month.projectedCost }, today, budgetUsedPct: budgetsUsed(ctx.budget, today, month) };
+  const alertFigures = {
+    burn: burnRate(figures, now),
+    month: { cost: month.cost, projected: month.projectedCost },
+    today,
+    budgetUsedPct: budgetsUsed(ctx.budget, today, month),
+  };
   return {
     generatedAt: now,
     today: dayKey(now, tz),
@@ -31,7 +36,9 @@ export function buildSidebar(store: UsageStore, filter: DashboardFilter, ctx: Da
     costRules: scope.costRules,
     kpis,
     todayKpis: v.todayKpis,
-    topModels: modelRows(v.sums, kpis.cost).slice(0, TOP_MODELS).map((m) => ({ model: m.model, displayName: m.displayName, cost: m.cost })),
+    topModels: modelRows(v.sums, kpis.cost)
+      .slice(0, TOP_MODELS)
+      .map((m) => ({ model: m.model, displayName: m.displayName, cost: m.cost })),
     alerts: alerts(kpis, alertFigures, resolved.label, ctx, creditsBySource(store, v.f)),
     recordCount: storedRequests(store),
     scanned: ctx.scanned,

@@ -21,7 +21,9 @@ function wasmPath(): string {
 export function loadSqlJs(): Promise<SqlJsStatic> {
   if (!loading) {
     const wasmBinary = fs.readFileSync(wasmPath());
-    loading = initSqlJs({ wasmBinary: wasmBinary.buffer.slice(wasmBinary.byteOffset, wasmBinary.byteOffset + wasmBinary.byteLength) as ArrayBuffer });
+    loading = initSqlJs({
+      wasmBinary: wasmBinary.buffer.slice(wasmBinary.byteOffset, wasmBinary.byteOffset + wasmBinary.byteLength) as ArrayBuffer,
+    });
   }
   return loading;
 }

@@ -29,7 +29,13 @@ export interface StatusSummary {
   unpricedModels: string[];
 }
 
-export function statusSummary(store: UsageStore, timeZone: string, budget: Budget, now = Date.now(), costRules: CostRules = 'ccusage'): StatusSummary {
+export function statusSummary(
+  store: UsageStore,
+  timeZone: string,
+  budget: Budget,
+  now = Date.now(),
+  costRules: CostRules = 'ccusage',
+): StatusSummary {
   const today = todayRange(timeZone, now);
   const t = totals(store, { ...today, costRules });
   const scope = { store, where: '', costRules };

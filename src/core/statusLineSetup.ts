@@ -54,8 +54,17 @@ export function planStatusLineSetup(text: string | undefined, file: string, comm
   const before = settings.statusLine && typeof settings.statusLine === 'object' ? (settings.statusLine as StatusLineValue) : undefined;
   const previous = typeof before?.command === 'string' && before.command.trim() ? before.command.trim() : undefined;
   if (previous?.includes(OUR_MARK) || previous?.includes('token-cost statusline')) return undefined;
-  const after: StatusLineValue = { ...(before ?? {}), type: 'command', command: previous ? `${command} --chain ${shellQuote(previous)}` : command };
-  return { text: `${JSON.stringify({ ...settings, statusLine: after }, null, 2)}\n`, before, after, ...(previous ? { chained: previous } : {}) };
+  const after: StatusLineValue = {
+    ...(before ?? {}),
+    type: 'command',
+    command: previous ? `${command} --chain ${shellQuote(previous)}` : command,
+  };
+  return {
+    text: `${JSON.stringify({ ...settings, statusLine: after }, null, 2)}\n`,
+    before,
+    after,
+    ...(previous ? { chained: previous } : {}),
+  };
 }
 
 /**

@@ -11,8 +11,16 @@ import { DROP_ROLLUP_TRIGGERS, ensureRollup, migrate, NewerSchemaError } from '.
 import { RequestTable, type InsertStatements, type StoredReport } from './storage/requests';
 import { ROLLUP_HOUR_MS } from './storage/schema';
 import {
-  compactPages, noRecovery, openCandidate, recoveryMessage, removeStaleTemporaryFiles, sameFullSig, sig, SnapshotFiles,
-  type FileSignature, type RecoveryReport,
+  compactPages,
+  noRecovery,
+  openCandidate,
+  recoveryMessage,
+  removeStaleTemporaryFiles,
+  sameFullSig,
+  sig,
+  SnapshotFiles,
+  type FileSignature,
+  type RecoveryReport,
 } from './storage/snapshots';
 import * as sql from './storage/sql';
 import type { Row } from './storage/sql';
@@ -61,7 +69,10 @@ export class UsageStore {
   /** Counts the databases opened (use()), for dataVersion(). */
   private dbGeneration = 0;
   private sizeAtVacuum = 0;
-  private readonly requests = new RequestTable(() => this.db, () => this.markChanged());
+  private readonly requests = new RequestTable(
+    () => this.db,
+    () => this.markChanged(),
+  );
   private readonly cursorCache = new CursorCache(() => this.db);
   /** A bulk load's best copy per request, kept in memory and inserted once at its end. */
   private pending: BulkLoad | undefined;
@@ -107,8 +118,11 @@ export class UsageStore {
   /** Opens (or creates) the database; `null` keeps everything in memory only. */
   static async open(file: string | null, options: StoreOptions = {}): Promise<UsageStore> {
     const opts = {
-      io: options.io ?? defaultIo, backups: options.backups ?? 3, backupEveryMs: options.backupEveryMs ?? 3600_000,
-      journalRotateBytes: options.journalRotateBytes ?? 8 * 1024 * 1024, writable: options.writable ?? true,
+      io: options.io ?? defaultIo,
+      backups: options.backups ?? 3,
+      backupEveryMs: options.backupEveryMs ?? 3600_000,
+      journalRotateBytes: options.journalRotateBytes ?? 8 * 1024 * 1024,
+      writable: options.writable ?? true,
     };
     const SQL = await loadSqlJs();
     const store = new UsageStore(new SQL.Database(), file, opts);
@@ -240,7 +254,12 @@ export class UsageStore {
   private replayAllJournals(recovery: RecoveryReport): number {
     this.snapshotSeq = this.appliedSeq;
     let oldest = 0;
-    const files = [...rotatedJournals(this.journalFile!).filter((j) => j.seq > this.appliedSeq).map((j) => j.file), this.journalFile!];
+    const files = [
+      ...rotatedJournals(this.journalFile!)
+        .filter((j) => j.seq > this.appliedSeq)
+        .map((j) => j.file),
+      this.journalFile!,
+    ];
     for (const f of files) {
       const r = this.replayJournalFile(f, 0);
       if (!oldest && r.firstSeq) oldest = r.firstSeq;
@@ -351,7 +370,6 @@ export class UsageStore {
     this.markChanged();
   }
 
-
   private markChanged(): void {
     this.changedSinceSnapshot = true;
   }
@@ -411,7 +429,8 @@ export class UsageStore {
    */
   beginRebuild(): void {
     this.rebuildStale = new Set(this.requests.rebuildableKeys());
-    for (const r of this.all('SELECT path FROM files')) this.journal?.add({ c: { path: String(r.path), size: -1, mtimeMs: -1, ino: -1, offset: 0 } });
+    for (const r of this.all('SELECT path FROM files'))
+      this.journal?.add({ c: { path: String(r.path), size: -1, mtimeMs: -1, ino: -1, offset: 0 } });
     this.db.exec('DELETE FROM files');
     this.cursorCache.forget();
     this.markChanged();
@@ -478,7 +497,6 @@ export class UsageStore {
       }
     }
   }
-
 
   /** Makes every change so far durable (journal flush). Cheap: one append and one fsync. */
   async flush(): Promise<void> {
@@ -549,7 +567,11 @@ export class UsageStore {
    */
   async follow(): Promise<boolean> {
     if (!this.file) return false;
-    const step = nextFollowStep(this.file, this.journalFile!, { snapshot: this.snapshotSig, journalIno: this.journalIno, journalOffset: this.journalOffset });
+    const step = nextFollowStep(this.file, this.journalFile!, {
+      snapshot: this.snapshotSig,
+      journalIno: this.journalIno,
+      journalOffset: this.journalOffset,
+    });
     if (step?.kind === 'reload') {
       await this.load();
       return true;

@@ -49,7 +49,13 @@ export function projectLabel(project: string, mode: ProjectLabel): string {
 export function counterSeries(store: UsageStore, who: PushLabels, opts: { project?: ProjectLabel } = {}): CounterSeries[] {
   const groups = new Map<string, { labels: Record<string, string>; sums: number[] }>();
   for (const r of countersByModelSourceProject(store)) {
-    const labels = { user: who.user, machine: who.machine, project: projectLabel(r.project, opts.project ?? 'name'), model: r.model, source: r.source };
+    const labels = {
+      user: who.user,
+      machine: who.machine,
+      project: projectLabel(r.project, opts.project ?? 'name'),
+      model: r.model,
+      source: r.source,
+    };
     const key = JSON.stringify(labels);
     const g = groups.get(key) ?? { labels, sums: [0, 0, 0, 0, 0, 0] };
     [r.inputTokens, r.outputTokens, r.cacheWriteTokens, r.cacheReadTokens, r.cost, r.requests].forEach((v, i) => (g.sums[i] += v));
@@ -75,8 +81,21 @@ export function remoteWriteBody(series: readonly CounterSeries[], now: number): 
   for (const s of series) {
     const ts = protobuf.Writer.create();
     const labels = Object.entries({ __name__: s.name, ...s.labels }).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
-    for (const [name, value] of labels) ts.uint32((1 << 3) | 2).fork().uint32((1 << 3) | 2).string(name).uint32((2 << 3) | 2).string(value).ldelim();
-    ts.uint32((2 << 3) | 2).fork().uint32((1 << 3) | 1).double(s.value).uint32((2 << 3) | 0).int64(now).ldelim();
+    for (const [name, value] of labels)
+      ts.uint32((1 << 3) | 2)
+        .fork()
+        .uint32((1 << 3) | 2)
+        .string(name)
+        .uint32((2 << 3) | 2)
+        .string(value)
+        .ldelim();
+    ts.uint32((2 << 3) | 2)
+      .fork()
+      .uint32((1 << 3) | 1)
+      .double(s.value)
+      .uint32((2 << 3) | 0)
+      .int64(now)
+      .ldelim();
     w.uint32((1 << 3) | 2).bytes(ts.finish());
   }
   return Buffer.from(snappy.compress(w.finish()));
@@ -90,10 +109,20 @@ export const REMOTE_WRITE_HEADERS = {
 
 // eslint-disable-next-line @typescript-eslint/no-require-imports
 const otlpRoot = require('@opentelemetry/otlp-proto-definitions/build/src/generated/root.js') as {
-  opentelemetry: { proto: { collector: { metrics: { v1: { ExportMetricsServiceRequest: {
-    fromObject(o: object): unknown;
-    encode(m: unknown): { finish(): Uint8Array };
-  } } } } } };
+  opentelemetry: {
+    proto: {
+      collector: {
+        metrics: {
+          v1: {
+            ExportMetricsServiceRequest: {
+              fromObject(o: object): unknown;
+              encode(m: unknown): { finish(): Uint8Array };
+            };
+          };
+        };
+      };
+    };
+  };
 };
 
 /**
@@ -120,14 +149,18 @@ export function otlpMetricsBody(series: readonly CounterSeries[], who: PushLabel
     },
   }));
   const request = {
-    resourceMetrics: [{
-      resource: { attributes: [
-        { key: 'service.name', value: { stringValue: 'token-cost' } },
-        { key: 'host.name', value: { stringValue: who.machine } },
-        { key: 'user.name', value: { stringValue: who.user } },
-      ] },
-      scopeMetrics: [{ scope: { name: 'token-cost-dashboard' }, metrics }],
-    }],
+    resourceMetrics: [
+      {
+        resource: {
+          attributes: [
+            { key: 'service.name', value: { stringValue: 'token-cost' } },
+            { key: 'host.name', value: { stringValue: who.machine } },
+            { key: 'user.name', value: { stringValue: who.user } },
+          ],
+        },
+        scopeMetrics: [{ scope: { name: 'token-cost-dashboard' }, metrics }],
+      },
+    ],
   };
   const type = otlpRoot.opentelemetry.proto.collector.metrics.v1.ExportMetricsServiceRequest;
   return Buffer.from(type.encode(type.fromObject(request)).finish());

@@ -51,7 +51,8 @@ async function instant(base: string, q: string, at: number): Promise<Map<string,
     throw new Error(`Prometheus at ${base} did not answer (${cause ? cause.message : (err as Error).message})`);
   }
   const body = (await res.json().catch(() => ({ status: 'error', error: `HTTP ${res.status}, not JSON` }))) as PromVector;
-  if (body.status !== 'success' || !body.data) throw new Error(`Prometheus at ${base} refused the query: ${body.error ?? `HTTP ${res.status}`}`);
+  if (body.status !== 'success' || !body.data)
+    throw new Error(`Prometheus at ${base} refused the query: ${body.error ?? `HTTP ${res.status}`}`);
   const out = new Map<string, number>();
   for (const r of body.data.result) {
     const key = Object.values(r.metric)[0] ?? '';
@@ -62,27 +63,39 @@ async function instant(base: string, q: string, at: number): Promise<Map<string,
 }
 
 /** Reads the team's figures for [start, end] (start null: all time). Never throws: a failure is `error`. */
-export async function teamView(prometheusUrl: string, range: { start: number | null; end: number | null }, now = Date.now()): Promise<TeamData> {
+export async function teamView(
+  prometheusUrl: string,
+  range: { start: number | null; end: number | null },
+  now = Date.now(),
+): Promise<TeamData> {
   const end = Math.min(range.end ?? now, now);
   const seconds = range.start === null ? null : Math.max(60, Math.round((end - range.start) / 1000));
   const empty: TeamData = {
-    prometheusUrl, method: seconds === null ? 'totals' : 'increase',
-    kpis: { cost: 0, tokens: 0, requests: 0, users: 0, machines: 0 }, by: { user: [], machine: [], model: [], project: [] },
+    prometheusUrl,
+    method: seconds === null ? 'totals' : 'increase',
+    kpis: { cost: 0, tokens: 0, requests: 0, users: 0, machines: 0 },
+    by: { user: [], machine: [], model: [], project: [] },
   };
   try {
     const by = {} as Record<TeamDimension, TeamRow[]>;
-    await Promise.all(TEAM_DIMENSIONS.map(async (dim) => {
-      const [cost, tokens, requests] = await Promise.all(
-        (['cost', 'tokens', 'requests'] as const).map((m) => instant(prometheusUrl, teamQuery(m, dim, seconds), end)),
-      );
-      const names = new Set([...cost.keys(), ...tokens.keys(), ...requests.keys()]);
-      by[dim] = [...names]
-        .map((name) => ({ name, cost: cost.get(name) ?? 0, tokens: tokens.get(name) ?? 0, requests: requests.get(name) ?? 0 }))
-        .filter((r) => r.requests > 0 || r.tokens > 0 || r.cost > 0)
-        .sort((a, b) => b.cost - a.cost || b.tokens - a.tokens || a.name.localeCompare(b.name));
-    }));
+    await Promise.all(
+      TEAM_DIMENSIONS.map(async (dim) => {
+        const [cost, tokens, requests] = await Promise.all(
+          (['cost', 'tokens', 'requests'] as const).map((m) => instant(prometheusUrl, teamQuery(m, dim, seconds), end)),
+        );
+        const names = new Set([...cost.keys(), ...tokens.keys(), ...requests.keys()]);
+        by[dim] = [...names]
+          .map((name) => ({ name, cost: cost.get(name) ?? 0, tokens: tokens.get(name) ?? 0, requests: requests.get(name) ?? 0 }))
+          .filter((r) => r.requests > 0 || r.tokens > 0 || r.cost > 0)
+          .sort((a, b) => b.cost - a.cost || b.tokens - a.tokens || a.name.localeCompare(b.name));
+      }),
+    );
     const sum = (k: 'cost' | 'tokens' | 'requests') => by.user.reduce((s, r) => s + r[k], 0);
-    return { ...empty, by, kpis: { cost: sum('cost'), tokens: sum('tokens'), requests: sum('requests'), users: by.user.length, machines: by.machine.length } };
+    return {
+      ...empty,
+      by,
+      kpis: { cost: sum('cost'), tokens: sum('tokens'), requests: sum('requests'), users: by.user.length, machines: by.machine.length },
+    };
   } catch (err) {
     return { ...empty, error: (err as Error).message };
   }

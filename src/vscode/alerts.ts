@@ -71,7 +71,8 @@ export class BudgetAlerts implements vscode.Disposable {
       return this.marks.claim(key);
     } catch (err) {
       // Better twice (two windows) than never: show it, and say why it may repeat.
-      if (!this.warnedUnwritable) this.log.warn(`Cannot write alert markers in ${this.marks.dir} (${(err as Error).message}); another window may repeat an alert.`);
+      if (!this.warnedUnwritable)
+        this.log.warn(`Cannot write alert markers in ${this.marks.dir} (${(err as Error).message}); another window may repeat an alert.`);
       this.warnedUnwritable = true;
       return true;
     }

@@ -46,9 +46,14 @@ const TIMEFRAMES: { label: string; value: Timeframe | 'custom'; detail: string }
   { label: 'Custom range…', value: 'custom', detail: 'From and until dates (YYYY-MM-DD)' },
 ];
 
-const isDay = (v: string) => (/^\d{4}-\d{2}-\d{2}$/.test(v) && !Number.isNaN(Date.parse(v)) ? undefined : 'Use YYYY-MM-DD, e.g. 2026-11-01');
+const isDay = (v: string) =>
+  /^\d{4}-\d{2}-\d{2}$/.test(v) && !Number.isNaN(Date.parse(v)) ? undefined : 'Use YYYY-MM-DD, e.g. 2026-11-01';
 
-async function pickRange(args: ExportArgs | undefined, tz: string, filterOf: (f: DashboardFilter, r: UsageFilter) => UsageFilter): Promise<{ range: UsageFilter; label: string } | undefined> {
+async function pickRange(
+  args: ExportArgs | undefined,
+  tz: string,
+  filterOf: (f: DashboardFilter, r: UsageFilter) => UsageFilter,
+): Promise<{ range: UsageFilter; label: string } | undefined> {
   if (args?.filter) {
     const r = resolveRange(args.filter.range, tz);
     return { range: filterOf(args.filter, r), label: rangeTimeframe(args.filter.range, r.label) };
@@ -61,16 +66,21 @@ async function pickRange(args: ExportArgs | undefined, tz: string, filterOf: (f:
   const from = await vscode.window.showInputBox({ title: 'Export from (inclusive)', placeHolder: 'YYYY-MM-DD', validateInput: isDay });
   if (!from) return undefined;
   const until = await vscode.window.showInputBox({
-    title: 'Export until (inclusive)', placeHolder: 'YYYY-MM-DD', value: dayKey(Date.now(), tz),
+    title: 'Export until (inclusive)',
+    placeHolder: 'YYYY-MM-DD',
+    value: dayKey(Date.now(), tz),
     validateInput: (v) => isDay(v) ?? (v < from ? `Must not be before ${from}` : undefined),
   });
   if (!until) return undefined;
   return { range: customRange(from, until, tz), label: `${from}_${until}` };
 }
 
-const positiveInt = (v: string) => (/^\d+$/.test(v.trim()) && Number(v) > 0 && Number(v) <= 1e9 ? undefined : 'A whole number of tokens, 1 to 1,000,000,000');
+const positiveInt = (v: string) =>
+  /^\d+$/.test(v.trim()) && Number(v) > 0 && Number(v) <= 1e9 ? undefined : 'A whole number of tokens, 1 to 1,000,000,000';
 const budgetValue = (v: string) =>
-  v.trim() === '' || (/^\d+(\.\d{1,2})?$/.test(v.trim()) && Number(v) > 0 && Number(v) <= 1e7) ? undefined : 'An amount in USD such as 25 or 12.50 (empty removes the budget)';
+  v.trim() === '' || (/^\d+(\.\d{1,2})?$/.test(v.trim()) && Number(v) > 0 && Number(v) <= 1e7)
+    ? undefined
+    : 'An amount in USD such as 25 or 12.50 (empty removes the budget)';
 
 export function registerCommands(deps: CommandDeps): vscode.Disposable[] {
   const { usage, panel, settings, log } = deps;
@@ -90,21 +100,28 @@ export function registerCommands(deps: CommandDeps): vscode.Disposable[] {
     }
     if (!chosen) return undefined;
     const name = exportFileName(chosen.label, format, Date.now(), tz);
-    const uri = opts?.target ?? (await vscode.window.showSaveDialog({
-      defaultUri: defaultExportUri(name),
-      filters: format === 'csv' ? { CSV: ['csv'] } : { JSON: ['json'] },
-      title: `Export usage as ${format.toUpperCase()}`,
-    }));
+    const uri =
+      opts?.target ??
+      (await vscode.window.showSaveDialog({
+        defaultUri: defaultExportUri(name),
+        filters: format === 'csv' ? { CSV: ['csv'] } : { JSON: ['json'] },
+        title: `Export usage as ${format.toUpperCase()}`,
+      }));
     if (!uri) return undefined;
     try {
       const rows = await vscode.window.withProgress(
         { location: vscode.ProgressLocation.Notification, title: `Token Cost: exporting ${format.toUpperCase()}` },
-        (progress) => writeExport(store, { ...chosen.range, costRules: settings.costRules }, uri.fsPath, format, (n) => progress.report({ message: `${n.toLocaleString('en-US')} rows` })),
+        (progress) =>
+          writeExport(store, { ...chosen.range, costRules: settings.costRules }, uri.fsPath, format, (n) =>
+            progress.report({ message: `${n.toLocaleString('en-US')} rows` }),
+          ),
       );
       log.info(`Exported ${rows} request(s) (${chosen.label}) to ${uri.fsPath}`);
-      void vscode.window.showInformationMessage(`Exported ${rows.toLocaleString('en-US')} requests to ${path.basename(uri.fsPath)}.`, 'Open').then((c) => {
-        if (c === 'Open') void vscode.window.showTextDocument(uri);
-      });
+      void vscode.window
+        .showInformationMessage(`Exported ${rows.toLocaleString('en-US')} requests to ${path.basename(uri.fsPath)}.`, 'Open')
+        .then((c) => {
+          if (c === 'Open') void vscode.window.showTextDocument(uri);
+        });
       return uri;
     } catch (err) {
       void vscode.window.showErrorMessage(`Token Cost: could not write ${uri.fsPath}: ${(err as Error).message}`);
@@ -115,9 +132,8 @@ export function registerCommands(deps: CommandDeps): vscode.Disposable[] {
   return [
     vscode.commands.registerCommand('tokenCost.openDashboard', () => panel.show()),
     vscode.commands.registerCommand('tokenCost.refresh', () =>
-      vscode.window.withProgress(
-        { location: vscode.ProgressLocation.Window, title: 'Token Cost: scanning transcripts' },
-        () => usage.refresh(),
+      vscode.window.withProgress({ location: vscode.ProgressLocation.Window, title: 'Token Cost: scanning transcripts' }, () =>
+        usage.refresh(),
       ),
     ),
     vscode.commands.registerCommand('tokenCost.rebuildDatabase', async (options?: { confirmed?: boolean }) => {
@@ -151,22 +167,35 @@ export function registerCommands(deps: CommandDeps): vscode.Disposable[] {
       let input = args;
       if (!input) {
         const project = await vscode.window.showInputBox({
-          title: 'Log usage (1/3): project', value: vscode.workspace.workspaceFolders?.[0]?.name ?? '',
+          title: 'Log usage (1/3): project',
+          value: vscode.workspace.workspaceFolders?.[0]?.name ?? '',
           validateInput: (v) => (v.trim() ? undefined : 'A project name'),
         });
         if (!project) return undefined;
-        const task = await vscode.window.showInputBox({ title: 'Log usage (2/3): task', placeHolder: 'e.g. code review', validateInput: (v) => (v.trim() ? undefined : 'A task name') });
+        const task = await vscode.window.showInputBox({
+          title: 'Log usage (2/3): task',
+          placeHolder: 'e.g. code review',
+          validateInput: (v) => (v.trim() ? undefined : 'A task name'),
+        });
         if (!task) return undefined;
-        const tokens = await vscode.window.showInputBox({ title: 'Log usage (3/3): tokens used', placeHolder: 'e.g. 12000', validateInput: positiveInt });
+        const tokens = await vscode.window.showInputBox({
+          title: 'Log usage (3/3): tokens used',
+          placeHolder: 'e.g. 12000',
+          validateInput: positiveInt,
+        });
         if (!tokens) return undefined;
-        const model = await vscode.window.showInputBox({ title: 'Model (optional; prices the tokens)', placeHolder: 'e.g. claude-sonnet-4-5' });
+        const model = await vscode.window.showInputBox({
+          title: 'Model (optional; prices the tokens)',
+          placeHolder: 'e.g. claude-sonnet-4-5',
+        });
         input = { project: project.trim(), task: task.trim(), tokens: Number(tokens), model: model?.trim() || undefined };
       }
       try {
         const record = await usage.logManual(input);
         void vscode.window.showInformationMessage(
           `Token Cost: logged ${(record.inputTokens + record.outputTokens).toLocaleString('en-US')} tokens for ${input.project} / ${input.task}` +
-            (record.unpriced ? ' (no price for this model: $0)' : ` ($${record.cost.toFixed(4)})`) + '.',
+            (record.unpriced ? ' (no price for this model: $0)' : ` ($${record.cost.toFixed(4)})`) +
+            '.',
         );
         return record;
       } catch (err) {
@@ -189,13 +218,17 @@ export function registerCommands(deps: CommandDeps): vscode.Disposable[] {
         if (!pick) return undefined;
         period = pick.value;
         const text = await vscode.window.showInputBox({
-          title: `${pick.label} in USD`, placeHolder: 'e.g. 25 (empty removes it)', value: String(b[pick.value] ?? ''), validateInput: budgetValue,
+          title: `${pick.label} in USD`,
+          placeHolder: 'e.g. 25 (empty removes it)',
+          value: String(b[pick.value] ?? ''),
+          validateInput: budgetValue,
         });
         if (text === undefined) return undefined;
         amount = text.trim() === '' ? null : Number(text);
       }
       if (period !== 'daily' && period !== 'monthly') throw new Error('period must be daily or monthly');
-      if (amount !== null && amount !== undefined && !(Number.isFinite(amount) && amount > 0)) throw new Error('amount must be a positive number or null');
+      if (amount !== null && amount !== undefined && !(Number.isFinite(amount) && amount > 0))
+        throw new Error('amount must be a positive number or null');
       await vscode.workspace.getConfiguration('tokenCost').update(`budget.${period}`, amount ?? null, vscode.ConfigurationTarget.Global);
       usage.publish();
       return settings.budget;
@@ -228,12 +261,16 @@ export function registerCommands(deps: CommandDeps): vscode.Disposable[] {
     vscode.commands.registerCommand('tokenCost.copyOtelSettings', async () => {
       const url = deps.server?.url();
       if (!url || !deps.server) {
-        void vscode.window.showWarningMessage('Token Cost: the local server is not running in this window, so there is nowhere to send OpenTelemetry to. Enable tokenCost.server.enabled.');
+        void vscode.window.showWarningMessage(
+          'Token Cost: the local server is not running in this window, so there is nowhere to send OpenTelemetry to. Enable tokenCost.server.enabled.',
+        );
         return undefined;
       }
       const env = claudeCodeOtelEnv(url, await deps.server.apiKey());
       await vscode.env.clipboard.writeText(env);
-      void vscode.window.showInformationMessage('Token Cost: OpenTelemetry settings for Claude Code copied (shell exports with the API key). Paste them where Claude Code starts.');
+      void vscode.window.showInformationMessage(
+        'Token Cost: OpenTelemetry settings for Claude Code copied (shell exports with the API key). Paste them where Claude Code starts.',
+      );
       return env;
     }),
     vscode.commands.registerCommand('tokenCost.showUnpricedModels', async () => {
@@ -243,7 +280,10 @@ export function registerCommands(deps: CommandDeps): vscode.Disposable[] {
         return models;
       }
       const pick = await vscode.window.showQuickPick(
-        [...models.map((m) => ({ label: m, description: 'counted as $0' })), { label: '$(gear) Add prices in settings…', description: 'tokenCost.pricing' }],
+        [
+          ...models.map((m) => ({ label: m, description: 'counted as $0' })),
+          { label: '$(gear) Add prices in settings…', description: 'tokenCost.pricing' },
+        ],
         { title: `${models.length} model(s) without a price` },
       );
       if (pick?.label.startsWith('$(gear)')) void vscode.commands.executeCommand('workbench.action.openSettingsJson');

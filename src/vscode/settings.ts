@@ -47,7 +47,10 @@ export class Settings {
     const valid: Record<string, PriceOverride> = {};
     for (const [model, p] of Object.entries(raw)) {
       // Any subset of the fields; each one given must be a price (or multiplier) of zero or more.
-      const fields = p && typeof p === 'object' ? (['input', 'output', 'cacheWrite', 'cacheRead', 'fast'] as const).filter((k) => p[k] !== undefined) : [];
+      const fields =
+        p && typeof p === 'object'
+          ? (['input', 'output', 'cacheWrite', 'cacheRead', 'fast'] as const).filter((k) => p[k] !== undefined)
+          : [];
       if (fields.length > 0 && fields.every((k) => typeof p[k] === 'number' && Number.isFinite(p[k]) && p[k]! >= 0)) valid[model] = p;
     }
     return valid;
@@ -146,7 +149,15 @@ export class Settings {
    * Where and as whom the extension pushes its counters for a team (`tokenCost.team.*`); no URL,
    * no push. Machine-scoped settings: a workspace cannot point them elsewhere.
    */
-  get team(): { prometheusUrl?: string; remoteWriteUrl?: string; otlpUrl?: string; user?: string; machine?: string; intervalMinutes: number; projectLabel: 'name' | 'path' | 'none' } {
+  get team(): {
+    prometheusUrl?: string;
+    remoteWriteUrl?: string;
+    otlpUrl?: string;
+    user?: string;
+    machine?: string;
+    intervalMinutes: number;
+    projectLabel: 'name' | 'path' | 'none';
+  } {
     const url = (key: string) => {
       const v = (this.config.get<string>(key) ?? '').trim();
       return /^https?:\/\//i.test(v) ? v : undefined;
@@ -155,7 +166,11 @@ export class Settings {
     const minutes = this.config.get<number>('team.pushIntervalMinutes') ?? 5;
     const label = this.config.get<string>('team.projectLabel');
     return {
-      prometheusUrl: url('team.prometheusUrl'), remoteWriteUrl: url('team.remoteWriteUrl'), otlpUrl: url('team.otlpUrl'), user: text('team.user'), machine: text('team.machine'),
+      prometheusUrl: url('team.prometheusUrl'),
+      remoteWriteUrl: url('team.remoteWriteUrl'),
+      otlpUrl: url('team.otlpUrl'),
+      user: text('team.user'),
+      machine: text('team.machine'),
       intervalMinutes: Number.isFinite(minutes) && minutes >= 1 ? minutes : 5,
       projectLabel: label === 'path' || label === 'none' ? label : 'name',
     };

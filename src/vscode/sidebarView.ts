@@ -18,7 +18,14 @@ export class SidebarView implements vscode.WebviewViewProvider, vscode.Disposabl
   resolveWebviewView(view: vscode.WebviewView): void {
     view.webview.options = webviewOptions(this.extensionUri);
     this.connection?.dispose();
-    this.connection = connectWebview(view.webview, this.usage, this.heartbeatUrl, () => view.visible, () => undefined, 'sidebar');
+    this.connection = connectWebview(
+      view.webview,
+      this.usage,
+      this.heartbeatUrl,
+      () => view.visible,
+      () => undefined,
+      'sidebar',
+    );
     view.webview.html = webviewHtml(view.webview, this.extensionUri, 'sidebar');
     view.onDidDispose(() => this.connection?.dispose());
   }

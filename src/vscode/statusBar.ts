@@ -44,7 +44,10 @@ export function limitsTooltip(r: LimitsReport | undefined, now = Date.now()): st
       md += `| ${name} | — | reset ${time(w.resetsAt)} | no reading since |\n`;
       continue;
     }
-    const pace = w.projectedPctAtReset === undefined ? 'too early' : `${Math.round(w.projectedPctAtReset)} % at reset${w.limitAt !== undefined ? `, full ${time(w.limitAt)}` : ''}`;
+    const pace =
+      w.projectedPctAtReset === undefined
+        ? 'too early'
+        : `${Math.round(w.projectedPctAtReset)} % at reset${w.limitAt !== undefined ? `, full ${time(w.limitAt)}` : ''}`;
     md += `| ${name} | ${Math.round(w.usedPct)} % | ${time(w.resetsAt)} (in ${untilText(w.resetsAt - now)}) | ${pace} |\n`;
   }
   return `${md}\n`;
@@ -80,7 +83,7 @@ export class CostStatusBar implements vscode.Disposable {
 
   get tooltipMarkdown(): string {
     const t = this.item.tooltip;
-    return typeof t === 'string' ? t : t?.value ?? '';
+    return typeof t === 'string' ? t : (t?.value ?? '');
   }
 
   /** New plan-limit figures: the text and tooltip are drawn again with the last budget figures. */
@@ -94,8 +97,11 @@ export class CostStatusBar implements vscode.Disposable {
     this.item.text = statusBarText(v, this.limits);
     this.level = v ? budgetLevel(v) : 'ok';
     this.item.backgroundColor =
-      this.level === 'error' ? new vscode.ThemeColor('statusBarItem.errorBackground')
-        : this.level === 'warning' ? new vscode.ThemeColor('statusBarItem.warningBackground') : undefined;
+      this.level === 'error'
+        ? new vscode.ThemeColor('statusBarItem.errorBackground')
+        : this.level === 'warning'
+          ? new vscode.ThemeColor('statusBarItem.warningBackground')
+          : undefined;
     this.item.accessibilityInformation = {
       label: v
         ? `Token cost today ${v.summary.today.cost.toFixed(2)} dollars, ${fmtInt(v.summary.today.totalTokens)} tokens` +
@@ -104,7 +110,15 @@ export class CostStatusBar implements vscode.Disposable {
       role: 'button',
     };
     const md = new vscode.MarkdownString(undefined, true);
-    md.isTrusted = { enabledCommands: ['tokenCost.openDashboard', 'tokenCost.exportCsv', 'tokenCost.exportJson', 'tokenCost.setBudget', 'tokenCost.showUnpricedModels'] };
+    md.isTrusted = {
+      enabledCommands: [
+        'tokenCost.openDashboard',
+        'tokenCost.exportCsv',
+        'tokenCost.exportJson',
+        'tokenCost.setBudget',
+        'tokenCost.showUnpricedModels',
+      ],
+    };
     md.supportHtml = false;
     if (!v) {
       md.appendMarkdown('**Token Cost**: reading the usage database…');
@@ -118,10 +132,14 @@ export class CostStatusBar implements vscode.Disposable {
     md.appendMarkdown(`| Cost | $${t.cost.toFixed(4)} |\n| Requests | ${fmtInt(t.requests)} |\n`);
     md.appendMarkdown(`| Input | ${fmtInt(t.inputTokens)} |\n| Output | ${fmtInt(t.outputTokens)} |\n`);
     md.appendMarkdown(`| Cache write | ${fmtInt(t.cacheWriteTokens)} |\n| Cache read | ${fmtInt(t.cacheReadTokens)} |\n`);
-    md.appendMarkdown(`| Burn rate (${s.burn.windowMinutes} min) | ${fmtInt(s.burn.tokensPerMinute)} tok/min · $${s.burn.costPerHour.toFixed(2)}/h |\n`);
+    md.appendMarkdown(
+      `| Burn rate (${s.burn.windowMinutes} min) | ${fmtInt(s.burn.tokensPerMinute)} tok/min · $${s.burn.costPerHour.toFixed(2)}/h |\n`,
+    );
     md.appendMarkdown(`| Month to date (${s.month}) | $${s.monthCost.toFixed(2)} |\n`);
-    if (s.dailyUsedPct !== undefined) md.appendMarkdown(`| Daily budget | ${s.dailyUsedPct.toFixed(0)} % of $${s.budget.daily!.toFixed(2)} |\n`);
-    if (s.monthlyUsedPct !== undefined) md.appendMarkdown(`| Monthly budget | ${s.monthlyUsedPct.toFixed(0)} % of $${s.budget.monthly!.toFixed(2)} |\n`);
+    if (s.dailyUsedPct !== undefined)
+      md.appendMarkdown(`| Daily budget | ${s.dailyUsedPct.toFixed(0)} % of $${s.budget.daily!.toFixed(2)} |\n`);
+    if (s.monthlyUsedPct !== undefined)
+      md.appendMarkdown(`| Monthly budget | ${s.monthlyUsedPct.toFixed(0)} % of $${s.budget.monthly!.toFixed(2)} |\n`);
     md.appendMarkdown('\n');
     md.appendMarkdown(limitsTooltip(this.limits));
     if (s.topModelsToday.length) {
@@ -130,12 +148,16 @@ export class CostStatusBar implements vscode.Disposable {
       md.appendMarkdown(`Top models today: ${s.topModelsToday.map((m) => `${safe(m.model)} $${m.cost.toFixed(2)}`).join(' · ')}\n\n`);
     }
     if (s.unpricedModels.length) {
-      md.appendMarkdown(`$(warning) No price for ${s.unpricedModels.length} model(s) (counted as $0): [show](command:tokenCost.showUnpricedModels)\n\n`);
+      md.appendMarkdown(
+        `$(warning) No price for ${s.unpricedModels.length} model(s) (counted as $0): [show](command:tokenCost.showUnpricedModels)\n\n`,
+      );
     }
     if (!v.scanned) md.appendMarkdown('$(sync~spin) Scanning transcripts…\n\n');
     if (v.role === 'reader') md.appendMarkdown('$(eye) Another VS Code window writes the usage database; this one shows its figures.\n\n');
     else if (v.role === 'writer') md.appendMarkdown('$(database) This window writes the usage database.\n\n');
-    md.appendMarkdown('[Open Dashboard](command:tokenCost.openDashboard) · [Export CSV](command:tokenCost.exportCsv) · [Export JSON](command:tokenCost.exportJson) · [Set Budget](command:tokenCost.setBudget)');
+    md.appendMarkdown(
+      '[Open Dashboard](command:tokenCost.openDashboard) · [Export CSV](command:tokenCost.exportCsv) · [Export JSON](command:tokenCost.exportJson) · [Set Budget](command:tokenCost.setBudget)',
+    );
     this.item.tooltip = md;
   }
 

@@ -56,10 +56,15 @@ export function registerStatusLineCommands(extensionUri: vscode.Uri, log: vscode
       return 'unchanged';
     }
     if (!opts.confirm) {
-      const detail = `File: ${file}\n\nstatusLine now: ${plan.before?.command ?? '(none)'}\n\nstatusLine after: ${plan.after.command}\n\n`
-        + (plan.chained ? 'Your current status line keeps running: its output is printed after ours.\n\n' : '')
-        + `${text !== undefined ? `A backup is kept as ${file}.token-cost-backup. ` : ''}"Token Cost: Undo Claude Code Status Line Setup" puts it back.`;
-      const choice = await vscode.window.showInformationMessage('Set Token Cost as Claude Code\'s status line?', { modal: true, detail }, 'Apply');
+      const detail =
+        `File: ${file}\n\nstatusLine now: ${plan.before?.command ?? '(none)'}\n\nstatusLine after: ${plan.after.command}\n\n` +
+        (plan.chained ? 'Your current status line keeps running: its output is printed after ours.\n\n' : '') +
+        `${text !== undefined ? `A backup is kept as ${file}.token-cost-backup. ` : ''}"Token Cost: Undo Claude Code Status Line Setup" puts it back.`;
+      const choice = await vscode.window.showInformationMessage(
+        "Set Token Cost as Claude Code's status line?",
+        { modal: true, detail },
+        'Apply',
+      );
       if (choice !== 'Apply') return 'cancelled';
     }
     fs.mkdirSync(dataDir, { recursive: true });
@@ -81,19 +86,26 @@ export function registerStatusLineCommands(extensionUri: vscode.Uri, log: vscode
     try {
       record = JSON.parse(fs.readFileSync(recordFile, 'utf8')) as SetupRecord;
     } catch {
-      void vscode.window.showInformationMessage('Token Cost has not set up Claude Code\'s status line on this machine: nothing to undo.');
+      void vscode.window.showInformationMessage("Token Cost has not set up Claude Code's status line on this machine: nothing to undo.");
       return 'nothing';
     }
     const next = planStatusLineUndo(readText(record.file), record.file, record.previous ?? undefined);
     if (next === undefined) {
-      void vscode.window.showInformationMessage(`Claude Code's status line in ${record.file} is no longer Token Cost's; nothing was changed.`);
+      void vscode.window.showInformationMessage(
+        `Claude Code's status line in ${record.file} is no longer Token Cost's; nothing was changed.`,
+      );
       fs.rmSync(recordFile, { force: true });
       return 'nothing';
     }
     if (!opts.confirm) {
-      const choice = await vscode.window.showInformationMessage('Put Claude Code\'s status line back as it was?', {
-        modal: true, detail: `File: ${record.file}\n\nstatusLine after: ${record.previous?.command ?? '(none)'}\n\nOther settings changed since stay as they are.`,
-      }, 'Undo');
+      const choice = await vscode.window.showInformationMessage(
+        "Put Claude Code's status line back as it was?",
+        {
+          modal: true,
+          detail: `File: ${record.file}\n\nstatusLine after: ${record.previous?.command ?? '(none)'}\n\nOther settings changed since stay as they are.`,
+        },
+        'Undo',
+      );
       if (choice !== 'Undo') return 'cancelled';
     }
     writeAtomic(record.file, next);

@@ -41,7 +41,8 @@ export class TeamPush implements vscode.Disposable {
   async pushNow(): Promise<number | undefined> {
     const t = this.settings.team;
     const store = this.usage.store;
-    if (this.running || (!t.remoteWriteUrl && !t.otlpUrl) || !store || this.usage.role !== 'writer' || !this.usage.isScanned) return undefined;
+    if (this.running || (!t.remoteWriteUrl && !t.otlpUrl) || !store || this.usage.role !== 'writer' || !this.usage.isScanned)
+      return undefined;
     this.running = true;
     try {
       const who = { user: t.user ?? safeUser(), machine: t.machine ?? os.hostname() };

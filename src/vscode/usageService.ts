@@ -112,15 +112,23 @@ export class UsageService implements vscode.Disposable {
         `(${engine.role === 'writer' ? 'this window writes it' : 'another window writes it; this one follows'}).`,
     );
     this.reportRecovery();
-    this.log.info(`Reading usage from ${roots().map((r) => `${r.path} (${r.kind})`).join(', ') || 'no folder'}.`);
+    this.log.info(
+      `Reading usage from ${
+        roots()
+          .map((r) => `${r.path} (${r.kind})`)
+          .join(', ') || 'no folder'
+      }.`,
+    );
     this.publish();
     this.disposables.push(
       engine.onDidChange(() => this.publishSoon()),
-      { dispose: engine.onDidChangeRole((role) => {
-        this.log.info(role === 'writer' ? 'This window now writes the usage database.' : 'This window now follows the usage database.');
-        if (role === 'writer') void this.scan().then(() => this.publish());
-        else this.publish();
-      }).dispose },
+      {
+        dispose: engine.onDidChangeRole((role) => {
+          this.log.info(role === 'writer' ? 'This window now writes the usage database.' : 'This window now follows the usage database.');
+          if (role === 'writer') void this.scan().then(() => this.publish());
+          else this.publish();
+        }).dispose,
+      },
     );
     await this.prune();
     await this.scanWithProgress();
@@ -141,7 +149,10 @@ export class UsageService implements vscode.Disposable {
       this.watcher?.refreshRoots();
       void this.scan().then(() => this.publish());
     };
-    this.disposables.push(vscode.workspace.onDidChangeWorkspaceFolders(rootsChanged), vscode.workspace.onDidGrantWorkspaceTrust(rootsChanged));
+    this.disposables.push(
+      vscode.workspace.onDidChangeWorkspaceFolders(rootsChanged),
+      vscode.workspace.onDidGrantWorkspaceTrust(rootsChanged),
+    );
     this.timer = setInterval(() => {
       this.watcher?.refreshRoots();
       void this.scan();
@@ -154,12 +165,14 @@ export class UsageService implements vscode.Disposable {
    * only the default locations are read, as the manifest promises).
    */
   private roots(): ScanRoot[] {
-    const folders = vscode.workspace.isTrusted ? vscode.workspace.workspaceFolders ?? [] : [];
+    const folders = vscode.workspace.isTrusted ? (vscode.workspace.workspaceFolders ?? []) : [];
     return usageRoots({
       claudeConfigDirs: this.settings.claudeConfigDirs,
       codexHome: this.settings.codexHome,
       agents: this.settings.agents,
-      workspaces: folders.filter((f) => f.uri.scheme === 'file').map((f) => ({ folder: f.uri.fsPath, globs: this.settings.workspaceTranscripts(f.uri) })),
+      workspaces: folders
+        .filter((f) => f.uri.scheme === 'file')
+        .map((f) => ({ folder: f.uri.fsPath, globs: this.settings.workspaceTranscripts(f.uri) })),
     });
   }
 
@@ -190,10 +203,11 @@ export class UsageService implements vscode.Disposable {
     this.busyEmitter.fire(true);
     try {
       const stats = await this.engine.scan(options);
-      if (stats.filesRead > 0) this.log.info(
-        `Scanned ${stats.filesSeen} file(s), read ${stats.filesRead} (${stats.bytesRead} bytes) in ${stats.durationMs} ms: ` +
-          `${stats.records} usage line(s), ${stats.changed} new or updated, ${stats.malformedLines} malformed skipped.`,
-      );
+      if (stats.filesRead > 0)
+        this.log.info(
+          `Scanned ${stats.filesSeen} file(s), read ${stats.filesRead} (${stats.bytesRead} bytes) in ${stats.durationMs} ms: ` +
+            `${stats.records} usage line(s), ${stats.changed} new or updated, ${stats.malformedLines} malformed skipped.`,
+        );
       if (stats.cancelled) this.historyPaused = true;
     } catch (err) {
       this.log.error(`Scan failed: ${(err as Error).message}`);
@@ -292,7 +306,10 @@ export class UsageService implements vscode.Disposable {
     if (!project || !task) throw new Error('project and task are required');
     const inputTokens = input.inputTokens ?? input.tokens ?? 0;
     const outputTokens = input.outputTokens ?? 0;
-    for (const [name, v] of [['tokens', inputTokens], ['output tokens', outputTokens]] as const) {
+    for (const [name, v] of [
+      ['tokens', inputTokens],
+      ['output tokens', outputTokens],
+    ] as const) {
       if (!Number.isInteger(v) || v < 0 || v > 1e9) throw new Error(`${name} must be a whole number from 0 to 1,000,000,000`);
     }
     if (inputTokens + outputTokens === 0) throw new Error('tokens must be more than 0');
@@ -301,8 +318,17 @@ export class UsageService implements vscode.Disposable {
     const reported = typeof input.cost === 'number' && Number.isFinite(input.cost) && input.cost >= 0 ? input.cost : null;
     const priced = model === 'unspecified' ? { cost: reported ?? 0, priced: true } : this.prices.cost(model, counts, reported, 'auto');
     const record: UsageRecord = {
-      dedupKey: `manual:${randomUUID()}`, timestamp: Date.now(), source: 'manual', model, project, sessionId: task, ...counts,
-      reportedCost: reported, cost: priced.cost, unpriced: !priced.priced, isSidechain: false,
+      dedupKey: `manual:${randomUUID()}`,
+      timestamp: Date.now(),
+      source: 'manual',
+      model,
+      project,
+      sessionId: task,
+      ...counts,
+      reportedCost: reported,
+      cost: priced.cost,
+      unpriced: !priced.priced,
+      isSidechain: false,
     };
     await this.engine.accept([record]);
     this.log.info(`Logged ${inputTokens + outputTokens} token(s) by hand for ${project} / ${task} (${model}).`);
@@ -315,7 +341,9 @@ export class UsageService implements vscode.Disposable {
     await this.start();
     if (!this.engine) throw new Error('the usage database is not open');
     const result = await this.engine.rebuild();
-    this.log.info(`Rebuilt the database: ${result.reread} request line(s) read again, ${result.keptFromDatabase} kept from the database only.`);
+    this.log.info(
+      `Rebuilt the database: ${result.reread} request line(s) read again, ${result.keptFromDatabase} kept from the database only.`,
+    );
     this.publish();
     return result;
   }
@@ -335,8 +363,6 @@ export class UsageService implements vscode.Disposable {
   get engineForServer() {
     return this.engine;
   }
-
-
 
   /** Plan limits for the dashboard (set by the extension: they come from files, not the store). */
   limits: (() => LimitsReport) | undefined;

@@ -54,8 +54,7 @@ export function connectWebview(
         void teamView(url, data.range).then((team) => {
           if (asked === teamAsked) send({ type: 'team', team });
         });
-      }
-      else if (requestId !== undefined && !data) send({ type: 'error', message: 'The usage database is still opening.', requestId });
+      } else if (requestId !== undefined && !data) send({ type: 'error', message: 'The usage database is still opening.', requestId });
     } catch (err) {
       send({ type: 'error', message: (err as Error).message, requestId });
     }

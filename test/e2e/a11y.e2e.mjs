@@ -20,10 +20,20 @@ function home() {
   const root = makeFixtureHome(mkdtempSync(join(tmpdir(), 'tcd-home-a11y-')));
   const dir = join(root, '.claude', 'projects', '-home-me-tools');
   mkdirSync(dir, { recursive: true });
-  const line = (id, model, input, output) => JSON.stringify({
-    type: 'assistant', cwd: '/home/me/tools', sessionId: 'sess-tools', timestamp: new Date(Date.now() - 5 * 60_000).toISOString(), requestId: `req_${id}`,
-    message: { id: `msg_${id}`, role: 'assistant', model, usage: { input_tokens: input, output_tokens: output, cache_creation_input_tokens: 0, cache_read_input_tokens: 0 } },
-  });
+  const line = (id, model, input, output) =>
+    JSON.stringify({
+      type: 'assistant',
+      cwd: '/home/me/tools',
+      sessionId: 'sess-tools',
+      timestamp: new Date(Date.now() - 5 * 60_000).toISOString(),
+      requestId: `req_${id}`,
+      message: {
+        id: `msg_${id}`,
+        role: 'assistant',
+        model,
+        usage: { input_tokens: input, output_tokens: output, cache_creation_input_tokens: 0, cache_read_input_tokens: 0 },
+      },
+    });
   writeFileSync(join(dir, 'sess-tools.jsonl'), `${line('u1', UNPRICED, 900, 100)}\n${line('z1', ZERO, 0, 0)}\n`);
   return root;
 }
@@ -33,7 +43,12 @@ async function axeViolations(frame) {
   if (!(await frame.evaluate(() => typeof window.axe === 'object'))) await frame.evaluate(axeSource);
   const violations = await frame.evaluate(async () => {
     const r = await window.axe.run(document, { resultTypes: ['violations'] });
-    return r.violations.map((v) => ({ id: v.id, impact: v.impact, help: v.help, nodes: v.nodes.map((n) => `${n.target.join(' ')}: ${n.failureSummary}`).slice(0, 5) }));
+    return r.violations.map((v) => ({
+      id: v.id,
+      impact: v.impact,
+      help: v.help,
+      nodes: v.nodes.map((n) => `${n.target.join(' ')}: ${n.failureSummary}`).slice(0, 5),
+    }));
   });
   return violations.filter((v) => v.impact === 'serious' || v.impact === 'critical');
 }
@@ -108,9 +123,16 @@ async function walkByKeyboard(page, frame) {
   }
   // Every control a mouse could use was among the stops.
   const missed = await frame.evaluate(() =>
-    [...document.querySelectorAll('button, summary, a[href], input, select, textarea, vscode-button, vscode-single-select, vscode-textfield, [tabindex]:not([tabindex="-1"])')]
-      .filter((e) => e.getClientRects().length > 0 && !e.hasAttribute('disabled') && !e.hasAttribute('data-walk') && !e.closest('[data-walk]'))
-      .map((e) => e.id || e.outerHTML.slice(0, 80)));
+    [
+      ...document.querySelectorAll(
+        'button, summary, a[href], input, select, textarea, vscode-button, vscode-single-select, vscode-textfield, [tabindex]:not([tabindex="-1"])',
+      ),
+    ]
+      .filter(
+        (e) => e.getClientRects().length > 0 && !e.hasAttribute('disabled') && !e.hasAttribute('data-walk') && !e.closest('[data-walk]'),
+      )
+      .map((e) => e.id || e.outerHTML.slice(0, 80)),
+  );
   return { stops, missed };
 }
 
@@ -143,7 +165,11 @@ for (const theme of ['light', 'dark', 'high-contrast']) {
 
     it('names an unpriced model once, with the action that fixes it', async function () {
       const text = await panel.locator('#app').innerText();
-      assert.equal(text.split(UNPRICED).length - 1 - (await panel.locator('td', { hasText: UNPRICED }).count()), 1, 'once outside the tables');
+      assert.equal(
+        text.split(UNPRICED).length - 1 - (await panel.locator('td', { hasText: UNPRICED }).count()),
+        1,
+        'once outside the tables',
+      );
       const alert = panel.locator('[data-alert="unpriced"]');
       assert.equal((await alert.locator('vscode-button').innerText()).trim(), 'Add a price');
     });
@@ -153,12 +179,27 @@ for (const theme of ['light', 'dark', 'high-contrast']) {
       console.log(`      ${stops.length} tab stops on the dashboard`);
       assert.deepEqual(missed, [], 'no control is skipped by Tab');
       const names = stops.map((s) => s.id || s.label);
-      for (const id of ['refresh', 'export-csv', 'export-json', 'filter-range', 'filter-source', 'filter-provider', 'filter-model', 'filter-project', 'filter-agent', 'filter-clear']) {
+      for (const id of [
+        'refresh',
+        'export-csv',
+        'export-json',
+        'filter-range',
+        'filter-source',
+        'filter-provider',
+        'filter-model',
+        'filter-project',
+        'filter-agent',
+        'filter-clear',
+      ]) {
         assert.ok(names.includes(id), `${id} is reached by Tab: ${names.join(', ')}`);
       }
       for (const q of ['Hour', 'Day', 'Week', 'Month']) assert.ok(names.includes(q), `the ${q} button is reached`);
       const charts = ['chart-trend', 'chart-types', 'chart-sources', 'chart-models', 'chart-share', 'chart-efficiency'];
-      for (const c of charts) assert.ok(stops.some((s) => s.chart === c && s.tag === 'summary'), `the table of ${c} is reached`);
+      for (const c of charts)
+        assert.ok(
+          stops.some((s) => s.chart === c && s.tag === 'summary'),
+          `the table of ${c} is reached`,
+        );
       assert.ok(stops.filter((s) => s.inTable).length >= 7 * 5, 'the sort buttons of the tables are reached');
       const invisible = stops.filter((s) => !s.visible);
       assert.deepEqual(invisible, [], 'every focused control looks focused');
@@ -177,18 +218,32 @@ for (const theme of ['light', 'dark', 'high-contrast']) {
         const cells = tr.locator('td');
         const texts = await cells.allInnerTexts();
         const titles = await cells.evaluateAll((tds) => tds.map((td) => td.title));
-        rows.push({ agent: texts[0], cost: Number(titles[1].slice(1)), requests: Number(texts[3]), tasks: Number(texts[4]), perRequest: Number(titles[5]), perTask: Number(titles[6]) });
+        rows.push({
+          agent: texts[0],
+          cost: Number(titles[1].slice(1)),
+          requests: Number(texts[3]),
+          tasks: Number(texts[4]),
+          perRequest: Number(titles[5]),
+          perTask: Number(titles[6]),
+        });
       }
-      assert.deepEqual(rows.map((r) => r.agent).sort(), ['Claude Code', 'Claude Code subagents'], 'the fixture\'s two agents');
+      assert.deepEqual(rows.map((r) => r.agent).sort(), ['Claude Code', 'Claude Code subagents'], "the fixture's two agents");
       for (const r of rows) {
         assert.ok(Math.abs(r.requests / r.cost - r.perRequest) < 1e-6, `${r.agent}: requests per $ ${JSON.stringify(r)}`);
         assert.ok(Math.abs(r.tasks / r.cost - r.perTask) < 1e-6, `${r.agent}: tasks per $ ${JSON.stringify(r)}`);
       }
       const perTask = rows.map((r) => r.perTask);
-      assert.deepEqual(perTask, [...perTask].sort((a, b) => b - a), 'the most tasks per dollar first');
+      assert.deepEqual(
+        perTask,
+        [...perTask].sort((a, b) => b - a),
+        'the most tasks per dollar first',
+      );
       await choose(panel, 'filter-model', ZERO);
       assert.equal(await panel.locator('[data-kpi="requests"]').innerText(), '1');
-      assert.equal((await panel.locator('#chart-types .chart-empty').innerText()).trim(), 'No daily usage to chart for the current filters.');
+      assert.equal(
+        (await panel.locator('#chart-types .chart-empty').innerText()).trim(),
+        'No daily usage to chart for the current filters.',
+      );
       await panel.locator('#chart-types').screenshot({ path: join(shots, `a11y-no-daily-usage-${theme}.png`) });
       await panel.locator('#filter-clear').click();
       await settled(panel);
@@ -200,7 +255,10 @@ for (const theme of ['light', 'dark', 'high-contrast']) {
           const outer = await setWebviewWidth(panel, width);
           const { rows } = await kpiRows(panel);
           await outer.screenshot({ path: join(shots, `a11y-kpis-${width}-${theme}.png`) });
-          assert.ok(rows.every((n) => n >= 2), `at ${width}px the rows hold ${rows.join(' + ')} cards`);
+          assert.ok(
+            rows.every((n) => n >= 2),
+            `at ${width}px the rows hold ${rows.join(' + ')} cards`,
+          );
         }
       } finally {
         await setWebviewWidth(panel, undefined);
@@ -218,14 +276,22 @@ for (const theme of ['light', 'dark', 'high-contrast']) {
       console.log(`      ${stops.length} tab stops in the sidebar`);
       assert.deepEqual(missed, [], 'no control is skipped by Tab');
       const names = stops.map((s) => s.id || s.label);
-      for (const id of ['refresh', 'sidebar-range', 'open-dashboard']) assert.ok(names.includes(id), `${id} is reached by Tab: ${names.join(', ')}`);
-      assert.deepEqual(stops.filter((s) => !s.visible), [], 'every focused control looks focused');
+      for (const id of ['refresh', 'sidebar-range', 'open-dashboard'])
+        assert.ok(names.includes(id), `${id} is reached by Tab: ${names.join(', ')}`);
+      assert.deepEqual(
+        stops.filter((s) => !s.visible),
+        [],
+        'every focused control looks focused',
+      );
       try {
         for (const width of [640, 420, 300, 220, 170]) {
           const outer = await setWebviewWidth(side, width);
           const { rows } = await kpiRows(side);
           await outer.screenshot({ path: join(shots, `a11y-sidebar-${width}-${theme}.png`) });
-          assert.ok(rows.every((n) => n >= 2), `at ${width}px the sidebar's rows hold ${rows.join(' + ')} cards`);
+          assert.ok(
+            rows.every((n) => n >= 2),
+            `at ${width}px the sidebar's rows hold ${rows.join(' + ')} cards`,
+          );
         }
       } finally {
         await setWebviewWidth(side, undefined);

@@ -20,8 +20,21 @@ const fixtures = join(repoRoot, 'test', 'fixtures', 'agents');
 const SQLITE = { goose: '.local/share/goose/sessions/sessions.db', kilo: '.local/share/kilo/kilo.db', hermes: '.hermes/state.db' };
 /** The agents with data in this HOME, by their CLI scope, and the source each is shown as. */
 const WITH_DATA = {
-  claude: 'claude-code', codex: 'codex', gemini: 'gemini-cli', copilot: 'copilot-cli', opencode: 'opencode', pi: 'pi-agent', openclaw: 'openclaw:main',
-  amp: 'amp', goose: 'goose', kilo: 'kilo', qwen: 'qwen', kimi: 'kimi', codebuff: 'codebuff', hermes: 'hermes', 'claude-desktop': 'claude-desktop',
+  claude: 'claude-code',
+  codex: 'codex',
+  gemini: 'gemini-cli',
+  copilot: 'copilot-cli',
+  opencode: 'opencode',
+  pi: 'pi-agent',
+  openclaw: 'openclaw:main',
+  amp: 'amp',
+  goose: 'goose',
+  kilo: 'kilo',
+  qwen: 'qwen',
+  kimi: 'kimi',
+  codebuff: 'codebuff',
+  hermes: 'hermes',
+  'claude-desktop': 'claude-desktop',
 };
 
 function writable(p) {
@@ -54,27 +67,57 @@ async function allAgentsHome() {
   cpSync(join(claudeDir, smallest), join(home, '.claude', 'projects', project, smallest));
   const rollout = 'rollout-2026-06-17T22-44-39-019ed7c2-0e29-7b52-b92a-ff8e6f9573a0.jsonl';
   mkdirSync(join(home, '.codex', 'sessions', '2026', '06', '17'), { recursive: true });
-  cpSync(join(corpora, 'real', 'home', '.codex', 'sessions', '2026', '06', '17', rollout), join(home, '.codex', 'sessions', '2026', '06', '17', rollout));
+  cpSync(
+    join(corpora, 'real', 'home', '.codex', 'sessions', '2026', '06', '17', rollout),
+    join(home, '.codex', 'sessions', '2026', '06', '17', rollout),
+  );
   // Claude Desktop's local agent mode: a Claude Code transcript under the app's folder.
-  const cowork = join(home, '.config', 'Claude', 'local-agent-mode-sessions', 'a1', 'local_b2', '.claude', 'projects', '-sessions-cowork', 'c1.jsonl');
+  const cowork = join(
+    home,
+    '.config',
+    'Claude',
+    'local-agent-mode-sessions',
+    'a1',
+    'local_b2',
+    '.claude',
+    'projects',
+    '-sessions-cowork',
+    'c1.jsonl',
+  );
   mkdirSync(dirname(cowork), { recursive: true });
-  writeFileSync(cowork, `${JSON.stringify({
-    type: 'assistant', timestamp: '2026-05-02T10:00:00.000Z', requestId: 'req_cowork_1', sessionId: 'c1', cwd: '/sessions/cowork',
-    message: { id: 'msg_cowork_1', model: 'claude-sonnet-4-5-20250929', usage: { input_tokens: 1200, output_tokens: 300, cache_read_input_tokens: 5000, cache_creation_input_tokens: 800 } },
-  })}\n`);
+  writeFileSync(
+    cowork,
+    `${JSON.stringify({
+      type: 'assistant',
+      timestamp: '2026-05-02T10:00:00.000Z',
+      requestId: 'req_cowork_1',
+      sessionId: 'c1',
+      cwd: '/sessions/cowork',
+      message: {
+        id: 'msg_cowork_1',
+        model: 'claude-sonnet-4-5-20250929',
+        usage: { input_tokens: 1200, output_tokens: 300, cache_read_input_tokens: 5000, cache_creation_input_tokens: 800 },
+      },
+    })}\n`,
+  );
   writable(home);
   return home;
 }
 
 /** `token-cost <agent> daily --json` for the HOME: the figures the dashboard must show. */
 function cliAgent(home, agent) {
-  const out = execFileSync(process.execPath, [join(repoRoot, 'dist/cli.js'), agent, 'daily', '--json', '--data-dir', mkdtempSync(join(tmpdir(), 'tcd-cli-'))], {
-    env: { ...process.env, HOME: home, CLAUDE_CONFIG_DIR: '', CODEX_HOME: '', XDG_DATA_HOME: '', XDG_CONFIG_HOME: '' }, encoding: 'utf8',
-  });
+  const out = execFileSync(
+    process.execPath,
+    [join(repoRoot, 'dist/cli.js'), agent, 'daily', '--json', '--data-dir', mkdtempSync(join(tmpdir(), 'tcd-cli-'))],
+    {
+      env: { ...process.env, HOME: home, CLAUDE_CONFIG_DIR: '', CODEX_HOME: '', XDG_DATA_HOME: '', XDG_CONFIG_HOME: '' },
+      encoding: 'utf8',
+    },
+  );
   return JSON.parse(out);
 }
 
-describe('every agent in one dashboard, each with the CLI\'s figures', function () {
+describe("every agent in one dashboard, each with the CLI's figures", function () {
   let wb, frame, home;
 
   before(async function () {
@@ -124,7 +167,10 @@ describe('every agent in one dashboard, each with the CLI\'s figures', function 
       const cost = totals.totalCost ?? totals.costUSD;
       const label = await frame.locator(`#filter-source vscode-option[value="${source}"]`).innerText();
       await frame.locator('#filter-source').click();
-      await frame.locator('#filter-source .option', { hasText: new RegExp(`^\\s*${label.trim().replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}\\s*$`) }).first().click();
+      await frame
+        .locator('#filter-source .option', { hasText: new RegExp(`^\\s*${label.trim().replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}\\s*$`) })
+        .first()
+        .click();
       await settled(frame);
       await frame.waitForFunction((s) => document.getElementById('filter-source')?.value === s, source);
       await settled(frame);

@@ -17,10 +17,22 @@ function homeWithHostileNames() {
   const home = makeFixtureHome(mkdtempSync(join(tmpdir(), 'tcd-home-views-')));
   const dir = join(home, '.claude', 'projects', '-home-me-evil');
   mkdirSync(dir, { recursive: true });
-  writeFileSync(join(dir, 'sess-evil.jsonl'), `${JSON.stringify({
-    type: 'assistant', cwd: EVIL_PROJECT, sessionId: 'sess-evil', timestamp: new Date(Date.now() - 60_000).toISOString(), requestId: 'req_evil',
-    message: { id: 'msg_evil', role: 'assistant', model: EVIL_MODEL, usage: { input_tokens: 100, output_tokens: 50, cache_creation_input_tokens: 0, cache_read_input_tokens: 0 } },
-  })}\n`);
+  writeFileSync(
+    join(dir, 'sess-evil.jsonl'),
+    `${JSON.stringify({
+      type: 'assistant',
+      cwd: EVIL_PROJECT,
+      sessionId: 'sess-evil',
+      timestamp: new Date(Date.now() - 60_000).toISOString(),
+      requestId: 'req_evil',
+      message: {
+        id: 'msg_evil',
+        role: 'assistant',
+        model: EVIL_MODEL,
+        usage: { input_tokens: 100, output_tokens: 50, cache_creation_input_tokens: 0, cache_read_input_tokens: 0 },
+      },
+    })}\n`,
+  );
   return home;
 }
 
@@ -73,15 +85,24 @@ for (const theme of ['dark', 'light', 'high-contrast']) {
       const efficient = frame.locator('[data-insight="efficient"] .insight-value');
       assert.equal(await efficient.getAttribute('title'), priced[0][0]);
       const shortName = (await efficient.innerText()).trim();
-      assert.ok(shortName.length > 0 && shortName.length < priced[0][0].length && priced[0][0].includes(shortName), `${shortName} is ${priced[0][0]} shortened`);
+      assert.ok(
+        shortName.length > 0 && shortName.length < priced[0][0].length && priced[0][0].includes(shortName),
+        `${shortName} is ${priced[0][0]} shortened`,
+      );
       for (const id of ['chart-trend', 'chart-types', 'chart-sources', 'chart-models', 'chart-share', 'chart-efficiency']) {
         assert.equal(await frame.locator(`#${id}`).getAttribute('data-empty'), 'false', `${id} has something to draw`);
         const box = await frame.locator(`#${id}-canvas`).boundingBox();
         assert.ok(box && box.width > 150 && box.height > 100, `${id} is drawn: ${JSON.stringify(box)}`);
       }
-      assert.ok((await frame.locator('[data-alert="unpriced"]').innerText()).includes(EVIL_MODEL), 'the unpriced model is named in an alert');
+      assert.ok(
+        (await frame.locator('[data-alert="unpriced"]').innerText()).includes(EVIL_MODEL),
+        'the unpriced model is named in an alert',
+      );
       const bodyClass = await frame.evaluate(() => document.body.className);
-      assert.ok(bodyClass.includes(theme === 'high-contrast' ? 'vscode-high-contrast' : `vscode-${theme}`), `the page follows the ${theme} theme: ${bodyClass}`);
+      assert.ok(
+        bodyClass.includes(theme === 'high-contrast' ? 'vscode-high-contrast' : `vscode-${theme}`),
+        `the page follows the ${theme} theme: ${bodyClass}`,
+      );
       await wb.page.screenshot({ path: join(shots, `views-top-${theme}.png`) });
       await frame.locator('#chart-sources').scrollIntoViewIfNeeded();
       await wb.page.screenshot({ path: join(shots, `views-charts-${theme}.png`) });
@@ -129,7 +150,10 @@ for (const theme of ['dark', 'light', 'high-contrast']) {
       const labels = await frame.locator('#chart-trend table tbody th').allInnerTexts();
       assert.ok(labels.length >= 30 && labels.length <= 31, `${labels.length} steps in the last hour`);
       const minutes = labels.map((l) => Number(l.slice(0, 2)) * 60 + Number(l.slice(3, 5)));
-      assert.ok(minutes.every((m, i) => i === 0 || (m - minutes[i - 1] + 1440) % 1440 === 2), `2 minutes apart: ${labels.join(' ')}`);
+      assert.ok(
+        minutes.every((m, i) => i === 0 || (m - minutes[i - 1] + 1440) % 1440 === 2),
+        `2 minutes apart: ${labels.join(' ')}`,
+      );
       await frame.locator('#chart-trend').scrollIntoViewIfNeeded();
       await wb.page.screenshot({ path: join(shots, `views-hour-${theme}.png`) });
       await frame.locator('#chart-trend summary').click();
@@ -154,11 +178,25 @@ for (const theme of ['dark', 'light', 'high-contrast']) {
 
     it('shows a line an agent appends while the page is open, without a refresh', async function () {
       const before = Number(await frame.locator('[data-kpi="requests"]').getAttribute('title'));
-      appendFileSync(join(home, '.claude', 'projects', '-home-me-app', 'sess-app-1.jsonl'), `${JSON.stringify({
-        type: 'assistant', cwd: '/home/me/app', sessionId: 'sess-app-1', timestamp: new Date().toISOString(), requestId: 'req_live',
-        message: { id: 'msg_live', role: 'assistant', model: 'claude-sonnet-4-5-20250929', usage: { input_tokens: 10, output_tokens: 20, cache_creation_input_tokens: 0, cache_read_input_tokens: 0 } },
-      })}\n`);
-      await frame.waitForFunction((n) => Number(document.querySelector('[data-kpi="requests"]')?.getAttribute('title')) === n, before + 1, { timeout: 15_000 });
+      appendFileSync(
+        join(home, '.claude', 'projects', '-home-me-app', 'sess-app-1.jsonl'),
+        `${JSON.stringify({
+          type: 'assistant',
+          cwd: '/home/me/app',
+          sessionId: 'sess-app-1',
+          timestamp: new Date().toISOString(),
+          requestId: 'req_live',
+          message: {
+            id: 'msg_live',
+            role: 'assistant',
+            model: 'claude-sonnet-4-5-20250929',
+            usage: { input_tokens: 10, output_tokens: 20, cache_creation_input_tokens: 0, cache_read_input_tokens: 0 },
+          },
+        })}\n`,
+      );
+      await frame.waitForFunction((n) => Number(document.querySelector('[data-kpi="requests"]')?.getAttribute('title')) === n, before + 1, {
+        timeout: 15_000,
+      });
       // Tables below the fold catch up after the frame that shows the KPIs; the page is busy until then.
       await settled(frame);
       const recent = await frame.locator('#table-recent tbody tr').first().innerText();

@@ -33,7 +33,10 @@ for (const theme of ['light', 'dark']) {
       await item.waitFor({ timeout: 60_000 });
       assert.equal((await item.innerText()).trim(), text);
       const box = await wb.page.locator('.part.statusbar').boundingBox();
-      await wb.page.screenshot({ path: join(shots, `statusbar-${theme}.png`), clip: { x: Math.max(0, box.width - 700), y: box.y - 2, width: 700, height: box.height + 4 } });
+      await wb.page.screenshot({
+        path: join(shots, `statusbar-${theme}.png`),
+        clip: { x: Math.max(0, box.width - 700), y: box.y - 2, width: 700, height: box.height + 4 },
+      });
     });
 
     it('opens the dashboard from the command palette with KPIs equal to the CLI totals', async function () {
@@ -43,7 +46,11 @@ for (const theme of ['light', 'dark']) {
       assert.equal(await frame.locator('[data-kpi="cost"]').getAttribute('title'), `$${expected.totals.totalCost}`);
       assert.equal(await frame.locator('[data-kpi="tokens"]').getAttribute('title'), String(expected.totals.totalTokens));
       const requests = Number(await frame.locator('[data-kpi="requests"]').getAttribute('title'));
-      assert.equal(requests, 6, 'six distinct requests: streamed duplicates, user lines, the corrupt and the half-written line are not requests');
+      assert.equal(
+        requests,
+        6,
+        'six distinct requests: streamed duplicates, user lines, the corrupt and the half-written line are not requests',
+      );
       assert.equal((await frame.locator('[data-kpi="today-cost"]').innerText()).trim(), `$${expected.today.totalCost.toFixed(2)}`);
       const chart = await frame.locator('#chart-trend-canvas').boundingBox();
       assert.ok(chart && chart.width > 200 && chart.height > 100, `the trend chart is drawn (${JSON.stringify(chart)})`);
@@ -54,7 +61,11 @@ for (const theme of ['light', 'dark']) {
       await wb.page.locator('.activitybar [aria-label^="Token Cost"]').first().click();
       const frame = await webviewFrame(wb.page, 'sidebar');
       await settled(frame);
-      assert.equal(await frame.locator('[data-kpi="cost"]').getAttribute('title'), `$${expected.totals.totalCost}`, 'the last 30 days hold the whole fixture');
+      assert.equal(
+        await frame.locator('[data-kpi="cost"]').getAttribute('title'),
+        `$${expected.totals.totalCost}`,
+        'the last 30 days hold the whole fixture',
+      );
       assert.equal((await frame.locator('[data-kpi="today-cost"]').innerText()).trim(), `$${expected.today.totalCost.toFixed(2)}`);
       assert.ok((await frame.locator('#top-models li').count()) > 0, 'top models are listed');
       // Short names (opus-4-5), whole; the exact id on hover.

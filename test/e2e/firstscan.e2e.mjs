@@ -10,10 +10,19 @@ import { generateCorpus } from '../../bench/corpus.mjs';
 import { cliReport, localDay, openWorkbench, shots } from './helpers.mjs';
 
 /** A line of today worth exactly $1.00 (40,000 output tokens of Opus 4.5 at $25 per million). */
-const dollarLine = (i) => JSON.stringify({
-  type: 'assistant', cwd: '/home/me/live', sessionId: 'live-session', timestamp: new Date(Date.now() - (i + 1) * 60_000).toISOString(), requestId: `req_today_${i}`,
-  message: { id: `msg_today_${i}`, model: 'claude-opus-4-5-20251101', usage: { input_tokens: 0, output_tokens: 40_000, cache_creation_input_tokens: 0, cache_read_input_tokens: 0 } },
-});
+const dollarLine = (i) =>
+  JSON.stringify({
+    type: 'assistant',
+    cwd: '/home/me/live',
+    sessionId: 'live-session',
+    timestamp: new Date(Date.now() - (i + 1) * 60_000).toISOString(),
+    requestId: `req_today_${i}`,
+    message: {
+      id: `msg_today_${i}`,
+      model: 'claude-opus-4-5-20251101',
+      usage: { input_tokens: 0, output_tokens: 40_000, cache_creation_input_tokens: 0, cache_read_input_tokens: 0 },
+    },
+  });
 
 describe('the first scan of a long history', function () {
   let wb, page, home, today;
@@ -41,15 +50,24 @@ describe('the first scan of a long history', function () {
   // centre instead of showing toasts; a user opens it from the bell.
   async function openCentre() {
     if (await page.locator('.notifications-center.visible').count()) return;
-    await page.locator('.statusbar-item', { has: page.locator('.codicon-bell, .codicon-bell-dot') }).first().click();
+    await page
+      .locator('.statusbar-item', { has: page.locator('.codicon-bell, .codicon-bell-dot') })
+      .first()
+      .click();
     await page.locator('.notifications-center').waitFor();
   }
 
-  it('shows files and MB read in a cancellable notification, and today\'s spend before the scan ends; Cancel keeps what was read', async function () {
+  it("shows files and MB read in a cancellable notification, and today's spend before the scan ends; Cancel keeps what was read", async function () {
     await openCentre();
-    const progress = page.locator('.notifications-center .notification-list-item', { hasText: 'Token Cost: reading usage history' }).first();
+    const progress = page
+      .locator('.notifications-center .notification-list-item', { hasText: 'Token Cost: reading usage history' })
+      .first();
     await progress.waitFor({ timeout: 30_000 });
-    await page.waitForFunction(() => /\d[\d,]* of [\d,]+ files, [\d.]+ of [\d.]+ MB/.test(document.querySelector('.notifications-center')?.textContent ?? ''), null, { timeout: 30_000 });
+    await page.waitForFunction(
+      () => /\d[\d,]* of [\d,]+ files, [\d.]+ of [\d.]+ MB/.test(document.querySelector('.notifications-center')?.textContent ?? ''),
+      null,
+      { timeout: 30_000 },
+    );
     await progress.getByRole('button', { name: 'Cancel' }).click();
     await openCentre();
     const stopped = page.locator('.notifications-center .notification-list-item', { hasText: 'stopped reading usage history' }).first();

@@ -31,9 +31,14 @@ export function localDay(offsetDays = 0) {
 
 /** `token-cost report …` for the same HOME, as JSON: what the UI must agree with. */
 export function cliReport(home, args = ['daily']) {
-  const out = execFileSync(process.execPath, [join(repoRoot, 'dist/cli.js'), 'report', ...args, '--json', '--data-dir', mkdtempSync(join(tmpdir(), 'tcd-cli-'))], {
-    env: { ...process.env, HOME: home, CLAUDE_CONFIG_DIR: '', CODEX_HOME: '' }, encoding: 'utf8',
-  });
+  const out = execFileSync(
+    process.execPath,
+    [join(repoRoot, 'dist/cli.js'), 'report', ...args, '--json', '--data-dir', mkdtempSync(join(tmpdir(), 'tcd-cli-'))],
+    {
+      env: { ...process.env, HOME: home, CLAUDE_CONFIG_DIR: '', CODEX_HOME: '' },
+      encoding: 'utf8',
+    },
+  );
   return JSON.parse(out);
 }
 
@@ -49,10 +54,15 @@ export async function openWorkbench({ name, theme = 'dark', home, settings = {},
   mkdirSync(folder, { recursive: true });
   writeFileSync(join(folder, 'index.js'), 'console.log("hi");\n');
   const server = await startServer({
-    home, ...dirs,
+    home,
+    ...dirs,
     settings: {
-      'workbench.colorTheme': THEMES[theme], 'workbench.startupEditor': 'none', 'telemetry.telemetryLevel': 'off',
-      'workbench.secondarySideBar.defaultVisibility': 'hidden', 'chat.disableAIFeatures': true, ...settings,
+      'workbench.colorTheme': THEMES[theme],
+      'workbench.startupEditor': 'none',
+      'telemetry.telemetryLevel': 'off',
+      'workbench.secondarySideBar.defaultVisibility': 'hidden',
+      'chat.disableAIFeatures': true,
+      ...settings,
     },
   });
   const browser = await launchBrowser();
@@ -64,7 +74,11 @@ export async function openWorkbench({ name, theme = 'dark', home, settings = {},
   // The badge appears when the extension has activated; its commands are in the palette by then.
   await page.locator('.statusbar-item', { hasText: 'today' }).first().waitFor({ timeout: 60_000 });
   return {
-    page, server, browser, folder, installed: installed.split('\n').pop(),
+    page,
+    server,
+    browser,
+    folder,
+    installed: installed.split('\n').pop(),
     /** Everything the workbench and its webviews logged to the browser console so far. */
     console: () => [...logged],
     async close() {
@@ -102,7 +116,9 @@ export async function webviewFrame(page, view, timeout = 60_000) {
     for (const f of page.frames()) {
       try {
         if (await f.$(`#app[data-view="${view}"] .kpis`)) return f;
-      } catch { /* the frame went away */ }
+      } catch {
+        /* the frame went away */
+      }
     }
     await page.waitForTimeout(250);
   }
@@ -111,7 +127,9 @@ export async function webviewFrame(page, view, timeout = 60_000) {
 
 /** Waits until the page shows the answer to its latest query. */
 export async function settled(frame) {
-  await frame.waitForFunction(() => !document.getElementById('app')?.hasAttribute('aria-busy') && document.querySelector('[data-kpi="cost"]')?.textContent !== '–');
+  await frame.waitForFunction(
+    () => !document.getElementById('app')?.hasAttribute('aria-busy') && document.querySelector('[data-kpi="cost"]')?.textContent !== '–',
+  );
 }
 
 /** Chooses `label` in one of the dashboard's drop-downs (a vscode-single-select), with the mouse. */

@@ -24,11 +24,20 @@ function homeWithReadings() {
   const lines = [];
   for (let at = now - 7 * H; at <= now; at += H / 2) {
     const inFirst = at < firstReset;
-    const used = inFirst ? Math.round(96 * (at - (firstReset - 5 * H)) / (5 * H)) : Math.round(24 * (at - firstReset) / H);
-    lines.push(JSON.stringify({
-      v: 1, source: 'claude', at, sessionId: 's', sessionCost: 1,
-      windows: [{ minutes: 300, usedPct: used, resetsAt: inFirst ? firstReset : firstReset + 5 * H }, { minutes: 10080, usedPct: 30 + Math.round((at - (now - 7 * H)) / H), resetsAt: weekReset }],
-    }));
+    const used = inFirst ? Math.round((96 * (at - (firstReset - 5 * H))) / (5 * H)) : Math.round((24 * (at - firstReset)) / H);
+    lines.push(
+      JSON.stringify({
+        v: 1,
+        source: 'claude',
+        at,
+        sessionId: 's',
+        sessionCost: 1,
+        windows: [
+          { minutes: 300, usedPct: used, resetsAt: inFirst ? firstReset : firstReset + 5 * H },
+          { minutes: 10080, usedPct: 30 + Math.round((at - (now - 7 * H)) / H), resetsAt: weekReset },
+        ],
+      }),
+    );
   }
   writeFileSync(join(dir, 'limits.jsonl'), `${lines.join('\n')}\n`);
   return home;
@@ -49,14 +58,20 @@ describe('plan limits in the workbench', function () {
     await wb?.close();
   });
 
-  it('shows the nearest limit in the status bar and the windows with the CLI\'s pace in the dashboard', async function () {
-    const cli = JSON.parse(execFileSync(process.execPath, [join(repoRoot, 'dist/cli.js'), 'limits', '--json'], {
-      env: { ...process.env, HOME: home, XDG_DATA_HOME: '', CODEX_HOME: '' }, encoding: 'utf8',
-    }));
+  it("shows the nearest limit in the status bar and the windows with the CLI's pace in the dashboard", async function () {
+    const cli = JSON.parse(
+      execFileSync(process.execPath, [join(repoRoot, 'dist/cli.js'), 'limits', '--json'], {
+        env: { ...process.env, HOME: home, XDG_DATA_HOME: '', CODEX_HOME: '' },
+        encoding: 'utf8',
+      }),
+    );
     const five = cli.windows.find((w) => w.minutes === 300);
     const week = cli.windows.find((w) => w.minutes === 10080);
     assert.equal(five.usedPct, 48);
-    await wb.page.locator('.statusbar-item', { hasText: `5h 48 % · 7d ${week.usedPct} %` }).first().waitFor({ timeout: 10_000 });
+    await wb.page
+      .locator('.statusbar-item', { hasText: `5h 48 % · 7d ${week.usedPct} %` })
+      .first()
+      .waitFor({ timeout: 10_000 });
     const row = frame.locator('#limits tr[data-window="claude-300"]');
     await row.waitFor({ timeout: 10_000 });
     const cells = await row.locator('td').allInnerTexts();

@@ -31,7 +31,10 @@ function findFile(dir, name, depth = 0) {
 /** Whether something listens on 127.0.0.1:port. */
 function listening(port) {
   return new Promise((resolve) => {
-    const s = connect({ host: '127.0.0.1', port }, () => { s.destroy(); resolve(true); });
+    const s = connect({ host: '127.0.0.1', port }, () => {
+      s.destroy();
+      resolve(true);
+    });
     s.on('error', () => resolve(false));
   });
 }
@@ -42,13 +45,18 @@ describe('a remote window (the browser VS Code) with the budget in User settings
   before(async function () {
     // The default port must be ours to test what VS Code does with it: another VS Code under
     // test on this machine may hold it for a while.
-    for (let i = 0; i < 180 && await listening(8787); i++) await new Promise((r) => setTimeout(r, 1000));
+    for (let i = 0; i < 180 && (await listening(8787)); i++) await new Promise((r) => setTimeout(r, 1000));
     assert.equal(await listening(8787), false, 'port 8787 stayed taken by another program for 3 minutes');
     const home = makeFixtureHome(mkdtempSync(join(tmpdir(), 'tcd-remote-')));
     cost = cliReport(home).daily.find((d) => d.date === localDay(0)).totalCost;
     // 90 % spent: past the first alert threshold (80 %), not over.
     budget = Math.ceil((cost / 0.9) * 100) / 100;
-    wb = await openWorkbench({ name: 'remote', home, settings: { 'tokenCost.budget.daily': budget }, viewport: { width: 1200, height: 700 } });
+    wb = await openWorkbench({
+      name: 'remote',
+      home,
+      settings: { 'tokenCost.budget.daily': budget },
+      viewport: { width: 1200, height: 700 },
+    });
     page = wb.page;
   });
 
@@ -59,7 +67,10 @@ describe('a remote window (the browser VS Code) with the budget in User settings
 
   /** The texts of every notification in the notification centre (opened from the bell, as a person does). */
   async function notifications() {
-    await page.locator('.statusbar-item', { has: page.locator('.codicon-bell, .codicon-bell-dot') }).first().click();
+    await page
+      .locator('.statusbar-item', { has: page.locator('.codicon-bell, .codicon-bell-dot') })
+      .first()
+      .click();
     await page.locator('.notifications-center').waitFor();
     const texts = await page.locator('.notifications-center .notification-list-item').allInnerTexts();
     await page.keyboard.press('Escape');
@@ -68,16 +79,32 @@ describe('a remote window (the browser VS Code) with the budget in User settings
   }
 
   it('turns the badge to the warning colour and notifies at 80 % of the budget', async function () {
-    await page.locator('.statusbar-item', { hasText: `$${cost.toFixed(2)} today` }).first().waitFor({ timeout: 60_000 });
+    await page
+      .locator('.statusbar-item', { hasText: `$${cost.toFixed(2)} today` })
+      .first()
+      .waitFor({ timeout: 60_000 });
     await page.waitForFunction(
-      () => [...document.querySelectorAll('.statusbar-item')].some((e) => e.textContent.includes('today') && e.className.includes('warning-kind')),
-      null, { timeout: 20_000 },
+      () =>
+        [...document.querySelectorAll('.statusbar-item')].some(
+          (e) => e.textContent.includes('today') && e.className.includes('warning-kind'),
+        ),
+      null,
+      { timeout: 20_000 },
     );
     const box = await page.locator('.part.statusbar').boundingBox();
-    await page.screenshot({ path: join(shots, 'badge-warning-remote-user-settings.png'), clip: { x: box.width - 600, y: box.y - 2, width: 600, height: box.height + 4 } });
-    await page.locator('.statusbar-item', { has: page.locator('.codicon-bell-dot') }).first().waitFor({ timeout: 20_000 });
+    await page.screenshot({
+      path: join(shots, 'badge-warning-remote-user-settings.png'),
+      clip: { x: box.width - 600, y: box.y - 2, width: 600, height: box.height + 4 },
+    });
+    await page
+      .locator('.statusbar-item', { has: page.locator('.codicon-bell-dot') })
+      .first()
+      .waitFor({ timeout: 20_000 });
     const shown = await notifications();
-    assert.ok(shown.some((t) => t.includes(`Token Cost: 80 % of today's budget: $${cost.toFixed(2)} of $${budget.toFixed(2)}`)), shown.join('\n'));
+    assert.ok(
+      shown.some((t) => t.includes(`Token Cost: 80 % of today's budget: $${cost.toFixed(2)} of $${budget.toFixed(2)}`)),
+      shown.join('\n'),
+    );
     // Shown once for every window on this machine: the marker other windows (and reloads) see.
     assert.ok(findFile(dirname(wb.folder), `daily-${localDay(0)}-80.mark`), 'the "already notified" marker in the data folder');
   });
@@ -109,8 +136,15 @@ describe('a remote window (the browser VS Code) with the budget in User settings
       if (shown.some((t) => offered(t, controlPort) || offered(t, 8787))) break;
       await page.waitForTimeout(1000);
     }
-    assert.deepEqual(shown.filter((t) => /port 8787\b/.test(t)), [], 'VS Code offered to forward the API port');
-    assert.ok(shown.some((t) => offered(t, controlPort)), `VS Code never reported the control port ${controlPort}:\n${shown.join('\n')}`);
+    assert.deepEqual(
+      shown.filter((t) => /port 8787\b/.test(t)),
+      [],
+      'VS Code offered to forward the API port',
+    );
+    assert.ok(
+      shown.some((t) => offered(t, controlPort)),
+      `VS Code never reported the control port ${controlPort}:\n${shown.join('\n')}`,
+    );
     await page.screenshot({ path: join(shots, 'remote-no-port-toast.png') });
   });
 
@@ -129,8 +163,14 @@ describe('a remote window (the browser VS Code) with the budget in User settings
     await page.keyboard.press('Enter');
     const file = join(wb.folder, name);
     for (let i = 0; i < 40 && !existsSync(file); i++) await page.waitForTimeout(250);
-    await page.locator('.statusbar-item', { has: page.locator('.codicon-bell-dot') }).first().waitFor({ timeout: 20_000 });
-    assert.ok((await notifications()).some((t) => t.includes(`to ${name}`)), 'the export says where it wrote');
+    await page
+      .locator('.statusbar-item', { has: page.locator('.codicon-bell-dot') })
+      .first()
+      .waitFor({ timeout: 20_000 });
+    assert.ok(
+      (await notifications()).some((t) => t.includes(`to ${name}`)),
+      'the export says where it wrote',
+    );
     const [header] = readFileSync(file, 'utf8').split('\n');
     assert.match(header, /^Timestamp,Model,Session ID,Input tokens,Output tokens,Total tokens,Cost,/);
   });

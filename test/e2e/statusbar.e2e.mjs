@@ -27,16 +27,25 @@ for (const theme of ['dark', 'light']) {
 
     async function shot(state) {
       const box = await page.locator('.part.statusbar').boundingBox();
-      await page.screenshot({ path: join(shots, `badge-${state}-${theme}.png`), clip: { x: box.width - 600, y: box.y - 2, width: 600, height: box.height + 4 } });
+      await page.screenshot({
+        path: join(shots, `badge-${state}-${theme}.png`),
+        clip: { x: box.width - 600, y: box.y - 2, width: 600, height: box.height + 4 },
+      });
     }
 
     // Headless Chromium never has window focus, so VS Code files notifications in the
     // notification centre instead of showing toasts; a user opens it from the bell.
     async function expectNotification(text) {
-      await page.locator('.statusbar-item', { has: page.locator('.codicon-bell-dot') }).first().click();
+      await page
+        .locator('.statusbar-item', { has: page.locator('.codicon-bell-dot') })
+        .first()
+        .click();
       const item = page.locator('.notifications-center .notification-list-item', { hasText: text });
       await item.first().waitFor({ timeout: 20_000 });
-      await page.screenshot({ path: join(shots, `notification-${text.includes('over') ? 'error' : 'warning'}-${theme}.png`), clip: { x: 600, y: 400, width: 600, height: 300 } });
+      await page.screenshot({
+        path: join(shots, `notification-${text.includes('over') ? 'error' : 'warning'}-${theme}.png`),
+        clip: { x: 600, y: 400, width: 600, height: 300 },
+      });
       await page.keyboard.press('Escape');
       await page.locator('.notifications-center').waitFor({ state: 'hidden' });
     }
@@ -65,14 +74,28 @@ for (const theme of ['dark', 'light']) {
 
     it('turns to the warning colour at 80 % of the daily budget', async function () {
       await setBudget(Math.ceil((cost / 0.9) * 100) / 100);
-      await page.waitForFunction(() => [...document.querySelectorAll('.statusbar-item')].some((e) => e.textContent.includes('today') && e.className.includes('warning-kind')), null, { timeout: 20_000 });
+      await page.waitForFunction(
+        () =>
+          [...document.querySelectorAll('.statusbar-item')].some(
+            (e) => e.textContent.includes('today') && e.className.includes('warning-kind'),
+          ),
+        null,
+        { timeout: 20_000 },
+      );
       await expectNotification("Token Cost: 80 % of today's budget");
       await shot('warning');
     });
 
     it('turns to the error colour over the budget', async function () {
       await setBudget(Math.max(0.01, Math.floor((cost / 2) * 100) / 100));
-      await page.waitForFunction(() => [...document.querySelectorAll('.statusbar-item')].some((e) => e.textContent.includes('today') && e.className.includes('error-kind')), null, { timeout: 20_000 });
+      await page.waitForFunction(
+        () =>
+          [...document.querySelectorAll('.statusbar-item')].some(
+            (e) => e.textContent.includes('today') && e.className.includes('error-kind'),
+          ),
+        null,
+        { timeout: 20_000 },
+      );
       await expectNotification("Token Cost: over today's budget");
       await shot('error');
     });

@@ -22,8 +22,22 @@ async function freePort() {
 }
 
 function push(home, user, machine, url) {
-  execFileSync(process.execPath, [join(repoRoot, 'dist/cli.js'), 'push', '--remote-write', url, '--user', user, '--machine', machine,
-    '--data-dir', mkdtempSync(join(tmpdir(), 'tcd-team-data-'))], { env: { ...process.env, HOME: home, CLAUDE_CONFIG_DIR: '', CODEX_HOME: '' } });
+  execFileSync(
+    process.execPath,
+    [
+      join(repoRoot, 'dist/cli.js'),
+      'push',
+      '--remote-write',
+      url,
+      '--user',
+      user,
+      '--machine',
+      machine,
+      '--data-dir',
+      mkdtempSync(join(tmpdir(), 'tcd-team-data-')),
+    ],
+    { env: { ...process.env, HOME: home, CLAUDE_CONFIG_DIR: '', CODEX_HOME: '' } },
+  );
 }
 
 describe('the Team tab against a real Prometheus', function () {
@@ -36,11 +50,26 @@ describe('the Team tab against a real Prometheus', function () {
     writeFileSync(join(dir, 'prometheus.yml'), 'global:\n  scrape_interval: 1h\n');
     const port = await freePort();
     base = `http://127.0.0.1:${port}`;
-    prom = spawn(PROMETHEUS, [`--config.file=${join(dir, 'prometheus.yml')}`, `--storage.tsdb.path=${join(dir, 'data')}`,
-      `--web.listen-address=127.0.0.1:${port}`, '--web.enable-remote-write-receiver'], { stdio: 'ignore' });
+    prom = spawn(
+      PROMETHEUS,
+      [
+        `--config.file=${join(dir, 'prometheus.yml')}`,
+        `--storage.tsdb.path=${join(dir, 'data')}`,
+        `--web.listen-address=127.0.0.1:${port}`,
+        '--web.enable-remote-write-receiver',
+      ],
+      { stdio: 'ignore' },
+    );
     let ready = false;
     for (let i = 0; i < 200 && !ready; i++) {
-      ready = await new Promise((r) => http.get(`${base}/-/ready`, (res) => { res.resume(); r(res.statusCode === 200); }).on('error', () => r(false)));
+      ready = await new Promise((r) =>
+        http
+          .get(`${base}/-/ready`, (res) => {
+            res.resume();
+            r(res.statusCode === 200);
+          })
+          .on('error', () => r(false)),
+      );
       if (!ready) await new Promise((r) => setTimeout(r, 100));
     }
     assert.ok(ready, 'Prometheus became ready');
@@ -51,11 +80,16 @@ describe('the Team tab against a real Prometheus', function () {
       push(home, user, `${user}-laptop`, `${base}/api/v1/write`);
       const report = cliReport(home);
       expected.users.set(user, report.totals.totalCost);
-      for (const d of report.daily) for (const m of d.modelBreakdowns) expected.models.set(m.modelName, (expected.models.get(m.modelName) ?? 0) + m.cost);
+      for (const d of report.daily)
+        for (const m of d.modelBreakdowns) expected.models.set(m.modelName, (expected.models.get(m.modelName) ?? 0) + m.cost);
     }
 
     // The person looking at the dashboard is a third machine with the fixture's own usage.
-    wb = await openWorkbench({ name: 'team', home: makeFixtureHome(mkdtempSync(join(tmpdir(), 'tcd-team-viewer-'))), settings: { 'tokenCost.team.prometheusUrl': base } });
+    wb = await openWorkbench({
+      name: 'team',
+      home: makeFixtureHome(mkdtempSync(join(tmpdir(), 'tcd-team-viewer-'))),
+      settings: { 'tokenCost.team.prometheusUrl': base },
+    });
     await runCommand(wb.page, 'Token Cost: Open Dashboard');
     frame = await webviewFrame(wb.page, 'panel');
     await settled(frame);
@@ -66,7 +100,7 @@ describe('the Team tab against a real Prometheus', function () {
     if (prom && prom.exitCode === null) prom.kill('SIGTERM');
   });
 
-  it('shows the team tab; all time, cost by user and by model equal the two CLIs\' reports', async () => {
+  it("shows the team tab; all time, cost by user and by model equal the two CLIs' reports", async () => {
     await choose(frame, 'filter-range', 'All time');
     await frame.locator('#tab-team').click();
     await frame.locator('#team').waitFor({ state: 'visible' });

@@ -23,7 +23,9 @@ describe('Token Cost commands, from the command palette ids', function () {
   });
 
   it('contributes every command it registers, each with the "Token Cost" category', async () => {
-    const pkg = JSON.parse(readFileSync(path.join(repo, 'package.json'), 'utf8')) as { contributes: { commands: { command: string; category: string }[] } };
+    const pkg = JSON.parse(readFileSync(path.join(repo, 'package.json'), 'utf8')) as {
+      contributes: { commands: { command: string; category: string }[] };
+    };
     const registered = await vscode.commands.getCommands(true);
     for (const c of pkg.contributes.commands) {
       assert.equal(c.category, 'Token Cost', c.command);
@@ -31,9 +33,20 @@ describe('Token Cost commands, from the command palette ids', function () {
     }
     const ids = pkg.contributes.commands.map((c) => c.command).sort();
     assert.deepEqual(ids, [
-      'tokenCost.copyApiKey', 'tokenCost.copyHeartbeatUrl', 'tokenCost.copyOtelSettings', 'tokenCost.exportCsv', 'tokenCost.exportJson', 'tokenCost.logUsage',
-      'tokenCost.openDashboard', 'tokenCost.rebuildDatabase', 'tokenCost.refresh', 'tokenCost.setBudget', 'tokenCost.setUpStatusLine', 'tokenCost.showLog',
-      'tokenCost.showUnpricedModels', 'tokenCost.undoStatusLine',
+      'tokenCost.copyApiKey',
+      'tokenCost.copyHeartbeatUrl',
+      'tokenCost.copyOtelSettings',
+      'tokenCost.exportCsv',
+      'tokenCost.exportJson',
+      'tokenCost.logUsage',
+      'tokenCost.openDashboard',
+      'tokenCost.rebuildDatabase',
+      'tokenCost.refresh',
+      'tokenCost.setBudget',
+      'tokenCost.setUpStatusLine',
+      'tokenCost.showLog',
+      'tokenCost.showUnpricedModels',
+      'tokenCost.undoStatusLine',
     ]);
   });
 
@@ -41,7 +54,10 @@ describe('Token Cost commands, from the command palette ids', function () {
     const target = tmpFile('all.json');
     const written = await vscode.commands.executeCommand<vscode.Uri>('tokenCost.exportJson', { target, timeframe: 'all' });
     assert.equal(written?.fsPath, target.fsPath);
-    const json = JSON.parse(readFileSync(target.fsPath, 'utf8')) as { totals: { cost: number; totalTokens: number; requests: number }; requests: { cost: number; provider: string; agent: string }[] };
+    const json = JSON.parse(readFileSync(target.fsPath, 'utf8')) as {
+      totals: { cost: number; totalTokens: number; requests: number };
+      requests: { cost: number; provider: string; agent: string }[];
+    };
     const cli = cliDaily();
     assert.ok(Math.abs(json.totals.cost - cli.totals.totalCost) < 1e-9, `${json.totals.cost} vs ${cli.totals.totalCost}`);
     assert.equal(json.totals.totalTokens, cli.totals.totalTokens);
@@ -53,7 +69,10 @@ describe('Token Cost commands, from the command palette ids', function () {
     const target = tmpFile('day.csv');
     await vscode.commands.executeCommand('tokenCost.exportCsv', { target, timeframe: 'day' });
     const [header, ...rows] = readFileSync(target.fsPath, 'utf8').trim().split('\n');
-    assert.equal(header, 'Timestamp,Model,Session ID,Input tokens,Output tokens,Total tokens,Cost,Source,Agent,Provider,Project,Cache write tokens,Cache read tokens');
+    assert.equal(
+      header,
+      'Timestamp,Model,Session ID,Input tokens,Output tokens,Total tokens,Cost,Source,Agent,Provider,Project,Cache write tokens,Cache read tokens',
+    );
     const today = cliDaily().daily.find((d) => d.date === localToday());
     assert.ok(today);
     const sum = rows.reduce((s, r) => s + Number(r.split(',')[6]), 0);
@@ -65,7 +84,10 @@ describe('Token Cost commands, from the command palette ids', function () {
     assert.ok(today && today.totalCost > 0);
     const before = api.alertsShown().length;
     // 90 % of the daily budget used: the warning colour and one 80 % notification.
-    await vscode.commands.executeCommand('tokenCost.setBudget', { period: 'daily', amount: Math.ceil((today.totalCost / 0.9) * 100) / 100 });
+    await vscode.commands.executeCommand('tokenCost.setBudget', {
+      period: 'daily',
+      amount: Math.ceil((today.totalCost / 0.9) * 100) / 100,
+    });
     await until('the warning level', () => api.budgetLevel() === 'warning');
     // A window without the focus (headless) leaves an alert a few seconds to a focused one.
     await until('one notification', () => api.alertsShown().length === before + 1, 20_000);
@@ -77,7 +99,10 @@ describe('Token Cost commands, from the command palette ids', function () {
     await new Promise((r) => setTimeout(r, 6000));
     assert.equal(api.alertsShown().length, before + 1, 'a threshold notifies once per period');
     // Over budget: the error colour and the 100 % notification, once.
-    await vscode.commands.executeCommand('tokenCost.setBudget', { period: 'daily', amount: Math.max(0.01, Math.floor((today.totalCost / 2) * 100) / 100) });
+    await vscode.commands.executeCommand('tokenCost.setBudget', {
+      period: 'daily',
+      amount: Math.max(0.01, Math.floor((today.totalCost / 2) * 100) / 100),
+    });
     await until('the error level', () => api.budgetLevel() === 'error');
     await until('the 100 % notification', () => api.alertsShown().length === before + 2, 20_000);
     assert.match(api.alertsShown().at(-1)!, /over today's budget/);
@@ -85,10 +110,15 @@ describe('Token Cost commands, from the command palette ids', function () {
     await until('no budget colour', () => api.budgetLevel() === 'ok');
   });
 
-  it('logs usage by hand, priced, and counts it in today\'s spend', async () => {
+  it("logs usage by hand, priced, and counts it in today's spend", async () => {
     const before = api.statusBarText();
     const record = await vscode.commands.executeCommand<{ cost: number; source: string; unpriced: boolean }>('tokenCost.logUsage', {
-      project: 'website', task: 'review', model: 'claude-opus-4-5-20251101', tokens: 0, inputTokens: 100_000, outputTokens: 100_000,
+      project: 'website',
+      task: 'review',
+      model: 'claude-opus-4-5-20251101',
+      tokens: 0,
+      inputTokens: 100_000,
+      outputTokens: 100_000,
     });
     assert.ok(record && record.source === 'manual' && !record.unpriced);
     assert.ok(Math.abs(record.cost - 3.0) < 1e-9, `opus-4-5: 100k in at $5/M + 100k out at $25/M = $3.00, got ${record.cost}`);

@@ -72,8 +72,16 @@ describe('Token Cost Dashboard in the extension host', function () {
     const file = findTranscripts(path.join(os.homedir(), '.claude', 'projects')).find((f) => !f.includes('subagents'));
     assert.ok(file);
     const line = {
-      type: 'assistant', cwd: '/home/me/app', sessionId: 'live-session', timestamp: new Date().toISOString(), requestId: 'req_live_1',
-      message: { id: 'msg_live_1', model: 'claude-opus-4-5-20251101', usage: { input_tokens: 1000, output_tokens: 40_000, cache_creation_input_tokens: 0, cache_read_input_tokens: 0 } },
+      type: 'assistant',
+      cwd: '/home/me/app',
+      sessionId: 'live-session',
+      timestamp: new Date().toISOString(),
+      requestId: 'req_live_1',
+      message: {
+        id: 'msg_live_1',
+        model: 'claude-opus-4-5-20251101',
+        usage: { input_tokens: 1000, output_tokens: 40_000, cache_creation_input_tokens: 0, cache_read_input_tokens: 0 },
+      },
     };
     // A file being written may end without a newline; the appended line completes it first.
     const text = readFileSync(file, 'utf8');
@@ -90,8 +98,16 @@ describe('Token Cost Dashboard in the extension host', function () {
     const file = findTranscripts(path.join(os.homedir(), '.claude', 'projects')).find((f) => !f.includes('subagents'));
     assert.ok(file);
     const line = {
-      type: 'assistant', cwd: '/home/me/app', sessionId: 'live-session', timestamp: new Date().toISOString(), requestId: 'req_live_2',
-      message: { id: 'msg_live_2', model: 'claude-opus-4-5-20251101', usage: { input_tokens: 2000, output_tokens: 60_000, cache_creation_input_tokens: 0, cache_read_input_tokens: 0 } },
+      type: 'assistant',
+      cwd: '/home/me/app',
+      sessionId: 'live-session',
+      timestamp: new Date().toISOString(),
+      requestId: 'req_live_2',
+      message: {
+        id: 'msg_live_2',
+        model: 'claude-opus-4-5-20251101',
+        usage: { input_tokens: 2000, output_tokens: 60_000, cache_creation_input_tokens: 0, cache_read_input_tokens: 0 },
+      },
     };
     const appendedAt = Date.now();
     appendFileSync(file, `${JSON.stringify(line)}\n`);
@@ -111,7 +127,9 @@ describe('Token Cost Dashboard in the extension host', function () {
     renameSync(file, moved); // what Claude Code's 30-day clean-up does
     await vscode.commands.executeCommand('tokenCost.refresh');
     assert.equal(api.statusBarText(), before, 'deleting a transcript does not erase its spend');
-    const rebuilt = await vscode.commands.executeCommand<{ reread: number; keptFromDatabase: number }>('tokenCost.rebuildDatabase', { confirmed: true });
+    const rebuilt = await vscode.commands.executeCommand<{ reread: number; keptFromDatabase: number }>('tokenCost.rebuildDatabase', {
+      confirmed: true,
+    });
     assert.ok(rebuilt && rebuilt.keptFromDatabase >= 2, `requests of the deleted transcript were kept (${JSON.stringify(rebuilt)})`);
     assert.equal(api.statusBarText(), before, 'a rebuild keeps them too');
     renameSync(moved, file);

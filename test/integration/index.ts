@@ -17,14 +17,18 @@ export async function run(): Promise<void> {
   const mocha = new Mocha({ ui: 'bdd', timeout: 60_000, color: false, reporter: 'spec' });
   // The activation suite runs first: it compares the status bar with the CLI, which only sees
   // transcripts, before other suites add manual records.
-  const files = readdirSync(__dirname).filter((f) => f.endsWith('.test.js')).sort((a, b) => Number(b === 'extension.test.js') - Number(a === 'extension.test.js') || a.localeCompare(b));
+  const files = readdirSync(__dirname)
+    .filter((f) => f.endsWith('.test.js'))
+    .sort((a, b) => Number(b === 'extension.test.js') - Number(a === 'extension.test.js') || a.localeCompare(b));
   for (const f of files) mocha.addFile(path.join(__dirname, f));
   const tests: TestResult[] = [];
   const failures = await new Promise<number>((resolve) => {
     const runner = mocha.run((n) => resolve(n));
     runner.on('pass', (t) => tests.push({ fullTitle: t.fullTitle(), state: 'passed' }));
     runner.on('pending', (t) => tests.push({ fullTitle: t.fullTitle(), state: 'pending' }));
-    runner.on('fail', (t, err: Error) => tests.push({ fullTitle: t.fullTitle(), state: 'failed', error: `${err.message}\n${err.stack ?? ''}` }));
+    runner.on('fail', (t, err: Error) =>
+      tests.push({ fullTitle: t.fullTitle(), state: 'failed', error: `${err.message}\n${err.stack ?? ''}` }),
+    );
   });
   const summary = {
     passes: tests.filter((t) => t.state === 'passed').length,

@@ -7,20 +7,30 @@ import * as vscode from 'vscode';
 import { activatedApi, repo, until } from './util';
 
 /** Where the status-line command and the extension meet, for this HOME (as src/core/limitsLog.ts says). */
-const dataDir = path.join(process.env.XDG_DATA_HOME || path.join(process.env.HOME || os.homedir(), '.local', 'share'), 'token-cost-dashboard');
+const dataDir = path.join(
+  process.env.XDG_DATA_HOME || path.join(process.env.HOME || os.homedir(), '.local', 'share'),
+  'token-cost-dashboard',
+);
 
 describe('plan limits from the status line', () => {
   it('a status-line JSON piped into `token-cost statusline` shows in the status bar with its reset in the tooltip', async () => {
     const api = await activatedApi();
     const now = Math.floor(Date.now() / 1000);
     const input = JSON.stringify({
-      session_id: 'integration-session', version: '2.1.200', model: { id: 'claude-opus-4-6', display_name: 'Opus 4.6' },
+      session_id: 'integration-session',
+      version: '2.1.200',
+      model: { id: 'claude-opus-4-6', display_name: 'Opus 4.6' },
       cost: { total_cost_usd: 0.5 },
-      rate_limits: { five_hour: { used_percentage: 42, resets_at: now + 2 * 3600 }, seven_day: { used_percentage: 18, resets_at: now + 3 * 86400 } },
+      rate_limits: {
+        five_hour: { used_percentage: 42, resets_at: now + 2 * 3600 },
+        seven_day: { used_percentage: 18, resets_at: now + 3 * 86400 },
+      },
     });
     const started = Date.now();
     const printed = execFileSync(process.execPath, [path.join(repo, 'dist', 'cli.js'), 'statusline'], {
-      input, encoding: 'utf8', env: { ...process.env, ELECTRON_RUN_AS_NODE: '1' },
+      input,
+      encoding: 'utf8',
+      env: { ...process.env, ELECTRON_RUN_AS_NODE: '1' },
     });
     assert.match(printed, /5h 42% \((1h 59m|2h 00m)\) · 7d 18%/);
     await until('the status bar shows the limits', () => api.statusBarText().includes('5h 42 % · 7d 18 %'), 5000);
@@ -34,7 +44,7 @@ describe('plan limits from the status line', () => {
     assert.ok(existsSync(path.join(dataDir, 'limits.jsonl')));
   });
 
-  it('shows the Codex corpus\'s newest rate_limits for Codex in the tooltip', async () => {
+  it("shows the Codex corpus's newest rate_limits for Codex in the tooltip", async () => {
     const api = await activatedApi();
     const config = vscode.workspace.getConfiguration('tokenCost');
     const corpus = path.resolve(repo, '..', 'shared', 'corpora', 'real', 'home', '.codex');
@@ -43,7 +53,13 @@ describe('plan limits from the status line', () => {
       await config.update('codexHome', corpus, vscode.ConfigurationTarget.Global);
       await until('the Codex windows are known', () => api.limits().windows.some((w) => w.source === 'codex'), 10_000);
       const codex = api.limits().windows.filter((w) => w.source === 'codex');
-      assert.deepEqual(codex.map((w) => [w.label, w.planType]), [['5h', 'team'], ['7d', 'team']]);
+      assert.deepEqual(
+        codex.map((w) => [w.label, w.planType]),
+        [
+          ['5h', 'team'],
+          ['7d', 'team'],
+        ],
+      );
       // Their resets are months behind today: shown as reset, with no stale percentage in the bar.
       assert.ok(codex.every((w) => w.state === 'reset'));
       await until('the tooltip lists them', () => api.statusBarTooltip().includes('Codex 5h | — | reset'), 5000);
@@ -52,9 +68,12 @@ describe('plan limits from the status line', () => {
     }
   });
 
-  it('sets up Claude Code\'s status line keeping the previous one chained, and undoes it', async () => {
+  it("sets up Claude Code's status line keeping the previous one chained, and undoes it", async () => {
     await activatedApi();
-    const settingsFile = path.join(process.env.CLAUDE_CONFIG_DIR?.split(',')[0] || path.join(process.env.HOME || os.homedir(), '.claude'), 'settings.json');
+    const settingsFile = path.join(
+      process.env.CLAUDE_CONFIG_DIR?.split(',')[0] || path.join(process.env.HOME || os.homedir(), '.claude'),
+      'settings.json',
+    );
     const before = existsSync(settingsFile) ? readFileSync(settingsFile, 'utf8') : undefined;
     assert.equal(await vscode.commands.executeCommand('tokenCost.setUpStatusLine', { confirm: true }), 'applied');
     const set = JSON.parse(readFileSync(settingsFile, 'utf8')) as { statusLine: { type: string; command: string } };

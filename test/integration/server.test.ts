@@ -26,7 +26,10 @@ describe('the heartbeat endpoint, as an agent fleet uses it from this window', f
 
     const before = todayDollars(api.statusBarText());
     const target = url!.replace('{agentId}', 'integration-agent');
-    const body = JSON.stringify({ status: 'busy', tokens: { model: 'claude-sonnet-4-5', input: 100_000, output: 10_000, requestId: 'int-hb-1' } });
+    const body = JSON.stringify({
+      status: 'busy',
+      tokens: { model: 'claude-sonnet-4-5', input: 100_000, output: 10_000, requestId: 'int-hb-1' },
+    });
     const refused = await fetch(target, { method: 'POST', headers: { 'content-type': 'application/json' }, body });
     assert.equal(refused.status, 401);
     const ok = await fetch(target, { method: 'POST', headers: { 'content-type': 'application/json', 'x-api-key': key }, body });
@@ -36,7 +39,11 @@ describe('the heartbeat endpoint, as an agent fleet uses it from this window', f
     assert.ok(Math.abs(result.cost - 0.45) < 1e-9, `100k input at $3/M + 10k output at $15/M is $0.45, got ${result.cost}`);
     await until('the status bar counts the heartbeat', () => Math.abs(todayDollars(api.statusBarText()) - (before + 0.45)) < 0.006);
 
-    const retry = await fetch(target, { method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${key}` }, body });
+    const retry = await fetch(target, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', authorization: `Bearer ${key}` },
+      body,
+    });
     assert.equal(((await retry.json()) as { accepted: number }).accepted, 0, 'a retry with the same requestId is not counted again');
   });
 });

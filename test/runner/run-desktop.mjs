@@ -18,8 +18,13 @@ try {
     extensionTestsPath: join(repoRoot, 'out/test/integration/index'),
     launchArgs: [workspace, '--disable-extensions', '--disable-workspace-trust', `--user-data-dir=${join(work, 'user')}`],
     extensionTestsEnv: {
-      HOME: home, XDG_CONFIG_HOME: join(home, '.config'), XDG_DATA_HOME: join(home, '.local/share'), CLAUDE_CONFIG_DIR: '',
-      TOKEN_COST_RESULTS_FILE: resultsFile, TOKEN_COST_FIXTURE_HOME: home, TOKEN_COST_REPO: repoRoot,
+      HOME: home,
+      XDG_CONFIG_HOME: join(home, '.config'),
+      XDG_DATA_HOME: join(home, '.local/share'),
+      CLAUDE_CONFIG_DIR: '',
+      TOKEN_COST_RESULTS_FILE: resultsFile,
+      TOKEN_COST_FIXTURE_HOME: home,
+      TOKEN_COST_REPO: repoRoot,
     },
   });
 } catch (e) {

@@ -26,15 +26,24 @@ let browser;
 let exitCode = 1;
 try {
   server = await startServer({
-    home, ...dirs,
+    home,
+    ...dirs,
     // A trusted run: these tests check behaviour, the e2e layer checks Restricted Mode.
-    settings: { 'security.workspace.trust.enabled': false, 'workbench.startupEditor': 'none', 'telemetry.telemetryLevel': 'off', 'tokenCost.server.port': 0 },
+    settings: {
+      'security.workspace.trust.enabled': false,
+      'workbench.startupEditor': 'none',
+      'telemetry.telemetryLevel': 'off',
+      'tokenCost.server.port': 0,
+    },
   });
   const authority = `127.0.0.1:${server.port}`;
   const payload = [
     ['extensionDevelopmentPath', `vscode-remote://${authority}${repoRoot}`],
     ['extensionTestsPath', `vscode-remote://${authority}${join(repoRoot, 'out/test/integration/index')}`],
-    ['extensionEnvironment', JSON.stringify({ TOKEN_COST_RESULTS_FILE: resultsFile, TOKEN_COST_FIXTURE_HOME: home, TOKEN_COST_REPO: repoRoot })],
+    [
+      'extensionEnvironment',
+      JSON.stringify({ TOKEN_COST_RESULTS_FILE: resultsFile, TOKEN_COST_FIXTURE_HOME: home, TOKEN_COST_REPO: repoRoot }),
+    ],
   ];
   const url = `${server.url}/?folder=${encodeURIComponent(workspace)}&payload=${encodeURIComponent(JSON.stringify(payload))}`;
   browser = await launchBrowser();
@@ -54,9 +63,14 @@ try {
       console.log(`${mark} ${t.fullTitle}`);
       if (t.error) console.log(t.error.replace(/^/gm, '      '));
     }
-    console.log(`integration: ${results.passes} passed, ${results.failures} failed, ${results.pending} skipped (inside the VS Code extension host)`);
+    console.log(
+      `integration: ${results.passes} passed, ${results.failures} failed, ${results.pending} skipped (inside the VS Code extension host)`,
+    );
     if (process.env.TOKEN_COST_LAYER_RESULT) {
-      writeFileSync(process.env.TOKEN_COST_LAYER_RESULT, JSON.stringify({ passed: results.passes, failed: results.failures, skipped: results.pending }));
+      writeFileSync(
+        process.env.TOKEN_COST_LAYER_RESULT,
+        JSON.stringify({ passed: results.passes, failed: results.failures, skipped: results.pending }),
+      );
     }
     exitCode = results.failures === 0 && results.passes > 0 ? 0 : 1;
   }

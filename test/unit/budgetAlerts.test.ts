@@ -14,17 +14,33 @@ const prices = new PriceTable();
 
 function rec(key: string, cost: number): UsageRecord {
   return {
-    dedupKey: key, timestamp: NOW - 60 * 60_000, source: 'heartbeat', model: 'claude-sonnet-4-5-20250929', project: '/p', sessionId: 's',
-    inputTokens: 100, outputTokens: 10, cacheWriteTokens: 0, cacheWrite1hTokens: 0, cacheReadTokens: 0, reportedCost: cost, cost, unpriced: false, isSidechain: false,
+    dedupKey: key,
+    timestamp: NOW - 60 * 60_000,
+    source: 'heartbeat',
+    model: 'claude-sonnet-4-5-20250929',
+    project: '/p',
+    sessionId: 's',
+    inputTokens: 100,
+    outputTokens: 10,
+    cacheWriteTokens: 0,
+    cacheWrite1hTokens: 0,
+    cacheReadTokens: 0,
+    reportedCost: cost,
+    cost,
+    unpriced: false,
+    isSidechain: false,
   };
 }
 
-const open = (dbFile: string) => UsageEngine.open({ dbFile, roots: () => [], prices: () => prices, costMode: () => 'auto', followEveryMs: 60_000 });
+const open = (dbFile: string) =>
+  UsageEngine.open({ dbFile, roots: () => [], prices: () => prices, costMode: () => 'auto', followEveryMs: 60_000 });
 
 /** What one window does on each update: compute what is due from its store, show what it wins. */
 function windowShows(engine: UsageEngine, marks: NotifiedMarks, budget: { daily?: number }): string[] {
   const s = statusSummary(engine.store, 'UTC', budget, NOW);
-  return dueAlerts(s, [80, 100], 0, NOW).filter((d) => marks.claim(d.key, NOW)).map((d) => d.text);
+  return dueAlerts(s, [80, 100], 0, NOW)
+    .filter((d) => marks.claim(d.key, NOW))
+    .map((d) => d.text);
 }
 
 describe('budget alerts across windows', () => {
@@ -68,13 +84,17 @@ describe('budget alerts across windows', () => {
       const marks = new NotifiedMarks(${JSON.stringify(markDir)});
       while (Date.now() < ${startAt}) {}
       process.stdout.write(String(marks.claim('daily:2026-11-23:80')));`;
-    const runs = Array.from({ length: 6 }, () => new Promise<string>((resolve, reject) => {
-      const child = spawn(process.execPath, ['-e', script], { stdio: ['ignore', 'pipe', 'inherit'] });
-      let out = '';
-      child.stdout.on('data', (d) => (out += d));
-      child.on('error', reject);
-      child.on('exit', (code) => (code === 0 ? resolve(out) : reject(new Error(`child exited ${code}`))));
-    }));
+    const runs = Array.from(
+      { length: 6 },
+      () =>
+        new Promise<string>((resolve, reject) => {
+          const child = spawn(process.execPath, ['-e', script], { stdio: ['ignore', 'pipe', 'inherit'] });
+          let out = '';
+          child.stdout.on('data', (d) => (out += d));
+          child.on('error', reject);
+          child.on('exit', (code) => (code === 0 ? resolve(out) : reject(new Error(`child exited ${code}`))));
+        }),
+    );
     const answers = await Promise.all(runs);
     assert.equal(answers.filter((a) => a === 'true').length, 1, answers.join(', '));
     assert.equal(answers.filter((a) => a === 'false').length, 5, answers.join(', '));
@@ -86,11 +106,14 @@ describe('budget alerts across windows', () => {
     await engine.accept([{ ...rec('a', 30), timestamp: NOW - 60_000 }]);
     const s = statusSummary(engine.store, 'UTC', { daily: 20, monthly: 50 }, NOW);
     const due = dueAlerts(s, [50, 80, 100], 20, NOW);
-    assert.deepEqual(due.map((d) => [d.key, d.severe]), [
-      ['daily:2026-11-23:100', true],
-      ['monthly:2026-11:50', false],
-      [`burn:2026-11-23:${new Date(NOW).getHours()}`, false],
-    ]);
+    assert.deepEqual(
+      due.map((d) => [d.key, d.severe]),
+      [
+        ['daily:2026-11-23:100', true],
+        ['monthly:2026-11:50', false],
+        [`burn:2026-11-23:${new Date(NOW).getHours()}`, false],
+      ],
+    );
     assert.equal(due[1].text, "Token Cost: 50 % of this month's budget: $30.00 of $50.00.");
     assert.equal(due[2].text, 'Token Cost: high burn rate, $120.00/hour over the last 15 minutes.');
     await engine.close();

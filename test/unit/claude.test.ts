@@ -33,7 +33,10 @@ describe('claude: discovery and parsing', () => {
     const file = describeTranscript('/r', '/r/-p/s.jsonl');
     const out = parseClaudeLine(
       assistantLine({ id: 'msg_1', requestId: 'req_1', input: 5, output: 7, cacheWrite: 11, cacheRead: 13 }),
-      0, file, new PriceTable(), 'auto',
+      0,
+      file,
+      new PriceTable(),
+      'auto',
     );
     assert.equal(out.kind, 'record');
     if (out.kind !== 'record') return;

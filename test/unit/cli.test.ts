@@ -18,7 +18,8 @@ const REAL_HOME = path.resolve(root, '..', 'shared', 'corpora', 'real', 'home');
 
 function envFor(home: string, extra: NodeJS.ProcessEnv = {}): NodeJS.ProcessEnv {
   const env: NodeJS.ProcessEnv = { ...process.env, HOME: home, NO_COLOR: '1', TZ: 'UTC', ...extra };
-  for (const k of ['CLAUDE_CONFIG_DIR', 'XDG_CONFIG_HOME', 'XDG_DATA_HOME', 'CODEX_HOME', 'TOKEN_COST_API_KEY']) if (!(k in extra)) delete env[k];
+  for (const k of ['CLAUDE_CONFIG_DIR', 'XDG_CONFIG_HOME', 'XDG_DATA_HOME', 'CODEX_HOME', 'TOKEN_COST_API_KEY'])
+    if (!(k in extra)) delete env[k];
   return env;
 }
 
@@ -51,10 +52,21 @@ function keyPaths(v: unknown, at = '', out = new Set<string>()): Set<string> {
 
 /** The reports of ccusage 20.0.24 a script may call, each as ccusage and we take it. */
 const REPORTS: string[][] = [
-  ['daily'], ['weekly'], ['monthly'], ['session'], ['blocks'],
-  ['claude', 'daily'], ['claude', 'weekly'], ['claude', 'monthly'], ['claude', 'session'], ['claude', 'blocks'],
-  ['claude', 'blocks', '--token-limit', 'max'], ['claude', 'blocks', '--active', '-t', '1000'],
-  ['codex', 'daily'], ['codex', 'monthly'], ['codex', 'session'],
+  ['daily'],
+  ['weekly'],
+  ['monthly'],
+  ['session'],
+  ['blocks'],
+  ['claude', 'daily'],
+  ['claude', 'weekly'],
+  ['claude', 'monthly'],
+  ['claude', 'session'],
+  ['claude', 'blocks'],
+  ['claude', 'blocks', '--token-limit', 'max'],
+  ['claude', 'blocks', '--active', '-t', '1000'],
+  ['codex', 'daily'],
+  ['codex', 'monthly'],
+  ['codex', 'session'],
 ];
 /** Edge cases (bench/corpus.mjs) where ccusage's blocks report disagrees with its own daily report. */
 const BLOCK_DIFFERENCES = ['sidechain-replay-other-request', 'missing-requestId', 'progress-line-without-subagent-file'];
@@ -70,8 +82,22 @@ const KNOWN_GAPS: Record<string, string[]> = {
 function addLiveSession(home: string): void {
   const now = Date.now();
   writeLines(path.join(home, '.claude', 'projects', '-home-me-live', 'live-1.jsonl'), [
-    assistantLine({ id: 'msg_live_1', requestId: 'req_live_1', timestamp: new Date(now - 40 * 60_000).toISOString(), cwd: '/home/me/live', sessionId: 'live-1' }),
-    assistantLine({ id: 'msg_live_2', requestId: 'req_live_2', timestamp: new Date(now - 10 * 60_000).toISOString(), output: 5000, cwd: '/home/me/live', sessionId: 'live-1', model: 'claude-opus-4-5-20251101' }),
+    assistantLine({
+      id: 'msg_live_1',
+      requestId: 'req_live_1',
+      timestamp: new Date(now - 40 * 60_000).toISOString(),
+      cwd: '/home/me/live',
+      sessionId: 'live-1',
+    }),
+    assistantLine({
+      id: 'msg_live_2',
+      requestId: 'req_live_2',
+      timestamp: new Date(now - 10 * 60_000).toISOString(),
+      output: 5000,
+      cwd: '/home/me/live',
+      sessionId: 'live-1',
+      model: 'claude-opus-4-5-20251101',
+    }),
   ]);
 }
 
@@ -87,10 +113,18 @@ function compareKeySets(home: string, label: string): void {
     assert.deepEqual(extra, [], `${label} ${name}: keys ccusage does not print`);
     const missing = [...c].filter((k) => !o.has(k));
     const gaps = KNOWN_GAPS[name] ?? [];
-    assert.deepEqual(missing.filter((k) => !gaps.includes(k.split('.').at(-1)!)), [], `${label} ${name}: keys ccusage prints and we do not`);
+    assert.deepEqual(
+      missing.filter((k) => !gaps.includes(k.split('.').at(-1)!)),
+      [],
+      `${label} ${name}: keys ccusage prints and we do not`,
+    );
     if (name.startsWith('codex')) {
       // The gaps are real: when the store learns these figures, drop them from KNOWN_GAPS.
-      for (const g of gaps) assert.ok(missing.some((k) => k.endsWith(`.${g}`)), `${label} ${name}: ${g} is printed now; drop it from KNOWN_GAPS`);
+      for (const g of gaps)
+        assert.ok(
+          missing.some((k) => k.endsWith(`.${g}`)),
+          `${label} ${name}: ${g} is printed now; drop it from KNOWN_GAPS`,
+        );
     }
   }
 }
@@ -104,7 +138,11 @@ describe('token-cost: ccusage 20.0.24 command forms and JSON keys', function () 
     assert.ok(existsSync(cli), `${cli} is missing: build first (node scripts/build.mjs; npm test does it)`);
     assert.ok(existsSync(ccusageBin), 'ccusage is missing: npm ci (devDependency ccusage@20.0.24)');
     home = tempDir('tcd-cli-home-');
-    corpus = JSON.parse(execFileSync(process.execPath, [path.join(root, 'bench', 'corpus.mjs'), '--out', home, '--size-mb', '1', '--seed', '5', '--codex'], { encoding: 'utf8' }));
+    corpus = JSON.parse(
+      execFileSync(process.execPath, [path.join(root, 'bench', 'corpus.mjs'), '--out', home, '--size-mb', '1', '--seed', '5', '--codex'], {
+        encoding: 'utf8',
+      }),
+    );
     addLiveSession(home);
   });
 
@@ -121,7 +159,17 @@ describe('token-cost: ccusage 20.0.24 command forms and JSON keys', function () 
 
   it('blocks: the same blocks, gaps, entries, tokens, cost and burn rate as ccusage, but where ccusage disagrees with its own daily report', () => {
     const env = envFor(home);
-    type Block = { id: string; isGap: boolean; isActive: boolean; entries: number; totalTokens: number; costUSD: number; models: string[]; burnRate: unknown; projection: { remainingMinutes: number } | null };
+    type Block = {
+      id: string;
+      isGap: boolean;
+      isActive: boolean;
+      entries: number;
+      totalTokens: number;
+      costUSD: number;
+      models: string[];
+      burnRate: unknown;
+      projection: { remainingMinutes: number } | null;
+    };
     const c = (theirs(['claude', 'blocks', '--offline', '--json'], env) as { blocks: Block[] }).blocks;
     const o = (ours(['claude', 'blocks', '--json', '--data-dir', tempDir('tcd-cli-data-')], env) as { blocks: Block[] }).blocks;
     // ccusage's blocks drop a subagent replay under another requestId and keep one line per
@@ -137,8 +185,18 @@ describe('token-cost: ccusage 20.0.24 command forms and JSON keys', function () 
       const to = list[i + 1]?.id.slice(0, 10) ?? '9999-12-31';
       return [...differs].some((d) => d >= from && d <= to);
     };
-    const comparable = (list: Block[]) => list.filter((b, i) => !differs.has(b.id.replace(/^gap-/, '').slice(0, 10)) && !(b.isGap && spansDiffering(list, i)));
-    const strip = (b: Block) => ({ id: b.id, isGap: b.isGap, isActive: b.isActive, entries: b.entries, totalTokens: b.totalTokens, cost: b.costUSD.toFixed(9), models: [...b.models].sort(), burnRate: b.burnRate });
+    const comparable = (list: Block[]) =>
+      list.filter((b, i) => !differs.has(b.id.replace(/^gap-/, '').slice(0, 10)) && !(b.isGap && spansDiffering(list, i)));
+    const strip = (b: Block) => ({
+      id: b.id,
+      isGap: b.isGap,
+      isActive: b.isActive,
+      entries: b.entries,
+      totalTokens: b.totalTokens,
+      cost: b.costUSD.toFixed(9),
+      models: [...b.models].sort(),
+      burnRate: b.burnRate,
+    });
     assert.ok(c.length > 20);
     // Gaps end at the next block's first request, which in the differing cases differs too.
     assert.deepEqual(comparable(o).map(strip), comparable(c).map(strip));
@@ -150,14 +208,21 @@ describe('token-cost: ccusage 20.0.24 command forms and JSON keys', function () 
   it('takes --since as YYYYMMDD or YYYY-MM-DD, -z, --order desc, --start-of-week and --breakdown', () => {
     const env = envFor(home);
     const dataDir = tempDir('tcd-cli-data-');
-    const days = (args: string[]) => (ours(['claude', 'daily', '--json', '--data-dir', dataDir, ...args], env) as { daily: { date: string }[] }).daily.map((d) => d.date);
+    const days = (args: string[]) =>
+      (ours(['claude', 'daily', '--json', '--data-dir', dataDir, ...args], env) as { daily: { date: string }[] }).daily.map((d) => d.date);
     const compact = days(['--since', '20260610', '--until', '20260720']);
     assert.deepEqual(compact, days(['--since', '2026-06-10', '--until', '2026-07-20']));
     assert.ok(compact.length > 3 && compact[0] >= '2026-06-10' && compact.at(-1)! <= '2026-07-20', `${compact}`);
     assert.ok(days([]).length > compact.length);
     assert.deepEqual(days(['-s', '20260610', '-u', '20260720', '--order', 'desc']), [...compact].reverse());
-    const weeks = (args: string[]) => (ours(['claude', 'weekly', '--json', '--data-dir', dataDir, ...args], env) as { weekly: { week: string }[] }).weekly.map((w) => w.week);
-    const cc = (args: string[]) => (theirs(['claude', 'weekly', '--offline', '--json', '-z', 'UTC', ...args], env) as { weekly: { week: string }[] }).weekly.map((w) => w.week);
+    const weeks = (args: string[]) =>
+      (ours(['claude', 'weekly', '--json', '--data-dir', dataDir, ...args], env) as { weekly: { week: string }[] }).weekly.map(
+        (w) => w.week,
+      );
+    const cc = (args: string[]) =>
+      (theirs(['claude', 'weekly', '--offline', '--json', '-z', 'UTC', ...args], env) as { weekly: { week: string }[] }).weekly.map(
+        (w) => w.week,
+      );
     assert.deepEqual(weeks(['-z', 'UTC']), cc([]), 'Sunday weeks, as ccusage claude weekly');
     assert.deepEqual(weeks(['-z', 'UTC', '--start-of-week', 'monday']), cc(['--start-of-week', 'monday']));
     assert.equal(new Date(`${weeks(['--start-of-week', 'wednesday'])[0]}T00:00:00Z`).getUTCDay(), 3);
@@ -200,7 +265,10 @@ describe('token-cost: help, version and usage errors', function () {
     const commands: [string[], string[]][] = [
       [['daily'], ['--since', '--until', '--timezone', '--breakdown', '--mode', '--order', '--offline', '--cost-rules', '--json']],
       [['weekly'], ['--start-of-week']],
-      [['claude', 'weekly'], ['--start-of-week', 'Sunday']],
+      [
+        ['claude', 'weekly'],
+        ['--start-of-week', 'Sunday'],
+      ],
       [['session'], ['--id']],
       [['blocks'], ['--active', '--recent', '--token-limit']],
       [['claude', 'blocks'], ['--active']],
@@ -213,7 +281,11 @@ describe('token-cost: help, version and usage errors', function () {
       [['cost'], ['--model']],
     ];
     for (const [words, flags] of commands) {
-      for (const form of [[...words, '--help'], [...words, '-h'], ['help', ...words]]) {
+      for (const form of [
+        [...words, '--help'],
+        [...words, '-h'],
+        ['help', ...words],
+      ]) {
         const r = run(form, env);
         assert.equal(r.code, 0, `${form.join(' ')}: ${r.stderr}`);
         assert.match(r.stdout, new RegExp(`Usage:\\n  token-cost ${words.join(' ')}`), form.join(' '));
@@ -262,9 +334,21 @@ describe('token-cost: help, version and usage errors', function () {
     }
   });
 
-  it('accepts --cost-rules ccusage|api and ccusage\'s --offline/--no-offline/--color/--compact', () => {
+  it("accepts --cost-rules ccusage|api and ccusage's --offline/--no-offline/--color/--compact", () => {
     const dataDir = tempDir('tcd-cli-data-');
-    for (const extra of [['--cost-rules', 'api'], ['--cost-rules', 'ccusage'], ['-O'], ['--no-offline'], ['--no-color'], ['--color'], ['--compact'], ['--all'], ['--single-thread'], ['-m', 'calculate'], ['-j']]) {
+    for (const extra of [
+      ['--cost-rules', 'api'],
+      ['--cost-rules', 'ccusage'],
+      ['-O'],
+      ['--no-offline'],
+      ['--no-color'],
+      ['--color'],
+      ['--compact'],
+      ['--all'],
+      ['--single-thread'],
+      ['-m', 'calculate'],
+      ['-j'],
+    ]) {
       const r = run(['claude', 'daily', '--data-dir', dataDir, ...extra], env);
       assert.equal(r.code, 0, `${extra.join(' ')}: ${r.stderr}`);
     }
@@ -274,7 +358,8 @@ describe('token-cost: help, version and usage errors', function () {
     const r = run(['daily', '--data-dir', tempDir('tcd-cli-data-')], env);
     assert.equal(r.code, 0);
     assert.match(r.stderr, /no usage found\. Looked for transcripts in:/);
-    for (const p of [path.join(home, '.claude', 'projects'), path.join(home, '.codex', 'sessions')]) assert.ok(r.stderr.includes(p), `names ${p}: ${r.stderr}`);
+    for (const p of [path.join(home, '.claude', 'projects'), path.join(home, '.codex', 'sessions')])
+      assert.ok(r.stderr.includes(p), `names ${p}: ${r.stderr}`);
   });
 });
 
@@ -288,7 +373,9 @@ describe("token-cost: the reference scripts' verbs (seed 003)", function () {
   });
 
   function projects(dataDir: string, e = env): { project: string; totalTokens: number; totalCost: number }[] {
-    return (ours(['project', '--json', '--data-dir', dataDir], e) as { projects: { project: string; totalTokens: number; totalCost: number }[] }).projects;
+    return (
+      ours(['project', '--json', '--data-dir', dataDir], e) as { projects: { project: string; totalTokens: number; totalCost: number }[] }
+    ).projects;
   }
 
   it('log works with no server running, warns without a model, and today/project count it', () => {
@@ -306,19 +393,33 @@ describe("token-cost: the reference scripts' verbs (seed 003)", function () {
     const prices = JSON.parse(readFileSync(path.join(root, 'src/core/pricing/prices.json'), 'utf8'));
     const haiku = 2800 * prices['claude-haiku-4-5'].input_cost_per_token;
     const rows = projects(dataDir);
-    assert.deepEqual(rows.map((r) => [r.project, r.totalTokens]), [['qa-automation', 2810], ['calm-ai-pm', 3500]]);
+    assert.deepEqual(
+      rows.map((r) => [r.project, r.totalTokens]),
+      [
+        ['qa-automation', 2810],
+        ['calm-ai-pm', 3500],
+      ],
+    );
     assert.ok(Math.abs(rows[0].totalCost - haiku) < 1e-12);
     const today = ours(['today', '--json', '--data-dir', dataDir], env) as { totalTokens: number; totalCost: number; requests: number };
     assert.equal(today.totalTokens, 6310);
     assert.equal(today.requests, 3);
-    assert.match(run(['today', '--data-dir', dataDir], env).stdout, /^Today \(\d{4}-\d\d-\d\d, UTC\): \$0\.00, 6,310 tokens, 3 requests\.$/m);
+    assert.match(
+      run(['today', '--data-dir', dataDir], env).stdout,
+      /^Today \(\d{4}-\d\d-\d\d, UTC\): \$0\.00, 6,310 tokens, 3 requests\.$/m,
+    );
   });
 
   it('cost N prices N tokens as log counts them', () => {
     const prices = JSON.parse(readFileSync(path.join(root, 'src/core/pricing/prices.json'), 'utf8'));
     const r = run(['cost', '50000'], env);
     assert.equal(r.code, 0, r.stderr);
-    assert.match(r.stdout, new RegExp(`^\\$${(50000 * prices['claude-haiku-4-5'].input_cost_per_token).toFixed(2).replace('.', '\\.')} \\(50,000 tokens of claude-haiku-4-5`));
+    assert.match(
+      r.stdout,
+      new RegExp(
+        `^\\$${(50000 * prices['claude-haiku-4-5'].input_cost_per_token).toFixed(2).replace('.', '\\.')} \\(50,000 tokens of claude-haiku-4-5`,
+      ),
+    );
     const sonnet = ours(['cost', '50000', '--model', 'claude-sonnet-4-5', '--json'], env) as { cost: number };
     assert.ok(Math.abs(sonnet.cost - 50000 * prices['claude-sonnet-4-5'].input_cost_per_token) < 1e-12);
     const unknown = run(['cost', '50000', '--model', 'no-such-model-x'], env);
@@ -359,7 +460,11 @@ describe("token-cost: the reference scripts' verbs (seed 003)", function () {
       await new Promise((r) => setTimeout(r, 100));
       rows = projects(extDir, extEnv);
     }
-    assert.deepEqual(rows.filter((r) => r.project === 'api').map((r) => r.totalTokens), [900], 'the extension took it in');
+    assert.deepEqual(
+      rows.filter((r) => r.project === 'api').map((r) => r.totalTokens),
+      [900],
+      'the extension took it in',
+    );
     // With the key, it is sent to the extension's server instead.
     const direct = run(['log', 'api', 'Add test', '300'], { ...extEnv, TOKEN_COST_API_KEY: 'extension-secret' });
     assert.match(direct.stdout, /sent to http:\/\/127\.0\.0\.1:\d+/);

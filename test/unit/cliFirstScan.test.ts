@@ -29,11 +29,24 @@ describe('CLI first scan: the report before the database, nothing lost when kill
     const env: NodeJS.ProcessEnv = { ...process.env, HOME: home, NO_COLOR: '1', TZ: 'UTC' };
     for (const k of ['CLAUDE_CONFIG_DIR', 'XDG_CONFIG_HOME', 'XDG_DATA_HOME', 'CODEX_HOME', 'TOKEN_COST_API_KEY']) delete env[k];
     const files = ['-home-me-app/s1.jsonl', '-home-me-app/s2.jsonl', '-work-api/s3.jsonl'];
-    files.forEach((f, i) => writeLines(path.join(home, '.claude', 'projects', f), Array.from({ length: 20 }, (_, j) => assistantLine({
-      id: `msg_${i}_${j}`, requestId: `req_${i}_${j}`, output: 100 + j, input: 10 + i, timestamp: `2026-11-${10 + i}T10:${String(j).padStart(2, '0')}:00.000Z`,
-    }))));
+    files.forEach((f, i) =>
+      writeLines(
+        path.join(home, '.claude', 'projects', f),
+        Array.from({ length: 20 }, (_, j) =>
+          assistantLine({
+            id: `msg_${i}_${j}`,
+            requestId: `req_${i}_${j}`,
+            output: 100 + j,
+            input: 10 + i,
+            timestamp: `2026-11-${10 + i}T10:${String(j).padStart(2, '0')}:00.000Z`,
+          }),
+        ),
+      ),
+    );
 
-    const child = spawn(process.execPath, [cli, 'daily', '--json', '--data-dir', dataDir], { env: { ...env, TOKEN_COST_TEST_STOP_AFTER_REPORT: '1' } });
+    const child = spawn(process.execPath, [cli, 'daily', '--json', '--data-dir', dataDir], {
+      env: { ...env, TOKEN_COST_TEST_STOP_AFTER_REPORT: '1' },
+    });
     let printed = '';
     child.stdout.on('data', (d: Buffer) => (printed += d.toString()));
     const exited = new Promise<NodeJS.Signals | null>((resolve) => child.on('exit', (_code, signal) => resolve(signal)));
@@ -64,7 +77,10 @@ describe('CLI first scan: the report before the database, nothing lost when kill
       store.close();
     }
     // A run on a fresh folder prints the same (the report did not depend on the interrupted run).
-    const fresh = spawnSync(process.execPath, [cli, 'daily', '--json', '--data-dir', tempDir('tcd-first-fresh-')], { env, encoding: 'utf8' });
+    const fresh = spawnSync(process.execPath, [cli, 'daily', '--json', '--data-dir', tempDir('tcd-first-fresh-')], {
+      env,
+      encoding: 'utf8',
+    });
     assert.equal(fresh.stdout, printed);
   });
 
@@ -75,7 +91,9 @@ describe('CLI first scan: the report before the database, nothing lost when kill
     for (const k of ['CLAUDE_CONFIG_DIR', 'XDG_CONFIG_HOME', 'XDG_DATA_HOME', 'CODEX_HOME', 'TOKEN_COST_API_KEY']) delete env[k];
     // Enough sessions that the JSON report is far larger than a pipe's buffer.
     for (let i = 0; i < 400; i++) {
-      writeLines(path.join(home, '.claude', 'projects', `-home-me-p${i % 7}`, `s${i}.jsonl`), [assistantLine({ id: `msg_${i}`, requestId: `req_${i}`, output: 10 + i })]);
+      writeLines(path.join(home, '.claude', 'projects', `-home-me-p${i % 7}`, `s${i}.jsonl`), [
+        assistantLine({ id: `msg_${i}`, requestId: `req_${i}`, output: 10 + i }),
+      ]);
     }
     const child = spawn(process.execPath, [cli, 'session', '--json', '--data-dir', dataDir], { env, stdio: ['ignore', 'pipe', 'pipe'] });
     // `head -c 10`: read a little, then close our end of the pipe.

@@ -15,14 +15,25 @@ describe('CLI: what a report skipped is said without --verbose', () => {
       '{"type":"assistant","message":{"usage":{"input_tokens":5,', // cut by a crash, then more was written
       assistantLine({ id: 'm2', requestId: 'r2', output: 20, timestamp: '2026-11-20T10:01:00Z' }),
     ]);
-    const run = (dataDir: string) => spawnSync(process.execPath, [path.join(__dirname, '..', '..', 'src', 'cli.js'), 'report', 'daily', '--json', '--data-dir', dataDir, '--tz', 'UTC'], {
-      env: { ...process.env, HOME: dir, CLAUDE_CONFIG_DIR: claude, CODEX_HOME: path.join(dir, 'none') }, encoding: 'utf8',
-    });
+    const run = (dataDir: string) =>
+      spawnSync(
+        process.execPath,
+        [path.join(__dirname, '..', '..', 'src', 'cli.js'), 'report', 'daily', '--json', '--data-dir', dataDir, '--tz', 'UTC'],
+        {
+          env: { ...process.env, HOME: dir, CLAUDE_CONFIG_DIR: claude, CODEX_HOME: path.join(dir, 'none') },
+          encoding: 'utf8',
+        },
+      );
     const r = run(path.join(dir, 'data'));
     assert.equal(r.status, 0, r.stderr);
     const json = JSON.parse(r.stdout);
     assert.equal(json.totals.outputTokens, 30);
-    assert.deepEqual(json.skipped, { malformedLines: 1, oversizedLines: 0, unreadableFiles: 0, files: [{ path: file, malformedLines: 1, oversizedLines: 0 }] });
+    assert.deepEqual(json.skipped, {
+      malformedLines: 1,
+      oversizedLines: 0,
+      unreadableFiles: 0,
+      files: [{ path: file, malformedLines: 1, oversizedLines: 0 }],
+    });
     assert.match(r.stderr, /skipped 1 malformed and 0 oversized line\(s\) in 1 file\(s\); --verbose lists them/);
     // A warm run reads nothing new: nothing skipped, and the JSON keeps ccusage's shape.
     const again = run(path.join(dir, 'data'));

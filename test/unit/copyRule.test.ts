@@ -6,9 +6,23 @@ import { UsageStore } from '../../src/core/store';
 
 function rec(o: Partial<UsageRecord>): UsageRecord {
   return {
-    dedupKey: 'm:msg:req', messageId: 'msg', timestamp: Date.parse('2026-11-20T10:00:00Z'), source: 'claude-code', model: 'claude-sonnet-4-5',
-    project: '/p', sessionId: 's', inputTokens: 10, outputTokens: 100, cacheWriteTokens: 0, cacheWrite1hTokens: 0, cacheReadTokens: 0,
-    reportedCost: null, cost: 0.001, unpriced: false, isSidechain: false, ...o,
+    dedupKey: 'm:msg:req',
+    messageId: 'msg',
+    timestamp: Date.parse('2026-11-20T10:00:00Z'),
+    source: 'claude-code',
+    model: 'claude-sonnet-4-5',
+    project: '/p',
+    sessionId: 's',
+    inputTokens: 10,
+    outputTokens: 100,
+    cacheWriteTokens: 0,
+    cacheWrite1hTokens: 0,
+    cacheReadTokens: 0,
+    reportedCost: null,
+    cost: 0.001,
+    unpriced: false,
+    isSidechain: false,
+    ...o,
   };
 }
 
@@ -35,8 +49,11 @@ function stored(s: UsageStore) {
 }
 
 const expected = (r: UsageRecord) => ({
-  project: r.project, sidechain: r.isSidechain ? 1 : 0, total: r.inputTokens + r.outputTokens + r.cacheWriteTokens + r.cacheReadTokens,
-  cost: r.cost, api_cost: r.apiCost ?? r.cost,
+  project: r.project,
+  sidechain: r.isSidechain ? 1 : 0,
+  total: r.inputTokens + r.outputTokens + r.cacheWriteTokens + r.cacheReadTokens,
+  cost: r.cost,
+  api_cost: r.apiCost ?? r.cost,
 });
 
 describe('copy rule: which copy of a request wins', function () {
@@ -69,11 +86,19 @@ describe('copy rule: which copy of a request wins', function () {
         // Few values per field, so that ties (and so every later criterion) come up often.
         const cost = [0.001, 0.002, 0.006][int(3)];
         const api = int(3);
-        copies.push(rec({
-          dedupKey: withMessage ? 'm:msg:req' : 'l:/f:1', messageId: withMessage ? 'msg' : undefined, project: `copy${i}`,
-          isSidechain: next() < 0.3, inputTokens: int(2), outputTokens: 100 * int(3), cacheReadTokens: int(2) * 50, cost,
-          apiCost: api === 0 ? undefined : api === 1 ? cost : [0.003, 0.004][int(2)],
-        }));
+        copies.push(
+          rec({
+            dedupKey: withMessage ? 'm:msg:req' : 'l:/f:1',
+            messageId: withMessage ? 'msg' : undefined,
+            project: `copy${i}`,
+            isSidechain: next() < 0.3,
+            inputTokens: int(2),
+            outputTokens: 100 * int(3),
+            cacheReadTokens: int(2) * 50,
+            cost,
+            apiCost: api === 0 ? undefined : api === 1 ? cost : [0.003, 0.004][int(2)],
+          }),
+        );
       }
       const want = expected(ruleWinner(copies));
 

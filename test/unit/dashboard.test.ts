@@ -14,15 +14,37 @@ const H = 3_600_000;
 
 function rec(key: string, ts: number, o: Partial<UsageRecord> = {}): UsageRecord {
   return {
-    dedupKey: key, timestamp: ts, source: 'claude-code', model: 'claude-sonnet-4-5', project: '/work/app', sessionId: 's1',
-    inputTokens: 1000, outputTokens: 100, cacheWriteTokens: 0, cacheWrite1hTokens: 0, cacheReadTokens: 0, reportedCost: null,
-    cost: 1, unpriced: false, isSidechain: false, ...o,
+    dedupKey: key,
+    timestamp: ts,
+    source: 'claude-code',
+    model: 'claude-sonnet-4-5',
+    project: '/work/app',
+    sessionId: 's1',
+    inputTokens: 1000,
+    outputTokens: 100,
+    cacheWriteTokens: 0,
+    cacheWrite1hTokens: 0,
+    cacheReadTokens: 0,
+    reportedCost: null,
+    cost: 1,
+    unpriced: false,
+    isSidechain: false,
+    ...o,
   };
 }
 
 const ctx = (over: Partial<DashboardContext> = {}): DashboardContext => ({
-  timeZone: TZ, now: NOW, scanned: true, storageRole: 'memory', budget: {}, thresholds: [80, 100], costThreshold: 100,
-  burnRatePerHour: 20, workspaceFolders: ['/work/app'], gettingStarted: { transcriptRoots: ['/home/me/.claude/projects'] }, ...over,
+  timeZone: TZ,
+  now: NOW,
+  scanned: true,
+  storageRole: 'memory',
+  budget: {},
+  thresholds: [80, 100],
+  costThreshold: 100,
+  burnRatePerHour: 20,
+  workspaceFolders: ['/work/app'],
+  gettingStarted: { transcriptRoots: ['/home/me/.claude/projects'] },
+  ...over,
 });
 
 /** A week of mixed usage: what each figure must add up to is written beside it. */
@@ -34,7 +56,14 @@ async function store(): Promise<UsageStore> {
     rec('c', NOW - 26 * H, { model: 'claude-haiku-4-5', cost: 0.1, inputTokens: 5000, outputTokens: 0 }), // yesterday
     rec('d', NOW - 7 * 24 * H, { cost: 4, project: '/work/other', sessionId: 's3' }), // same day last week
     rec('e', NOW - 3 * H, { source: 'heartbeat', model: 'gpt-5', project: 'fleet', sessionId: 'nexus', cost: 2 }),
-    rec('f', NOW - 4 * H, { source: 'manual', model: 'unspecified', project: '<b>site</b>', sessionId: 'write docs', cost: 0, unpriced: true }),
+    rec('f', NOW - 4 * H, {
+      source: 'manual',
+      model: 'unspecified',
+      project: '<b>site</b>',
+      sessionId: 'write docs',
+      cost: 0,
+      unpriced: true,
+    }),
     rec('g', Date.parse('2026-10-15T10:00:00Z'), { cost: 50 }), // last month
   ]);
   return s;
@@ -76,7 +105,10 @@ describe('dashboard: the figures every section shows', () => {
     assert.equal(sum(d.trend.map((p) => p.requests)), d.kpis.requests);
     assert.equal(sum(d.trend.map((p) => p.totalTokens)), d.kpis.totalTokens);
     assert.ok(Math.abs(sum(d.models.map((m) => m.cost)) - d.kpis.cost) < 1e-9);
-    assert.deepEqual(d.models.map((m) => m.model), ['claude-opus-4-5', 'claude-sonnet-4-5', 'gpt-5', 'claude-haiku-4-5', 'unspecified']);
+    assert.deepEqual(
+      d.models.map((m) => m.model),
+      ['claude-opus-4-5', 'claude-sonnet-4-5', 'gpt-5', 'claude-haiku-4-5', 'unspecified'],
+    );
     assert.ok(Math.abs(sum(d.costShare.map((c) => c.share)) - 100) < 1e-9);
     assert.deepEqual(d.trendSources, ['claude-code', 'heartbeat', 'manual']);
     assert.equal(d.trend.at(-1)!.costBySource['claude-code'], 13);
@@ -118,7 +150,10 @@ describe('dashboard: the figures every section shows', () => {
     assert.equal(by({ agent: 'nexus' }).cost, 2);
     assert.equal(by({ agent: 'manual' }).requests, 1);
     assert.deepEqual(buildDashboard(s, { ...base, source: 'claude-code' }, ctx()).tasks, [], 'Claude Code sessions are not tasks');
-    assert.deepEqual(buildDashboard(s, { ...base, source: 'manual' }, ctx()).tasks.map((t) => t.task), ['write docs']);
+    assert.deepEqual(
+      buildDashboard(s, { ...base, source: 'manual' }, ctx()).tasks.map((t) => t.task),
+      ['write docs'],
+    );
     const none = buildDashboard(s, { ...base, model: 'no-such-model' }, ctx());
     assert.equal(none.kpis.requests, 0);
     assert.equal(none.recordCount, 7, 'the database is not empty: a filter is');
@@ -140,7 +175,10 @@ describe('dashboard: the figures every section shows', () => {
     assert.ok(!next.options.sources.includes('edited by a caller'), 'an earlier payload is its own copy');
     assert.ok(next.options.models.some((m) => m.model === 'gpt-5-codex'));
     assert.ok(next.options.projects.includes('/work/new'));
-    assert.ok(next.options.agents.includes('codex') && next.options.agents.includes('orion') && next.options.agents.includes('nexus'), `${next.options.agents}`);
+    assert.ok(
+      next.options.agents.includes('codex') && next.options.agents.includes('orion') && next.options.agents.includes('nexus'),
+      `${next.options.agents}`,
+    );
     assert.equal(next.recordCount, 9);
     s.prune(NOW - 20 * 24 * H); // drops g, last month
     assert.equal(buildDashboard(s, { range }, ctx()).recordCount, 8);
@@ -211,8 +249,16 @@ describe('dashboard: the figures every section shows', () => {
   it('matches a Windows workspace folder whatever the case of its drive letter', async () => {
     const s = await UsageStore.open(null);
     s.insert([rec('w1', NOW - H, { project: 'C:\\Users\\me\\app\\web' }), rec('w2', NOW - H, { project: 'C:\\Users\\me\\apple' })]);
-    assert.equal(totals(s, { projects: ['c:\\Users\\me\\app'] }).requests, 1, 'the folder and what is under it, not a sibling sharing its prefix');
-    const d = buildDashboard(s, { range: { kind: 'preset', preset: 'today' }, project: WORKSPACE_PROJECT }, ctx({ workspaceFolders: ['c:\\Users\\me\\app'] }));
+    assert.equal(
+      totals(s, { projects: ['c:\\Users\\me\\app'] }).requests,
+      1,
+      'the folder and what is under it, not a sibling sharing its prefix',
+    );
+    const d = buildDashboard(
+      s,
+      { range: { kind: 'preset', preset: 'today' }, project: WORKSPACE_PROJECT },
+      ctx({ workspaceFolders: ['c:\\Users\\me\\app'] }),
+    );
     assert.equal(d.kpis.requests, 1);
   });
 
@@ -220,9 +266,14 @@ describe('dashboard: the figures every section shows', () => {
     assert.ok(isDashboardFilter({ range: { kind: 'preset', preset: 'last7' }, model: 'claude-opus-4-5' }));
     assert.ok(isDashboardFilter({ range: { kind: 'custom', from: '2026-11-01', until: '2026-11-23' } }));
     for (const bad of [
-      null, {}, { range: { kind: 'quick', quick: 'year' } }, { range: { kind: 'preset', preset: 'forever' } },
-      { range: { kind: 'custom', from: '0050-01-01', until: '2026-01-01' } }, { range: { kind: 'custom', from: '2026-11-23', until: '2026-11-01' } },
+      null,
+      {},
+      { range: { kind: 'quick', quick: 'year' } },
+      { range: { kind: 'preset', preset: 'forever' } },
+      { range: { kind: 'custom', from: '0050-01-01', until: '2026-01-01' } },
+      { range: { kind: 'custom', from: '2026-11-23', until: '2026-11-01' } },
       { range: { kind: 'preset', preset: 'today' }, model: 42 },
-    ]) assert.equal(isDashboardFilter(bad), false, JSON.stringify(bad));
+    ])
+      assert.equal(isDashboardFilter(bad), false, JSON.stringify(bad));
   });
 });

@@ -32,14 +32,29 @@ describe('export: CSV', () => {
     const lines = readFileSync(out, 'utf8').trim().split('\n');
     assert.equal(lines.length, 3);
     // The reference dashboard's columns first (seed 000), then ours.
-    assert.equal(lines[0], 'Timestamp,Model,Session ID,Input tokens,Output tokens,Total tokens,Cost,Source,Agent,Provider,Project,Cache write tokens,Cache read tokens');
-    assert.deepEqual(lines.slice(1).map((l) => l.split(',').slice(0, 6).join(',')).sort(), [
-      '2026-11-20T10:00:00.000Z,claude-sonnet-4-5-20250929,s1,10,10,20',
-      '2026-11-20T10:00:00.000Z,claude-sonnet-4-5-20250929,s1,10,20,30',
-    ]);
+    assert.equal(
+      lines[0],
+      'Timestamp,Model,Session ID,Input tokens,Output tokens,Total tokens,Cost,Source,Agent,Provider,Project,Cache write tokens,Cache read tokens',
+    );
+    assert.deepEqual(
+      lines
+        .slice(1)
+        .map((l) => l.split(',').slice(0, 6).join(','))
+        .sort(),
+      [
+        '2026-11-20T10:00:00.000Z,claude-sonnet-4-5-20250929,s1,10,10,20',
+        '2026-11-20T10:00:00.000Z,claude-sonnet-4-5-20250929,s1,10,20,30',
+      ],
+    );
     // Cost: 10 input at $3/M and 20 output at $15/M.
-    assert.ok(lines.some((l) => Math.abs(Number(l.split(',')[6]) - (10 * 3 + 20 * 15) / 1e6) < 1e-12), lines.join('\n'));
-    assert.ok(lines.some((l) => /,'=cmd\|calc,/.test(l)), 'the formula-like project is neutralised');
+    assert.ok(
+      lines.some((l) => Math.abs(Number(l.split(',')[6]) - (10 * 3 + 20 * 15) / 1e6) < 1e-12),
+      lines.join('\n'),
+    );
+    assert.ok(
+      lines.some((l) => /,'=cmd\|calc,/.test(l)),
+      'the formula-like project is neutralised',
+    );
     await engine.close();
   });
 

@@ -14,9 +14,22 @@ const H = 60 * MIN;
 
 function rec(key: string, ts: number, o: Partial<UsageRecord> = {}): UsageRecord {
   return {
-    dedupKey: key, timestamp: ts, source: 'claude-code', model: 'claude-sonnet-4-5', project: '/work/app', sessionId: 's1',
-    inputTokens: 1000, outputTokens: 200, cacheWriteTokens: 0, cacheWrite1hTokens: 0, cacheReadTokens: 300, reportedCost: null,
-    cost: 1, unpriced: false, isSidechain: false, ...o,
+    dedupKey: key,
+    timestamp: ts,
+    source: 'claude-code',
+    model: 'claude-sonnet-4-5',
+    project: '/work/app',
+    sessionId: 's1',
+    inputTokens: 1000,
+    outputTokens: 200,
+    cacheWriteTokens: 0,
+    cacheWrite1hTokens: 0,
+    cacheReadTokens: 300,
+    reportedCost: null,
+    cost: 1,
+    unpriced: false,
+    isSidechain: false,
+    ...o,
   };
 }
 
@@ -24,8 +37,17 @@ function rec(key: string, ts: number, o: Partial<UsageRecord> = {}): UsageRecord
 function surfaces(store: UsageStore, now: number, budget: Budget, costRules: CostRules = 'ccusage') {
   const status = statusSummary(store, TZ, budget, now, costRules);
   const ctx: DashboardContext = {
-    timeZone: TZ, now, scanned: true, storageRole: 'memory', budget, thresholds: [80, 100], costThreshold: 0, burnRatePerHour: 0,
-    workspaceFolders: [], gettingStarted: { transcriptRoots: [] }, costRules,
+    timeZone: TZ,
+    now,
+    scanned: true,
+    storageRole: 'memory',
+    budget,
+    thresholds: [80, 100],
+    costThreshold: 0,
+    burnRatePerHour: 0,
+    workspaceFolders: [],
+    gettingStarted: { transcriptRoots: [] },
+    costRules,
   };
   const dash = buildDashboard(store, { range: { kind: 'preset', preset: 'today' } }, ctx);
   const read: ReadContext = { store, timeZone: TZ, budget, burnAlertPerHour: 0, thresholds: [80, 100], costRules, now };
@@ -35,21 +57,36 @@ function surfaces(store: UsageStore, now: number, budget: Budget, costRules: Cos
   const round1 = (v: number | null | undefined) => (v === null || v === undefined ? null : Math.round(v * 10) / 10);
   return {
     status: {
-      costPerHour: status.burn.costPerHour, tokensPerMinute: Math.round(status.burn.tokensPerMinute), activeSessions: status.activeSessions,
-      projected: status.monthProjected, today: status.today.cost, dailyUsed: round1(status.dailyUsedPct),
+      costPerHour: status.burn.costPerHour,
+      tokensPerMinute: Math.round(status.burn.tokensPerMinute),
+      activeSessions: status.activeSessions,
+      projected: status.monthProjected,
+      today: status.today.cost,
+      dailyUsed: round1(status.dailyUsedPct),
     },
     dashboard: {
-      costPerHour: dash.insights.burn.costPerHour, tokensPerMinute: Math.round(dash.insights.burn.tokensPerMinute),
-      activeSessions: dash.insights.activeSessions, projected: dash.insights.month.projected, today: dash.todayKpis.cost,
+      costPerHour: dash.insights.burn.costPerHour,
+      tokensPerMinute: Math.round(dash.insights.burn.tokensPerMinute),
+      activeSessions: dash.insights.activeSessions,
+      projected: dash.insights.month.projected,
+      today: dash.todayKpis.cost,
       dailyUsed: round1(dash.insights.budgetUsedPct.daily),
     },
     tokensLive: {
-      costPerHour: live.live.costPerHour, tokensPerMinute: live.live.burnRate, activeSessions: live.live.activeSessions,
-      projected: live.summary.projectedMonthly, today: live.live.todayCost, dailyUsed: live.live.budgetUsed,
+      costPerHour: live.live.costPerHour,
+      tokensPerMinute: live.live.burnRate,
+      activeSessions: live.live.activeSessions,
+      projected: live.summary.projectedMonthly,
+      today: live.live.todayCost,
+      dailyUsed: live.live.budgetUsed,
     },
     cli: {
-      costPerHour: cli.burnRate.costPerHour, tokensPerMinute: Math.round(cli.burnRate.tokensPerMinute), activeSessions: cli.activeSessions,
-      projected: cli.month.projected, today: cli.totalCost, dailyUsed: round1(cli.budget.dailyUsedPct),
+      costPerHour: cli.burnRate.costPerHour,
+      tokensPerMinute: Math.round(cli.burnRate.tokensPerMinute),
+      activeSessions: cli.activeSessions,
+      projected: cli.month.projected,
+      today: cli.totalCost,
+      dailyUsed: round1(cli.budget.dailyUsedPct),
     },
     costs: { projected: cost.projected, today: cost.today },
     extra: { dash, live, status, cost },
@@ -101,7 +138,12 @@ describe('figures: one definition, the same numbers on every surface', () => {
       assert.ok(Math.abs(f.status.today - todayCost) < 1e-9, String(f.status.today));
       assert.equal(f.status.dailyUsed, Math.round((todayCost / 20) * 1000) / 10);
       assert.ok(f.status.projected > todayCost + 20, 'the month is not over: the projection is above the month so far');
-      for (const [name, figures] of [['dashboard', f.dashboard], ['tokens-live', f.tokensLive], ['cli', f.cli], ['costs', f.costs]] as const) {
+      for (const [name, figures] of [
+        ['dashboard', f.dashboard],
+        ['tokens-live', f.tokensLive],
+        ['cli', f.cli],
+        ['costs', f.costs],
+      ] as const) {
         assertSame(name, figures, f.status);
       }
       // Yesterday is one local day too: the dashboard's comparison and /api/costs agree on it.
@@ -110,14 +152,19 @@ describe('figures: one definition, the same numbers on every surface', () => {
     });
   }
 
-  it('agrees on the projection at the first instant of a month, and uses the settings\' thresholds', async () => {
+  it("agrees on the projection at the first instant of a month, and uses the settings' thresholds", async () => {
     const start = Date.parse('2026-11-30T23:00:00Z'); // 2026-12-01 00:00 in Berlin
     const s = await UsageStore.open(null);
     s.insert([rec('first', start, { cost: 9 }), rec('before', start - 1, { cost: 1 })]);
     assert.equal(monthProjection(9, start, TZ), 9, 'no pace yet: the month so far is the projection');
     const f = surfaces(s, start, { daily: 10 });
     assert.equal(f.status.projected, 9);
-    for (const [name, figures] of [['dashboard', f.dashboard], ['tokens-live', f.tokensLive], ['cli', f.cli], ['costs', f.costs]] as const) {
+    for (const [name, figures] of [
+      ['dashboard', f.dashboard],
+      ['tokens-live', f.tokensLive],
+      ['cli', f.cli],
+      ['costs', f.costs],
+    ] as const) {
       assertSame(name, figures, f.status);
     }
     // 90 % of the daily budget: past the first threshold (80), so the API and the dashboard both warn.

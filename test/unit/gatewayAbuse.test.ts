@@ -50,8 +50,20 @@ describe('gateway under abuse: dead peers dropped, connections capped, memory bo
 
   it('drops a peer that stops answering pings and one that half-closes, keeps a live one', async () => {
     const dir = tempDir('tcd-gw-');
-    const engine = await UsageEngine.open({ dbFile: path.join(dir, 'usage.sqlite'), roots: () => [], prices: () => new PriceTable(), costMode: () => 'auto' });
-    const server = await UsageServer.start({ engine, apiKey: KEY, port: 0, prices: () => new PriceTable(), timeZone: () => 'UTC', gatewayPingMs: 4000 });
+    const engine = await UsageEngine.open({
+      dbFile: path.join(dir, 'usage.sqlite'),
+      roots: () => [],
+      prices: () => new PriceTable(),
+      costMode: () => 'auto',
+    });
+    const server = await UsageServer.start({
+      engine,
+      apiKey: KEY,
+      port: 0,
+      prices: () => new PriceTable(),
+      timeZone: () => 'UTC',
+      gatewayPingMs: 4000,
+    });
     try {
       const live = (await open(server.port)) as WebSocket;
       const frozen = (await open(server.port)) as WebSocket;
@@ -69,7 +81,14 @@ describe('gateway under abuse: dead peers dropped, connections capped, memory bo
       await waitFor('the frozen one to be dropped', () => server.gatewayConnections === 1, 12_000);
       assert.equal(live.readyState, WebSocket.OPEN, 'a peer that answers pings stays');
       const reply = new Promise<string>((resolve) => live.once('message', (d) => resolve(String(d))));
-      live.send(JSON.stringify({ type: 'event', event: 'token_usage', id: 'alive', payload: { model: 'm', sessionId: 's', inputTokens: 1, outputTokens: 1 } }));
+      live.send(
+        JSON.stringify({
+          type: 'event',
+          event: 'token_usage',
+          id: 'alive',
+          payload: { model: 'm', sessionId: 's', inputTokens: 1, outputTokens: 1 },
+        }),
+      );
       assert.equal(JSON.parse(await reply).accepted, 1);
       live.close();
       frozen.terminate();
@@ -87,18 +106,29 @@ describe('gateway under abuse: dead peers dropped, connections capped, memory bo
         s.close(() => resolve(p));
       });
     });
-    const env: NodeJS.ProcessEnv = { ...process.env, HOME: dir, CLAUDE_CONFIG_DIR: path.join(dir, 'none'), CODEX_HOME: path.join(dir, 'none'), TOKEN_COST_API_KEY: KEY };
-    const proc = spawn(process.execPath, [path.join(__dirname, '..', '..', 'src', 'cli.js'), 'serve', '--port', String(port), '--data-dir', dir], { env, stdio: ['ignore', 'ignore', 'pipe'] });
+    const env: NodeJS.ProcessEnv = {
+      ...process.env,
+      HOME: dir,
+      CLAUDE_CONFIG_DIR: path.join(dir, 'none'),
+      CODEX_HOME: path.join(dir, 'none'),
+      TOKEN_COST_API_KEY: KEY,
+    };
+    const proc = spawn(
+      process.execPath,
+      [path.join(__dirname, '..', '..', 'src', 'cli.js'), 'serve', '--port', String(port), '--data-dir', dir],
+      { env, stdio: ['ignore', 'ignore', 'pipe'] },
+    );
     let stderr = '';
     proc.stderr!.on('data', (d) => (stderr += d));
     const rssMb = () => Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${proc.pid}/status`, 'utf8'))![1]) / 1024;
-    const sockets = () => readdirSync(`/proc/${proc.pid}/fd`).filter((fd) => {
-      try {
-        return readlinkSync(`/proc/${proc.pid}/fd/${fd}`).startsWith('socket:');
-      } catch {
-        return false;
-      }
-    }).length;
+    const sockets = () =>
+      readdirSync(`/proc/${proc.pid}/fd`).filter((fd) => {
+        try {
+          return readlinkSync(`/proc/${proc.pid}/fd/${fd}`).startsWith('socket:');
+        } catch {
+          return false;
+        }
+      }).length;
     const payload = Buffer.alloc(1024 * 1024 - 1, 0x20);
     try {
       await waitFor('the server', () => stderr.includes('Serving on'));
@@ -127,7 +157,10 @@ describe('gateway under abuse: dead peers dropped, connections capped, memory bo
         figures.push(`round ${round + 1}: ${clients.length} open, ${refused.length} refused, ${rss.toFixed(0)} MB, ${openSockets} sockets`);
         assert.ok(openSockets <= idleSockets + GATEWAY_MAX_CONNECTIONS, `the server holds at most the cap of sockets (${openSockets})`);
         assert.ok(clients.length <= GATEWAY_MAX_CONNECTIONS, `at most the cap is open (${clients.length})`);
-        assert.ok(refused.every((s) => s === 503), `refused with 503: ${[...new Set(refused)].join(', ')}`);
+        assert.ok(
+          refused.every((s) => s === 503),
+          `refused with 503: ${[...new Set(refused)].join(', ')}`,
+        );
         for (const c of clients) c.terminate();
         await waitFor('the server to let the sockets go', () => sockets() <= idleSockets + 1);
       }

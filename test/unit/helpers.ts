@@ -41,7 +41,14 @@ export function assistantLine(o: LineOpts = {}): string {
     version: '2.0.14',
     type: 'assistant',
     timestamp: o.timestamp ?? '2026-11-20T10:00:00.000Z',
-    message: { id: o.id, type: 'message', role: 'assistant', model: o.model ?? 'claude-sonnet-4-5-20250929', content: [{ type: 'text', text: 'ok' }], usage },
+    message: {
+      id: o.id,
+      type: 'message',
+      role: 'assistant',
+      model: o.model ?? 'claude-sonnet-4-5-20250929',
+      content: [{ type: 'text', text: 'ok' }],
+      usage,
+    },
   };
   if (o.requestId !== undefined) line.requestId = o.requestId;
   if (o.costUSD !== undefined) line.costUSD = o.costUSD;

@@ -6,7 +6,8 @@ import { tempDir } from './helpers';
 
 const root = path.resolve(__dirname, '../../..');
 /** Paths in the messages are relative to the folder the check runs in. */
-const check = (cwd: string, ...dirs: string[]) => spawnSync(process.execPath, [path.join(root, 'scripts/check-cycles.mjs'), ...dirs], { cwd, encoding: 'utf8' });
+const check = (cwd: string, ...dirs: string[]) =>
+  spawnSync(process.execPath, [path.join(root, 'scripts/check-cycles.mjs'), ...dirs], { cwd, encoding: 'utf8' });
 
 function tree(files: Record<string, string>): string {
   const dir = tempDir('tcd-layering-');
@@ -41,7 +42,7 @@ describe('layering: the import check npm test runs first', () => {
 
   it('passes a tree whose imports point one way', () => {
     const dir = tree({
-      'src/core/a.ts': "export const a = 1;\n",
+      'src/core/a.ts': 'export const a = 1;\n',
       'src/core/b.ts': "import { a } from './a';\nexport const b = a + 1;\n",
       'src/index.ts': "import { b } from './core/b';\nexport default b;\n",
     });

@@ -7,8 +7,17 @@ describe('lifecycle: the one disposal tree of the extension', () => {
     const errors: string[] = [];
     const tree = new DisposableStore((m) => errors.push(m));
     tree.add({ dispose: () => void order.push('log') });
-    tree.add({ dispose: async () => { await new Promise((r) => setTimeout(r, 20)); order.push('engine closed'); } });
-    tree.add({ dispose: () => { throw new Error('the server was gone'); } });
+    tree.add({
+      dispose: async () => {
+        await new Promise((r) => setTimeout(r, 20));
+        order.push('engine closed');
+      },
+    });
+    tree.add({
+      dispose: () => {
+        throw new Error('the server was gone');
+      },
+    });
     tree.add({ dispose: () => void order.push('commands') });
     tree.dispose(); // context.subscriptions
     const again = tree.disposeAll(); // deactivate(), at the same time

@@ -2,9 +2,24 @@ import * as assert from 'node:assert/strict';
 import { spawn, spawnSync } from 'node:child_process';
 import { appendFileSync, existsSync, readFileSync, writeFileSync } from 'node:fs';
 import * as path from 'node:path';
-import { codexRateLimits, dueLimitAlerts, type LimitsReport, limitsReport, limitsShort, parseStatusLine, windowPace, type LimitSnapshot } from '../../src/core/limits';
 import {
-  appendLimitSnapshot, codexLimitSnapshots, limitsFile, LimitsLogFollower, readLimitsLog, REPEAT_EVERY_MS, writeTodayCache,
+  codexRateLimits,
+  dueLimitAlerts,
+  type LimitsReport,
+  limitsReport,
+  limitsShort,
+  parseStatusLine,
+  windowPace,
+  type LimitSnapshot,
+} from '../../src/core/limits';
+import {
+  appendLimitSnapshot,
+  codexLimitSnapshots,
+  limitsFile,
+  LimitsLogFollower,
+  readLimitsLog,
+  REPEAT_EVERY_MS,
+  writeTodayCache,
 } from '../../src/core/limitsLog';
 import { statusLineText } from '../../src/cli/statusline';
 import { NotifiedMarks } from '../../src/core/budgetAlerts';
@@ -21,10 +36,15 @@ const H = 3_600_000;
 /** A status-line JSON as Claude Code 2.1.80+ sends it to a Max subscriber. */
 function statusJson(over: Record<string, unknown> = {}, now = NOW): string {
   return JSON.stringify({
-    session_id: 'abc-123', version: '2.1.200', model: { id: 'claude-opus-4-6', display_name: 'Opus 4.6' },
+    session_id: 'abc-123',
+    version: '2.1.200',
+    model: { id: 'claude-opus-4-6', display_name: 'Opus 4.6' },
     cost: { total_cost_usd: 0.8123, total_duration_ms: 1000 },
     context_window: { total_input_tokens: 1000, context_window_size: 200000, current_usage: null },
-    rate_limits: { five_hour: { used_percentage: 42, resets_at: sec(now + 2 * H) }, seven_day: { used_percentage: 18, resets_at: sec(now + 76 * H) } },
+    rate_limits: {
+      five_hour: { used_percentage: 42, resets_at: sec(now + 2 * H) },
+      seven_day: { used_percentage: 18, resets_at: sec(now + 76 * H) },
+    },
     ...over,
   });
 }
@@ -45,23 +65,38 @@ describe('status-line JSON', () => {
 
   it('keeps the one window present when the other is missing', () => {
     const only7d = parseStatusLine(statusJson({ rate_limits: { seven_day: { used_percentage: 18, resets_at: sec(NOW + H) } } }), NOW);
-    assert.deepEqual(only7d.snapshot?.windows.map((w) => w.minutes), [10080]);
-    const only5h = parseStatusLine(statusJson({ rate_limits: { five_hour: { used_percentage: 5, resets_at: sec(NOW + H) }, seven_day: null } }), NOW);
-    assert.deepEqual(only5h.snapshot?.windows.map((w) => w.minutes), [300]);
+    assert.deepEqual(
+      only7d.snapshot?.windows.map((w) => w.minutes),
+      [10080],
+    );
+    const only5h = parseStatusLine(
+      statusJson({ rate_limits: { five_hour: { used_percentage: 5, resets_at: sec(NOW + H) }, seven_day: null } }),
+      NOW,
+    );
+    assert.deepEqual(
+      only5h.snapshot?.windows.map((w) => w.minutes),
+      [300],
+    );
   });
 
   it('has no snapshot before the first reply, for API-key users and before 2.1.80 (no rate_limits)', () => {
     const before = parseStatusLine(statusJson({ rate_limits: undefined, cost: { total_cost_usd: 0 } }), NOW);
     assert.equal(before.snapshot, undefined);
     assert.equal(before.sessionCost, 0);
-    const old = parseStatusLine(JSON.stringify({ session_id: 'x', model: { id: 'claude-sonnet-4-5' }, cost: { total_cost_usd: 1.5 } }), NOW);
+    const old = parseStatusLine(
+      JSON.stringify({ session_id: 'x', model: { id: 'claude-sonnet-4-5' }, cost: { total_cost_usd: 1.5 } }),
+      NOW,
+    );
     assert.equal(old.snapshot, undefined);
     assert.equal(old.model, 'claude-sonnet-4-5');
     assert.equal(parseStatusLine(statusJson({ rate_limits: {} }), NOW).snapshot, undefined);
   });
 
   it('skips a window with no percentage or no reset rather than inventing one', () => {
-    const p = parseStatusLine(statusJson({ rate_limits: { five_hour: { used_percentage: 10 }, seven_day: { resets_at: sec(NOW + H) } } }), NOW);
+    const p = parseStatusLine(
+      statusJson({ rate_limits: { five_hour: { used_percentage: 10 }, seven_day: { resets_at: sec(NOW + H) } } }),
+      NOW,
+    );
     assert.equal(p.snapshot, undefined);
   });
 
@@ -72,13 +107,30 @@ describe('status-line JSON', () => {
 });
 
 describe('Codex rate_limits', () => {
-  const line = (rl: unknown, info: unknown = null) => ({ timestamp: '2026-06-17T22:47:57.240Z', type: 'event_msg', payload: { type: 'token_count', info, rate_limits: rl } });
+  const line = (rl: unknown, info: unknown = null) => ({
+    timestamp: '2026-06-17T22:47:57.240Z',
+    type: 'event_msg',
+    payload: { type: 'token_count', info, rate_limits: rl },
+  });
 
   it('reads primary as the 300-minute window and secondary as the 10080-minute one, with the plan', () => {
-    const s = codexRateLimits(line({ primary: { used_percent: 100, window_minutes: 300, resets_at: 1781749796 }, secondary: { used_percent: 16, window_minutes: 10080, resets_at: 1782336596 }, plan_type: 'team' }), 'r1');
+    const s = codexRateLimits(
+      line({
+        primary: { used_percent: 100, window_minutes: 300, resets_at: 1781749796 },
+        secondary: { used_percent: 16, window_minutes: 10080, resets_at: 1782336596 },
+        plan_type: 'team',
+      }),
+      'r1',
+    );
     assert.deepEqual(s, {
-      source: 'codex', at: Date.parse('2026-06-17T22:47:57.240Z'), planType: 'team', sessionId: 'r1',
-      windows: [{ minutes: 300, usedPct: 100, resetsAt: 1781749796000 }, { minutes: 10080, usedPct: 16, resetsAt: 1782336596000 }],
+      source: 'codex',
+      at: Date.parse('2026-06-17T22:47:57.240Z'),
+      planType: 'team',
+      sessionId: 'r1',
+      windows: [
+        { minutes: 300, usedPct: 100, resetsAt: 1781749796000 },
+        { minutes: 10080, usedPct: 16, resetsAt: 1782336596000 },
+      ],
     });
   });
 
@@ -87,9 +139,16 @@ describe('Codex rate_limits', () => {
     const snaps = codexLimitSnapshots([root]);
     assert.ok(snaps.length > 0, 'the real corpus carries rate_limits');
     const one = path.join(realCodex, 'sessions/2026/06/17/rollout-2026-06-17T22-44-39-019ed7c2-0e29-7b52-b92a-ff8e6f9573a0.jsonl');
-    const lastLine = readFileSync(one, 'utf8').trim().split('\n').reverse().find((l) => l.includes('"rate_limits"') && l.includes('"token_count"'))!;
+    const lastLine = readFileSync(one, 'utf8')
+      .trim()
+      .split('\n')
+      .reverse()
+      .find((l) => l.includes('"rate_limits"') && l.includes('"token_count"'))!;
     const expected = codexRateLimits(JSON.parse(lastLine), '019ed7c2-0e29-7b52-b92a-ff8e6f9573a0');
-    assert.deepEqual(snaps.find((s) => s.sessionId === '019ed7c2-0e29-7b52-b92a-ff8e6f9573a0'), expected);
+    assert.deepEqual(
+      snaps.find((s) => s.sessionId === '019ed7c2-0e29-7b52-b92a-ff8e6f9573a0'),
+      expected,
+    );
   });
 });
 
@@ -103,15 +162,29 @@ describe('Codex rollouts read again only when they change', () => {
     const first = codexLimitSnapshots([root], 60, cache);
     assert.equal(first.length, 1);
     assert.deepEqual(codexLimitSnapshots([root], 60, cache), first);
-    const rl = { primary: { used_percent: 7, window_minutes: 300, resets_at: 1781800000 }, secondary: { used_percent: 17, window_minutes: 10080, resets_at: 1782336596 }, plan_type: 'team' };
+    const rl = {
+      primary: { used_percent: 7, window_minutes: 300, resets_at: 1781800000 },
+      secondary: { used_percent: 17, window_minutes: 10080, resets_at: 1782336596 },
+      plan_type: 'team',
+    };
     // The corpus file has no final newline; Codex adds one before its next line.
-    appendFileSync(file, `\n${JSON.stringify({ timestamp: '2026-06-18T01:00:00.000Z', type: 'event_msg', payload: { type: 'token_count', info: null, rate_limits: rl } })}\n`);
-    assert.deepEqual(codexLimitSnapshots([root], 60, cache)[0].windows.map((w) => w.usedPct), [7, 17]);
+    appendFileSync(
+      file,
+      `\n${JSON.stringify({ timestamp: '2026-06-18T01:00:00.000Z', type: 'event_msg', payload: { type: 'token_count', info: null, rate_limits: rl } })}\n`,
+    );
+    assert.deepEqual(
+      codexLimitSnapshots([root], 60, cache)[0].windows.map((w) => w.usedPct),
+      [7, 17],
+    );
   });
 });
 
 describe('pace', () => {
-  const snap = (usedPct: number, resetsAt: number, at: number, minutes = 300): LimitSnapshot => ({ source: 'claude', at, windows: [{ minutes, usedPct, resetsAt }] });
+  const snap = (usedPct: number, resetsAt: number, at: number, minutes = 300): LimitSnapshot => ({
+    source: 'claude',
+    at,
+    windows: [{ minutes, usedPct, resetsAt }],
+  });
 
   it('projects the use at reset and the time of the limit from the rate so far in the window', () => {
     // 5-hour window started at 10:00, 2 h in at 40 %: 20 %/h, 100 % at 15:00 = the reset, so 100 % projected and no earlier limit.
@@ -155,13 +228,19 @@ describe('pace', () => {
     assert.equal(w.usedPct, 4);
     assert.equal(w.windowStart, firstReset);
     assert.equal(w.projectedPctAtReset, 24);
-    assert.deepEqual(r.history[0].points.map((p) => p.usedPct), [90, 4]);
+    assert.deepEqual(
+      r.history[0].points.map((p) => p.usedPct),
+      [90, 4],
+    );
     assert.deepEqual(r.history[0].resets, [firstReset, firstReset + 5 * H]);
   });
 
   it('says nothing is reported when no agent sent limits, and names the nearest limit otherwise', () => {
     assert.equal(limitsReport([], NOW).reported, false);
-    const r = limitsReport([snap(42, NOW + 2 * H, NOW), { source: 'claude', at: NOW, windows: [{ minutes: 10080, usedPct: 18, resetsAt: NOW + 76 * H }] }], NOW);
+    const r = limitsReport(
+      [snap(42, NOW + 2 * H, NOW), { source: 'claude', at: NOW, windows: [{ minutes: 10080, usedPct: 18, resetsAt: NOW + 76 * H }] }],
+      NOW,
+    );
     assert.equal(r.nearest?.label, '5h');
     assert.equal(limitsShort(r, NOW, { space: true }), '5h 42 % · 7d 18 %');
     assert.equal(limitsShort(r, NOW, { withReset: true }), '5h 42% (2h 00m) · 7d 18% (3d 4h)');
@@ -183,16 +262,23 @@ describe('pace', () => {
 });
 
 describe('pace alerts across windows (editors) and restarts', () => {
-  it('the budget alerts\' markers let exactly one claimant show each window\'s alert, once', () => {
+  it("the budget alerts' markers let exactly one claimant show each window's alert, once", () => {
     const dir = tempDir('tcd-limit-marks-');
     const resetsAt = NOW + 3 * H;
     const reading: LimitSnapshot = { source: 'codex', at: NOW, windows: [{ minutes: 300, usedPct: 55, resetsAt }] };
     const due = dueLimitAlerts(limitsReport([reading], NOW), 90, String);
     const windowA = new NotifiedMarks(dir);
     const windowB = new NotifiedMarks(dir);
-    assert.deepEqual(due.map((d) => [windowA.claim(d.key), windowB.claim(d.key)]), [[true, false]]);
+    assert.deepEqual(
+      due.map((d) => [windowA.claim(d.key), windowB.claim(d.key)]),
+      [[true, false]],
+    );
     // After a restart, the same reading a minute later is still the same window and threshold.
-    const later = dueLimitAlerts(limitsReport([{ ...reading, at: NOW + 60_000, windows: [{ minutes: 300, usedPct: 56, resetsAt }] }], NOW + 60_000), 90, String);
+    const later = dueLimitAlerts(
+      limitsReport([{ ...reading, at: NOW + 60_000, windows: [{ minutes: 300, usedPct: 56, resetsAt }] }], NOW + 60_000),
+      90,
+      String,
+    );
     assert.equal(new NotifiedMarks(dir).claim(later[0].key), false);
     // Reaching 100 % is its own alert.
     const full = dueLimitAlerts(limitsReport([{ ...reading, windows: [{ minutes: 300, usedPct: 100, resetsAt }] }], NOW), 90, String);
@@ -201,7 +287,13 @@ describe('pace alerts across windows (editors) and restarts', () => {
 });
 
 describe('limits.jsonl', () => {
-  const s = (at: number, used = 42): LimitSnapshot => ({ source: 'claude', at, windows: [{ minutes: 300, usedPct: used, resetsAt: NOW + H }], sessionId: 'a', sessionCost: 1 });
+  const s = (at: number, used = 42): LimitSnapshot => ({
+    source: 'claude',
+    at,
+    windows: [{ minutes: 300, usedPct: used, resetsAt: NOW + H }],
+    sessionId: 'a',
+    sessionCost: 1,
+  });
 
   it('appends changes, writes a repeat only every 10 minutes, and survives a torn last line', () => {
     const dir = tempDir('tcd-limits-');
@@ -211,7 +303,10 @@ describe('limits.jsonl', () => {
     assert.equal(appendLimitSnapshot(dir, s(NOW + 2000 + REPEAT_EVERY_MS, 43)), true);
     appendFileSync(limitsFile(dir), '{"v":1,"source":"cla'); // a crash mid-write
     assert.equal(appendLimitSnapshot(dir, s(NOW + 3 * REPEAT_EVERY_MS, 50)), true);
-    assert.deepEqual(readLimitsLog(dir).map((x) => x.windows[0].usedPct), [42, 43, 43, 50]);
+    assert.deepEqual(
+      readLimitsLog(dir).map((x) => x.windows[0].usedPct),
+      [42, 43, 43, 50],
+    );
   });
 
   it('is followed incrementally, as the extension does', () => {
@@ -222,14 +317,24 @@ describe('limits.jsonl', () => {
     assert.equal(f.read().length, 1);
     assert.equal(f.read().length, 0);
     appendLimitSnapshot(dir, s(NOW + 5, 60));
-    assert.deepEqual(f.read().map((x) => x.windows[0].usedPct), [60]);
+    assert.deepEqual(
+      f.read().map((x) => x.windows[0].usedPct),
+      [60],
+    );
   });
 });
 
 describe('token-cost statusline', () => {
   it('records the reading and prints today, the session and the windows', () => {
     const dir = tempDir('tcd-statusline-');
-    writeTodayCache(dir, { day: '2026-12-01', timeZone: 'UTC', start: Date.parse('2026-12-01T00:00:00Z'), end: Date.parse('2026-12-02T00:00:00Z'), cost: 3.4212, at: NOW });
+    writeTodayCache(dir, {
+      day: '2026-12-01',
+      timeZone: 'UTC',
+      start: Date.parse('2026-12-01T00:00:00Z'),
+      end: Date.parse('2026-12-02T00:00:00Z'),
+      cost: 3.4212,
+      at: NOW,
+    });
     assert.equal(statusLineText(statusJson(), dir, NOW), '$3.42 today · $0.81 session · 5h 42% (2h 00m) · 7d 18% (3d 4h)');
     assert.equal(readLimitsLog(dir).length, 1);
     // Yesterday's cache is not today's cost.
@@ -242,7 +347,10 @@ describe('token-cost statusline', () => {
     assert.ok(existsSync(cli), `${cli} is missing: build first (node scripts/build.mjs)`);
     const dir = tempDir('tcd-statusline-');
     writeFileSync(path.join(dir, 'chain.sh'), 'read x; echo "theirs:${#x}"\n');
-    const r = spawnSync(process.execPath, [cli, 'statusline', '--data-dir', dir, '--chain', `sh ${path.join(dir, 'chain.sh')}`], { input: statusJsonAt(Date.now()), encoding: 'utf8' });
+    const r = spawnSync(process.execPath, [cli, 'statusline', '--data-dir', dir, '--chain', `sh ${path.join(dir, 'chain.sh')}`], {
+      input: statusJsonAt(Date.now()),
+      encoding: 'utf8',
+    });
     assert.equal(r.status, 0, r.stderr);
     assert.match(r.stdout, /^\$0\.81 session · 5h 42% \(\d+h \d\dm\) · 7d 18% \(\d+d \d+h\) {2}theirs:\d+\n$/);
     assert.equal(readLimitsLog(dir)[0].windows.length, 2);
@@ -255,14 +363,22 @@ describe('Set Up Claude Code Status Line (settings.json edit)', () => {
 
   it('adds the status line to settings with none, keeping every other setting', () => {
     const plan = planStatusLineSetup('{"model":"opus","permissions":{"allow":["Bash(ls)"]}}', file, ours)!;
-    assert.deepEqual(JSON.parse(plan.text), { model: 'opus', permissions: { allow: ['Bash(ls)'] }, statusLine: { type: 'command', command: ours } });
+    assert.deepEqual(JSON.parse(plan.text), {
+      model: 'opus',
+      permissions: { allow: ['Bash(ls)'] },
+      statusLine: { type: 'command', command: ours },
+    });
     assert.equal(plan.before, undefined);
     assert.equal(planStatusLineSetup(undefined, file, ours)!.after.command, ours);
   });
 
   it('chains a status line the user already had, quoted for the shell, and keeps its padding', () => {
-    const plan = planStatusLineSetup(JSON.stringify({ statusLine: { type: 'command', command: "bash -c 'echo it'\"s\"", padding: 2 } }), file, ours)!;
-    assert.equal(plan.chained, "bash -c 'echo it'\"s\"");
+    const plan = planStatusLineSetup(
+      JSON.stringify({ statusLine: { type: 'command', command: 'bash -c \'echo it\'"s"', padding: 2 } }),
+      file,
+      ours,
+    )!;
+    assert.equal(plan.chained, 'bash -c \'echo it\'"s"');
     assert.equal(plan.after.command, `${ours} --chain 'bash -c '\\''echo it'\\''"s"'`);
     assert.equal(plan.after.padding, 2);
     // What sh makes of the quoted word is the previous command, unchanged.
@@ -292,7 +408,15 @@ describe('token-cost limits and GET /api/limits', () => {
     assert.ok(existsSync(cli), `${cli} is missing: build first (node scripts/build.mjs)`);
     const home = tempDir('tcd-limits-home-');
     const xdg = tempDir('tcd-limits-xdg-');
-    const env = { ...process.env, HOME: home, XDG_DATA_HOME: xdg, XDG_CONFIG_HOME: path.join(home, '.config'), CODEX_HOME: realCodex, CLAUDE_CONFIG_DIR: '', TOKEN_COST_API_KEY: '' };
+    const env = {
+      ...process.env,
+      HOME: home,
+      XDG_DATA_HOME: xdg,
+      XDG_CONFIG_HOME: path.join(home, '.config'),
+      CODEX_HOME: realCodex,
+      CLAUDE_CONFIG_DIR: '',
+      TOKEN_COST_API_KEY: '',
+    };
     const dataDir = path.join(xdg, 'token-cost-dashboard');
     const piped = spawnSync(process.execPath, [cli, 'statusline'], { input: statusJsonAt(Date.now()), encoding: 'utf8', env });
     assert.equal(piped.status, 0, piped.stderr);
@@ -309,7 +433,13 @@ describe('token-cost limits and GET /api/limits', () => {
       assert.equal(fromCli.nearest?.usedPct, 42);
       // The corpus's newest Codex reading: its windows reset months ago, so they say so rather than show a stale figure.
       const codex = fromCli.windows.filter((w) => w.source === 'codex');
-      assert.deepEqual(codex.map((w) => [w.minutes, w.state, w.planType]), [[300, 'reset', 'team'], [10080, 'reset', 'team']]);
+      assert.deepEqual(
+        codex.map((w) => [w.minutes, w.state, w.planType]),
+        [
+          [300, 'reset', 'team'],
+          [10080, 'reset', 'team'],
+        ],
+      );
     } finally {
       child.kill('SIGTERM');
     }

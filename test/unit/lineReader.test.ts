@@ -49,7 +49,10 @@ describe('lineReader: byte-level scan for usage lines', () => {
     const file = path.join(dir, 'b.jsonl');
     writeFileSync(file, '{"usage":{"n":1}}\n{"usage":{"n":2}}\n');
     const { lines } = await collect(file, 18);
-    assert.deepEqual(lines.map((l) => l.line), ['{"usage":{"n":2}}']);
+    assert.deepEqual(
+      lines.map((l) => l.line),
+      ['{"usage":{"n":2}}'],
+    );
   });
 
   it('reads a line larger than the read buffer whose marker comes at its end', async () => {

@@ -11,7 +11,13 @@ import { OTLPLogExporter as JsonLogExporter } from '@opentelemetry/exporter-logs
 import { OTLPLogExporter as ProtoLogExporter } from '@opentelemetry/exporter-logs-otlp-proto';
 import { OTLPMetricExporter } from '@opentelemetry/exporter-metrics-otlp-proto';
 import { resourceFromAttributes } from '@opentelemetry/resources';
-import { InMemoryLogRecordExporter, LoggerProvider, SimpleLogRecordProcessor, type LogRecordExporter, type ReadableLogRecord } from '@opentelemetry/sdk-logs';
+import {
+  InMemoryLogRecordExporter,
+  LoggerProvider,
+  SimpleLogRecordProcessor,
+  type LogRecordExporter,
+  type ReadableLogRecord,
+} from '@opentelemetry/sdk-logs';
 import { MeterProvider, PeriodicExportingMetricReader, type PushMetricExporter } from '@opentelemetry/sdk-metrics';
 import { UsageEngine } from '../../src/core/engine';
 import { PriceTable } from '../../src/core/pricing/pricing';
@@ -49,15 +55,29 @@ function claudeRecords(events: Event[]): ReadableLogRecord[] {
       timestamp: e.at,
       body: 'claude_code.api_request',
       attributes: {
-        'event.name': 'api_request', 'event.timestamp': e.at.toISOString(), 'event.sequence': i,
-        'session.id': e.session ?? SESSION, 'user.account_uuid': 'acc-1', 'user.email': 'dev@example.com', 'organization.id': 'org-1',
-        'terminal.type': 'vscode', model: e.model, input_tokens: String(e.input), output_tokens: String(e.output),
-        cache_read_tokens: String(e.cacheRead), cache_creation_tokens: String(e.cacheWrite), cost_usd: String(e.cost), duration_ms: '2100',
+        'event.name': 'api_request',
+        'event.timestamp': e.at.toISOString(),
+        'event.sequence': i,
+        'session.id': e.session ?? SESSION,
+        'user.account_uuid': 'acc-1',
+        'user.email': 'dev@example.com',
+        'organization.id': 'org-1',
+        'terminal.type': 'vscode',
+        model: e.model,
+        input_tokens: String(e.input),
+        output_tokens: String(e.output),
+        cache_read_tokens: String(e.cacheRead),
+        cache_creation_tokens: String(e.cacheWrite),
+        cost_usd: String(e.cost),
+        duration_ms: '2100',
       },
     });
   });
   // A tool event in the same batch: not a request, ignored.
-  logger.emit({ body: 'claude_code.tool_result', attributes: { 'event.name': 'tool_result', tool_name: 'Read', success: 'true', 'session.id': SESSION } });
+  logger.emit({
+    body: 'claude_code.tool_result',
+    attributes: { 'event.name': 'tool_result', tool_name: 'Read', success: 'true', 'session.id': SESSION },
+  });
   return memory.getFinishedLogRecords();
 }
 
@@ -78,7 +98,15 @@ function post(port: number, p: string, body: Buffer, headers: Record<string, str
 }
 
 interface DailyJson {
-  daily: { date: string; inputTokens: number; outputTokens: number; cacheReadTokens: number; cacheCreationTokens: number; totalCost: number; modelsUsed: string[] }[];
+  daily: {
+    date: string;
+    inputTokens: number;
+    outputTokens: number;
+    cacheReadTokens: number;
+    cacheCreationTokens: number;
+    totalCost: number;
+    modelsUsed: string[];
+  }[];
   totals: { inputTokens: number; outputTokens: number; totalCost: number };
 }
 
@@ -100,8 +128,24 @@ describe('OTLP receiver: the OpenTelemetry SDK exporters on loopback', function 
   const day = new Date(Date.UTC(2026, 10, 20, 10, 0, 0));
   const events: Event[] = [
     { model: 'claude-sonnet-4-5-20250929', input: 1200, output: 340, cacheRead: 52_000, cacheWrite: 4100, cost: 0.0456, at: day },
-    { model: 'claude-sonnet-4-5-20250929', input: 800, output: 1210, cacheRead: 56_000, cacheWrite: 0, cost: 0.0372, at: new Date(day.getTime() + 60_000) },
-    { model: 'claude-haiku-4-5-20251001', input: 3000, output: 120, cacheRead: 0, cacheWrite: 0, cost: 0.0036, at: new Date(day.getTime() + 120_000) },
+    {
+      model: 'claude-sonnet-4-5-20250929',
+      input: 800,
+      output: 1210,
+      cacheRead: 56_000,
+      cacheWrite: 0,
+      cost: 0.0372,
+      at: new Date(day.getTime() + 60_000),
+    },
+    {
+      model: 'claude-haiku-4-5-20251001',
+      input: 3000,
+      output: 120,
+      cacheRead: 0,
+      cacheWrite: 0,
+      cost: 0.0036,
+      at: new Date(day.getTime() + 120_000),
+    },
   ];
 
   beforeEach(async () => {
@@ -109,7 +153,10 @@ describe('OTLP receiver: the OpenTelemetry SDK exporters on loopback', function 
     home = tempDir('tcd-otlp-home-');
     const projects = path.join(home, '.claude', 'projects');
     engine = await UsageEngine.open({
-      dbFile: path.join(dir, 'usage.sqlite'), roots: () => [{ kind: 'claude', path: projects }], prices: () => prices, costMode: () => 'auto',
+      dbFile: path.join(dir, 'usage.sqlite'),
+      roots: () => [{ kind: 'claude', path: projects }],
+      prices: () => prices,
+      costMode: () => 'auto',
     });
     server = await UsageServer.start({ engine, apiKey: KEY, port: 0, prices: () => prices, timeZone: () => 'UTC' });
   });
@@ -124,7 +171,12 @@ describe('OTLP receiver: the OpenTelemetry SDK exporters on loopback', function 
     await engine.close();
     const report = cliDaily(dir, home);
     // Reopened for afterEach.
-    engine = await UsageEngine.open({ dbFile: path.join(dir, 'usage.sqlite'), roots: () => [], prices: () => prices, costMode: () => 'auto' });
+    engine = await UsageEngine.open({
+      dbFile: path.join(dir, 'usage.sqlite'),
+      roots: () => [],
+      prices: () => prices,
+      costMode: () => 'auto',
+    });
     server = await UsageServer.start({ engine, apiKey: KEY, port: 0, prices: () => prices, timeZone: () => 'UTC' });
     return report;
   }
@@ -160,10 +212,19 @@ describe('OTLP receiver: the OpenTelemetry SDK exporters on loopback', function 
   it('a request both in a transcript and over OTLP is counted once, the transcript copy, in either order', async () => {
     const file = path.join(home, '.claude', 'projects', '-work-app', `${SESSION}.jsonl`);
     // The transcript has the first request (a few seconds earlier than the event's time) ...
-    const line = (e: Event, n: number) => assistantLine({
-      sessionId: SESSION, model: e.model, input: e.input, output: e.output, cacheRead: e.cacheRead, cacheWrite: e.cacheWrite,
-      timestamp: new Date(e.at.getTime() - 4000).toISOString(), id: `msg_${n}`, requestId: `req_${n}`, cwd: '/work/app',
-    });
+    const line = (e: Event, n: number) =>
+      assistantLine({
+        sessionId: SESSION,
+        model: e.model,
+        input: e.input,
+        output: e.output,
+        cacheRead: e.cacheRead,
+        cacheWrite: e.cacheWrite,
+        timestamp: new Date(e.at.getTime() - 4000).toISOString(),
+        id: `msg_${n}`,
+        requestId: `req_${n}`,
+        cwd: '/work/app',
+      });
     writeLines(file, [line(events[0], 0)]);
     await engine.scan();
     assert.equal(engine.store.recordCount(), 1);
@@ -177,22 +238,40 @@ describe('OTLP receiver: the OpenTelemetry SDK exporters on loopback', function 
     assert.equal(engine.store.recordCount(), 3);
     await proto.shutdown();
     const rows = engine.store.all('SELECT source, project FROM usage ORDER BY ts');
-    assert.deepEqual(rows.map((r) => r.source), ['claude-code', 'claude-code', 'otel']);
+    assert.deepEqual(
+      rows.map((r) => r.source),
+      ['claude-code', 'claude-code', 'otel'],
+    );
     assert.equal(rows[2].project, 'ci-runner', 'the project resource attribute names the project');
   });
 
   it('bad bodies get 400 (or 415) and store nothing; gzip works; the key and Host rules hold', async () => {
     const port = server.port;
-    const good = Buffer.from(JSON.stringify({
-      resourceLogs: [{ scopeLogs: [{ logRecords: [{
-        timeUnixNano: String(BigInt(day.getTime()) * 1_000_000n), body: { stringValue: 'claude_code.api_request' },
-        attributes: [
-          { key: 'event.name', value: { stringValue: 'api_request' } }, { key: 'session.id', value: { stringValue: SESSION } },
-          { key: 'model', value: { stringValue: 'claude-haiku-4-5-20251001' } }, { key: 'input_tokens', value: { intValue: 10 } },
-          { key: 'output_tokens', value: { stringValue: '5' } },
+    const good = Buffer.from(
+      JSON.stringify({
+        resourceLogs: [
+          {
+            scopeLogs: [
+              {
+                logRecords: [
+                  {
+                    timeUnixNano: String(BigInt(day.getTime()) * 1_000_000n),
+                    body: { stringValue: 'claude_code.api_request' },
+                    attributes: [
+                      { key: 'event.name', value: { stringValue: 'api_request' } },
+                      { key: 'session.id', value: { stringValue: SESSION } },
+                      { key: 'model', value: { stringValue: 'claude-haiku-4-5-20251001' } },
+                      { key: 'input_tokens', value: { intValue: 10 } },
+                      { key: 'output_tokens', value: { stringValue: '5' } },
+                    ],
+                  },
+                ],
+              },
+            ],
+          },
         ],
-      }] }] }],
-    }));
+      }),
+    );
     const json = { 'content-type': 'application/json' };
     const cases: [string, Buffer, Record<string, string>, number][] = [
       ['garbage protobuf', Buffer.from([0x0a, 0xff, 0xff, 0xff, 0x0f, 0x01]), { 'content-type': 'application/x-protobuf' }, 400],
@@ -220,11 +299,16 @@ describe('OTLP receiver: the OpenTelemetry SDK exporters on loopback', function 
 
   it('the settings "Copy OpenTelemetry Settings for Claude Code" copies make the SDK send here, with no other configuration', async () => {
     const text = claudeCodeOtelEnv(server.url, KEY);
-    const vars = Object.fromEntries(text.trim().split('\n').map((line) => {
-      const m = /^export ([A-Z_]+)=(.*)$/.exec(line);
-      assert.ok(m, `a shell export: ${line}`);
-      return [m[1], m[2].replace(/^'(.*)'$/, '$1')];
-    }));
+    const vars = Object.fromEntries(
+      text
+        .trim()
+        .split('\n')
+        .map((line) => {
+          const m = /^export ([A-Z_]+)=(.*)$/.exec(line);
+          assert.ok(m, `a shell export: ${line}`);
+          return [m[1], m[2].replace(/^'(.*)'$/, '$1')];
+        }),
+    );
     assert.equal(vars.CLAUDE_CODE_ENABLE_TELEMETRY, '1');
     const saved = { ...process.env };
     Object.assign(process.env, vars);
@@ -232,7 +316,9 @@ describe('OTLP receiver: the OpenTelemetry SDK exporters on loopback', function 
     try {
       exporter = new ProtoLogExporter();
     } finally {
-      for (const k of Object.keys(vars)) if (saved[k] === undefined) delete process.env[k]; else process.env[k] = saved[k];
+      for (const k of Object.keys(vars))
+        if (saved[k] === undefined) delete process.env[k];
+        else process.env[k] = saved[k];
     }
     const result = await exportWith(exporter, claudeRecords(events.slice(0, 1)));
     assert.equal(result.code, ExportResultCode.SUCCESS, String(result.error));
@@ -250,7 +336,10 @@ describe('OTLP receiver: the OpenTelemetry SDK exporters on loopback', function 
     const result = await exportWith(exporter, resourceMetrics);
     assert.equal(result.code, ExportResultCode.SUCCESS, String(result.error));
     assert.equal(engine.store.recordCount(), 0);
-    assert.equal((await post(server.port, '/v1/metrics', Buffer.from('{"resourceMetrics": 3}'), { 'content-type': 'application/json' })).status, 400);
+    assert.equal(
+      (await post(server.port, '/v1/metrics', Buffer.from('{"resourceMetrics": 3}'), { 'content-type': 'application/json' })).status,
+      400,
+    );
     await meters.shutdown();
   });
 });

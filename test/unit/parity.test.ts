@@ -24,12 +24,47 @@ const root = path.resolve(__dirname, '../../..');
 const cli = path.join(root, 'dist', 'cli.js');
 const ccusageBin = path.join(root, 'node_modules', '.bin', 'ccusage');
 
-interface Breakdown { modelName: string; inputTokens: number; outputTokens: number; cacheCreationTokens: number; cacheReadTokens: number; cost: number }
-interface Day { date: string; inputTokens: number; outputTokens: number; cacheCreationTokens: number; cacheReadTokens: number; totalTokens: number; totalCost: number; modelBreakdowns: Breakdown[] }
-type Totals = { inputTokens: number; outputTokens: number; cacheCreationTokens: number; cacheReadTokens: number; totalTokens: number; totalCost: number; unpricedModels?: string[] };
-interface Daily { daily: Day[]; totals: Totals }
-interface Session extends Omit<Day, 'date'> { sessionId: string; projectPath: string; firstActivity: string; lastActivity: string }
-interface Sessions { sessions: Session[]; totals: Totals }
+interface Breakdown {
+  modelName: string;
+  inputTokens: number;
+  outputTokens: number;
+  cacheCreationTokens: number;
+  cacheReadTokens: number;
+  cost: number;
+}
+interface Day {
+  date: string;
+  inputTokens: number;
+  outputTokens: number;
+  cacheCreationTokens: number;
+  cacheReadTokens: number;
+  totalTokens: number;
+  totalCost: number;
+  modelBreakdowns: Breakdown[];
+}
+type Totals = {
+  inputTokens: number;
+  outputTokens: number;
+  cacheCreationTokens: number;
+  cacheReadTokens: number;
+  totalTokens: number;
+  totalCost: number;
+  unpricedModels?: string[];
+};
+interface Daily {
+  daily: Day[];
+  totals: Totals;
+}
+interface Session extends Omit<Day, 'date'> {
+  sessionId: string;
+  projectPath: string;
+  firstActivity: string;
+  lastActivity: string;
+}
+interface Sessions {
+  sessions: Session[];
+  totals: Totals;
+}
 interface EdgeCase {
   name: string;
   days: string[];
@@ -37,20 +72,53 @@ interface EdgeCase {
   onlyWithClaudeConfigDir?: boolean;
   unpricedModel?: string;
 }
-interface Corpus { home: string; bytes: number; usageLines: number; claudeConfigDir: string; edgeCases: EdgeCase[] }
+interface Corpus {
+  home: string;
+  bytes: number;
+  usageLines: number;
+  claudeConfigDir: string;
+  edgeCases: EdgeCase[];
+}
 
 /** The edge cases the issue names; the generator must write each of them. */
 const REQUIRED_CASES = [
-  'streamed-copies', 'sidechain-replay-same-request', 'sidechain-replay-other-request', 'sidechain-copy-larger-than-main',
-  'same-id-two-requests', 'missing-requestId', 'missing-message-id', 'costUSD', 'unknown-model', 'synthetic-model',
-  'opus-4-vs-opus-4-5', 'several-models', '1h-cache-write', 'above-200k', 'malformed-lines', 'truncated-last-line',
-  'huge-non-usage-line', 'local-midnight', 'utc-midnight', 'dst-change', 'same-message-in-both-roots', 'xdg-root-only',
-  'claude-config-dir-only', 'progress-line-with-subagent-file', 'progress-line-without-subagent-file', 'fast-mode',
-  'provider-prefixed-only', 'null-fields',
+  'streamed-copies',
+  'sidechain-replay-same-request',
+  'sidechain-replay-other-request',
+  'sidechain-copy-larger-than-main',
+  'same-id-two-requests',
+  'missing-requestId',
+  'missing-message-id',
+  'costUSD',
+  'unknown-model',
+  'synthetic-model',
+  'opus-4-vs-opus-4-5',
+  'several-models',
+  '1h-cache-write',
+  'above-200k',
+  'malformed-lines',
+  'truncated-last-line',
+  'huge-non-usage-line',
+  'local-midnight',
+  'utc-midnight',
+  'dst-change',
+  'same-message-in-both-roots',
+  'xdg-root-only',
+  'claude-config-dir-only',
+  'progress-line-with-subagent-file',
+  'progress-line-without-subagent-file',
+  'fast-mode',
+  'provider-prefixed-only',
+  'null-fields',
 ];
 const TOKEN_KINDS = ['inputTokens', 'outputTokens', 'cacheCreationTokens', 'cacheReadTokens'] as const;
 
-interface Variant { label: string; tz: string; mode: 'auto' | 'calculate'; claudeConfigDir?: string }
+interface Variant {
+  label: string;
+  tz: string;
+  mode: 'auto' | 'calculate';
+  claudeConfigDir?: string;
+}
 
 function envFor(home: string, v: Variant): NodeJS.ProcessEnv {
   const env: NodeJS.ProcessEnv = { ...process.env, HOME: home, TZ: v.tz, NO_COLOR: '1' };
@@ -61,14 +129,18 @@ function envFor(home: string, v: Variant): NodeJS.ProcessEnv {
 
 function ccusage<T>(report: 'daily' | 'session', home: string, v: Variant): T {
   const out = execFileSync(ccusageBin, ['claude', report, '--offline', '--json', '--breakdown', '-z', v.tz, '--mode', v.mode], {
-    env: envFor(home, v), maxBuffer: 1 << 30, encoding: 'utf8',
+    env: envFor(home, v),
+    maxBuffer: 1 << 30,
+    encoding: 'utf8',
   });
   return JSON.parse(out) as T;
 }
 
 function ours<T>(report: 'daily' | 'session', home: string, v: Variant, dataDir: string): T {
   const out = execFileSync(process.execPath, [cli, 'report', report, '--json', '--tz', v.tz, '--mode', v.mode, '--data-dir', dataDir], {
-    env: envFor(home, v), maxBuffer: 1 << 30, encoding: 'utf8',
+    env: envFor(home, v),
+    maxBuffer: 1 << 30,
+    encoding: 'utf8',
   });
   return JSON.parse(out) as T;
 }
@@ -92,7 +164,11 @@ function sameBreakdowns(o: Breakdown[], c: Breakdown[], what: string): void {
 }
 
 function sameDays(o: Daily, c: Daily, what: string): void {
-  assert.deepEqual(o.daily.map((d) => d.date), c.daily.map((d) => d.date), `${what}: days`);
+  assert.deepEqual(
+    o.daily.map((d) => d.date),
+    c.daily.map((d) => d.date),
+    `${what}: days`,
+  );
   c.daily.forEach((cd, i) => {
     const od = o.daily[i];
     for (const k of [...TOKEN_KINDS, 'totalTokens'] as const) assert.equal(od[k], cd[k], `${what} ${cd.date}: ${k}`);
@@ -102,14 +178,22 @@ function sameDays(o: Daily, c: Daily, what: string): void {
 }
 
 function sumDays(r: Daily): Record<string, number> {
-  const s: Record<string, number> = { inputTokens: 0, outputTokens: 0, cacheCreationTokens: 0, cacheReadTokens: 0, totalTokens: 0, totalCost: 0 };
+  const s: Record<string, number> = {
+    inputTokens: 0,
+    outputTokens: 0,
+    cacheCreationTokens: 0,
+    cacheReadTokens: 0,
+    totalTokens: 0,
+    totalCost: 0,
+  };
   for (const d of r.daily) for (const k of Object.keys(s)) s[k] += (d as unknown as Record<string, number>)[k];
   return s;
 }
 
 /** Sessions (named after their edge case) where ccusage's session report is wrong. */
 const SESSION_DIFFERENCES: Record<string, string> = {
-  'sidechain-replay-other-request': 'ccusage sessions count a subagent replay under another requestId again; its daily report counts it once',
+  'sidechain-replay-other-request':
+    'ccusage sessions count a subagent replay under another requestId again; its daily report counts it once',
   'missing-requestId': 'ccusage sessions keep one line per message id without requestId; its daily report keeps one per id and instant',
 };
 
@@ -134,9 +218,16 @@ describe('parity with ccusage 20.0.24 on a generated corpus', function () {
     const version = execFileSync(ccusageBin, ['--version'], { encoding: 'utf8' }).trim();
     assert.match(version, /20\.0\.24/, 'the parity bar is ccusage 20.0.24');
     const home = tempDir('tcd-parity-');
-    corpus = JSON.parse(execFileSync(process.execPath, [path.join(root, 'bench', 'corpus.mjs'), '--out', home, '--size-mb', '6', '--seed', '20261123', '--tz', 'America/St_Johns'], {
-      encoding: 'utf8', maxBuffer: 1 << 26,
-    })) as Corpus;
+    corpus = JSON.parse(
+      execFileSync(
+        process.execPath,
+        [path.join(root, 'bench', 'corpus.mjs'), '--out', home, '--size-mb', '6', '--seed', '20261123', '--tz', 'America/St_Johns'],
+        {
+          encoding: 'utf8',
+          maxBuffer: 1 << 26,
+        },
+      ),
+    ) as Corpus;
     VARIANTS[1].claudeConfigDir = corpus.claudeConfigDir;
     for (const variant of VARIANTS) {
       const dataDir = tempDir('tcd-parity-data-');
@@ -159,14 +250,20 @@ describe('parity with ccusage 20.0.24 on a generated corpus', function () {
         const counted: boolean = !c.onlyWithClaudeConfigDir || run.variant.claudeConfigDir !== undefined;
         // Local days in the variant's zone can differ from the generator's zone: take the
         // days around the case's days in both reports.
-        const window = (r: Daily) => r.daily.filter((d) => c.days.some((day) => Math.abs(Date.parse(d.date) - Date.parse(day)) <= 86_400_000));
+        const window = (r: Daily) =>
+          r.daily.filter((d) => c.days.some((day) => Math.abs(Date.parse(d.date) - Date.parse(day)) <= 86_400_000));
         const o = window(run.ours);
         const cc = window(run.cc);
         sameDays({ daily: o, totals: run.ours.totals }, { daily: cc, totals: run.cc.totals }, what);
         const got = { inputTokens: 0, outputTokens: 0, cacheCreationTokens: 0, cacheReadTokens: 0 };
         for (const d of o) for (const k of TOKEN_KINDS) got[k] += d[k];
-        assert.deepEqual(got, counted ? c.truth : { inputTokens: 0, outputTokens: 0, cacheCreationTokens: 0, cacheReadTokens: 0 }, `${what}: counted tokens`);
-        if (c.unpricedModel) assert.ok(run.ours.totals.unpricedModels?.includes(c.unpricedModel), `${what}: ${c.unpricedModel} listed as unpriced`);
+        assert.deepEqual(
+          got,
+          counted ? c.truth : { inputTokens: 0, outputTokens: 0, cacheCreationTokens: 0, cacheReadTokens: 0 },
+          `${what}: counted tokens`,
+        );
+        if (c.unpricedModel)
+          assert.ok(run.ours.totals.unpricedModels?.includes(c.unpricedModel), `${what}: ${c.unpricedModel} listed as unpriced`);
       }
     });
   }
@@ -180,7 +277,7 @@ describe('parity with ccusage 20.0.24 on a generated corpus', function () {
     });
   }
 
-  it('totals equal ccusage\'s and the sum of the days; <synthetic> tokens count with no model row, as in ccusage', () => {
+  it("totals equal ccusage's and the sum of the days; <synthetic> tokens count with no model row, as in ccusage", () => {
     const synthetic = corpus.edgeCases.find((e) => e.name === 'synthetic-model')!;
     for (const run of runs) {
       const oursDays = sumDays(run.ours);
@@ -208,9 +305,17 @@ describe('parity with ccusage 20.0.24 on a generated corpus', function () {
         for (const k of TOKEN_KINDS) assert.equal(mineOnly[k], truth[k], `${id}: ${k}`);
         assert.ok(!c.sessions.some((s) => s.sessionId === id), `ccusage now lists ${id} (${why}); drop the exception`);
       }
-      assert.deepEqual(o.sessions.map((s) => s.sessionId).filter((id) => !(id in SESSIONS_CCUSAGE_OMITS)).sort(), c.sessions.map((s) => s.sessionId).sort(), 'the same sessions');
+      assert.deepEqual(
+        o.sessions
+          .map((s) => s.sessionId)
+          .filter((id) => !(id in SESSIONS_CCUSAGE_OMITS))
+          .sort(),
+        c.sessions.map((s) => s.sessionId).sort(),
+        'the same sessions',
+      );
       // Most expensive first, as ccusage lists them (ties may come in any order).
-      for (const list of [o.sessions, c.sessions]) list.forEach((s, i) => i === 0 || assert.ok(list[i - 1].totalCost >= s.totalCost - 1e-9));
+      for (const list of [o.sessions, c.sessions])
+        list.forEach((s, i) => i === 0 || assert.ok(list[i - 1].totalCost >= s.totalCost - 1e-9));
       const mine = new Map(o.sessions.map((s) => [s.sessionId, s]));
       c.sessions.forEach((cs) => {
         const os = mine.get(cs.sessionId)!;
@@ -224,7 +329,8 @@ describe('parity with ccusage 20.0.24 on a generated corpus', function () {
           assert.notEqual(cs.inputTokens, truth.inputTokens, `${what}: ccusage now agrees (${known}); drop the exception`);
           return;
         }
-        for (const k of [...TOKEN_KINDS, 'totalTokens', 'firstActivity', 'lastActivity'] as const) assert.equal(os[k], cs[k], `${what}: ${k}`);
+        for (const k of [...TOKEN_KINDS, 'totalTokens', 'firstActivity', 'lastActivity'] as const)
+          assert.equal(os[k], cs[k], `${what}: ${k}`);
         closeCost(os.totalCost, cs.totalCost, what);
         sameBreakdowns(os.modelBreakdowns, cs.modelBreakdowns, what);
         // ccusage shows the folder name, which is the cwd with every non-alphanumeric char as '-'.
@@ -247,48 +353,78 @@ describe('parity with ccusage 20.0.24 on a generated corpus', function () {
     walk(projects);
     const cut = files.find((f) => f.endsWith('truncated-last-line.jsonl'))!;
     // The writer finishes its line (the rest of it is lost here, so it stays malformed) and goes on.
-    appendFileSync(cut, `\n${assistantLine({ id: 'msg_late_1', requestId: 'req_late_1', timestamp: '2026-10-20T10:00:00Z', output: 111, cwd: '/home/me/edge' })}\n`);
+    appendFileSync(
+      cut,
+      `\n${assistantLine({ id: 'msg_late_1', requestId: 'req_late_1', timestamp: '2026-10-20T10:00:00Z', output: 111, cwd: '/home/me/edge' })}\n`,
+    );
     const bulk = files.find((f) => !f.includes('subagents') && /[0-9a-f]{8}-[0-9a-f]{4}/.test(path.basename(f)))!;
-    appendFileSync(bulk, `${assistantLine({ id: 'msg_late_2', requestId: 'req_late_2', timestamp: '2026-10-20T10:00:01Z', output: 222, model: 'claude-opus-4-5-20251101' })}\n`);
+    appendFileSync(
+      bulk,
+      `${assistantLine({ id: 'msg_late_2', requestId: 'req_late_2', timestamp: '2026-10-20T10:00:01Z', output: 222, model: 'claude-opus-4-5-20251101' })}\n`,
+    );
     // A streamed copy of an already counted message, more complete than the stored one.
-    appendFileSync(bulk, `${assistantLine({ id: 'msg_late_2', requestId: 'req_late_2', timestamp: '2026-10-20T10:00:02Z', output: 333, model: 'claude-opus-4-5-20251101' })}\n`);
+    appendFileSync(
+      bulk,
+      `${assistantLine({ id: 'msg_late_2', requestId: 'req_late_2', timestamp: '2026-10-20T10:00:02Z', output: 333, model: 'claude-opus-4-5-20251101' })}\n`,
+    );
     const fresh = path.join(projects, '-home-me-late', 'late-session.jsonl');
     mkdirSync(path.dirname(fresh), { recursive: true });
-    appendFileSync(fresh, `${assistantLine({ id: 'msg_late_3', requestId: 'req_late_3', timestamp: '2026-10-21T03:00:00Z', cacheWrite: 5000, cacheWrite1h: 2000, cwd: '/home/me/late' })}\n`);
+    appendFileSync(
+      fresh,
+      `${assistantLine({ id: 'msg_late_3', requestId: 'req_late_3', timestamp: '2026-10-21T03:00:00Z', cacheWrite: 5000, cacheWrite1h: 2000, cwd: '/home/me/late' })}\n`,
+    );
     const o = ours<Daily>('daily', corpus.home, run.variant, run.dataDir);
     const c = ccusage<Daily>('daily', corpus.home, run.variant);
     sameDays(o, c, 'after appends');
-    assert.equal(o.totals.outputTokens - run.ours.totals.outputTokens, 111 + 333 + 100, 'each new request once, the streamed copy replacing its first copy');
+    assert.equal(
+      o.totals.outputTokens - run.ours.totals.outputTokens,
+      111 + 333 + 100,
+      'each new request once, the streamed copy replacing its first copy',
+    );
   });
 });
 
 describe('parity with ccusage 20.0.24 on Codex CLI sessions', function () {
   this.timeout(120_000);
 
-  for (const fast of [false, true]) it(`same tokens and cost per day and model, a model known only by its prefix included${fast ? ', in a fast service tier' : ''}`, () => {
-    const home = tempDir('tcd-parity-codex-');
-    execFileSync(process.execPath, [path.join(root, 'bench', 'corpus.mjs'), '--out', home, '--seed', '7', '--codex-only', ...(fast ? ['--codex-fast'] : [])], { encoding: 'utf8' });
-    const v: Variant = { label: 'codex', tz: 'Europe/Berlin', mode: 'auto' };
-    interface CodexDay { date: string; costUSD: number; models: Record<string, { inputTokens: number; outputTokens: number; cacheReadTokens: number; cacheCreationTokens: number }> }
-    const c = JSON.parse(execFileSync(ccusageBin, ['codex', 'daily', '--offline', '--json', '-z', v.tz], { env: envFor(home, v), encoding: 'utf8' })) as { daily: CodexDay[] };
-    const o = ours<Daily>('daily', home, v, tempDir('tcd-parity-data-'));
-    assert.ok(c.daily.length >= 3, 'ccusage read the rollouts');
-    assert.deepEqual(o.daily.map((d) => d.date), c.daily.map((d) => d.date));
-    // "o4-mini-deep-thought" has no key of its own; ccusage prices it as "o4-mini" (a whole name
-    // part), and so do we.
-    const prefixOnly = 'o4-mini-deep-thought';
-    let seen = false;
-    c.daily.forEach((cd, i) => {
-      const od = o.daily[i];
-      assert.deepEqual(od.modelBreakdowns.map((b) => b.modelName).sort(), Object.keys(cd.models).sort(), `${cd.date}: models`);
-      for (const b of od.modelBreakdowns) {
-        const cm = cd.models[b.modelName];
-        for (const k of TOKEN_KINDS) assert.equal(b[k], cm[k], `${cd.date} ${b.modelName}: ${k}`);
-        if (b.modelName === prefixOnly) seen = seen || b.cost > 0;
+  for (const fast of [false, true])
+    it(`same tokens and cost per day and model, a model known only by its prefix included${fast ? ', in a fast service tier' : ''}`, () => {
+      const home = tempDir('tcd-parity-codex-');
+      execFileSync(
+        process.execPath,
+        [path.join(root, 'bench', 'corpus.mjs'), '--out', home, '--seed', '7', '--codex-only', ...(fast ? ['--codex-fast'] : [])],
+        { encoding: 'utf8' },
+      );
+      const v: Variant = { label: 'codex', tz: 'Europe/Berlin', mode: 'auto' };
+      interface CodexDay {
+        date: string;
+        costUSD: number;
+        models: Record<string, { inputTokens: number; outputTokens: number; cacheReadTokens: number; cacheCreationTokens: number }>;
       }
-      closeCost(od.totalCost, cd.costUSD, cd.date);
+      const c = JSON.parse(
+        execFileSync(ccusageBin, ['codex', 'daily', '--offline', '--json', '-z', v.tz], { env: envFor(home, v), encoding: 'utf8' }),
+      ) as { daily: CodexDay[] };
+      const o = ours<Daily>('daily', home, v, tempDir('tcd-parity-data-'));
+      assert.ok(c.daily.length >= 3, 'ccusage read the rollouts');
+      assert.deepEqual(
+        o.daily.map((d) => d.date),
+        c.daily.map((d) => d.date),
+      );
+      // "o4-mini-deep-thought" has no key of its own; ccusage prices it as "o4-mini" (a whole name
+      // part), and so do we.
+      const prefixOnly = 'o4-mini-deep-thought';
+      let seen = false;
+      c.daily.forEach((cd, i) => {
+        const od = o.daily[i];
+        assert.deepEqual(od.modelBreakdowns.map((b) => b.modelName).sort(), Object.keys(cd.models).sort(), `${cd.date}: models`);
+        for (const b of od.modelBreakdowns) {
+          const cm = cd.models[b.modelName];
+          for (const k of TOKEN_KINDS) assert.equal(b[k], cm[k], `${cd.date} ${b.modelName}: ${k}`);
+          if (b.modelName === prefixOnly) seen = seen || b.cost > 0;
+        }
+        closeCost(od.totalCost, cd.costUSD, cd.date);
+      });
+      assert.ok(seen, `${prefixOnly} is in the corpus and priced`);
+      assert.ok(!o.totals.unpricedModels?.includes(prefixOnly));
     });
-    assert.ok(seen, `${prefixOnly} is in the corpus and priced`);
-    assert.ok(!o.totals.unpricedModels?.includes(prefixOnly));
-  });
 });

@@ -22,7 +22,10 @@ describe('parse workers: the same store as reading in the main thread', function
   let roots: ScanRoot[];
 
   before(() => {
-    execFileSync(process.execPath, [path.join(root, 'bench', 'corpus.mjs'), '--out', home, '--size-mb', '3', '--seed', '5', '--codex'], { encoding: 'utf8', maxBuffer: 1 << 26 });
+    execFileSync(process.execPath, [path.join(root, 'bench', 'corpus.mjs'), '--out', home, '--size-mb', '3', '--seed', '5', '--codex'], {
+      encoding: 'utf8',
+      maxBuffer: 1 << 26,
+    });
     const env = { HOME: home };
     roots = [
       ...claudeProjectRoots({ env, home }).map((p): ScanRoot => ({ path: p, kind: 'claude' })),
@@ -33,7 +36,10 @@ describe('parse workers: the same store as reading in the main thread', function
   async function engine(workers: number | undefined, blockingReads = false) {
     const prices = new PriceTable();
     return UsageEngine.open({
-      dbFile: null, roots: () => roots, prices: () => prices, costMode: () => 'auto',
+      dbFile: null,
+      roots: () => roots,
+      prices: () => prices,
+      costMode: () => 'auto',
       ...(workers ? { parseWorkers: { count: workers, minBytes: 0 } } : {}),
       ...(blockingReads ? { blockingReads } : {}),
     });

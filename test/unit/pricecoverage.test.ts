@@ -45,7 +45,9 @@ describe('price coverage: every model ccusage prices, priced identically', funct
   before(() => {
     names = JSON.parse(execFileSync(process.execPath, [probe, '--names'], { encoding: 'utf8', maxBuffer: 1 << 26 })) as string[];
     // Names no table holds (a router's prefix, a later date): only name matching can price them.
-    unseen = [...new Set(names.flatMap((k) => [`someproxy/${k}`, `${k.replace(/-\d{8}$/, '')}-20991231`]))].filter((n) => !names.includes(n)).sort();
+    unseen = [...new Set(names.flatMap((k) => [`someproxy/${k}`, `${k.replace(/-\d{8}$/, '')}-20991231`]))]
+      .filter((n) => !names.includes(n))
+      .sort();
     const entries = MIXES.flatMap((m) => [...names, ...unseen].map((model) => ({ day: m.day, model, usage: m.usage })));
     const out = execFileSync(process.execPath, [probe], { input: JSON.stringify(entries), maxBuffer: 1 << 28, encoding: 'utf8' });
     theirs = JSON.parse(out) as Record<string, number | boolean>;
@@ -53,7 +55,12 @@ describe('price coverage: every model ccusage prices, priced identically', funct
 
   it('covers the whole snapshot, provider-prefixed keys included', () => {
     assert.ok(keys.length >= 600, `only ${keys.length} keys bundled`);
-    for (const prefixed of ['azure/gpt-5.4', 'openrouter/openai/gpt-5.5', 'us.anthropic.claude-sonnet-4-20250514-v1:0', 'anthropic.claude-3-5-haiku-20241022-v1:0']) {
+    for (const prefixed of [
+      'azure/gpt-5.4',
+      'openrouter/openai/gpt-5.5',
+      'us.anthropic.claude-sonnet-4-20250514-v1:0',
+      'anthropic.claude-3-5-haiku-20241022-v1:0',
+    ]) {
       assert.ok(keys.includes(prefixed), `${prefixed} is not bundled`);
     }
     assert.ok(names.length >= keys.length && unseen.length > keys.length, `${names.length} names, ${unseen.length} unseen`);
@@ -69,7 +76,8 @@ describe('price coverage: every model ccusage prices, priced identically', funct
         const got = prices.cost(model, mix.counts, null, 'calculate', { fast: mix.fast });
         if (expected > 0) priced++;
         if (Math.abs(got.cost - expected) > 1e-9 * Math.max(1, expected)) wrong.push(`${model}: ours ${got.cost}, ccusage ${expected}`);
-        if (got.priced === (theirs[`missing:${row}`] === true)) wrong.push(`${model}: ${got.priced ? 'priced here, unpriced in ccusage' : 'unpriced here, priced in ccusage'}`);
+        if (got.priced === (theirs[`missing:${row}`] === true))
+          wrong.push(`${model}: ${got.priced ? 'priced here, unpriced in ccusage' : 'unpriced here, priced in ccusage'}`);
       }
       assert.deepEqual(wrong.slice(0, 30), [], `${wrong.length} of ${names.length} names differ`);
       assert.ok(priced > keys.length * 0.9, `ccusage priced only ${priced} names`);
@@ -84,7 +92,8 @@ describe('price coverage: every model ccusage prices, priced identically', funct
         const expected = Number(theirs[row] ?? 0);
         const got = prices.cost(model, mix.counts, null, 'calculate', { fast: mix.fast });
         if (Math.abs(got.cost - expected) > 1e-9 * Math.max(1, expected)) wrong.push(`${model}: ours ${got.cost}, ccusage ${expected}`);
-        if (got.priced === (theirs[`missing:${row}`] === true)) wrong.push(`${model}: ${got.priced ? 'priced here, unpriced in ccusage' : 'unpriced here, priced in ccusage'}`);
+        if (got.priced === (theirs[`missing:${row}`] === true))
+          wrong.push(`${model}: ${got.priced ? 'priced here, unpriced in ccusage' : 'unpriced here, priced in ccusage'}`);
       }
     }
     assert.deepEqual(wrong.slice(0, 30), [], `${wrong.length} of ${MIXES.length * unseen.length} differ`);
@@ -92,7 +101,10 @@ describe('price coverage: every model ccusage prices, priced identically', funct
 
   it('prices claude-3-5-haiku-20241022, which LiteLLM lists only under provider keys', () => {
     assert.ok(prices.cost('claude-3-5-haiku-20241022', MIXES[0].counts, null, 'calculate').cost > 0);
-    assert.equal(prices.cost('claude-3-5-haiku-20241022', MIXES[0].counts, null, 'calculate').cost, theirs[`${MIXES[0].day} claude-3-5-haiku-20241022`]);
+    assert.equal(
+      prices.cost('claude-3-5-haiku-20241022', MIXES[0].counts, null, 'calculate').cost,
+      theirs[`${MIXES[0].day} claude-3-5-haiku-20241022`],
+    );
   });
 
   it('never gives claude-opus-4 the price of claude-opus-4-5', () => {

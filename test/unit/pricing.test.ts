@@ -58,7 +58,12 @@ describe('pricing', () => {
 
   it('tiers 1-hour cache writes above 200k at twice the above-200k input rate', () => {
     const p = prices.lookup('claude-sonnet-4-5-20250929')!;
-    const { cost } = prices.cost('claude-sonnet-4-5-20250929', { ...zero, cacheWriteTokens: 300_000, cacheWrite1hTokens: 300_000 }, null, 'auto');
+    const { cost } = prices.cost(
+      'claude-sonnet-4-5-20250929',
+      { ...zero, cacheWriteTokens: 300_000, cacheWrite1hTokens: 300_000 },
+      null,
+      'auto',
+    );
     close(cost, 200_000 * 2 * p.input_cost_per_token + 100_000 * 2 * p.input_cost_per_token_above_200k_tokens!);
   });
 
@@ -88,7 +93,12 @@ describe('pricing', () => {
 
   it('applies user overrides given per million tokens', () => {
     const custom = new PriceTable({ 'my-model': { input: 2, output: 8 } });
-    const { cost, priced } = custom.cost('my-model', { ...zero, inputTokens: 1_000_000, outputTokens: 1_000_000, cacheReadTokens: 1_000_000 }, null, 'auto');
+    const { cost, priced } = custom.cost(
+      'my-model',
+      { ...zero, inputTokens: 1_000_000, outputTokens: 1_000_000, cacheReadTokens: 1_000_000 },
+      null,
+      'auto',
+    );
     assert.equal(priced, true);
     close(cost, 2 + 8 + 0.2);
   });

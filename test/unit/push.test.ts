@@ -37,7 +37,9 @@ function cliJsonAsync(args: string[], home: string): Promise<unknown> {
     child.stdout.on('data', (c: Buffer) => (out += c.toString()));
     child.stderr.on('data', (c: Buffer) => (err += c.toString()));
     child.on('error', reject);
-    child.on('close', (code) => (code === 0 ? resolve(JSON.parse(out)) : reject(new Error(`token-cost ${args.join(' ')}: exit ${code}: ${err}`))));
+    child.on('close', (code) =>
+      code === 0 ? resolve(JSON.parse(out)) : reject(new Error(`token-cost ${args.join(' ')}: exit ${code}: ${err}`)),
+    );
   });
 }
 
@@ -47,11 +49,20 @@ function makeHome(seed: number, models: string[]): string {
   models.forEach((model, m) => {
     const lines: string[] = [];
     for (let i = 0; i < 5 + seed; i++) {
-      lines.push(assistantLine({
-        id: `msg_${seed}_${m}_${i}`, requestId: `req_${seed}_${m}_${i}`, model, sessionId: `s-${seed}-${m}`, cwd: `/work/proj${m}`,
-        input: 100 * (i + 1) + seed, output: 50 * (i + 2), cacheRead: 1000 * i, cacheWrite: 10 * seed,
-        timestamp: new Date(Date.UTC(2026, 10, 10 + i, 9, m, seed)).toISOString(),
-      }));
+      lines.push(
+        assistantLine({
+          id: `msg_${seed}_${m}_${i}`,
+          requestId: `req_${seed}_${m}_${i}`,
+          model,
+          sessionId: `s-${seed}-${m}`,
+          cwd: `/work/proj${m}`,
+          input: 100 * (i + 1) + seed,
+          output: 50 * (i + 2),
+          cacheRead: 1000 * i,
+          cacheWrite: 10 * seed,
+          timestamp: new Date(Date.UTC(2026, 10, 10 + i, 9, m, seed)).toISOString(),
+        }),
+      );
     }
     writeLines(path.join(home, '.claude', 'projects', `-work-proj${m}`, `s-${seed}-${m}.jsonl`), lines);
   });
@@ -77,17 +88,19 @@ function perModel(home: string, dataDir: string): Map<string, { cost: number; in
 
 function getJson(url: string): Promise<unknown> {
   return new Promise((resolve, reject) => {
-    http.get(url, (res) => {
-      const chunks: Buffer[] = [];
-      res.on('data', (c: Buffer) => chunks.push(c));
-      res.on('end', () => {
-        try {
-          resolve(JSON.parse(Buffer.concat(chunks).toString('utf8')));
-        } catch (e) {
-          reject(e);
-        }
-      });
-    }).on('error', reject);
+    http
+      .get(url, (res) => {
+        const chunks: Buffer[] = [];
+        res.on('data', (c: Buffer) => chunks.push(c));
+        res.on('end', () => {
+          try {
+            resolve(JSON.parse(Buffer.concat(chunks).toString('utf8')));
+          } catch (e) {
+            reject(e);
+          }
+        });
+      })
+      .on('error', reject);
   });
 }
 
@@ -111,12 +124,25 @@ describe('token-cost push: two machines into a real Prometheus', function () {
     writeFileSync(path.join(dir, 'prometheus.yml'), 'global:\n  scrape_interval: 1h\n');
     const port = await freePort();
     base = `http://127.0.0.1:${port}`;
-    prom = spawn(PROMETHEUS, [
-      `--config.file=${path.join(dir, 'prometheus.yml')}`, `--storage.tsdb.path=${path.join(dir, 'data')}`,
-      `--web.listen-address=127.0.0.1:${port}`, '--web.enable-remote-write-receiver',
-    ], { stdio: 'ignore' });
+    prom = spawn(
+      PROMETHEUS,
+      [
+        `--config.file=${path.join(dir, 'prometheus.yml')}`,
+        `--storage.tsdb.path=${path.join(dir, 'data')}`,
+        `--web.listen-address=127.0.0.1:${port}`,
+        '--web.enable-remote-write-receiver',
+      ],
+      { stdio: 'ignore' },
+    );
     for (let i = 0; i < 200; i++) {
-      const ready = await new Promise<boolean>((r) => http.get(`${base}/-/ready`, (res) => { res.resume(); r(res.statusCode === 200); }).on('error', () => r(false)));
+      const ready = await new Promise<boolean>((r) =>
+        http
+          .get(`${base}/-/ready`, (res) => {
+            res.resume();
+            r(res.statusCode === 200);
+          })
+          .on('error', () => r(false)),
+      );
       if (ready) return;
       await new Promise((r) => setTimeout(r, 100));
     }
@@ -128,16 +154,22 @@ describe('token-cost push: two machines into a real Prometheus', function () {
   });
 
   async function promql(q: string): Promise<Map<string, number>> {
-    const r = (await getJson(`${base}/api/v1/query?query=${encodeURIComponent(q)}`)) as { status: string; data: { result: { metric: Record<string, string>; value: [number, string] }[] } };
+    const r = (await getJson(`${base}/api/v1/query?query=${encodeURIComponent(q)}`)) as {
+      status: string;
+      data: { result: { metric: Record<string, string>; value: [number, string] }[] };
+    };
     assert.equal(r.status, 'success');
     return new Map(r.data.result.map((x) => [x.metric.model ?? '', Number(x.value[1])]));
   }
 
-  it('sum by (model) equals the sum of both CLIs\' reports, and pushing twice changes nothing', async () => {
+  it("sum by (model) equals the sum of both CLIs' reports, and pushing twice changes nothing", async () => {
     const a = { home: makeHome(1, ['claude-sonnet-4-5-20250929', 'claude-haiku-4-5-20251001']), data: tempDir('tcd-push-a-') };
     const b = { home: makeHome(2, ['claude-sonnet-4-5-20250929', 'claude-opus-4-5-20251101']), data: tempDir('tcd-push-b-') };
     const url = `${base}/api/v1/write`;
-    const pushed = cliJson(['push', '--remote-write', url, '--machine', 'laptop-a', '--user', 'alice', '--data-dir', a.data, '--json'], a.home) as { series: number; remoteWrite: { bytes: number } };
+    const pushed = cliJson(
+      ['push', '--remote-write', url, '--machine', 'laptop-a', '--user', 'alice', '--data-dir', a.data, '--json'],
+      a.home,
+    ) as { series: number; remoteWrite: { bytes: number } };
     assert.ok(pushed.series > 0 && pushed.remoteWrite.bytes > 0);
     cliJson(['push', '--remote-write', url, '--machine', 'laptop-b', '--user', 'bob', '--data-dir', b.data, '--json'], b.home);
 
@@ -153,7 +185,10 @@ describe('token-cost push: two machines into a real Prometheus', function () {
       const input = await promql('sum by (model) (token_cost_tokens_total{type="input"})');
       assert.deepEqual([...cost.keys()].sort(), [...expected.keys()].sort(), when);
       for (const [model, e] of expected) {
-        assert.ok(Math.abs(cost.get(model)! - e.cost) < 1e-9 * Math.max(1, e.cost), `${when}: cost of ${model}: Prometheus ${cost.get(model)}, CLIs ${e.cost}`);
+        assert.ok(
+          Math.abs(cost.get(model)! - e.cost) < 1e-9 * Math.max(1, e.cost),
+          `${when}: cost of ${model}: Prometheus ${cost.get(model)}, CLIs ${e.cost}`,
+        );
         assert.equal(input.get(model), e.input, `${when}: input tokens of ${model}`);
       }
       const machines = await promql('count by (machine) (token_cost_requests_total)');
@@ -165,14 +200,22 @@ describe('token-cost push: two machines into a real Prometheus', function () {
     cliJson(['push', '--remote-write', url, '--machine', 'laptop-b', '--user', 'bob', '--data-dir', b.data, '--json'], b.home);
     await check('after pushing twice');
     // The Grafana dashboard's queries run on this Prometheus; its all-time panel shows the CLIs' total.
-    const dashboard = JSON.parse(readFileSync(path.join(root, 'docs', 'grafana-token-cost.json'), 'utf8')) as { panels: { title: string; targets: { expr: string }[] }[] };
+    const dashboard = JSON.parse(readFileSync(path.join(root, 'docs', 'grafana-token-cost.json'), 'utf8')) as {
+      panels: { title: string; targets: { expr: string }[] }[];
+    };
     for (const panel of dashboard.panels) {
       const q = panel.targets[0].expr.replace(/\$(user|machine|project|model)\b/g, '.*').replace(/\$__range|\$__interval/g, '1h');
-      const r = (await getJson(`${base}/api/v1/query?query=${encodeURIComponent(q)}`)) as { status: string; data: { result: { value: [number, string] }[] } };
+      const r = (await getJson(`${base}/api/v1/query?query=${encodeURIComponent(q)}`)) as {
+        status: string;
+        data: { result: { value: [number, string] }[] };
+      };
       assert.equal(r.status, 'success', `${panel.title}: ${q}`);
       if (panel.title.startsWith('All-time cost')) {
         const total = [...expected.values()].reduce((t, e) => t + e.cost, 0);
-        assert.ok(Math.abs(Number(r.data.result[0].value[1]) - total) < 1e-9 * total, `${panel.title}: ${r.data.result[0].value[1]} vs ${total}`);
+        assert.ok(
+          Math.abs(Number(r.data.result[0].value[1]) - total) < 1e-9 * total,
+          `${panel.title}: ${r.data.result[0].value[1]} vs ${total}`,
+        );
       }
     }
     // The dashboard's Team tab reads the same figures back: all time is the pushed totals.
@@ -180,7 +223,10 @@ describe('token-cost push: two machines into a real Prometheus', function () {
     assert.equal(team.error, undefined);
     assert.equal(team.kpis.users, 2);
     assert.equal(team.kpis.machines, 2);
-    assert.deepEqual(team.by.user.map((r) => [r.name, r.requests]).sort(), [['alice', 12], ['bob', 14]]);
+    assert.deepEqual(team.by.user.map((r) => [r.name, r.requests]).sort(), [
+      ['alice', 12],
+      ['bob', 14],
+    ]);
     for (const [model, e] of expected) {
       const row = team.by.model.find((r) => r.name === model)!;
       assert.ok(Math.abs(row.cost - e.cost) < 1e-9 * Math.max(1, e.cost), `Team tab cost of ${model}`);
@@ -192,8 +238,13 @@ describe('token-cost push: two machines into a real Prometheus', function () {
     assert.equal(lastHour.method, 'increase');
     const unreachable = await teamView('http://127.0.0.1:9', { start: null, end: null });
     assert.match(unreachable.error ?? '', /did not answer/);
-    const byMachine = (await getJson(`${base}/api/v1/query?query=${encodeURIComponent('sum by (machine, user) (token_cost_requests_total)')}`)) as { data: { result: { metric: { machine: string; user: string }; value: [number, string] }[] } };
-    assert.deepEqual(byMachine.data.result.map((r) => `${r.metric.user}@${r.metric.machine}=${r.value[1]}`).sort(), ['alice@laptop-a=12', 'bob@laptop-b=14']);
+    const byMachine = (await getJson(
+      `${base}/api/v1/query?query=${encodeURIComponent('sum by (machine, user) (token_cost_requests_total)')}`,
+    )) as { data: { result: { metric: { machine: string; user: string }; value: [number, string] }[] } };
+    assert.deepEqual(byMachine.data.result.map((r) => `${r.metric.user}@${r.metric.machine}=${r.value[1]}`).sort(), [
+      'alice@laptop-a=12',
+      'bob@laptop-b=14',
+    ]);
   });
 
   it('--otlp sends the same counters as an OTLP metrics export the official protobuf definitions decode', async () => {
@@ -213,34 +264,70 @@ describe('token-cost push: two machines into a real Prometheus', function () {
     try {
       const home = makeHome(3, ['claude-sonnet-4-5-20250929']);
       const data = tempDir('tcd-push-otlp-');
-      await cliJsonAsync(['push', '--otlp', `http://127.0.0.1:${(sink.address() as AddressInfo).port}/v1/metrics`, '--user', 'carol', '--machine', 'ci-7', '--data-dir', data, '--json'], home);
+      await cliJsonAsync(
+        [
+          'push',
+          '--otlp',
+          `http://127.0.0.1:${(sink.address() as AddressInfo).port}/v1/metrics`,
+          '--user',
+          'carol',
+          '--machine',
+          'ci-7',
+          '--data-dir',
+          data,
+          '--json',
+        ],
+        home,
+      );
       assert.equal(bodies.length, 1);
       assert.equal(bodies[0].headers['content-type'], 'application/x-protobuf');
       assert.equal(bodies[0].headers['content-encoding'], 'gzip');
       const msg = type.toObject(type.decode(gunzipSync(bodies[0].body)), { longs: String, defaults: true });
       const rm = msg.resourceMetrics[0];
-      const attrs = Object.fromEntries(rm.resource.attributes.map((a: { key: string; value: { stringValue: string } }) => [a.key, a.value.stringValue]));
+      const attrs = Object.fromEntries(
+        rm.resource.attributes.map((a: { key: string; value: { stringValue: string } }) => [a.key, a.value.stringValue]),
+      );
       assert.equal(attrs['host.name'], 'ci-7');
       assert.equal(attrs['user.name'], 'carol');
-      const metrics = new Map(rm.scopeMetrics[0].metrics.map((m: { name: string }) => [m.name, m])) as Map<string, { sum: { aggregationTemporality: number; isMonotonic: boolean; dataPoints: { asDouble: number; asInt: string; attributes: { key: string; value: { stringValue: string } }[] }[] } }>;
+      const metrics = new Map(rm.scopeMetrics[0].metrics.map((m: { name: string }) => [m.name, m])) as Map<
+        string,
+        {
+          sum: {
+            aggregationTemporality: number;
+            isMonotonic: boolean;
+            dataPoints: { asDouble: number; asInt: string; attributes: { key: string; value: { stringValue: string } }[] }[];
+          };
+        }
+      >;
       const cost = metrics.get('token_cost_cost_usd_total')!;
       assert.equal(cost.sum.aggregationTemporality, 2, 'cumulative');
       assert.equal(cost.sum.isMonotonic, true);
       const expected = perModel(home, data).get('claude-sonnet-4-5-20250929')!;
       assert.ok(Math.abs(cost.sum.dataPoints.reduce((s, p) => s + p.asDouble, 0) - expected.cost) < 1e-9);
-      const input = metrics.get('token_cost_tokens_total')!.sum.dataPoints.filter((p) => p.attributes.some((a) => a.key === 'type' && a.value.stringValue === 'input'));
-      assert.equal(input.reduce((s, p) => s + Number(p.asInt), 0), expected.input);
+      const input = metrics
+        .get('token_cost_tokens_total')!
+        .sum.dataPoints.filter((p) => p.attributes.some((a) => a.key === 'type' && a.value.stringValue === 'input'));
+      assert.equal(
+        input.reduce((s, p) => s + Number(p.asInt), 0),
+        expected.input,
+      );
       const labels = new Set(cost.sum.dataPoints[0].attributes.map((a) => a.key));
       assert.deepEqual([...labels].sort(), ['machine', 'model', 'project', 'source', 'user']);
       // The project is the folder's name: paths stay on the machine unless --project-label path.
-      assert.deepEqual([...new Set(cost.sum.dataPoints.map((p) => p.attributes.find((a) => a.key === 'project')!.value.stringValue))], ['proj0']);
+      assert.deepEqual(
+        [...new Set(cost.sum.dataPoints.map((p) => p.attributes.find((a) => a.key === 'project')!.value.stringValue))],
+        ['proj0'],
+      );
     } finally {
       await new Promise((r) => sink.close(r));
     }
   });
 
   it('without a URL push sends nothing and says why (exit 2)', () => {
-    const r = spawnSync(process.execPath, [cli, 'push', '--data-dir', tempDir('tcd-push-none-')], { env: env(tempDir('tcd-push-h-')), encoding: 'utf8' });
+    const r = spawnSync(process.execPath, [cli, 'push', '--data-dir', tempDir('tcd-push-none-')], {
+      env: env(tempDir('tcd-push-h-')),
+      encoding: 'utf8',
+    });
     assert.equal(r.status, 2);
     assert.match(r.stderr, /--remote-write URL, --otlp URL or both/);
   });

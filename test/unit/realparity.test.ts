@@ -33,7 +33,13 @@ function env(home: string, agents: Agents, empty: string): NodeJS.ProcessEnv {
 
 function ccusage(home: string, agents: Agents, empty: string): ByDay {
   const args = agents === 'all' ? ['daily'] : [agents, 'daily'];
-  const out = JSON.parse(execFileSync(ccusageBin, [...args, '--offline', '--json', '--breakdown', '-z', 'UTC'], { env: env(home, agents, empty), maxBuffer: 1 << 28, encoding: 'utf8' }));
+  const out = JSON.parse(
+    execFileSync(ccusageBin, [...args, '--offline', '--json', '--breakdown', '-z', 'UTC'], {
+      env: env(home, agents, empty),
+      maxBuffer: 1 << 28,
+      encoding: 'utf8',
+    }),
+  );
   const days: ByDay = new Map();
   for (const d of out.daily as Record<string, unknown>[]) {
     const rows = new Map<string, Row>();
@@ -41,7 +47,13 @@ function ccusage(home: string, agents: Agents, empty: string): ByDay {
       // ccusage's Codex report: {date, costUSD, models: {name: {inputTokens, …, costUSD?}}}; its
       // per-model cost is not always given, so cost is compared per day below.
       for (const [model, m] of Object.entries(d.models as Record<string, Record<string, number>>)) {
-        rows.set(model, { inputTokens: m.inputTokens, outputTokens: m.outputTokens, cacheCreationTokens: m.cacheCreationTokens ?? 0, cacheReadTokens: m.cacheReadTokens, cost: NaN });
+        rows.set(model, {
+          inputTokens: m.inputTokens,
+          outputTokens: m.outputTokens,
+          cacheCreationTokens: m.cacheCreationTokens ?? 0,
+          cacheReadTokens: m.cacheReadTokens,
+          cost: NaN,
+        });
       }
       rows.set('(day)', { inputTokens: NaN, outputTokens: NaN, cacheCreationTokens: NaN, cacheReadTokens: NaN, cost: Number(d.costUSD) });
     } else {
@@ -54,7 +66,13 @@ function ccusage(home: string, agents: Agents, empty: string): ByDay {
 }
 
 function ours(home: string, agents: Agents, empty: string, dataDir: string): ByDay {
-  const out = JSON.parse(execFileSync(process.execPath, [cli, 'report', 'daily', '--json', '--tz', 'UTC', '--data-dir', dataDir], { env: env(home, agents, empty), maxBuffer: 1 << 28, encoding: 'utf8' }));
+  const out = JSON.parse(
+    execFileSync(process.execPath, [cli, 'report', 'daily', '--json', '--tz', 'UTC', '--data-dir', dataDir], {
+      env: env(home, agents, empty),
+      maxBuffer: 1 << 28,
+      encoding: 'utf8',
+    }),
+  );
   const days: ByDay = new Map();
   for (const d of out.daily as Record<string, unknown>[]) {
     const rows = new Map<string, Row>();
@@ -75,7 +93,10 @@ function assertSame(o: ByDay, c: ByDay, what: string): { days: number; cost: num
       const or = orows.get(model)!;
       for (const k of KINDS) if (!Number.isNaN(cr[k])) assert.equal(or[k], cr[k], `${what} ${day} ${model}: ${k}`);
       if (!Number.isNaN(cr.cost)) {
-        assert.ok(Math.abs(or.cost - cr.cost) <= 1e-6 * Math.max(Math.abs(cr.cost), 1e-9), `${what} ${day} ${model}: cost ${or.cost} (ours) vs ${cr.cost} (ccusage)`);
+        assert.ok(
+          Math.abs(or.cost - cr.cost) <= 1e-6 * Math.max(Math.abs(cr.cost), 1e-9),
+          `${what} ${day} ${model}: cost ${or.cost} (ours) vs ${cr.cost} (ccusage)`,
+        );
       }
     }
     cost += crows.get('(day)')!.cost;
@@ -106,12 +127,48 @@ describe('parity with ccusage 20.0.24 on real transcripts (../shared/corpora/rea
     assertSame(ours(home, 'all', empty, dataDir), ccusage(home, 'all', empty), 'before');
     const projects = path.join(home, '.claude', 'projects');
     const project = readdirSync(projects).find((p) => readdirSync(path.join(projects, p)).some((f) => f.endsWith('.jsonl')))!;
-    const file = path.join(projects, project, readdirSync(path.join(projects, project)).find((f) => f.endsWith('.jsonl'))!);
+    const file = path.join(
+      projects,
+      project,
+      readdirSync(path.join(projects, project)).find((f) => f.endsWith('.jsonl'))!,
+    );
     const at = '2026-11-30T12:00:00.000Z';
     const usage = { input_tokens: 1200, cache_creation_input_tokens: 3400, cache_read_input_tokens: 56000, output_tokens: 789 };
-    const nested = { type: 'assistant', timestamp: at, requestId: 'req_appended_progress', message: { id: 'msg_appended_progress', model: 'claude-sonnet-4-6', role: 'assistant', type: 'message', usage } };
-    appendFileSync(file, JSON.stringify({ type: 'progress', isSidechain: false, cwd: '/x', sessionId: 's', timestamp: at, data: { message: nested, type: 'agent_progress', agentId: 'a1' } }) + '\n');
-    appendFileSync(file, JSON.stringify({ type: 'assistant', isSidechain: false, cwd: '/x', sessionId: 's', timestamp: at, requestId: 'req_appended_fast', message: { id: 'msg_appended_fast', model: 'claude-opus-4-8', role: 'assistant', type: 'message', usage: { ...usage, speed: 'fast' } } }) + '\n');
+    const nested = {
+      type: 'assistant',
+      timestamp: at,
+      requestId: 'req_appended_progress',
+      message: { id: 'msg_appended_progress', model: 'claude-sonnet-4-6', role: 'assistant', type: 'message', usage },
+    };
+    appendFileSync(
+      file,
+      JSON.stringify({
+        type: 'progress',
+        isSidechain: false,
+        cwd: '/x',
+        sessionId: 's',
+        timestamp: at,
+        data: { message: nested, type: 'agent_progress', agentId: 'a1' },
+      }) + '\n',
+    );
+    appendFileSync(
+      file,
+      JSON.stringify({
+        type: 'assistant',
+        isSidechain: false,
+        cwd: '/x',
+        sessionId: 's',
+        timestamp: at,
+        requestId: 'req_appended_fast',
+        message: {
+          id: 'msg_appended_fast',
+          model: 'claude-opus-4-8',
+          role: 'assistant',
+          type: 'message',
+          usage: { ...usage, speed: 'fast' },
+        },
+      }) + '\n',
+    );
     mkdirSync(dataDir, { recursive: true });
     const after = ours(home, 'all', empty, dataDir);
     assertSame(after, ccusage(home, 'all', empty), 'after the appends');

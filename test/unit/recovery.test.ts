@@ -17,9 +17,21 @@ import { tempDir } from './helpers';
 
 function rec(key: string): UsageRecord {
   return {
-    dedupKey: `hb:agent:${key}`, timestamp: Date.parse('2026-11-20T10:00:00Z'), source: 'heartbeat', model: 'claude-sonnet-4-5-20250929',
-    project: '/p', sessionId: key, inputTokens: 100, outputTokens: 10, cacheWriteTokens: 0, cacheWrite1hTokens: 0, cacheReadTokens: 0,
-    reportedCost: null, cost: 0.001, unpriced: false, isSidechain: false,
+    dedupKey: `hb:agent:${key}`,
+    timestamp: Date.parse('2026-11-20T10:00:00Z'),
+    source: 'heartbeat',
+    model: 'claude-sonnet-4-5-20250929',
+    project: '/p',
+    sessionId: key,
+    inputTokens: 100,
+    outputTokens: 10,
+    cacheWriteTokens: 0,
+    cacheWrite1hTokens: 0,
+    cacheReadTokens: 0,
+    reportedCost: null,
+    cost: 0.001,
+    unpriced: false,
+    isSidechain: false,
   };
 }
 
@@ -137,7 +149,10 @@ describe('recovery: every acknowledged record survives a damaged database, and t
     rmSync(dbFile);
     const { engine, sessions } = await openLikeTheCli(dbFile);
     try {
-      assert.deepEqual(acked.filter((k) => !sessions.has(k)), []);
+      assert.deepEqual(
+        acked.filter((k) => !sessions.has(k)),
+        [],
+      );
       assert.match(engine.recoveryMessage ?? '', /could not be used \(the file is missing\)\. Recovered 400 record\(s\)/);
       assert.ok(existsSync(dbFile), 'the rebuilt database is on disk before anything else happens');
     } finally {
@@ -148,17 +163,32 @@ describe('recovery: every acknowledged record survives a damaged database, and t
   it('a damaged backup keeps the journal it would have let go: three backups, the middle one damaged, then everything else too', async () => {
     const dir = tempDir('tcd-recovery-');
     const dbFile = path.join(dir, 'usage.sqlite');
-    const acked = await acknowledge(dbFile, [{ n: 100, backup: true }, { n: 100, backup: true }]);
+    const acked = await acknowledge(dbFile, [
+      { n: 100, backup: true },
+      { n: 100, backup: true },
+    ]);
     const [, second] = readdirSync(path.join(dir, 'backups')).sort();
     truncateSync(path.join(dir, 'backups', second), 1000);
-    acked.push(...(await acknowledge(dbFile, [{ n: 100, backup: true }, { n: 50, snapshot: false }], 'later')));
+    acked.push(
+      ...(await acknowledge(
+        dbFile,
+        [
+          { n: 100, backup: true },
+          { n: 50, snapshot: false },
+        ],
+        'later',
+      )),
+    );
     // Now the database and the newest backup go too: only the first backup and the journal are left.
     const backups = readdirSync(path.join(dir, 'backups')).sort();
     truncateSync(path.join(dir, 'backups', backups[backups.length - 1]), 1000);
     writeFileSync(dbFile, randomBytes(4096));
     const { engine, sessions } = await openLikeTheCli(dbFile);
     try {
-      assert.deepEqual(acked.filter((k) => !sessions.has(k)), []);
+      assert.deepEqual(
+        acked.filter((k) => !sessions.has(k)),
+        [],
+      );
       assert.equal(engine.recovery.restoredFrom, path.join(dir, 'backups', backups[0]));
       assert.equal(engine.recovery.missingEntries, 0);
     } finally {
@@ -188,8 +218,14 @@ describe('recovery: every acknowledged record survives a damaged database, and t
       const r = engine.recovery;
       assert.ok(r.unreadableJournalLines > 0);
       assert.ok(r.damagedLines.every((d) => d.file === journal));
-      assert.ok(r.damagedLines.some((d) => d.offset <= over && over < d.offset + d.length), 'the overwritten place is named');
-      assert.match(engine.recoveryMessage ?? '', new RegExp(`Skipped ${r.unreadableJournalLines} damaged journal line\\(s\\).*${path.basename(journal)} at byte \\d+`));
+      assert.ok(
+        r.damagedLines.some((d) => d.offset <= over && over < d.offset + d.length),
+        'the overwritten place is named',
+      );
+      assert.match(
+        engine.recoveryMessage ?? '',
+        new RegExp(`Skipped ${r.unreadableJournalLines} damaged journal line\\(s\\).*${path.basename(journal)} at byte \\d+`),
+      );
     } finally {
       await engine.close();
     }
@@ -198,11 +234,17 @@ describe('recovery: every acknowledged record survives a damaged database, and t
   it('a line torn by a crash does not swallow the entry appended after it', async () => {
     const dbFile = path.join(tempDir('tcd-recovery-'), 'usage.sqlite');
     const acked = await acknowledge(dbFile, [{ n: 3, snapshot: false }]);
-    writeFileSync(`${dbFile}.journal`, Buffer.concat([readFileSync(`${dbFile}.journal`), Buffer.from('{"q":4,"r":{"dedupKey":"hb:agent:torn","ti')]));
+    writeFileSync(
+      `${dbFile}.journal`,
+      Buffer.concat([readFileSync(`${dbFile}.journal`), Buffer.from('{"q":4,"r":{"dedupKey":"hb:agent:torn","ti')]),
+    );
     acked.push(...(await acknowledge(dbFile, [{ n: 2, snapshot: false }], 'after')));
     const { engine, sessions } = await openLikeTheCli(dbFile);
     try {
-      assert.deepEqual(acked.filter((k) => !sessions.has(k)), []);
+      assert.deepEqual(
+        acked.filter((k) => !sessions.has(k)),
+        [],
+      );
     } finally {
       await engine.close();
     }
@@ -213,12 +255,20 @@ describe('recovery: every acknowledged record survives a damaged database, and t
     const dbFile = path.join(dir, 'usage.sqlite');
     await acknowledge(dbFile, [{ n: 3, backup: true }]);
     // pid 2^22 + 1 is above Linux's pid_max: no such process.
-    const dead = [`${dbFile}.4194305.1764590000000.tmp`, path.join(dir, 'backups', 'usage-x.sqlite.4194305.1764590000000.tmp'), `${dbFile}.journal.4194305.tmp`];
+    const dead = [
+      `${dbFile}.4194305.1764590000000.tmp`,
+      path.join(dir, 'backups', 'usage-x.sqlite.4194305.1764590000000.tmp'),
+      `${dbFile}.journal.4194305.tmp`,
+    ];
     const live = `${dbFile}.${process.ppid}.${Date.now()}.tmp`;
     for (const f of [...dead, live]) writeFileSync(f, 'partial');
     const store = await UsageStore.open(dbFile);
     store.close();
-    assert.deepEqual(dead.filter((f) => existsSync(f)), [], 'left by a dead process: removed');
+    assert.deepEqual(
+      dead.filter((f) => existsSync(f)),
+      [],
+      'left by a dead process: removed',
+    );
     assert.ok(existsSync(live), 'a live process may still be writing it');
   });
 
@@ -227,24 +277,53 @@ describe('recovery: every acknowledged record survives a damaged database, and t
     const dbFile = path.join(dir, 'usage.sqlite');
     await acknowledge(dbFile, ISSUE_CASE);
     truncateSync(dbFile, 0);
-    const cli = spawnSync(process.execPath, [path.join(__dirname, '..', '..', 'src', 'cli.js'), 'report', 'daily', '--json', '--data-dir', dir, '--since', '2026-11-20', '--until', '2026-11-20', '--tz', 'UTC'], {
-      env: { ...process.env, HOME: dir, CLAUDE_CONFIG_DIR: path.join(dir, 'none'), CODEX_HOME: path.join(dir, 'none') }, encoding: 'utf8',
-    });
+    const cli = spawnSync(
+      process.execPath,
+      [
+        path.join(__dirname, '..', '..', 'src', 'cli.js'),
+        'report',
+        'daily',
+        '--json',
+        '--data-dir',
+        dir,
+        '--since',
+        '2026-11-20',
+        '--until',
+        '2026-11-20',
+        '--tz',
+        'UTC',
+      ],
+      {
+        env: { ...process.env, HOME: dir, CLAUDE_CONFIG_DIR: path.join(dir, 'none'), CODEX_HOME: path.join(dir, 'none') },
+        encoding: 'utf8',
+      },
+    );
     assert.equal(cli.status, 0, cli.stderr);
-    assert.match(cli.stderr, /token-cost: The usage database could not be used \(the file is empty \(0 bytes\)\); it was moved to .*usage\.sqlite\.unreadable-.*Recovered 400 record\(s\)/);
+    assert.match(
+      cli.stderr,
+      /token-cost: The usage database could not be used \(the file is empty \(0 bytes\)\); it was moved to .*usage\.sqlite\.unreadable-.*Recovered 400 record\(s\)/,
+    );
     assert.equal(JSON.parse(cli.stdout).totals.inputTokens, 400 * 100);
 
     // Another damage, seen by a server.
     writeFileSync(dbFile, randomBytes(2048));
     const engine = await UsageEngine.open({ dbFile, roots: () => [], prices: () => new PriceTable(), costMode: () => 'auto' });
-    const server = await UsageServer.start({ engine, apiKey: 'k'.repeat(40), port: 0, prices: () => new PriceTable(), timeZone: () => 'UTC' });
+    const server = await UsageServer.start({
+      engine,
+      apiKey: 'k'.repeat(40),
+      port: 0,
+      prices: () => new PriceTable(),
+      timeZone: () => 'UTC',
+    });
     try {
       const health = await new Promise<{ status: string; recovery?: Record<string, unknown> }>((resolve, reject) => {
-        http.get({ host: '127.0.0.1', port: server.port, path: '/api/health' }, (res) => {
-          let text = '';
-          res.on('data', (d) => (text += d));
-          res.on('end', () => resolve(JSON.parse(text)));
-        }).on('error', reject);
+        http
+          .get({ host: '127.0.0.1', port: server.port, path: '/api/health' }, (res) => {
+            let text = '';
+            res.on('data', (d) => (text += d));
+            res.on('end', () => resolve(JSON.parse(text)));
+          })
+          .on('error', reject);
       });
       assert.equal(health.status, 'ok');
       assert.equal(health.recovery?.recovered, 400);

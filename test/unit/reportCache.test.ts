@@ -14,7 +14,9 @@ const cli = path.join(root, 'dist', 'cli.js');
 /** A preload that lists every file the CLI opens (to tell a cache hit from a run that loads the database). */
 function openedFilesHook(dir: string): string {
   const hook = path.join(dir, 'opened-files.js');
-  writeFileSync(hook, `
+  writeFileSync(
+    hook,
+    `
 const fs = require('node:fs');
 const log = process.env.OPENED_LOG;
 const openSync = fs.openSync;
@@ -22,7 +24,8 @@ const readFileSync = fs.readFileSync;
 const note = (p) => { if (typeof p === 'string') fs.appendFileSync(log, p + '\\n'); };
 fs.openSync = function (p, ...rest) { note(p); return openSync.call(this, p, ...rest); };
 fs.readFileSync = function (p, ...rest) { note(p); return readFileSync.call(this, p, ...rest); };
-`);
+`,
+  );
   return hook;
 }
 
@@ -42,14 +45,18 @@ describe('report cache (token-cost reports with nothing changed)', function () {
     const log = path.join(work, `opened-${runs++}.log`);
     writeFileSync(log, '');
     const r = spawnSync(process.execPath, ['--require', hook, cli, ...args, '--data-dir', dataDir], {
-      env: { ...env, OPENED_LOG: log }, encoding: 'utf8', maxBuffer: 1 << 26,
+      env: { ...env, OPENED_LOG: log },
+      encoding: 'utf8',
+      maxBuffer: 1 << 26,
     });
     assert.equal(r.status, 0, `token-cost ${args.join(' ')}: ${r.stderr}`);
     return { stdout: r.stdout, stderr: r.stderr, opened: readFileSync(log, 'utf8').split('\n').filter(Boolean) };
   }
   // sql.js's wasm is read with readFileSync; opening the database starts with its lock file.
-  const loadedDatabase = (opened: string[]) => opened.some((p) => p.endsWith('sql-wasm.wasm')) && opened.some((p) => p.startsWith(path.join(dataDir, 'usage.sqlite')));
-  const readNothing = (opened: string[]) => !opened.some((p) => p.endsWith('sql-wasm.wasm') || p.startsWith(dataDir + path.sep + 'usage.sqlite'));
+  const loadedDatabase = (opened: string[]) =>
+    opened.some((p) => p.endsWith('sql-wasm.wasm')) && opened.some((p) => p.startsWith(path.join(dataDir, 'usage.sqlite')));
+  const readNothing = (opened: string[]) =>
+    !opened.some((p) => p.endsWith('sql-wasm.wasm') || p.startsWith(dataDir + path.sep + 'usage.sqlite'));
   const total = (stdout: string) => (JSON.parse(stdout) as { totals: { outputTokens: number } }).totals.outputTokens;
 
   before(() => {
@@ -68,7 +75,10 @@ describe('report cache (token-cost reports with nothing changed)', function () {
     const warm = run(['daily', '--json']);
     assert.equal(warm.stdout, cold.stdout);
     assert.equal(warm.stderr, cold.stderr);
-    assert.ok(readNothing(warm.opened), `a cache hit opened: ${warm.opened.filter((p) => p.includes('usage.sqlite') || p.endsWith('.wasm')).join(', ')}`);
+    assert.ok(
+      readNothing(warm.opened),
+      `a cache hit opened: ${warm.opened.filter((p) => p.includes('usage.sqlite') || p.endsWith('.wasm')).join(', ')}`,
+    );
     // Tables are cached as well as JSON, each under its own flags.
     const table = run(['daily']);
     assert.ok(loadedDatabase(table.opened));
@@ -104,7 +114,8 @@ describe('report cache (token-cost reports with nothing changed)', function () {
     const berlin = run(['daily', '--json', '--tz', 'Europe/Berlin']);
     assert.ok(loadedDatabase(berlin.opened));
     const days = (s: string) => (JSON.parse(s) as { daily: { period: string }[] }).daily.map((d) => d.period);
-    const nov20 = (s: string) => (JSON.parse(s) as { daily: { period: string; outputTokens: number }[] }).daily.find((d) => d.period === '2026-11-20')?.outputTokens;
+    const nov20 = (s: string) =>
+      (JSON.parse(s) as { daily: { period: string; outputTokens: number }[] }).daily.find((d) => d.period === '2026-11-20')?.outputTokens;
     assert.equal(nov20(utc.stdout), 300);
     assert.equal(nov20(berlin.stdout), 100);
     const desc = run(['daily', '--json', '--order', 'desc']);
@@ -119,7 +130,14 @@ describe('report cache (token-cost reports with nothing changed)', function () {
   });
 
   it('answers every report form from the cache as the full run printed it', () => {
-    for (const args of [['--json'], ['claude', 'daily', '--json'], ['report', 'monthly', '--json'], ['codex', 'daily'], ['weekly', '--breakdown'], ['session', '--json', '-z', 'Asia/Tokyo']]) {
+    for (const args of [
+      ['--json'],
+      ['claude', 'daily', '--json'],
+      ['report', 'monthly', '--json'],
+      ['codex', 'daily'],
+      ['weekly', '--breakdown'],
+      ['session', '--json', '-z', 'Asia/Tokyo'],
+    ]) {
       const first = run(args);
       const again = run(args);
       assert.equal(again.stdout, first.stdout, args.join(' '));

@@ -12,9 +12,22 @@ const NOW = Date.parse('2026-11-23T15:07:31.250Z');
 
 function rec(key: string, ts: number, o: Partial<UsageRecord> = {}): UsageRecord {
   return {
-    dedupKey: key, timestamp: ts, source: 'claude-code', model: 'claude-sonnet-4-5', project: '/work/app', sessionId: 's1',
-    inputTokens: 1000, outputTokens: 100, cacheWriteTokens: 10, cacheWrite1hTokens: 0, cacheReadTokens: 5000, reportedCost: null,
-    cost: 0.25, unpriced: false, isSidechain: false, ...o,
+    dedupKey: key,
+    timestamp: ts,
+    source: 'claude-code',
+    model: 'claude-sonnet-4-5',
+    project: '/work/app',
+    sessionId: 's1',
+    inputTokens: 1000,
+    outputTokens: 100,
+    cacheWriteTokens: 10,
+    cacheWrite1hTokens: 0,
+    cacheReadTokens: 5000,
+    reportedCost: null,
+    cost: 0.25,
+    unpriced: false,
+    isSidechain: false,
+    ...o,
   };
 }
 
@@ -34,12 +47,19 @@ const actual = (s: UsageStore) =>
 function mixed(): UsageRecord[] {
   const out: UsageRecord[] = [];
   for (let i = 0; i < 400; i++) {
-    out.push(rec(`r${i}`, NOW - i * 731_000, {
-      model: ['claude-sonnet-4-5', 'claude-opus-4-5', 'gpt-5'][i % 3], sessionId: `s${i % 7}`, project: `/p${i % 4}`,
-      source: i % 11 === 0 ? 'heartbeat' : 'claude-code', unpriced: i % 13 === 0, cost: (i % 17) / 8, inputTokens: 10 + i,
-      ...(i % 3 === 0 ? { apiCost: (i % 17) / 4 } : {}),
-      messageId: i % 5 === 0 ? `m${i}` : undefined,
-    }));
+    out.push(
+      rec(`r${i}`, NOW - i * 731_000, {
+        model: ['claude-sonnet-4-5', 'claude-opus-4-5', 'gpt-5'][i % 3],
+        sessionId: `s${i % 7}`,
+        project: `/p${i % 4}`,
+        source: i % 11 === 0 ? 'heartbeat' : 'claude-code',
+        unpriced: i % 13 === 0,
+        cost: (i % 17) / 8,
+        inputTokens: 10 + i,
+        ...(i % 3 === 0 ? { apiCost: (i % 17) / 4 } : {}),
+        messageId: i % 5 === 0 ? `m${i}` : undefined,
+      }),
+    );
   }
   return out;
 }
@@ -60,7 +80,11 @@ describe('rollup: hourly sums kept in step with requests', () => {
     s.prune(NOW - 40 * H);
     assert.deepEqual(actual(s), expected(s));
     s.beginRebuild();
-    s.insert(mixed().slice(0, 50).map((r) => ({ ...r, cost: r.cost * 2 })));
+    s.insert(
+      mixed()
+        .slice(0, 50)
+        .map((r) => ({ ...r, cost: r.cost * 2 })),
+    );
     s.endRebuild();
     assert.deepEqual(actual(s), expected(s));
     assert.equal(Number(s.get('SELECT total(requests) AS n FROM rollup')?.n), s.recordCount());
@@ -87,17 +111,34 @@ describe('rollup: hourly sums kept in step with requests', () => {
     const s = await UsageStore.open(null);
     s.insert(mixed());
     const ctx: DashboardContext = {
-      timeZone: 'Asia/Kolkata', now: NOW, scanned: true, storageRole: 'memory', budget: {}, thresholds: [80, 100], costThreshold: 100,
-      burnRatePerHour: 20, workspaceFolders: [], gettingStarted: { transcriptRoots: [] },
+      timeZone: 'Asia/Kolkata',
+      now: NOW,
+      scanned: true,
+      storageRole: 'memory',
+      budget: {},
+      thresholds: [80, 100],
+      costThreshold: 100,
+      burnRatePerHour: 20,
+      workspaceFolders: [],
+      gettingStarted: { transcriptRoots: [] },
     };
-    for (const range of [{ kind: 'quick', quick: 'hour' }, { kind: 'preset', preset: 'today' }, { kind: 'quick', quick: 'week' }, { kind: 'preset', preset: 'all' }] as const) {
+    for (const range of [
+      { kind: 'quick', quick: 'hour' },
+      { kind: 'preset', preset: 'today' },
+      { kind: 'quick', quick: 'week' },
+      { kind: 'preset', preset: 'all' },
+    ] as const) {
       const d = buildDashboard(s, { range }, ctx);
       const ref = totals(s, { start: d.range.start ?? undefined, end: d.range.end ?? undefined });
       assert.equal(d.kpis.requests, ref.requests, range.kind);
       assert.ok(Math.abs(d.kpis.cost - ref.cost) < 1e-9);
       assert.equal(d.kpis.totalTokens, ref.totalTokens);
       assert.deepEqual(d.kpis.unpricedModels, ref.unpricedModels);
-      assert.equal(d.trend.reduce((a, p) => a + p.requests, 0), ref.requests, 'every request falls in one chart bucket');
+      assert.equal(
+        d.trend.reduce((a, p) => a + p.requests, 0),
+        ref.requests,
+        'every request falls in one chart bucket',
+      );
       for (const row of d.sessions) {
         const r = s.get(
           `SELECT min(ts) AS lo, max(ts) AS hi FROM usage WHERE session = ? AND source = ?${d.range.start !== null ? ' AND ts >= ? AND ts < ?' : ''}`,
@@ -105,7 +146,8 @@ describe('rollup: hourly sums kept in step with requests', () => {
         );
         assert.deepEqual([row.firstActivity, row.lastActivity], [Number(r?.lo), Number(r?.hi)], 'exact to the millisecond');
       }
-      if (d.recent.length) assert.equal(d.recent[0].timestamp, Number(s.get('SELECT max(ts) AS t FROM usage WHERE ts < ?', [d.range.end ?? Infinity])?.t));
+      if (d.recent.length)
+        assert.equal(d.recent[0].timestamp, Number(s.get('SELECT max(ts) AS t FROM usage WHERE ts < ?', [d.range.end ?? Infinity])?.t));
     }
   });
 });

@@ -27,14 +27,47 @@ function corpus(newestFirst: boolean): string {
     const file = path.join(root, `-home-me-p${f % 4}`, `${session}.jsonl`);
     const lines: string[] = [];
     for (let i = 0; i < 30; i++) {
-      const base = { id: `msg_${f}_${i}`, requestId: `req_${f}_${i}`, sessionId: session, cwd: `/home/me/p${f % 4}`, timestamp: `2026-11-${day}T10:${String(i).padStart(2, '0')}:00.000Z` };
+      const base = {
+        id: `msg_${f}_${i}`,
+        requestId: `req_${f}_${i}`,
+        sessionId: session,
+        cwd: `/home/me/p${f % 4}`,
+        timestamp: `2026-11-${day}T10:${String(i).padStart(2, '0')}:00.000Z`,
+      };
       // A streamed reply: a partial copy, then the complete one.
-      lines.push(assistantLine({ ...base, input: 100 + i, output: 5 }), assistantLine({ ...base, input: 100 + i, output: 50 + f, cacheRead: 1000 * i }));
+      lines.push(
+        assistantLine({ ...base, input: 100 + i, output: 5 }),
+        assistantLine({ ...base, input: 100 + i, output: 50 + f, cacheRead: 1000 * i }),
+      );
     }
     // A resumed session repeats the last request of the session before it, unchanged.
-    if (f > 0) lines.push(assistantLine({ id: `msg_${f - 1}_29`, requestId: `req_${f - 1}_29`, sessionId: session, cwd: `/home/me/p${(f - 1) % 4}`, timestamp: `2026-11-${String(1 + ((f - 1) % 10)).padStart(2, '0')}T10:29:00.000Z`, input: 129, output: 50 + f - 1, cacheRead: 29_000 }));
+    if (f > 0)
+      lines.push(
+        assistantLine({
+          id: `msg_${f - 1}_29`,
+          requestId: `req_${f - 1}_29`,
+          sessionId: session,
+          cwd: `/home/me/p${(f - 1) % 4}`,
+          timestamp: `2026-11-${String(1 + ((f - 1) % 10)).padStart(2, '0')}T10:29:00.000Z`,
+          input: 129,
+          output: 50 + f - 1,
+          cacheRead: 29_000,
+        }),
+      );
     // A subagent replays a main-session request under another request id.
-    if (f % 5 === 0) lines.push(assistantLine({ id: `msg_${f}_3`, requestId: `req_sub_${f}`, sessionId: session, isSidechain: true, input: 103, output: 50 + f, cacheRead: 3000, timestamp: `2026-11-${day}T10:03:00.000Z` }));
+    if (f % 5 === 0)
+      lines.push(
+        assistantLine({
+          id: `msg_${f}_3`,
+          requestId: `req_sub_${f}`,
+          sessionId: session,
+          isSidechain: true,
+          input: 103,
+          output: 50 + f,
+          cacheRead: 3000,
+          timestamp: `2026-11-${day}T10:03:00.000Z`,
+        }),
+      );
     writeLines(file, lines);
     const t = (newestFirst ? FILES - f : f) * 3600 + 1_700_000_000;
     utimesSync(file, t, t);
@@ -42,10 +75,12 @@ function corpus(newestFirst: boolean): string {
   return root;
 }
 
-const open = (root: string, dbFile: string | null) => UsageEngine.open({ dbFile, roots: () => [root], prices: () => prices, costMode: () => 'auto', followEveryMs: 60_000 });
+const open = (root: string, dbFile: string | null) =>
+  UsageEngine.open({ dbFile, roots: () => [root], prices: () => prices, costMode: () => 'auto', followEveryMs: 60_000 });
 
 /** Costs to 12 significant digits: sums in another order differ in the last bit. */
-const rounded = <T>(x: T): T => JSON.parse(JSON.stringify(x, (_k, v: unknown) => (typeof v === 'number' && !Number.isInteger(v) ? Number(v.toPrecision(12)) : v)));
+const rounded = <T>(x: T): T =>
+  JSON.parse(JSON.stringify(x, (_k, v: unknown) => (typeof v === 'number' && !Number.isInteger(v) ? Number(v.toPrecision(12)) : v)));
 
 /** What a user compares: all-time totals, every day, every session. */
 function figures(engine: UsageEngine) {
@@ -75,7 +110,10 @@ describe('first scan: progress, figures while it runs, and stopping it', () => {
     const stats = await engine.scan({ onProgress: (p) => seen.push({ ...p }) });
     await engine.close();
     assert.equal(seen.length, FILES);
-    assert.deepEqual(seen.map((p) => p.files), Array.from({ length: FILES }, (_, i) => i + 1));
+    assert.deepEqual(
+      seen.map((p) => p.files),
+      Array.from({ length: FILES }, (_, i) => i + 1),
+    );
     const last = seen[seen.length - 1];
     assert.equal(last.filesTotal, FILES);
     assert.equal(last.bytes, stats.bytesRead);
@@ -136,7 +174,9 @@ describe('first scan: progress, figures while it runs, and stopping it', () => {
     const newest = path.join(reversed, '-home-me-p0', 's0.jsonl');
     const oldest = path.join(reversed, '-home-me-p3', `s${FILES - 1}.jsonl`);
     let firstRead: [boolean, boolean] | undefined;
-    await engine.scan({ onProgress: () => (firstRead ??= [engine.store.cursor(newest) !== undefined, engine.store.cursor(oldest) !== undefined]) });
+    await engine.scan({
+      onProgress: () => (firstRead ??= [engine.store.cursor(newest) !== undefined, engine.store.cursor(oldest) !== undefined]),
+    });
     const got = figures(engine);
     await engine.close();
     assert.deepEqual(firstRead, [true, false]);

@@ -33,7 +33,10 @@ describe('scanner + store: counting each request once', () => {
     const root = tempDir();
     const file = path.join(root, '-a', 's1.jsonl');
     mkdirSync(path.dirname(file), { recursive: true });
-    writeFileSync(file, `${assistantLine({ id: 'm1', requestId: 'r1', output: 10 })}\n${assistantLine({ id: 'm2', requestId: 'r2', output: 20 })}`);
+    writeFileSync(
+      file,
+      `${assistantLine({ id: 'm1', requestId: 'r1', output: 10 })}\n${assistantLine({ id: 'm2', requestId: 'r2', output: 20 })}`,
+    );
     const engine = await engineFor(root);
     await engine.scan();
     assert.deepEqual([totals(engine.store).requests, totals(engine.store).outputTokens], [2, 30]);
@@ -112,8 +115,17 @@ describe('scanner + store: counting each request once', () => {
     ]);
     const engine = await engineFor(root);
     await engine.scan();
-    assert.deepEqual(dailyReport(engine.store, 'UTC').daily.map((d) => [d.date, d.outputTokens]), [['2026-11-20', 1], ['2026-11-21', 2]]);
-    assert.deepEqual(dailyReport(engine.store, 'Europe/Berlin').daily.map((d) => [d.date, d.outputTokens]), [['2026-11-21', 3]]);
+    assert.deepEqual(
+      dailyReport(engine.store, 'UTC').daily.map((d) => [d.date, d.outputTokens]),
+      [
+        ['2026-11-20', 1],
+        ['2026-11-21', 2],
+      ],
+    );
+    assert.deepEqual(
+      dailyReport(engine.store, 'Europe/Berlin').daily.map((d) => [d.date, d.outputTokens]),
+      [['2026-11-21', 3]],
+    );
     await engine.close();
   });
 });

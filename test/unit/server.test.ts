@@ -32,15 +32,32 @@ interface Harness {
   engine: UsageEngine;
   server: UsageServer;
   dir: string;
-  call(method: string, p: string, o?: { body?: unknown; raw?: string | Buffer; headers?: Record<string, string>; key?: string | null }): Promise<Reply>;
+  call(
+    method: string,
+    p: string,
+    o?: { body?: unknown; raw?: string | Buffer; headers?: Record<string, string>; key?: string | null },
+  ): Promise<Reply>;
   close(): Promise<void>;
 }
 
-async function harness(o: { rateLimit?: RateLimit; budget?: { daily?: number; monthly?: number }; gatewayIdleMs?: number } = {}): Promise<Harness> {
+async function harness(
+  o: { rateLimit?: RateLimit; budget?: { daily?: number; monthly?: number }; gatewayIdleMs?: number } = {},
+): Promise<Harness> {
   const dir = tempDir('tcd-server-');
-  const engine = await UsageEngine.open({ dbFile: path.join(dir, 'usage.sqlite'), roots: () => [], prices: () => prices, costMode: () => 'auto' });
+  const engine = await UsageEngine.open({
+    dbFile: path.join(dir, 'usage.sqlite'),
+    roots: () => [],
+    prices: () => prices,
+    costMode: () => 'auto',
+  });
   const server = await UsageServer.start({
-    engine, apiKey: KEY, port: 0, prices: () => prices, timeZone: () => 'UTC', rateLimit: o.rateLimit, budget: () => o.budget ?? {},
+    engine,
+    apiKey: KEY,
+    port: 0,
+    prices: () => prices,
+    timeZone: () => 'UTC',
+    rateLimit: o.rateLimit,
+    budget: () => o.budget ?? {},
     gatewayIdleMs: o.gatewayIdleMs,
   });
   const agent = new http.Agent({ keepAlive: true });
@@ -70,7 +87,10 @@ async function harness(o: { rateLimit?: RateLimit; budget?: { daily?: number; mo
       req.end(payload);
     });
   return {
-    engine, server, dir, call,
+    engine,
+    server,
+    dir,
+    call,
     async close() {
       agent.destroy();
       await server.close();
@@ -80,7 +100,8 @@ async function harness(o: { rateLimit?: RateLimit; budget?: { daily?: number; mo
 }
 
 const heartbeat = (tokens: Record<string, unknown> = {}) => ({
-  status: 'busy', tokens: { model: SONNET, input: 1500, output: 800, ...tokens },
+  status: 'busy',
+  tokens: { model: SONNET, input: 1500, output: 800, ...tokens },
 });
 
 describe('server: heartbeats and events are stored durably and idempotently', () => {
@@ -91,13 +112,21 @@ describe('server: heartbeats and events are stored durably and idempotently', ()
   it('stores a heartbeat, prices it, and shows it in /api/costs by agent and model', async () => {
     const r = await h.call('POST', '/api/agents/my-agent/heartbeat', { body: heartbeat({ requestId: 'req-1' }) });
     assert.equal(r.status, 200);
-    const expected = prices.cost(SONNET, { inputTokens: 1500, outputTokens: 800, cacheWriteTokens: 0, cacheWrite1hTokens: 0, cacheReadTokens: 0 }, null, 'auto').cost;
+    const expected = prices.cost(
+      SONNET,
+      { inputTokens: 1500, outputTokens: 800, cacheWriteTokens: 0, cacheWrite1hTokens: 0, cacheReadTokens: 0 },
+      null,
+      'auto',
+    ).cost;
     assert.ok(expected > 0);
     assert.deepEqual(r.json, { ok: true, agent: 'my-agent', status: 'busy', accepted: 1, duplicate: 0, cost: expected });
     const costs = (await h.call('GET', '/api/costs')).json;
     assert.equal(costs.today, expected);
     assert.equal(costs.thisMonth, expected);
-    assert.deepEqual(costs.byAgent.map((a: any) => [a.agent, a.cost, a.tokens, a.percentOfTotal]), [['my-agent', expected, 2300, 100]]);
+    assert.deepEqual(
+      costs.byAgent.map((a: any) => [a.agent, a.cost, a.tokens, a.percentOfTotal]),
+      [['my-agent', expected, 2300, 100]],
+    );
     assert.equal(costs.byModel[0].model, SONNET);
     assert.equal(costs.daily.length, 1);
     assert.match(costs.daily[0].date, /^\d{2}-\d{2}$/);
@@ -124,7 +153,9 @@ describe('server: heartbeats and events are stored durably and idempotently', ()
     assert.equal(first.json.accepted, 1);
     const before = await costOf();
     // The same id from the same agent with another model and a huge cost: a rewrite of history.
-    const rewrite = await h.call('POST', '/api/agents/a1/heartbeat', { body: heartbeat({ requestId: 'r1', model: 'claude-opus-4-1', cost: 5000 }) });
+    const rewrite = await h.call('POST', '/api/agents/a1/heartbeat', {
+      body: heartbeat({ requestId: 'r1', model: 'claude-opus-4-1', cost: 5000 }),
+    });
     assert.equal(rewrite.status, 409);
     assert.equal(rewrite.json.error, 'conflict');
     assert.match(rewrite.json.detail, /r1.*model "claude-sonnet-4-5-20250929" was stored.*"claude-opus-4-1"/);
@@ -132,15 +163,29 @@ describe('server: heartbeats and events are stored durably and idempotently', ()
     const retry = await h.call('POST', '/api/agents/a1/heartbeat', { body: heartbeat({ requestId: 'r1' }) });
     assert.deepEqual([retry.status, retry.json.accepted, retry.json.duplicate], [200, 0, 1]);
     assert.equal(await costOf(), before, 'the stored record is kept');
-    assert.deepEqual(h.engine.store.all('SELECT model, input FROM usage').map((r) => [r.model, r.input]), [[SONNET, 1500]]);
+    assert.deepEqual(
+      h.engine.store.all('SELECT model, input FROM usage').map((r) => [r.model, r.input]),
+      [[SONNET, 1500]],
+    );
 
-    const ev = (o: Record<string, unknown>) => ({ type: 'event', event: 'token_usage', id: 'e1', timestamp: '2026-11-20T10:00:00Z', payload: { model: SONNET, sessionId: 's', inputTokens: 10, outputTokens: 5, ...o } });
+    const ev = (o: Record<string, unknown>) => ({
+      type: 'event',
+      event: 'token_usage',
+      id: 'e1',
+      timestamp: '2026-11-20T10:00:00Z',
+      payload: { model: SONNET, sessionId: 's', inputTokens: 10, outputTokens: 5, ...o },
+    });
     assert.equal((await h.call('POST', '/api/events', { body: ev({}) })).json.accepted, 1);
     assert.equal((await h.call('POST', '/api/events', { body: ev({}) })).json.duplicate, 1);
     const evConflict = await h.call('POST', '/api/events', { body: [{ ...ev({}), id: 'e2' }, ev({ inputTokens: 9999 })] });
     assert.equal(evConflict.status, 409, 'one conflicting event refuses its whole batch');
     assert.equal(h.engine.store.recordCount(), 2, 'nothing of the refused batch is stored');
-    const sameBodyTwice = await h.call('POST', '/api/events', { body: [{ ...ev({}), id: 'e3' }, { ...ev({ outputTokens: 6 }), id: 'e3' }] });
+    const sameBodyTwice = await h.call('POST', '/api/events', {
+      body: [
+        { ...ev({}), id: 'e3' },
+        { ...ev({ outputTokens: 6 }), id: 'e3' },
+      ],
+    });
     assert.equal(sameBodyTwice.status, 409, 'one id with two bodies in one request');
 
     const manual = { project: 'p', task: 't', tokens: 100, requestId: 'm1' };
@@ -162,10 +207,18 @@ describe('server: heartbeats and events are stored durably and idempotently', ()
 
   it('tells each of many concurrent requests exactly what it added, retries included', async () => {
     const ids = Array.from({ length: 60 }, (_, i) => `c${i % 40}`); // 20 retries among 60 requests
-    const replies = await Promise.all(ids.map((id) => h.call('POST', '/api/agents/burst/heartbeat', { body: heartbeat({ requestId: id }) })));
+    const replies = await Promise.all(
+      ids.map((id) => h.call('POST', '/api/agents/burst/heartbeat', { body: heartbeat({ requestId: id }) })),
+    );
     assert.ok(replies.every((r) => r.status === 200));
-    assert.equal(replies.reduce((s, r) => s + r.json.accepted, 0), 40);
-    assert.equal(replies.reduce((s, r) => s + r.json.duplicate, 0), 20);
+    assert.equal(
+      replies.reduce((s, r) => s + r.json.accepted, 0),
+      40,
+    );
+    assert.equal(
+      replies.reduce((s, r) => s + r.json.duplicate, 0),
+      20,
+    );
     assert.equal(h.engine.store.recordCount(), 40);
   });
 
@@ -177,12 +230,24 @@ describe('server: heartbeats and events are stored durably and idempotently', ()
 
   it('stores gateway token_usage events, one or many, ignores other events, dedups by id', async () => {
     const event = (id: string, o: Record<string, unknown> = {}) => ({
-      type: 'event', event: 'token_usage', id,
-      payload: { model: SONNET, sessionId: 'clawd-researcher-01', inputTokens: 1500, outputTokens: 800, totalTokens: 2300, cost: 0.0115, ...o },
+      type: 'event',
+      event: 'token_usage',
+      id,
+      payload: {
+        model: SONNET,
+        sessionId: 'clawd-researcher-01',
+        inputTokens: 1500,
+        outputTokens: 800,
+        totalTokens: 2300,
+        cost: 0.0115,
+        ...o,
+      },
     });
     const one = await h.call('POST', '/api/events', { body: event('e1') });
     assert.deepEqual(one.json, { ok: true, accepted: 1, duplicate: 0, cost: 0.0115, ignored: 0 });
-    const many = await h.call('POST', '/api/events', { body: [event('e1'), event('e2'), { type: 'event', event: 'agent_status', payload: {} }] });
+    const many = await h.call('POST', '/api/events', {
+      body: [event('e1'), event('e2'), { type: 'event', event: 'agent_status', payload: {} }],
+    });
     assert.deepEqual([many.json.accepted, many.json.duplicate, many.json.ignored], [1, 1, 1]);
     assert.equal(h.engine.store.recordCount(), 2);
     const twice = await h.call('POST', '/api/events', { body: [event('e3'), event('e3')] });
@@ -197,7 +262,9 @@ describe('server: heartbeats and events are stored durably and idempotently', ()
     const r = await h.call('POST', '/api/usage', { body: { project: 'calm-ai-pm', task: 'Add AGENTS.md', tokens: 3500 } });
     assert.equal(r.status, 200);
     assert.deepEqual([r.json.accepted, r.json.project, r.json.task, r.json.tokens], [1, 'calm-ai-pm', 'Add AGENTS.md', 3500]);
-    await h.call('POST', '/api/usage', { body: { project: 'qa-automation', task: 'Fix flaky test', inputTokens: 2000, outputTokens: 800, model: SONNET } });
+    await h.call('POST', '/api/usage', {
+      body: { project: 'qa-automation', task: 'Fix flaky test', inputTokens: 2000, outputTokens: 800, model: SONNET },
+    });
     const logs = (await h.call('GET', '/api/logs')).json;
     assert.equal(logs.length, 2);
     assert.deepEqual(Object.keys(logs[0]).slice(0, 7), ['datetime', 'date', 'time', 'project', 'task', 'tokens', 'cost']);
@@ -223,9 +290,15 @@ describe('server: heartbeats and events are stored durably and idempotently', ()
     const trends = (await h.call('GET', '/api/tokens?action=trends&timeframe=hour')).json;
     assert.equal(trends.timeframe, 'hour');
     assert.ok(trends.trends.length >= 30 && trends.trends.length <= 31, 'two-minute buckets over an hour');
-    assert.equal(trends.trends.reduce((s: number, t: any) => s + t.tokens, 0), 2300);
+    assert.equal(
+      trends.trends.reduce((s: number, t: any) => s + t.tokens, 0),
+      2300,
+    );
     assert.equal((await h.call('GET', '/api/tokens?action=trends&timeframe=day')).json.trends.length, 24);
-    assert.equal((await h.call('GET', '/api/tokens?action=trends&timeframe=week')).json.trends.reduce((s: number, t: any) => s + t.requests, 0), 1);
+    assert.equal(
+      (await h.call('GET', '/api/tokens?action=trends&timeframe=week')).json.trends.reduce((s: number, t: any) => s + t.requests, 0),
+      1,
+    );
     const csv = await h.call('GET', '/api/tokens?action=export&timeframe=week&format=csv');
     assert.equal(csv.status, 200);
     assert.match(String(csv.headers['content-type']), /^text\/csv/);
@@ -269,7 +342,11 @@ describe('server: heartbeats and events are stored durably and idempotently', ()
     assert.equal(savings.model.model, 'claude-haiku-4-5-20251001');
     assert.ok(Math.abs(savings.model.savings - daily) < 1e-12, String(savings.model.savings));
     assert.equal(savings.model.percentage, 67);
-    assert.deepEqual([savings.cron, savings.heartbeat, savings.aborted], [null, null, null], 'what transcripts cannot tell is not invented');
+    assert.deepEqual(
+      [savings.cron, savings.heartbeat, savings.aborted],
+      [null, null, null],
+      'what transcripts cannot tell is not invented',
+    );
     assert.deepEqual(Object.keys(savings.total), ['daily', 'monthly', 'yearly']);
     assert.ok(Math.abs(savings.total.daily - daily) < 1e-12);
     assert.ok(Math.abs(savings.total.monthly - daily * 30) < 1e-12);
@@ -279,9 +356,22 @@ describe('server: heartbeats and events are stored durably and idempotently', ()
   it('answers GET /api/claude/sessions?active=1 with the Claude Code sessions active now (seed 000)', async () => {
     const now = Date.now();
     const claude = (key: string, session: string, at: number, o: Partial<UsageRecord> = {}): UsageRecord => ({
-      dedupKey: key, timestamp: at, source: 'claude-code', model: SONNET, project: '/home/me/mission-control', sessionId: session,
-      inputTokens: 1000, outputTokens: 500, cacheWriteTokens: 0, cacheWrite1hTokens: 0, cacheReadTokens: 2000, reportedCost: null,
-      cost: 0.1, unpriced: false, isSidechain: false, ...o,
+      dedupKey: key,
+      timestamp: at,
+      source: 'claude-code',
+      model: SONNET,
+      project: '/home/me/mission-control',
+      sessionId: session,
+      inputTokens: 1000,
+      outputTokens: 500,
+      cacheWriteTokens: 0,
+      cacheWrite1hTokens: 0,
+      cacheReadTokens: 2000,
+      reportedCost: null,
+      cost: 0.1,
+      unpriced: false,
+      isSidechain: false,
+      ...o,
     });
     await h.engine.accept([
       claude('a1', 'sess-now', now - 10 * 60_000),
@@ -295,12 +385,24 @@ describe('server: heartbeats and events are stored durably and idempotently', ()
     assert.equal(r.json.sessions.length, 1);
     const s = r.json.sessions[0];
     assert.deepEqual(Object.keys(s).slice(0, 7), ['project', 'model', 'messageCount', 'totalTokens', 'cost', 'active', 'lastActivity']);
-    assert.deepEqual([s.project, s.model, s.messageCount, s.totalTokens, s.active, s.lastActivity], ['mission-control', SONNET, 2, 7000, true, now - 60_000]);
+    assert.deepEqual(
+      [s.project, s.model, s.messageCount, s.totalTokens, s.active, s.lastActivity],
+      ['mission-control', SONNET, 2, 7000, true, now - 60_000],
+    );
     assert.ok(Math.abs(s.cost - 0.12) < 1e-12, String(s.cost));
     assert.equal(s.sessionId, 'sess-now');
     const all = (await h.call('GET', '/api/claude/sessions')).json.sessions;
-    assert.deepEqual(all.map((x: any) => [x.sessionId, x.project, x.active]), [['sess-now', 'mission-control', true], ['sess-earlier', 'website', false]]);
-    assert.deepEqual((await h.call('GET', '/api/claude/sessions?active=0')).json.sessions.map((x: any) => x.sessionId), ['sess-earlier']);
+    assert.deepEqual(
+      all.map((x: any) => [x.sessionId, x.project, x.active]),
+      [
+        ['sess-now', 'mission-control', true],
+        ['sess-earlier', 'website', false],
+      ],
+    );
+    assert.deepEqual(
+      (await h.call('GET', '/api/claude/sessions?active=0')).json.sessions.map((x: any) => x.sessionId),
+      ['sess-earlier'],
+    );
     // The same sums as the CLI's session report (ccusage's), from the one-pass query.
     const report = sessionReport(h.engine.store, { sources: ['claude-code', 'claude-code-subagent'] }).sessions;
     assert.deepEqual(
@@ -362,7 +464,10 @@ describe('server: refusals change nothing', () => {
     errorShape(await h.call('GET', '/api/costs', { headers: { host: '127.0.0.1:1' } }), 403);
     const body = heartbeat({ requestId: 'from-page' });
     errorShape(await h.call('POST', '/api/agents/x/heartbeat', { body, headers: { origin: 'http://127.0.0.1:3000' } }), 403);
-    errorShape(await h.call('OPTIONS', '/api/events', { headers: { origin: 'https://evil.example', 'access-control-request-method': 'POST' } }), 403);
+    errorShape(
+      await h.call('OPTIONS', '/api/events', { headers: { origin: 'https://evil.example', 'access-control-request-method': 'POST' } }),
+      403,
+    );
     for (const host of [`localhost:${h.server.port}`, `[::1]:${h.server.port}`, `LOCALHOST:${h.server.port}`]) {
       assert.equal((await h.call('GET', '/api/costs', { headers: { host } })).status, 200, host);
     }
@@ -384,7 +489,11 @@ describe('server: refusals change nothing', () => {
   });
 
   it('answers 400 naming the byte to a body that is not UTF-8, for heartbeats, events and manual logs, and stores nothing', async () => {
-    const bad = Buffer.concat([Buffer.from('{"status":"busy","tokens":{"model":"claude-'), Buffer.from([0xff, 0xfe]), Buffer.from('","input":1,"output":1}}')]);
+    const bad = Buffer.concat([
+      Buffer.from('{"status":"busy","tokens":{"model":"claude-'),
+      Buffer.from([0xff, 0xfe]),
+      Buffer.from('","input":1,"output":1}}'),
+    ]);
     for (const p of ['/api/agents/u/heartbeat', '/api/events', '/api/usage']) {
       const r = await h.call('POST', p, { raw: bad });
       assert.equal(r.status, 400, p);
@@ -392,7 +501,11 @@ describe('server: refusals change nothing', () => {
       assert.match(r.json.detail, /not valid UTF-8 \(byte 43 is 0xff\)/);
     }
     // A character cut at the very end is bad too; a valid one is fine.
-    assert.equal((await h.call('POST', '/api/usage', { raw: Buffer.concat([Buffer.from('{"project":"p","task":"'), Buffer.from([0xc3])]) })).json.error, 'invalid_utf8');
+    assert.equal(
+      (await h.call('POST', '/api/usage', { raw: Buffer.concat([Buffer.from('{"project":"p","task":"'), Buffer.from([0xc3])]) })).json
+        .error,
+      'invalid_utf8',
+    );
     assert.equal((await h.call('POST', '/api/usage', { body: { project: 'café', task: 'naïve', tokens: 1 } })).status, 200);
     assert.equal(h.engine.store.recordCount(), 1);
     assert.equal(h.engine.store.get('SELECT project FROM usage')?.project, 'café');
@@ -437,7 +550,13 @@ describe('server: refusals change nothing', () => {
     errorShape(await h.call('POST', '/api/agents/a/heartbeat', { raw: big }), 413);
     const streamed = await new Promise<number>((resolve, reject) => {
       const req = http.request(
-        { host: '127.0.0.1', port: h.server.port, method: 'POST', path: '/api/events', headers: { 'x-api-key': KEY, 'content-type': 'application/json', 'transfer-encoding': 'chunked' } },
+        {
+          host: '127.0.0.1',
+          port: h.server.port,
+          method: 'POST',
+          path: '/api/events',
+          headers: { 'x-api-key': KEY, 'content-type': 'application/json', 'transfer-encoding': 'chunked' },
+        },
         (res) => {
           res.resume();
           resolve(res.statusCode!);
@@ -456,7 +575,8 @@ describe('server: refusals change nothing', () => {
     await h.close();
     h = await harness({ rateLimit: { burst: 3, perSecond: 0.001 } });
     const statuses: number[] = [];
-    for (let i = 0; i < 5; i++) statuses.push((await h.call('POST', '/api/agents/f/heartbeat', { body: heartbeat({ requestId: `r${i}` }) })).status);
+    for (let i = 0; i < 5; i++)
+      statuses.push((await h.call('POST', '/api/agents/f/heartbeat', { body: heartbeat({ requestId: `r${i}` }) })).status);
     assert.deepEqual(statuses, [200, 200, 200, 429, 429]);
     const r = await h.call('GET', '/api/costs');
     errorShape(r, 429);
@@ -467,22 +587,47 @@ describe('server: refusals change nothing', () => {
   it('fuzz: random and mutated bodies get 2xx or 4xx, and a 4xx stores nothing', async function () {
     this.timeout(20_000);
     let seed = 12345;
-    const rand = () => ((seed = (seed * 1103515245 + 12345) & 0x7fffffff) / 0x7fffffff);
+    const rand = () => (seed = (seed * 1103515245 + 12345) & 0x7fffffff) / 0x7fffffff;
     const pick = <T>(xs: T[]): T => xs[Math.floor(rand() * xs.length)];
     const seeds = [
       JSON.stringify(heartbeat({ requestId: 'fz' })),
-      JSON.stringify({ type: 'event', event: 'token_usage', id: 'e', payload: { model: SONNET, sessionId: 's', inputTokens: 5, outputTokens: 6 } }),
+      JSON.stringify({
+        type: 'event',
+        event: 'token_usage',
+        id: 'e',
+        payload: { model: SONNET, sessionId: 's', inputTokens: 5, outputTokens: 6 },
+      }),
       JSON.stringify({ project: 'p', task: 't', tokens: 9 }),
     ];
-    const weird = ['', 'null', '-1', '1e309', '"x"', '[]', '{}', '[[[[', '\u0000', '"\\ud800"', '1.5', 'true', '{"__proto__":{"a":1}}', '9'.repeat(400)];
+    const weird = [
+      '',
+      'null',
+      '-1',
+      '1e309',
+      '"x"',
+      '[]',
+      '{}',
+      '[[[[',
+      '\u0000',
+      '"\\ud800"',
+      '1.5',
+      'true',
+      '{"__proto__":{"a":1}}',
+      '9'.repeat(400),
+    ];
     const mutate = (s: string): string => {
       const i = Math.floor(rand() * (s.length + 1));
       switch (Math.floor(rand() * 5)) {
-        case 0: return s.slice(0, i) + s.slice(i + 1);
-        case 1: return s.slice(0, i) + String.fromCharCode(Math.floor(rand() * 128)) + s.slice(i);
-        case 2: return s.slice(0, i) + pick(weird) + s.slice(i);
-        case 3: return s.replace(/\d+/, pick(weird));
-        default: return s.slice(0, i);
+        case 0:
+          return s.slice(0, i) + s.slice(i + 1);
+        case 1:
+          return s.slice(0, i) + String.fromCharCode(Math.floor(rand() * 128)) + s.slice(i);
+        case 2:
+          return s.slice(0, i) + pick(weird) + s.slice(i);
+        case 3:
+          return s.replace(/\d+/, pick(weird));
+        default:
+          return s.slice(0, i);
       }
     };
     const routes = ['/api/agents/fz/heartbeat', '/api/events', '/api/usage'];
@@ -576,7 +721,10 @@ function wsConnect(port: number, headers: Record<string, string> = { 'x-api-key'
     socket.write(
       `GET ${p} HTTP/1.1\r\nHost: 127.0.0.1:${port}\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n` +
         `Sec-WebSocket-Key: ${crypto.randomBytes(16).toString('base64')}\r\nSec-WebSocket-Version: 13\r\n` +
-        Object.entries(headers).map(([k, v]) => `${k}: ${v}\r\n`).join('') + '\r\n',
+        Object.entries(headers)
+          .map(([k, v]) => `${k}: ${v}\r\n`)
+          .join('') +
+        '\r\n',
     );
   });
 }
@@ -587,7 +735,12 @@ describe('server: WebSocket gateway at /api/gateway', () => {
   afterEach(async () => h.close());
 
   const text = (v: unknown) => clientFrame(0x1, Buffer.from(JSON.stringify(v)));
-  const usage = (id: string) => ({ type: 'event', event: 'token_usage', id, payload: { model: SONNET, sessionId: 'gw-agent', inputTokens: 100, outputTokens: 50 } });
+  const usage = (id: string) => ({
+    type: 'event',
+    event: 'token_usage',
+    id,
+    payload: { model: SONNET, sessionId: 'gw-agent', inputTokens: 100, outputTokens: 50 },
+  });
   const closeCode = async (c: WsClient) => {
     const f = await c.next();
     assert.equal(f.opcode, 0x8);
@@ -603,9 +756,15 @@ describe('server: WebSocket gateway at /api/gateway', () => {
     c.send(clientFrame(0x1, Buffer.from('{oops')));
     const replies = [];
     for (let i = 0; i < 4; i++) replies.push(JSON.parse((await c.next()).payload.toString()));
-    assert.deepEqual(replies.map((r) => [r.ok, r.accepted, r.duplicate, r.ignored, r.error]), [
-      [true, 1, 0, 0, undefined], [true, 1, 1, 0, undefined], [true, 0, 0, 1, undefined], [false, undefined, undefined, undefined, 'malformed_json'],
-    ]);
+    assert.deepEqual(
+      replies.map((r) => [r.ok, r.accepted, r.duplicate, r.ignored, r.error]),
+      [
+        [true, 1, 0, 0, undefined],
+        [true, 1, 1, 0, undefined],
+        [true, 0, 0, 1, undefined],
+        [false, undefined, undefined, undefined, 'malformed_json'],
+      ],
+    );
     assert.equal(h.engine.store.recordCount(), 2);
     c.send(text({ ...usage('g1'), payload: { ...usage('g1').payload, inputTokens: 7777 } }));
     const conflict = JSON.parse((await c.next()).payload.toString());
@@ -644,7 +803,17 @@ describe('server: WebSocket gateway at /api/gateway', () => {
     assert.equal(await closeCode(c), 1002);
     // A close body of one byte, or a code that must never be sent or is reserved, is a protocol error (RFC 6455 7.4).
     const codeBody = (n: number, reason = Buffer.alloc(0)) => Buffer.concat([Buffer.from([n >> 8, n & 0xff]), reason]);
-    for (const body of [Buffer.from([0x03]), codeBody(1005), codeBody(1006), codeBody(1016), codeBody(1100), codeBody(2000), codeBody(2999), codeBody(999), codeBody(5000)]) {
+    for (const body of [
+      Buffer.from([0x03]),
+      codeBody(1005),
+      codeBody(1006),
+      codeBody(1016),
+      codeBody(1100),
+      codeBody(2000),
+      codeBody(2999),
+      codeBody(999),
+      codeBody(5000),
+    ]) {
       c = await wsConnect(h.server.port);
       c.send(clientFrame(0x8, body));
       assert.equal(await closeCode(c), 1002, `close body ${body.toString('hex')}`);
@@ -699,14 +868,24 @@ describe('server: lifecycle, discovery file and API key', () => {
     const roles = new EventEmitter();
     let role: Role = 'reader';
     const engine = {
-      store: base.store, get role() { return role; }, accept: (r: any) => base.accept(r),
+      store: base.store,
+      get role() {
+        return role;
+      },
+      accept: (r: any) => base.accept(r),
       onDidChangeRole: (l: (r: Role) => void) => (roles.on('role', l), { dispose: () => roles.off('role', l) }),
     };
     const settings = { enabled: true, port: 0 };
     const problems: string[] = [];
     const sup = new ServerSupervisor({
-      engine, storageDir: dir, settings: () => settings, apiKey: async () => KEY, prices: () => prices, timeZone: () => 'UTC',
-      portHint: 'Set tokenCost.server.port to a free port, or 0.', onProblem: (m) => problems.push(m),
+      engine,
+      storageDir: dir,
+      settings: () => settings,
+      apiKey: async () => KEY,
+      prices: () => prices,
+      timeZone: () => 'UTC',
+      portHint: 'Set tokenCost.server.port to a free port, or 0.',
+      onProblem: (m) => problems.push(m),
     });
     await sup.reconfigure();
     assert.equal(sup.url(), undefined, 'a reader does not serve');

@@ -13,9 +13,22 @@ const NOW = Date.parse('2026-11-23T15:00:00Z');
 
 function rec(key: string, ts: number, o: Partial<UsageRecord> = {}): UsageRecord {
   return {
-    dedupKey: key, timestamp: ts, source: 'claude-code', model: 'claude-sonnet-4-5', project: '/work/app', sessionId: 's1',
-    inputTokens: 1000, outputTokens: 200, cacheWriteTokens: 0, cacheWrite1hTokens: 0, cacheReadTokens: 300, reportedCost: null,
-    cost: 1, unpriced: false, isSidechain: false, ...o,
+    dedupKey: key,
+    timestamp: ts,
+    source: 'claude-code',
+    model: 'claude-sonnet-4-5',
+    project: '/work/app',
+    sessionId: 's1',
+    inputTokens: 1000,
+    outputTokens: 200,
+    cacheWriteTokens: 0,
+    cacheWrite1hTokens: 0,
+    cacheReadTokens: 300,
+    reportedCost: null,
+    cost: 1,
+    unpriced: false,
+    isSidechain: false,
+    ...o,
   };
 }
 
@@ -39,8 +52,17 @@ async function fixture(): Promise<UsageStore> {
 }
 
 const ctx = (o: Partial<DashboardContext> = {}): DashboardContext => ({
-  timeZone: TZ, now: NOW, scanned: true, storageRole: 'memory', budget: { daily: 40, monthly: 60 }, thresholds: [50, 100], costThreshold: 10,
-  burnRatePerHour: 20, workspaceFolders: ['/work/app'], gettingStarted: { transcriptRoots: ['/home/me/.claude/projects'] }, ...o,
+  timeZone: TZ,
+  now: NOW,
+  scanned: true,
+  storageRole: 'memory',
+  budget: { daily: 40, monthly: 60 },
+  thresholds: [50, 100],
+  costThreshold: 10,
+  burnRatePerHour: 20,
+  workspaceFolders: ['/work/app'],
+  gettingStarted: { transcriptRoots: ['/home/me/.claude/projects'] },
+  ...o,
 });
 
 describe('sidebar: its own small payload, the same figures as the dashboard', () => {
@@ -62,9 +84,22 @@ describe('sidebar: its own small payload, the same figures as the dashboard', ()
         assert.deepEqual(side.kpis, d.kpis);
         assert.deepEqual(side.todayKpis, d.todayKpis);
         assert.deepEqual(side.alerts, d.alerts);
-        assert.deepEqual(side.topModels, d.models.slice(0, 5).map((m) => ({ model: m.model, displayName: m.displayName, cost: m.cost })));
+        assert.deepEqual(
+          side.topModels,
+          d.models.slice(0, 5).map((m) => ({ model: m.model, displayName: m.displayName, cost: m.cost })),
+        );
         assert.deepEqual(side.range, { start: d.range.start, end: d.range.end, label: d.range.label });
-        for (const k of ['generatedAt', 'today', 'timeZone', 'filter', 'costRules', 'recordCount', 'scanned', 'storageRole', 'gettingStarted'] as const) {
+        for (const k of [
+          'generatedAt',
+          'today',
+          'timeZone',
+          'filter',
+          'costRules',
+          'recordCount',
+          'scanned',
+          'storageRole',
+          'gettingStarted',
+        ] as const) {
           assert.deepEqual(side[k], d[k], k);
         }
         s.close();
@@ -86,7 +121,8 @@ describe('sidebar: its own small payload, the same figures as the dashboard', ()
     const filter: DashboardFilter = { range: { kind: 'preset', preset: 'last30' } };
     const side = buildSidebar(s, filter, ctx());
     const d = buildDashboard(s, filter, ctx());
-    for (const k of ['trend', 'sessions', 'projects', 'tasks', 'agents', 'recent', 'insights', 'options', 'models']) assert.ok(!(k in side), `no ${k}`);
+    for (const k of ['trend', 'sessions', 'projects', 'tasks', 'agents', 'recent', 'insights', 'options', 'models'])
+      assert.ok(!(k in side), `no ${k}`);
     assert.ok(JSON.stringify(side).length * 2 < JSON.stringify(d).length, 'less than half the bytes');
     s.close();
   });

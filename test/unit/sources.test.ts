@@ -23,20 +23,32 @@ function rows(engine: UsageEngine): ExportRow[] {
 }
 
 const usage = (input: number, cached: number, output: number, reasoning = 0) => ({
-  input_tokens: input, cached_input_tokens: cached, output_tokens: output, reasoning_output_tokens: reasoning, total_tokens: input + output,
+  input_tokens: input,
+  cached_input_tokens: cached,
+  output_tokens: output,
+  reasoning_output_tokens: reasoning,
+  total_tokens: input + output,
 });
 const line = (o: unknown) => JSON.stringify(o);
 const meta = (cwd: string, id = '0199a0b1-1111-7222-8333-944445555666') =>
   line({ timestamp: '2026-11-20T09:00:00.000Z', type: 'session_meta', payload: { id, cwd, originator: 'codex_cli_rs' } });
-const turn = (model: string, at = '2026-11-20T09:00:01.000Z') => line({ timestamp: at, type: 'turn_context', payload: { cwd: '/home/me/app', model } });
+const turn = (model: string, at = '2026-11-20T09:00:01.000Z') =>
+  line({ timestamp: at, type: 'turn_context', payload: { cwd: '/home/me/app', model } });
 const tokens = (at: string, total: ReturnType<typeof usage>, last?: ReturnType<typeof usage>) =>
-  line({ timestamp: at, type: 'event_msg', payload: { type: 'token_count', info: { total_token_usage: total, ...(last ? { last_token_usage: last } : {}) } } });
+  line({
+    timestamp: at,
+    type: 'event_msg',
+    payload: { type: 'token_count', info: { total_token_usage: total, ...(last ? { last_token_usage: last } : {}) } },
+  });
 
 describe('codex: CLI rollouts', () => {
   it('finds sessions and archived sessions under $CODEX_HOME, the setting, or ~/.codex', () => {
     assert.deepEqual(codexSessionRoots({ env: {}, home: '/h' }), ['/h/.codex/sessions', '/h/.codex/archived_sessions']);
     assert.deepEqual(codexSessionRoots({ env: { CODEX_HOME: '/c' }, home: '/h' }), ['/c/sessions', '/c/archived_sessions']);
-    assert.deepEqual(codexSessionRoots({ codexHome: '~/x', env: { CODEX_HOME: '/c' }, home: '/h' }), ['/h/x/sessions', '/h/x/archived_sessions']);
+    assert.deepEqual(codexSessionRoots({ codexHome: '~/x', env: { CODEX_HOME: '/c' }, home: '/h' }), [
+      '/h/x/sessions',
+      '/h/x/archived_sessions',
+    ]);
   });
 
   it('counts each token_count once with the model of its turn; cached input becomes cache reads', async () => {
@@ -56,12 +68,17 @@ describe('codex: CLI rollouts', () => {
     const engine = await engineFor([{ path: path.join(home, 'sessions'), kind: 'codex' }]);
     await engine.scan();
     const r = rows(engine);
-    assert.deepEqual(r.map((x) => [x.model, x.inputTokens, x.cacheReadTokens, x.outputTokens, x.source, x.project]), [
-      ['gpt-5-codex', 600, 400, 100, 'codex', '/home/me/app'],
-      ['gpt-5', 1000, 1000, 200, 'codex', '/home/me/app'],
-    ]);
+    assert.deepEqual(
+      r.map((x) => [x.model, x.inputTokens, x.cacheReadTokens, x.outputTokens, x.source, x.project]),
+      [
+        ['gpt-5-codex', 600, 400, 100, 'codex', '/home/me/app'],
+        ['gpt-5', 1000, 1000, 200, 'codex', '/home/me/app'],
+      ],
+    );
     const p = prices.lookup('gpt-5-codex')!;
-    assert.ok(Math.abs(r[0].cost - (600 * p.input_cost_per_token + 400 * p.cache_read_input_token_cost! + 100 * p.output_cost_per_token)) < 1e-12);
+    assert.ok(
+      Math.abs(r[0].cost - (600 * p.input_cost_per_token + 400 * p.cache_read_input_token_cost! + 100 * p.output_cost_per_token)) < 1e-12,
+    );
     assert.equal(r[0].session, '0199a0b1-1111-7222-8333-944445555666');
     await engine.close();
   });
@@ -81,10 +98,13 @@ describe('codex: CLI rollouts', () => {
     const stats = await engine.scan();
     assert.equal(stats.records, 1, 'only the appended event is read');
     const r = rows(engine);
-    assert.deepEqual(r.map((x) => [x.model, x.inputTokens, x.cacheReadTokens, x.outputTokens, x.project]), [
-      ['o3', 100, 0, 10, '/w'],
-      ['o3', 100, 50, 20, '/w'],
-    ]);
+    assert.deepEqual(
+      r.map((x) => [x.model, x.inputTokens, x.cacheReadTokens, x.outputTokens, x.project]),
+      [
+        ['o3', 100, 0, 10, '/w'],
+        ['o3', 100, 50, 20, '/w'],
+      ],
+    );
     await engine.close();
   });
 
@@ -114,11 +134,25 @@ describe('workspace transcripts', () => {
 
   it('finds matching files but never in node_modules, .git or natively read roots', async () => {
     const ws = tempDir();
-    for (const f of ['a.tokens.jsonl', 'node_modules/x/b.tokens.jsonl', '.git/c.tokens.jsonl', 'sub/.token-usage/d.jsonl', 'sub/other.jsonl', 'native/.claude/e.jsonl']) {
+    for (const f of [
+      'a.tokens.jsonl',
+      'node_modules/x/b.tokens.jsonl',
+      '.git/c.tokens.jsonl',
+      'sub/.token-usage/d.jsonl',
+      'sub/other.jsonl',
+      'native/.claude/e.jsonl',
+    ]) {
       writeLines(path.join(ws, f), ['{}']);
     }
-    const found = await listWorkspaceTranscripts(ws, ['**/*.tokens.jsonl', '**/.token-usage/**/*.jsonl', '**/.claude/**/*.jsonl'], [path.join(ws, 'native')]);
-    assert.deepEqual(found.map((f) => path.relative(ws, f)), ['a.tokens.jsonl', path.join('sub', '.token-usage', 'd.jsonl')]);
+    const found = await listWorkspaceTranscripts(
+      ws,
+      ['**/*.tokens.jsonl', '**/.token-usage/**/*.jsonl', '**/.claude/**/*.jsonl'],
+      [path.join(ws, 'native')],
+    );
+    assert.deepEqual(
+      found.map((f) => path.relative(ws, f)),
+      ['a.tokens.jsonl', path.join('sub', '.token-usage', 'd.jsonl')],
+    );
   });
 
   it('detects each line: Claude Code, Codex, token_usage events and bare payloads; source workspace', async () => {
@@ -129,21 +163,32 @@ describe('workspace transcripts', () => {
       meta('/codex-cwd'),
       turn('gpt-5'),
       tokens('2026-11-20T11:00:00.000Z', usage(50, 10, 5), usage(50, 10, 5)),
-      line({ type: 'event', event: 'token_usage', timestamp: '2026-11-20T12:00:00Z', payload: { model: 'claude-haiku-4-5', sessionId: 'job-1', inputTokens: 11, outputTokens: 13, cost: 0.5 } }),
+      line({
+        type: 'event',
+        event: 'token_usage',
+        timestamp: '2026-11-20T12:00:00Z',
+        payload: { model: 'claude-haiku-4-5', sessionId: 'job-1', inputTokens: 11, outputTokens: 13, cost: 0.5 },
+      }),
       line({ model: 'my-model', sessionId: 'job-2', inputTokens: 17, outputTokens: 19, totalTokens: 36, timestamp: 1_763_640_000 }),
       '{"inputTokens": 1, broken',
     ]);
     const engine = await engineFor(usageRoots({ env: { HOME: tempDir() }, workspaces: [{ folder: ws }] }));
     const stats = await engine.scan();
     assert.equal(stats.malformedLines, 1);
-    assert.deepEqual(stats.fileIssues.map((f) => [f.path, f.malformedLines]), [[file, 1]]);
+    assert.deepEqual(
+      stats.fileIssues.map((f) => [f.path, f.malformedLines]),
+      [[file, 1]],
+    );
     const r = rows(engine);
-    assert.deepEqual(r.map((x) => [x.source, x.model, x.inputTokens, x.outputTokens, x.cacheReadTokens, x.session, x.project]), [
-      ['workspace', 'my-model', 17, 19, 0, 'job-2', ws],
-      ['workspace', 'claude-sonnet-4-5-20250929', 5, 7, 0, 'agent.tokens', '/elsewhere'],
-      ['workspace', 'gpt-5', 40, 5, 10, '0199a0b1-1111-7222-8333-944445555666', '/codex-cwd'],
-      ['workspace', 'claude-haiku-4-5', 11, 13, 0, 'job-1', ws],
-    ]);
+    assert.deepEqual(
+      r.map((x) => [x.source, x.model, x.inputTokens, x.outputTokens, x.cacheReadTokens, x.session, x.project]),
+      [
+        ['workspace', 'my-model', 17, 19, 0, 'job-2', ws],
+        ['workspace', 'claude-sonnet-4-5-20250929', 5, 7, 0, 'agent.tokens', '/elsewhere'],
+        ['workspace', 'gpt-5', 40, 5, 10, '0199a0b1-1111-7222-8333-944445555666', '/codex-cwd'],
+        ['workspace', 'claude-haiku-4-5', 11, 13, 0, 'job-1', ws],
+      ],
+    );
     assert.equal(r[3].cost, 0.5, 'a reported cost is used in auto mode');
     assert.deepEqual(totals(engine.store).unpricedModels, ['my-model']);
     await engine.close();
@@ -152,7 +197,13 @@ describe('workspace transcripts', () => {
   it('reads appended workspace lines incrementally, once each', async () => {
     const ws = tempDir();
     const file = path.join(ws, '.token-usage', 'log.jsonl');
-    const ev = (n: number) => line({ type: 'event', event: 'token_usage', timestamp: `2026-11-20T12:00:0${n}Z`, payload: { model: 'gpt-5', sessionId: 's', inputTokens: n, outputTokens: 1 } });
+    const ev = (n: number) =>
+      line({
+        type: 'event',
+        event: 'token_usage',
+        timestamp: `2026-11-20T12:00:0${n}Z`,
+        payload: { model: 'gpt-5', sessionId: 's', inputTokens: n, outputTokens: 1 },
+      });
     writeLines(file, [ev(1)]);
     const engine = await engineFor([{ path: ws, kind: 'workspace' }]);
     await engine.scan();

@@ -12,8 +12,22 @@ import { tempDir } from './helpers';
 const NOW = Date.parse('2026-11-23T15:00:00Z');
 function rec(key: string, ts: number, cost: number, o: Partial<UsageRecord> = {}): UsageRecord {
   return {
-    dedupKey: key, timestamp: ts, source: 'claude-code', model: 'claude-sonnet-4-5-20250929', project: '/p', sessionId: 's',
-    inputTokens: 100, outputTokens: 10, cacheWriteTokens: 0, cacheWrite1hTokens: 0, cacheReadTokens: 0, reportedCost: null, cost, unpriced: false, isSidechain: false, ...o,
+    dedupKey: key,
+    timestamp: ts,
+    source: 'claude-code',
+    model: 'claude-sonnet-4-5-20250929',
+    project: '/p',
+    sessionId: 's',
+    inputTokens: 100,
+    outputTokens: 10,
+    cacheWriteTokens: 0,
+    cacheWrite1hTokens: 0,
+    cacheReadTokens: 0,
+    reportedCost: null,
+    cost,
+    unpriced: false,
+    isSidechain: false,
+    ...o,
   };
 }
 
@@ -54,7 +68,10 @@ describe('status: what the badge and the budget alerts count', () => {
     assert.equal(sum.topModelsToday[0].model, 'claude-sonnet-4-5-20250929');
     assert.deepEqual(crossedThresholds(sum, [80, 100]), []);
     const over = statusSummary(s, 'Europe/Berlin', { daily: 2.5 }, NOW);
-    assert.deepEqual(crossedThresholds(over, [80, 100]).map((c) => [c.period, c.periodKey, c.threshold]), [['daily', '2026-11-23', 100]]);
+    assert.deepEqual(
+      crossedThresholds(over, [80, 100]).map((c) => [c.period, c.periodKey, c.threshold]),
+      [['daily', '2026-11-23', 100]],
+    );
   });
 
   it('puts a late-evening request on the local day, not the UTC one', async () => {
@@ -69,7 +86,10 @@ describe('status: what the badge and the budget alerts count', () => {
 describe('periods and export', () => {
   it('computes timeframes as local calendar periods', () => {
     const tz = 'Europe/Berlin';
-    assert.deepEqual(timeframeRange('day', tz, NOW), { start: Date.parse('2026-11-22T23:00:00Z'), end: Date.parse('2026-11-23T23:00:00Z') });
+    assert.deepEqual(timeframeRange('day', tz, NOW), {
+      start: Date.parse('2026-11-22T23:00:00Z'),
+      end: Date.parse('2026-11-23T23:00:00Z'),
+    });
     assert.equal(timeframeRange('week', tz, NOW).start, Date.parse('2026-11-22T23:00:00Z'), '2026-11-23 is a Monday');
     assert.equal(monthRange(NOW, tz).start, Date.parse('2026-10-31T23:00:00Z'));
     assert.equal(timeframeRange('hour', tz, NOW).start, NOW - 3_600_000);
@@ -98,6 +118,9 @@ describe('periods and export', () => {
     assert.equal(j.requests.length, 2);
     assert.equal(j.totals.cost, 1.75);
     assert.equal(j.totals.totalTokens, 220);
-    assert.ok(j.requests.some((r: { project: string }) => r.project === '=HYPERLINK("x")'), 'JSON keeps values verbatim');
+    assert.ok(
+      j.requests.some((r: { project: string }) => r.project === '=HYPERLINK("x")'),
+      'JSON keeps values verbatim',
+    );
   });
 });

@@ -13,7 +13,12 @@ import { tempDir } from './helpers';
 
 const child = path.join(__dirname, 'storageChild.js');
 
-function run(dbFile: string, prefix: string, count: number, shared = 0): { proc: ChildProcess; acks: string[]; lines: string[]; exited: Promise<number | null> } {
+function run(
+  dbFile: string,
+  prefix: string,
+  count: number,
+  shared = 0,
+): { proc: ChildProcess; acks: string[]; lines: string[]; exited: Promise<number | null> } {
   const proc = spawn(process.execPath, [child, dbFile, prefix, String(count), String(shared)], { stdio: ['ignore', 'pipe', 'pipe'] });
   const acks: string[] = [];
   const lines: string[] = [];
@@ -30,10 +35,12 @@ function run(dbFile: string, prefix: string, count: number, shared = 0): { proc:
   });
   let err = '';
   proc.stderr!.on('data', (d) => (err += d));
-  const exited = new Promise<number | null>((resolve) => proc.on('exit', (code) => {
-    if (code) process.stderr.write(err);
-    resolve(code);
-  }));
+  const exited = new Promise<number | null>((resolve) =>
+    proc.on('exit', (code) => {
+      if (code) process.stderr.write(err);
+      resolve(code);
+    }),
+  );
   return { proc, acks, lines, exited };
 }
 
@@ -56,14 +63,32 @@ const waitFor = async (what: string, ok: () => boolean, ms = 20_000) => {
 
 function rec(key: string, extra: Partial<UsageRecord> = {}): UsageRecord {
   return {
-    dedupKey: `hb:${key}`, timestamp: Date.parse('2026-11-20T10:00:00Z'), source: 'heartbeat', model: 'm', project: '/p', sessionId: key,
-    inputTokens: 1, outputTokens: 1, cacheWriteTokens: 0, cacheWrite1hTokens: 0, cacheReadTokens: 0, reportedCost: null, cost: 0.01,
-    unpriced: false, isSidechain: false, ...extra,
+    dedupKey: `hb:${key}`,
+    timestamp: Date.parse('2026-11-20T10:00:00Z'),
+    source: 'heartbeat',
+    model: 'm',
+    project: '/p',
+    sessionId: key,
+    inputTokens: 1,
+    outputTokens: 1,
+    cacheWriteTokens: 0,
+    cacheWrite1hTokens: 0,
+    cacheReadTokens: 0,
+    reportedCost: null,
+    cost: 0.01,
+    unpriced: false,
+    isSidechain: false,
+    ...extra,
   };
 }
 
 const engineOpts = (dbFile: string, io?: StorageIo) => ({
-  dbFile, io, roots: () => [], prices: () => new PriceTable(), costMode: () => 'auto' as const, snapshotAfterMs: 0,
+  dbFile,
+  io,
+  roots: () => [],
+  prices: () => new PriceTable(),
+  costMode: () => 'auto' as const,
+  snapshotAfterMs: 0,
 });
 
 describe('storage: nothing acknowledged is lost', function () {
@@ -91,7 +116,10 @@ describe('storage: nothing acknowledged is lost', function () {
       const dbFile = path.join(tempDir(), 'usage.sqlite');
       const runs = Array.from({ length: processes }, (_, i) => run(dbFile, `p${i}`, 150, 40));
       const codes = await Promise.all(runs.map((r) => r.exited));
-      assert.deepEqual(codes, runs.map(() => 0));
+      assert.deepEqual(
+        codes,
+        runs.map(() => 0),
+      );
       const roles = runs.map((r) => r.lines.find((l) => l.startsWith('role ')));
       assert.equal(roles.filter((r) => r === 'role writer').length, 1, `exactly one writer at start: ${roles.join(', ')}`);
       // The last one to close hands over nothing; whatever is left in the inbox is read on next open.
@@ -101,7 +129,10 @@ describe('storage: nothing acknowledged is lost', function () {
       assert.equal(stored.length, new Set(stored).size, 'no request stored twice');
       const expected = new Set(runs.flatMap((r) => r.acks));
       assert.equal(expected.size, processes * 150 + 40);
-      assert.deepEqual([...expected].filter((k) => !stored.includes(k)), []);
+      assert.deepEqual(
+        [...expected].filter((k) => !stored.includes(k)),
+        [],
+      );
       assert.equal(stored.length, expected.size);
     });
   }
@@ -124,7 +155,10 @@ describe('storage: nothing acknowledged is lost', function () {
     const engine = await UsageEngine.open(engineOpts(dbFile));
     await engine.close();
     const stored = new Set(await storedSessions(dbFile));
-    assert.deepEqual([...writer.acks, ...reader.acks].filter((k) => !stored.has(k)), []);
+    assert.deepEqual(
+      [...writer.acks, ...reader.acks].filter((k) => !stored.has(k)),
+      [],
+    );
   });
 });
 
@@ -151,7 +185,10 @@ describe('storage: damaged files and failing disks', () => {
       const store = await UsageStore.open(dbFile);
       assert.ok(store.recovery.movedAside && existsSync(store.recovery.movedAside), 'the bad file is kept');
       assert.ok(store.recovery.restoredFrom?.startsWith(path.join(dir, 'backups')), 'the backup was used');
-      assert.deepEqual(store.all('SELECT session FROM usage ORDER BY session').map((r) => r.session), ['a', 'b', 'c']);
+      assert.deepEqual(
+        store.all('SELECT session FROM usage ORDER BY session').map((r) => r.session),
+        ['a', 'b', 'c'],
+      );
       store.close();
     });
   }
@@ -189,14 +226,47 @@ describe('storage: schema upgrades', () => {
     const dbFile = path.join(tempDir(), 'usage.sqlite');
     writeFileSync(dbFile, db.export());
     const store = await UsageStore.open(dbFile);
-    const rows = store.all('SELECT source, model, project, session, input, output, cache_write, cache_write_1h, cache_read, reported_cost, cost, sidechain FROM usage ORDER BY ts');
+    const rows = store.all(
+      'SELECT source, model, project, session, input, output, cache_write, cache_write_1h, cache_read, reported_cost, cost, sidechain FROM usage ORDER BY ts',
+    );
     assert.deepEqual(rows, [
-      { source: 'claude-code', model: 'claude-opus-4-5', project: '/p', session: 's1', input: 1, output: 2, cache_write: 3, cache_write_1h: 0, cache_read: 4, reported_cost: null, cost: 0.5, sidechain: 0 },
-      { source: 'claude-code-subagent', model: 'claude-haiku-4-5', project: '/q', session: 's2', input: 5, output: 6, cache_write: 7, cache_write_1h: 1, cache_read: 8, reported_cost: 0.25, cost: 0.25, sidechain: 1 },
+      {
+        source: 'claude-code',
+        model: 'claude-opus-4-5',
+        project: '/p',
+        session: 's1',
+        input: 1,
+        output: 2,
+        cache_write: 3,
+        cache_write_1h: 0,
+        cache_read: 4,
+        reported_cost: null,
+        cost: 0.5,
+        sidechain: 0,
+      },
+      {
+        source: 'claude-code-subagent',
+        model: 'claude-haiku-4-5',
+        project: '/q',
+        session: 's2',
+        input: 5,
+        output: 6,
+        cache_write: 7,
+        cache_write_1h: 1,
+        cache_read: 8,
+        reported_cost: 0.25,
+        cost: 0.25,
+        sidechain: 1,
+      },
     ]);
     assert.equal(store.cursor('/t.jsonl')?.offset, 10);
     // Re-inserting an upgraded record does not duplicate it: identities survived the upgrade.
-    assert.equal(store.insert([{ ...rec('s1'), dedupKey: 'm:a:r', sessionId: 's1', inputTokens: 1, outputTokens: 2, cacheWriteTokens: 3, cacheReadTokens: 4 }]), 0);
+    assert.equal(
+      store.insert([
+        { ...rec('s1'), dedupKey: 'm:a:r', sessionId: 's1', inputTokens: 1, outputTokens: 2, cacheWriteTokens: 3, cacheReadTokens: 4 },
+      ]),
+      0,
+    );
     await store.save();
     store.close();
     const again = await UsageStore.open(dbFile);
@@ -216,7 +286,9 @@ describe('storage: schema upgrades', () => {
       cache_read INTEGER NOT NULL, cost REAL NOT NULL, unpriced INTEGER NOT NULL, first_ts INTEGER NOT NULL, last_ts INTEGER NOT NULL,
       PRIMARY KEY (hour, source_id, model_id, project_id, session_id)) WITHOUT ROWID;
       CREATE TRIGGER rollup_replace AFTER UPDATE ON requests BEGIN SELECT 1; END;`);
-    db.exec("INSERT INTO sources VALUES (1, 'claude-code'); INSERT INTO models VALUES (1, 'claude-sonnet-4-5'); INSERT INTO projects VALUES (1, '/p'); INSERT INTO sessions VALUES (1, 's1');");
+    db.exec(
+      "INSERT INTO sources VALUES (1, 'claude-code'); INSERT INTO models VALUES (1, 'claude-sonnet-4-5'); INSERT INTO projects VALUES (1, '/p'); INSERT INTO sessions VALUES (1, 's1');",
+    );
     db.exec(`INSERT INTO requests (key, ts, source_id, model_id, project_id, session_id, input, output, cache_write, cache_write_1h, cache_read, reported_cost, cost, flags)
       VALUES (${requestKey('m:msg_1:req_1', 'msg_1')}, 1000, 1, 1, 1, 1, 100, 10, 0, 0, 0, NULL, 1, 4), (${requestKey('m:msg_2:req_2', 'msg_2')}, 2000, 1, 1, 1, 1, 50, 10, 0, 0, 0, NULL, 0.5, 4)`);
     db.exec("INSERT INTO files (path, size, mtime, ino, offset) VALUES ('/t/s1.jsonl', 10, 1, 1, 10); PRAGMA user_version = 4;");
@@ -226,17 +298,45 @@ describe('storage: schema upgrades', () => {
     const store = await UsageStore.open(dbFile);
     assert.equal(Number(store.get('PRAGMA user_version')?.user_version), SCHEMA_VERSION);
     assert.equal(store.recordCount(), 2);
-    assert.deepEqual(store.get('SELECT sum(cost) AS cost, sum(api_cost) AS api FROM usage'), { cost: 1.5, api: 1.5 }, 'old rows: the API figure is the ccusage one');
-    assert.deepEqual(store.get('SELECT sum(cost) AS cost, sum(api_cost) AS api FROM rollup'), { cost: 1.5, api: 1.5 }, 'the rollup was rebuilt with api_cost');
+    assert.deepEqual(
+      store.get('SELECT sum(cost) AS cost, sum(api_cost) AS api FROM usage'),
+      { cost: 1.5, api: 1.5 },
+      'old rows: the API figure is the ccusage one',
+    );
+    assert.deepEqual(
+      store.get('SELECT sum(cost) AS cost, sum(api_cost) AS api FROM rollup'),
+      { cost: 1.5, api: 1.5 },
+      'the rollup was rebuilt with api_cost',
+    );
     assert.equal(store.cursor('/t/s1.jsonl'), undefined, 'transcripts are read again');
     // Read again, a request whose API figure differs gets it, without counting twice.
-    const base = { timestamp: 1000, model: 'claude-sonnet-4-5', project: '/p', source: 'claude-code' as const, sessionId: 's1', outputTokens: 10,
-      cacheWriteTokens: 0, cacheWrite1hTokens: 0, cacheReadTokens: 0, reportedCost: null, unpriced: false, isSidechain: false };
+    const base = {
+      timestamp: 1000,
+      model: 'claude-sonnet-4-5',
+      project: '/p',
+      source: 'claude-code' as const,
+      sessionId: 's1',
+      outputTokens: 10,
+      cacheWriteTokens: 0,
+      cacheWrite1hTokens: 0,
+      cacheReadTokens: 0,
+      reportedCost: null,
+      unpriced: false,
+      isSidechain: false,
+    };
     assert.equal(store.insert([{ ...base, dedupKey: 'm:msg_1:req_1', messageId: 'msg_1', inputTokens: 100, cost: 1, apiCost: 1.25 }]), 1);
-    assert.equal(store.insert([{ ...base, dedupKey: 'm:msg_1:req_1', messageId: 'msg_1', inputTokens: 100, cost: 1, apiCost: 1.25 }]), 0, 'the same again changes nothing');
+    assert.equal(
+      store.insert([{ ...base, dedupKey: 'm:msg_1:req_1', messageId: 'msg_1', inputTokens: 100, cost: 1, apiCost: 1.25 }]),
+      0,
+      'the same again changes nothing',
+    );
     assert.equal(store.recordCount(), 2);
     assert.deepEqual(store.get('SELECT sum(cost) AS cost, sum(api_cost) AS api FROM usage'), { cost: 1.5, api: 1.75 });
-    assert.deepEqual(store.get('SELECT sum(cost) AS cost, sum(api_cost) AS api FROM rollup'), { cost: 1.5, api: 1.75 }, 'the rollup follows');
+    assert.deepEqual(
+      store.get('SELECT sum(cost) AS cost, sum(api_cost) AS api FROM rollup'),
+      { cost: 1.5, api: 1.75 },
+      'the rollup follows',
+    );
     store.close();
   });
 
@@ -244,9 +344,12 @@ describe('storage: schema upgrades', () => {
     const SQL = await loadSqlJs();
     const db = new SQL.Database();
     db.exec(SCHEMA_V3);
-    db.exec("INSERT INTO sources VALUES (1, 'claude-code'), (2, 'claude-code-subagent'), (3, 'heartbeat'); INSERT INTO models VALUES (1, 'claude-sonnet-4-5');");
+    db.exec(
+      "INSERT INTO sources VALUES (1, 'claude-code'), (2, 'claude-code-subagent'), (3, 'heartbeat'); INSERT INTO models VALUES (1, 'claude-sonnet-4-5');",
+    );
     db.exec("INSERT INTO projects VALUES (1, '/p'); INSERT INTO sessions VALUES (1, 's1'), (2, 'agent-7');");
-    const insert = db.prepare(`INSERT INTO requests (key, ts, source_id, model_id, project_id, session_id, input, output, cache_write, cache_write_1h,
+    const insert =
+      db.prepare(`INSERT INTO requests (key, ts, source_id, model_id, project_id, session_id, input, output, cache_write, cache_write_1h,
       cache_read, reported_cost, cost, flags, message) VALUES (?, ?, ?, 1, 1, ?, ?, 10, 0, 0, 0, NULL, ?, ?, ?)`);
     const v3 = [
       // A main-chain reply, a second requestId of the same message (both count, as in ccusage), and a heartbeat.
@@ -255,7 +358,16 @@ describe('storage: schema upgrades', () => {
       { dedupKey: 'hb:agent-7:r1', messageId: undefined, ts: 3000, source: 3, session: 2, input: 70, cost: 0.7, flags: 0 },
     ];
     for (const r of v3) {
-      (insert as unknown as { run(v: unknown[]): void }).run([hashKey(r.dedupKey), r.ts, r.source, r.session, r.input, r.cost, r.flags, r.messageId ? hashKey(r.messageId) : null]);
+      (insert as unknown as { run(v: unknown[]): void }).run([
+        hashKey(r.dedupKey),
+        r.ts,
+        r.source,
+        r.session,
+        r.input,
+        r.cost,
+        r.flags,
+        r.messageId ? hashKey(r.messageId) : null,
+      ]);
     }
     insert.free();
     db.exec('PRAGMA user_version = 3');
@@ -270,17 +382,57 @@ describe('storage: schema upgrades', () => {
       { session: 'agent-7', input: 70, cost: 0.7 },
       { session: 's1', input: 150, cost: 1.5 },
     ]);
-    const base = { timestamp: 1000, model: 'claude-sonnet-4-5', project: '/p', outputTokens: 10, cacheWriteTokens: 0, cacheWrite1hTokens: 0, cacheReadTokens: 0, reportedCost: null, unpriced: false };
+    const base = {
+      timestamp: 1000,
+      model: 'claude-sonnet-4-5',
+      project: '/p',
+      outputTokens: 10,
+      cacheWriteTokens: 0,
+      cacheWrite1hTokens: 0,
+      cacheReadTokens: 0,
+      reportedCost: null,
+      unpriced: false,
+    };
     // The same records again change nothing: identities survived the upgrade.
-    assert.equal(store.insert([
-      { ...base, dedupKey: 'm:msg_1:req_1', messageId: 'msg_1', source: 'claude-code', sessionId: 's1', inputTokens: 100, cost: 1, isSidechain: false },
-      { ...base, dedupKey: 'hb:agent-7:r1', source: 'heartbeat', sessionId: 'agent-7', inputTokens: 70, cost: 0.7, isSidechain: false },
-    ]), 0);
+    assert.equal(
+      store.insert([
+        {
+          ...base,
+          dedupKey: 'm:msg_1:req_1',
+          messageId: 'msg_1',
+          source: 'claude-code',
+          sessionId: 's1',
+          inputTokens: 100,
+          cost: 1,
+          isSidechain: false,
+        },
+        { ...base, dedupKey: 'hb:agent-7:r1', source: 'heartbeat', sessionId: 'agent-7', inputTokens: 70, cost: 0.7, isSidechain: false },
+      ]),
+      0,
+    );
     // A subagent's replay of msg_1 under a third requestId is the same message: not counted again.
-    assert.equal(store.insert([{ ...base, dedupKey: 'm:msg_1:req_9', messageId: 'msg_1', source: 'claude-code-subagent', sessionId: 's1', inputTokens: 100, cost: 1, isSidechain: true }]), 0);
+    assert.equal(
+      store.insert([
+        {
+          ...base,
+          dedupKey: 'm:msg_1:req_9',
+          messageId: 'msg_1',
+          source: 'claude-code-subagent',
+          sessionId: 's1',
+          inputTokens: 100,
+          cost: 1,
+          isSidechain: true,
+        },
+      ]),
+      0,
+    );
     assert.equal(store.recordCount(), 3);
     const rollup = store.get('SELECT sum(requests) AS n, sum(input) AS input FROM rollup');
-    assert.deepEqual({ n: Number(rollup?.n), input: Number(rollup?.input) }, { n: 3, input: 220 }, 'the hourly rollup was rebuilt for the new table');
+    assert.deepEqual(
+      { n: Number(rollup?.n), input: Number(rollup?.input) },
+      { n: 3, input: 220 },
+      'the hourly rollup was rebuilt for the new table',
+    );
     store.close();
   });
 });

@@ -11,16 +11,34 @@ const shared = Number(sharedText ?? 0);
 
 function record(key: string): UsageRecord {
   return {
-    dedupKey: `hb:${key}`, timestamp: Date.parse('2026-11-20T10:00:00Z'), source: 'heartbeat', model: 'claude-sonnet-4-5-20250929',
-    project: '/p', sessionId: key, inputTokens: 100, outputTokens: 10, cacheWriteTokens: 0, cacheWrite1hTokens: 0, cacheReadTokens: 0,
-    reportedCost: null, cost: 0.001, unpriced: false, isSidechain: false,
+    dedupKey: `hb:${key}`,
+    timestamp: Date.parse('2026-11-20T10:00:00Z'),
+    source: 'heartbeat',
+    model: 'claude-sonnet-4-5-20250929',
+    project: '/p',
+    sessionId: key,
+    inputTokens: 100,
+    outputTokens: 10,
+    cacheWriteTokens: 0,
+    cacheWrite1hTokens: 0,
+    cacheReadTokens: 0,
+    reportedCost: null,
+    cost: 0.001,
+    unpriced: false,
+    isSidechain: false,
   };
 }
 
 async function main(): Promise<void> {
   const prices = new PriceTable();
   const engine = await UsageEngine.open({
-    dbFile, roots: () => [], prices: () => prices, costMode: () => 'auto', followEveryMs: 100, snapshotAfterMs: 200, snapshotJournalBytes: 20_000,
+    dbFile,
+    roots: () => [],
+    prices: () => prices,
+    costMode: () => 'auto',
+    followEveryMs: 100,
+    snapshotAfterMs: 200,
+    snapshotJournalBytes: 20_000,
   });
   process.stdout.write(`role ${engine.role}\n`);
   engine.onDidChangeRole((r) => process.stdout.write(`role ${r}\n`));
@@ -28,10 +46,12 @@ async function main(): Promise<void> {
     const keys = [`${prefix}-${i}`];
     if (i < shared) keys.push(`shared-${i}`);
     // Several in flight at once, as concurrent HTTP clients would be.
-    await Promise.all(keys.map(async (k) => {
-      await engine.accept([record(k)]);
-      process.stdout.write(`ack ${k}\n`);
-    }));
+    await Promise.all(
+      keys.map(async (k) => {
+        await engine.accept([record(k)]);
+        process.stdout.write(`ack ${k}\n`);
+      }),
+    );
   }
   await engine.close();
   process.stdout.write('done\n');

@@ -6,9 +6,21 @@ import { tempDir } from './helpers';
 
 function rec(o: Partial<UsageRecord> & { dedupKey: string }): UsageRecord {
   return {
-    timestamp: Date.parse('2026-11-20T10:00:00Z'), source: 'claude-code', model: 'claude-sonnet-4-5-20250929', project: '/p', sessionId: 's',
-    inputTokens: 10, outputTokens: 100, cacheWriteTokens: 0, cacheWrite1hTokens: 0, cacheReadTokens: 0, reportedCost: null, cost: 0.001,
-    unpriced: false, isSidechain: false, ...o,
+    timestamp: Date.parse('2026-11-20T10:00:00Z'),
+    source: 'claude-code',
+    model: 'claude-sonnet-4-5-20250929',
+    project: '/p',
+    sessionId: 's',
+    inputTokens: 10,
+    outputTokens: 100,
+    cacheWriteTokens: 0,
+    cacheWrite1hTokens: 0,
+    cacheReadTokens: 0,
+    reportedCost: null,
+    cost: 0.001,
+    unpriced: false,
+    isSidechain: false,
+    ...o,
   };
 }
 
@@ -88,7 +100,8 @@ describe('store: bulk loads', function () {
       return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
     };
   }
-  const dump = (s: UsageStore) => JSON.stringify(s.all('SELECT * FROM usage ORDER BY id'), (_k, v) => (typeof v === 'bigint' ? String(v) : v));
+  const dump = (s: UsageStore) =>
+    JSON.stringify(s.all('SELECT * FROM usage ORDER BY id'), (_k, v) => (typeof v === 'bigint' ? String(v) : v));
 
   it('keeps exactly what the row-by-row path keeps (same-key and sidechain rules, 200 random sequences)', async () => {
     for (let seed = 1; seed <= 200; seed++) {
@@ -102,10 +115,18 @@ describe('store: bulk loads', function () {
           const kind = int(10);
           // Mostly message + request ids, some without a request id, some without a message id.
           const dedupKey = kind < 7 ? `m:${m}:req${int(3)}` : kind < 9 ? `t:${m}:${int(2)}` : `l:/f:${int(4)}`;
-          batch.push(rec({
-            dedupKey, messageId: kind < 9 ? m : undefined, isSidechain: next() < 0.4, outputTokens: int(4) * 100,
-            inputTokens: int(3), model: `model${int(3)}`, sessionId: `s${int(3)}`, cost: int(100) / 100,
-          }));
+          batch.push(
+            rec({
+              dedupKey,
+              messageId: kind < 9 ? m : undefined,
+              isSidechain: next() < 0.4,
+              outputTokens: int(4) * 100,
+              inputTokens: int(3),
+              model: `model${int(3)}`,
+              sessionId: `s${int(3)}`,
+              cost: int(100) / 100,
+            }),
+          );
         }
         batches.push(batch);
       }

@@ -51,7 +51,11 @@ function machine(present: string[], { uid = 1000, sudo = false, aptGet = true, a
     run: (argv) => {
       ran.push(argv.join(' '));
       const install = argv.indexOf('install');
-      if (aptExit === 0 && install >= 0 && aptInstalls) argv.slice(install + 1).filter((a) => !a.startsWith('-')).forEach(put);
+      if (aptExit === 0 && install >= 0 && aptInstalls)
+        argv
+          .slice(install + 1)
+          .filter((a) => !a.startsWith('-'))
+          .forEach(put);
       return aptExit;
     },
   };
@@ -90,35 +94,47 @@ describe('system packages for npm start / npm test (scripts/system-deps.cjs)', (
 
   it('as a user without a password-less sudo, stops at once with the exact command', () => {
     const m = machine(['libkrb5-dev'], { uid: 1000, sudo: false });
-    assert.throws(() => deps.ensureSystemPackages(['chromium', 'libkrb5-dev'], m.options), (e: Error) => {
-      assert.ok(e instanceof deps.SystemDepsError);
-      assert.match(e.message, /Missing Debian packages: chromium \(/);
-      assert.ok(e.message.includes('    sudo apt-get update && sudo apt-get install -y --no-install-recommends chromium\n'), e.message);
-      assert.match(e.message, /then `npm test` again/);
-      return true;
-    });
+    assert.throws(
+      () => deps.ensureSystemPackages(['chromium', 'libkrb5-dev'], m.options),
+      (e: Error) => {
+        assert.ok(e instanceof deps.SystemDepsError);
+        assert.match(e.message, /Missing Debian packages: chromium \(/);
+        assert.ok(e.message.includes('    sudo apt-get update && sudo apt-get install -y --no-install-recommends chromium\n'), e.message);
+        assert.match(e.message, /then `npm test` again/);
+        return true;
+      },
+    );
     assert.deepEqual(m.ran, [], 'nothing was run');
   });
 
   it('without apt-get, says which packages to install with the system package manager', () => {
     const m = machine([], { uid: 0, aptGet: false });
-    assert.throws(() => deps.ensureSystemPackages(['libkrb5-dev'], m.options), /apt-get is not available.*\n\n {4}install libkrb5-dev \(their Debian names\)/s);
+    assert.throws(
+      () => deps.ensureSystemPackages(['libkrb5-dev'], m.options),
+      /apt-get is not available.*\n\n {4}install libkrb5-dev \(their Debian names\)/s,
+    );
     assert.deepEqual(m.ran, []);
   });
 
   it('when apt-get fails, stops with its exit code and the command to run by hand', () => {
     const m = machine([], { uid: 0, aptExit: 100 });
-    assert.throws(() => deps.ensureSystemPackages(['chromium'], m.options), (e: Error) => {
-      assert.match(e.message, /`apt-get -o DPkg::Lock::Timeout=300 update -q` failed \(exit 100\)/);
-      assert.ok(e.message.includes('    apt-get update && apt-get install -y --no-install-recommends chromium\n'), e.message);
-      return true;
-    });
+    assert.throws(
+      () => deps.ensureSystemPackages(['chromium'], m.options),
+      (e: Error) => {
+        assert.match(e.message, /`apt-get -o DPkg::Lock::Timeout=300 update -q` failed \(exit 100\)/);
+        assert.ok(e.message.includes('    apt-get update && apt-get install -y --no-install-recommends chromium\n'), e.message);
+        return true;
+      },
+    );
     assert.equal(m.ran.length, 1, 'no install after a failed update');
   });
 
   it('when apt-get succeeds but the file is still missing, names the file', () => {
     const m = machine([], { uid: 0, aptInstalls: false });
-    assert.throws(() => deps.ensureSystemPackages(['libkrb5-dev'], m.options), /libkrb5-dev's .*usr\/include\/gssapi\/gssapi\.h is still missing/);
+    assert.throws(
+      () => deps.ensureSystemPackages(['libkrb5-dev'], m.options),
+      /libkrb5-dev's .*usr\/include\/gssapi\/gssapi\.h is still missing/,
+    );
   });
 
   it('`npm test` stops before building, with the command, when the packages cannot be installed', function () {
@@ -129,7 +145,12 @@ describe('system packages for npm start / npm test (scripts/system-deps.cjs)', (
     writeFileSync(path.join(bin, 'apt-get'), '#!/bin/sh\n[ "$1" = --version ] && exit 0\necho "E: Could not get lock" >&2\nexit 100\n');
     writeFileSync(path.join(bin, 'sudo'), '#!/bin/sh\necho "sudo: a password is required" >&2\nexit 1\n');
     for (const f of ['apt-get', 'sudo']) chmodSync(path.join(bin, f), 0o755);
-    const env: NodeJS.ProcessEnv = { ...process.env, PATH: `${bin}:${process.env.PATH}`, TOKEN_COST_SYSTEM_ROOT: tempDir('tcd-sysroot-'), VSCODE_TEST_CACHE: tempDir('tcd-cache-') };
+    const env: NodeJS.ProcessEnv = {
+      ...process.env,
+      PATH: `${bin}:${process.env.PATH}`,
+      TOKEN_COST_SYSTEM_ROOT: tempDir('tcd-sysroot-'),
+      VSCODE_TEST_CACHE: tempDir('tcd-cache-'),
+    };
     delete env.CHROMIUM_PATH;
     const r = spawnSync(process.execPath, [path.join(root, 'scripts/test-all.mjs'), 'e2e'], { cwd: root, env, encoding: 'utf8' });
     assert.equal(r.status, 1, r.stdout + r.stderr);

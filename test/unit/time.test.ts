@@ -24,7 +24,10 @@ describe('time: local calendar days', () => {
 
   it('lists consecutive days with contiguous bounds', () => {
     const days = daysBetween('2026-12-30', '2027-01-02', 'Europe/Berlin');
-    assert.deepEqual(days.map((d) => d.day), ['2026-12-30', '2026-12-31', '2027-01-01', '2027-01-02']);
+    assert.deepEqual(
+      days.map((d) => d.day),
+      ['2026-12-30', '2026-12-31', '2027-01-01', '2027-01-02'],
+    );
     for (let i = 1; i < days.length; i++) assert.equal(days[i].start, days[i - 1].end);
     assert.equal(nextDay('2028-02-28'), '2028-02-29');
   });

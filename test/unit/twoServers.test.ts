@@ -32,9 +32,17 @@ interface Serve {
 }
 
 function serve(dir: string, port: number): Serve {
-  const env: NodeJS.ProcessEnv = { ...process.env, HOME: dir, CLAUDE_CONFIG_DIR: path.join(dir, 'none'), CODEX_HOME: path.join(dir, 'none') };
+  const env: NodeJS.ProcessEnv = {
+    ...process.env,
+    HOME: dir,
+    CLAUDE_CONFIG_DIR: path.join(dir, 'none'),
+    CODEX_HOME: path.join(dir, 'none'),
+  };
   delete env.TOKEN_COST_API_KEY;
-  const proc = spawn(process.execPath, [cli, 'serve', '--port', String(port), '--data-dir', dir, '--tz', 'UTC'], { env, stdio: ['ignore', 'ignore', 'pipe'] });
+  const proc = spawn(process.execPath, [cli, 'serve', '--port', String(port), '--data-dir', dir, '--tz', 'UTC'], {
+    env,
+    stdio: ['ignore', 'ignore', 'pipe'],
+  });
   let err = '';
   proc.stderr!.on('data', (d) => (err += d));
   return { proc, stderr: () => err, exited: new Promise((resolve) => proc.on('exit', (code) => resolve(code))) };
@@ -61,13 +69,21 @@ function get(port: number, p: string, timeoutMs = 1500): Promise<{ status: numbe
 function post(port: number, key: string, p: string, body: unknown): Promise<number | undefined> {
   return new Promise((resolve) => {
     const payload = JSON.stringify(body);
-    const req = http.request({
-      host: '127.0.0.1', port, path: p, method: 'POST', timeout: 30_000, agent: false,
-      headers: { 'content-type': 'application/json', 'x-api-key': key, 'content-length': Buffer.byteLength(payload) },
-    }, (res) => {
-      res.resume();
-      res.on('end', () => resolve(res.statusCode));
-    });
+    const req = http.request(
+      {
+        host: '127.0.0.1',
+        port,
+        path: p,
+        method: 'POST',
+        timeout: 30_000,
+        agent: false,
+        headers: { 'content-type': 'application/json', 'x-api-key': key, 'content-length': Buffer.byteLength(payload) },
+      },
+      (res) => {
+        res.resume();
+        res.on('end', () => resolve(res.statusCode));
+      },
+    );
     req.on('timeout', () => req.destroy());
     req.on('error', () => resolve(undefined));
     req.end(payload);
@@ -112,15 +128,20 @@ describe('two serve processes on one data folder: the lock holder always ends up
       const key = readFileSync(path.join(dir, 'api-key'), 'utf8').trim();
       // Heartbeats all along, each acknowledged or not; the acknowledged ones must all be stored.
       // Four clients at once, so that some requests are in flight across every pause.
-      sender = Promise.all([0, 1, 2, 3].map(async (c) => {
-        for (let i = 0; !stopSending; i++) {
-          const id = `hb-${c}-${i}`;
-          const status = await post(port, key, `/api/agents/${id}/heartbeat`, { status: 'busy', tokens: { model: 'claude-sonnet-4-5-20250929', input: 10, output: 1, requestId: id } });
-          if (status === 200) acked.push(id);
-          else statuses.push(String(status));
-          await new Promise((r) => setTimeout(r, 30));
-        }
-      })).then(() => undefined);
+      sender = Promise.all(
+        [0, 1, 2, 3].map(async (c) => {
+          for (let i = 0; !stopSending; i++) {
+            const id = `hb-${c}-${i}`;
+            const status = await post(port, key, `/api/agents/${id}/heartbeat`, {
+              status: 'busy',
+              tokens: { model: 'claude-sonnet-4-5-20250929', input: 10, output: 1, requestId: id },
+            });
+            if (status === 200) acked.push(id);
+            else statuses.push(String(status));
+            await new Promise((r) => setTimeout(r, 30));
+          }
+        }),
+      ).then(() => undefined);
 
       const pauseAndResume = async (paused: Serve, other: Serve, label: string) => {
         paused.proc.kill('SIGSTOP');
@@ -156,13 +177,24 @@ describe('two serve processes on one data folder: the lock holder always ends up
       await Promise.all([a, ...b].map((s) => s.exited));
     }
     // Opening the folder again also takes in what a reader handed over last (the inbox).
-    const engine = await UsageEngine.open({ dbFile: path.join(dir, 'usage.sqlite'), roots: () => [], prices: () => new PriceTable(), costMode: () => 'auto' });
+    const engine = await UsageEngine.open({
+      dbFile: path.join(dir, 'usage.sqlite'),
+      roots: () => [],
+      prices: () => new PriceTable(),
+      costMode: () => 'auto',
+    });
     try {
       const stored = new Set(engine.store.all("SELECT session FROM usage WHERE source = 'heartbeat'").map((r) => String(r.session)));
-      console.log(`      ${acked.length} heartbeats acknowledged through the pauses, ${acked.filter((k) => stored.has(k)).length} of them stored`);
-      console.log(`      not acknowledged: ${statuses.length} (${[...new Set(statuses)].join(", ")})`);
+      console.log(
+        `      ${acked.length} heartbeats acknowledged through the pauses, ${acked.filter((k) => stored.has(k)).length} of them stored`,
+      );
+      console.log(`      not acknowledged: ${statuses.length} (${[...new Set(statuses)].join(', ')})`);
       assert.ok(acked.length > 10, `enough heartbeats to mean something (${acked.length})`);
-      assert.deepEqual(acked.filter((k) => !stored.has(k)), [], 'acknowledged but lost');
+      assert.deepEqual(
+        acked.filter((k) => !stored.has(k)),
+        [],
+        'acknowledged but lost',
+      );
     } finally {
       await engine.close();
     }

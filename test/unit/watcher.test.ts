@@ -17,7 +17,14 @@ describe('watcher: transcripts written by an agent', () => {
     writeLines(file, [assistantLine({ id: 'a', requestId: 'r' })]);
     const calls: string[][] = [];
     let notify: (() => void) | undefined;
-    const w = new TranscriptWatcher({ roots: () => [root], minIntervalMs: 100, onChange: (p) => { calls.push(p); notify?.(); } });
+    const w = new TranscriptWatcher({
+      roots: () => [root],
+      minIntervalMs: 100,
+      onChange: (p) => {
+        calls.push(p);
+        notify?.();
+      },
+    });
     w.refreshRoots();
     await w.ready();
     const done = new Promise<void>((r) => (notify = r));

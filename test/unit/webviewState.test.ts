@@ -39,8 +39,11 @@ describe('webview state and host messaging (no DOM)', () => {
     const api: VsCodeApi = { postMessage: (m) => posted.push(m), getState: () => undefined, setState: () => {} };
     const seen: string[] = [];
     const host = new HostConnection(api, {
-      data: (d) => seen.push(`data ${d.kpis.cost}`), sidebar: (d) => seen.push(`sidebar ${d.kpis.cost}`), error: (m) => seen.push(`error ${m}`),
-      refreshed: () => seen.push('refreshed'), asked: () => seen.push('asked'),
+      data: (d) => seen.push(`data ${d.kpis.cost}`),
+      sidebar: (d) => seen.push(`sidebar ${d.kpis.cost}`),
+      error: (m) => seen.push(`error ${m}`),
+      refreshed: () => seen.push('refreshed'),
+      asked: () => seen.push('asked'),
     });
     return { host, posted, seen };
   }
@@ -50,7 +53,13 @@ describe('webview state and host messaging (no DOM)', () => {
     const { host, posted, seen } = fake();
     host.query(base);
     host.query(DEFAULT_FILTER);
-    assert.deepEqual(posted.map((m) => [m.type, m.requestId]), [['query', 1], ['query', 2]]);
+    assert.deepEqual(
+      posted.map((m) => [m.type, m.requestId]),
+      [
+        ['query', 1],
+        ['query', 2],
+      ],
+    );
     host.receive({ type: 'data', data: data(1), requestId: 1 });
     host.receive({ type: 'data', data: data(2), requestId: 2 });
     host.receive({ type: 'data', data: data(3) }); // a push after a change: always drawn

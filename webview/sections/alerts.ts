@@ -51,8 +51,14 @@ export function createEmptyStates(current: () => DashboardFilter, query: (f: Das
         el('h2', {}, 'No token usage yet.'),
         el('p', {}, 'Usage appears here as soon as an agent writes some. Transcripts are read from:'),
         el('ul', {}, ...d.gettingStarted.transcriptRoots.map((r) => el('li', {}, el('code', {}, r)))),
-        el('p', {}, 'Codex CLI sessions and JSONL transcripts in this workspace are read as well. Agents without transcripts can report usage to the local heartbeat endpoint:'),
-        curl ? el('pre', {}, el('code', {}, curl)) : el('p', {}, 'Turn on the setting tokenCost.server.enabled, then run "Token Cost: Copy Heartbeat URL".'),
+        el(
+          'p',
+          {},
+          'Codex CLI sessions and JSONL transcripts in this workspace are read as well. Agents without transcripts can report usage to the local heartbeat endpoint:',
+        ),
+        curl
+          ? el('pre', {}, el('code', {}, curl))
+          : el('p', {}, 'Turn on the setting tokenCost.server.enabled, then run "Token Cost: Copy Heartbeat URL".'),
       );
     }
     if (isFiltered) {
@@ -62,7 +68,11 @@ export function createEmptyStates(current: () => DashboardFilter, query: (f: Das
       clear.addEventListener('click', () => query(DEFAULT_FILTER));
       filtered.replaceChildren(
         el('h2', {}, 'No usage matches these filters.'),
-        el('p', {}, `Nothing was recorded for ${d.range.label.toLowerCase()} with these filters. Widen the date range or clear the filters.`),
+        el(
+          'p',
+          {},
+          `Nothing was recorded for ${d.range.label.toLowerCase()} with these filters. Widen the date range or clear the filters.`,
+        ),
         el('div', { class: 'row' }, widen, clear),
       );
     }

@@ -1,4 +1,12 @@
-import { DEFAULT_FILTER, WORKSPACE_PROJECT, type DashboardData, type DashboardFilter, type QuickRange, type RangePreset, type ViewData } from '../../src/protocol';
+import {
+  DEFAULT_FILTER,
+  WORKSPACE_PROJECT,
+  type DashboardData,
+  type DashboardFilter,
+  type QuickRange,
+  type RangePreset,
+  type ViewData,
+} from '../../src/protocol';
 import { el } from '../dom';
 import { sourceLabel } from '../format';
 import { customRangeError, withField, withRange, type FilterField } from '../state';
@@ -52,7 +60,15 @@ export function createFilters(current: () => DashboardFilter, query: (f: Dashboa
   const fromField = el('vscode-textfield', { id: 'filter-from', type: 'date', 'aria-label': 'From', label: 'From' }) as Select;
   const untilField = el('vscode-textfield', { id: 'filter-until', type: 'date', 'aria-label': 'Until', label: 'Until' }) as Select;
   const applyCustom = el('vscode-button', { id: 'filter-apply', secondary: '' }, 'Apply');
-  const customBox = el('span', { class: 'custom-range', hidden: '' }, el('span', { class: 'filter-label' }, 'From'), fromField, el('span', { class: 'filter-label' }, 'Until'), untilField, applyCustom);
+  const customBox = el(
+    'span',
+    { class: 'custom-range', hidden: '' },
+    el('span', { class: 'filter-label' }, 'From'),
+    fromField,
+    el('span', { class: 'filter-label' }, 'Until'),
+    untilField,
+    applyCustom,
+  );
   const rangeError = el('span', { class: 'range-error', role: 'alert' });
   const fields: Record<FilterField, { wrap: HTMLElement; select: Select }> = {
     source: select('filter-source', 'Source'),
@@ -113,16 +129,39 @@ export function createFilters(current: () => DashboardFilter, query: (f: Dashboa
       untilField.value = f.range.until;
     }
     const o = d.options;
-    setOptions(fields.source.select, [{ value: '', label: 'All sources' }, ...o.sources.map((s) => ({ value: s, label: sourceLabel(s) }))], f.source ?? '');
-    setOptions(fields.provider.select, [{ value: '', label: 'All providers' }, ...o.providers.map((p) => ({ value: p, label: p }))], f.provider ?? '');
+    setOptions(
+      fields.source.select,
+      [{ value: '', label: 'All sources' }, ...o.sources.map((s) => ({ value: s, label: sourceLabel(s) }))],
+      f.source ?? '',
+    );
+    setOptions(
+      fields.provider.select,
+      [{ value: '', label: 'All providers' }, ...o.providers.map((p) => ({ value: p, label: p }))],
+      f.provider ?? '',
+    );
     const models = o.models.filter((m) => !f.provider || m.provider === f.provider);
-    setOptions(fields.model.select, [{ value: '', label: f.provider ? `All ${f.provider} models` : 'All models' }, ...models.map((m) => ({ value: m.model, label: m.model }))], f.model ?? '');
+    setOptions(
+      fields.model.select,
+      [
+        { value: '', label: f.provider ? `All ${f.provider} models` : 'All models' },
+        ...models.map((m) => ({ value: m.model, label: m.model })),
+      ],
+      f.model ?? '',
+    );
     setOptions(
       fields.project.select,
-      [{ value: '', label: 'All projects' }, ...(o.hasWorkspace ? [{ value: WORKSPACE_PROJECT, label: 'This workspace' }] : []), ...o.projects.map((p) => ({ value: p, label: p }))],
+      [
+        { value: '', label: 'All projects' },
+        ...(o.hasWorkspace ? [{ value: WORKSPACE_PROJECT, label: 'This workspace' }] : []),
+        ...o.projects.map((p) => ({ value: p, label: p })),
+      ],
       f.project ?? '',
     );
-    setOptions(fields.agent.select, [{ value: '', label: 'All agents' }, ...o.agents.map((a) => ({ value: a, label: sourceLabel(a) }))], f.agent ?? '');
+    setOptions(
+      fields.agent.select,
+      [{ value: '', label: 'All agents' }, ...o.agents.map((a) => ({ value: a, label: sourceLabel(a) }))],
+      f.agent ?? '',
+    );
   }
 
   return {
@@ -141,6 +180,11 @@ export function createSidebarRange(query: (f: DashboardFilter) => void) {
   range.select.addEventListener('change', () => query({ range: { kind: 'preset', preset: range.select.value as RangePreset } }));
   return {
     element: range.wrap,
-    render: (d: ViewData) => setOptions(range.select, PRESETS.filter((p) => p.value !== 'custom'), rangeValue(d.filter)),
+    render: (d: ViewData) =>
+      setOptions(
+        range.select,
+        PRESETS.filter((p) => p.value !== 'custom'),
+        rangeValue(d.filter),
+      ),
   };
 }

@@ -11,8 +11,16 @@ export function createHeader(view: ViewKind, state: PageState, host: HostConnect
   refreshButton.addEventListener('click', () => {
     if (host.refresh()) refreshButton.setAttribute('disabled', '');
   });
-  const exportCsv = el('vscode-button', { id: 'export-csv', secondary: '', title: 'Export the requests this filter shows as CSV' }, 'Export CSV');
-  const exportJson = el('vscode-button', { id: 'export-json', secondary: '', title: 'Export the requests this filter shows as JSON' }, 'Export JSON');
+  const exportCsv = el(
+    'vscode-button',
+    { id: 'export-csv', secondary: '', title: 'Export the requests this filter shows as CSV' },
+    'Export CSV',
+  );
+  const exportJson = el(
+    'vscode-button',
+    { id: 'export-json', secondary: '', title: 'Export the requests this filter shows as JSON' },
+    'Export JSON',
+  );
   exportCsv.addEventListener('click', () => host.exportRequests('csv', state.filter));
   exportJson.addEventListener('click', () => host.exportRequests('json', state.filter));
   const panel = view === 'panel';

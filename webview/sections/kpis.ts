@@ -23,7 +23,15 @@ export function createKpis(view: ViewKind) {
   const tokens = kpiCard('tokens', 'Total tokens');
   const requests = kpiCard('requests', 'Requests');
   const average = kpiCard('average', 'Per request');
-  const element = el('div', { class: 'kpis' }, today.card, cost.card, tokens.card, requests.card, ...(view === 'panel' ? [average.card] : []));
+  const element = el(
+    'div',
+    { class: 'kpis' },
+    today.card,
+    cost.card,
+    tokens.card,
+    requests.card,
+    ...(view === 'panel' ? [average.card] : []),
+  );
 
   function render(d: ViewData): void {
     const k = d.kpis;
@@ -35,9 +43,10 @@ export function createKpis(view: ViewKind) {
     if (k.otherRulesCost !== undefined && Math.abs(k.otherRulesCost - k.cost) > 0.005) {
       const other = d.costRules === 'api' ? 'ccusage rules' : 'API bill';
       cost.sub.textContent += ` · ${other} ${formatCost(k.otherRulesCost)}`;
-      cost.sub.title = d.costRules === 'api'
-        ? 'Total cost follows what the API bills (tokenCost.costRules: api); ccusage counts less for long prompts, US inference and web searches.'
-        : "Total cost follows ccusage's rules (tokenCost.costRules); the API bills long prompts whole at the long-context rate, US inference at 1.1x and web searches at $0.01.";
+      cost.sub.title =
+        d.costRules === 'api'
+          ? 'Total cost follows what the API bills (tokenCost.costRules: api); ccusage counts less for long prompts, US inference and web searches.'
+          : "Total cost follows ccusage's rules (tokenCost.costRules); the API bills long prompts whole at the long-context rate, US inference at 1.1x and web searches at $0.01.";
     } else {
       cost.sub.removeAttribute('title');
     }

@@ -3,7 +3,8 @@ import { limitsChart, windowName } from '../chartConfigs';
 import { ChartCard, type ChartPage } from '../charts';
 import { card, el } from '../dom';
 
-const whenShort = (ms: number) => new Date(ms).toLocaleString(undefined, { weekday: 'short', month: 'short', day: 'numeric', hour: '2-digit', minute: '2-digit' });
+const whenShort = (ms: number) =>
+  new Date(ms).toLocaleString(undefined, { weekday: 'short', month: 'short', day: 'numeric', hour: '2-digit', minute: '2-digit' });
 
 function untilShort(ms: number): string {
   const m = Math.max(0, Math.round(ms / 60_000));
@@ -22,9 +23,13 @@ export function createLimits(page: ChartPage) {
     if (!r || !r.reported) {
       c.body.replaceChildren(
         el('p', { class: 'limits-none' }, 'No plan limits reported.'),
-        el('p', { class: 'limits-note' }, 'Claude Code reports its 5-hour and weekly limits (Pro and Max plans, version 2.1.80 and later) to its status-line command: '
-          + 'run "Token Cost: Set Up Claude Code Status Line". Codex writes them into its rollouts. '
-          + 'The "5-hour block" under Insights is an estimate from token history, not the plan limit.'),
+        el(
+          'p',
+          { class: 'limits-note' },
+          'Claude Code reports its 5-hour and weekly limits (Pro and Max plans, version 2.1.80 and later) to its status-line command: ' +
+            'run "Token Cost: Set Up Claude Code Status Line". Codex writes them into its rollouts. ' +
+            'The "5-hour block" under Insights is an estimate from token history, not the plan limit.',
+        ),
       );
       chart.section.hidden = true;
       return;
@@ -33,23 +38,47 @@ export function createLimits(page: ChartPage) {
     const rows = r.windows.map((w) => {
       const name = `${windowName(w.source, w.label)}${w.planType ? ` (${w.planType})` : ''}`;
       if (w.state === 'reset') {
-        return el('tr', { 'data-window': `${w.source}-${w.minutes}` }, el('th', { scope: 'row' }, name), el('td', {}, '–'),
-          el('td', {}, `reset ${whenShort(w.resetsAt)}`), el('td', { colspan: '2' }, `no reading since ${whenShort(w.reportedAt)} (then ${Math.round(w.usedPct)} %)`));
+        return el(
+          'tr',
+          { 'data-window': `${w.source}-${w.minutes}` },
+          el('th', { scope: 'row' }, name),
+          el('td', {}, '–'),
+          el('td', {}, `reset ${whenShort(w.resetsAt)}`),
+          el('td', { colspan: '2' }, `no reading since ${whenShort(w.reportedAt)} (then ${Math.round(w.usedPct)} %)`),
+        );
       }
       const pace = w.projectedPctAtReset === undefined ? 'too early to tell' : `${Math.round(w.projectedPctAtReset)} %`;
       const full = w.limitAt !== undefined ? whenShort(w.limitAt) : w.projectedPctAtReset === undefined ? '–' : 'not before the reset';
-      return el('tr', { 'data-window': `${w.source}-${w.minutes}`, class: w.usedPct >= 100 ? 'limit-full' : undefined },
+      return el(
+        'tr',
+        { 'data-window': `${w.source}-${w.minutes}`, class: w.usedPct >= 100 ? 'limit-full' : undefined },
         el('th', { scope: 'row' }, name),
         el('td', { class: 'num' }, `${Math.round(w.usedPct)} %`),
         el('td', {}, `${whenShort(w.resetsAt)} (in ${untilShort(w.resetsAt - now)})`),
         el('td', { class: 'num' }, pace),
-        el('td', {}, full));
+        el('td', {}, full),
+      );
     });
     c.body.replaceChildren(
-      el('table', { class: 'data-table limits-table' },
-        el('thead', {}, el('tr', {}, ...['Window', 'Used', 'Resets', 'At this pace, at reset', 'Reaches 100 %'].map((h) => el('th', { scope: 'col' }, h)))),
-        el('tbody', {}, ...rows)),
-      el('p', { class: 'limits-note' }, 'Pace: the use so far in the window over the time since it started, carried to the reset. As of each agent\'s last reading.'),
+      el(
+        'table',
+        { class: 'data-table limits-table' },
+        el(
+          'thead',
+          {},
+          el(
+            'tr',
+            {},
+            ...['Window', 'Used', 'Resets', 'At this pace, at reset', 'Reaches 100 %'].map((h) => el('th', { scope: 'col' }, h)),
+          ),
+        ),
+        el('tbody', {}, ...rows),
+      ),
+      el(
+        'p',
+        { class: 'limits-note' },
+        "Pace: the use so far in the window over the time since it started, carried to the reset. As of each agent's last reading.",
+      ),
     );
     chart.section.hidden = false;
     chart.update(limitsChart(r.history, now, whenShort));

@@ -16,7 +16,11 @@ const columns = (label: string): Column<TeamRow>[] => [
  * without the setting the page is as before. `personal` is the panel's own view.
  */
 export function createTeam(personal: HTMLElement, rangeLabel: () => string) {
-  const personalTab = el('button', { class: 'tab', role: 'tab', id: 'tab-personal', 'aria-selected': 'true', 'aria-controls': 'personal' }, 'Personal');
+  const personalTab = el(
+    'button',
+    { class: 'tab', role: 'tab', id: 'tab-personal', 'aria-selected': 'true', 'aria-controls': 'personal' },
+    'Personal',
+  );
   const teamTab = el('button', { class: 'tab', role: 'tab', id: 'tab-team', 'aria-selected': 'false', 'aria-controls': 'team' }, 'Team');
   const tabBar = el('div', { class: 'tabs', role: 'tablist', 'aria-label': 'Whose usage', hidden: '' }, personalTab, teamTab);
   const cost = kpiCard('team-cost', 'Team cost');
@@ -33,8 +37,11 @@ export function createTeam(personal: HTMLElement, rangeLabel: () => string) {
     project: new SortableTable<TeamRow>('team-projects', 'Cost by project', columns('Project'), 'No usage pushed for this range.'),
   };
   const view = el(
-    'div', { class: 'team', id: 'team', role: 'tabpanel', 'aria-labelledby': 'tab-team', hidden: '' },
-    error, el('div', { class: 'kpis team-kpis' }, cost.card, tokens.card, requests.card, people.card, machines.card), note,
+    'div',
+    { class: 'team', id: 'team', role: 'tabpanel', 'aria-labelledby': 'tab-team', hidden: '' },
+    error,
+    el('div', { class: 'kpis team-kpis' }, cost.card, tokens.card, requests.card, people.card, machines.card),
+    note,
     el('div', { class: 'tables' }, tables.user.section, tables.machine.section, tables.model.section, tables.project.section),
   );
 
@@ -59,9 +66,10 @@ export function createTeam(personal: HTMLElement, rangeLabel: () => string) {
     requests.value.textContent = formatInt(t.kpis.requests);
     people.value.textContent = formatInt(t.kpis.users);
     machines.value.textContent = formatInt(t.kpis.machines);
-    note.textContent = t.method === 'totals'
-      ? `All-time totals every machine last pushed to ${t.prometheusUrl}.`
-      : `What grew in the range on ${t.prometheusUrl} (PromQL increase(), which counts from each machine's first push and extrapolates to the range's edges).`;
+    note.textContent =
+      t.method === 'totals'
+        ? `All-time totals every machine last pushed to ${t.prometheusUrl}.`
+        : `What grew in the range on ${t.prometheusUrl} (PromQL increase(), which counts from each machine's first push and extrapolates to the range's edges).`;
     tables.user.update(t.by.user);
     tables.machine.update(t.by.machine);
     tables.model.update(t.by.model);

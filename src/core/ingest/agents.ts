@@ -13,8 +13,21 @@ import type { CostMode, PriceTable } from '../pricing/pricing';
  * Claude Code, Codex and workspace transcripts (TranscriptKind) by their own, older settings.
  */
 export type AgentId =
-  | 'gemini' | 'copilot' | 'opencode' | 'pi' | 'openclaw' | 'droid' | 'cursor'
-  | 'amp' | 'goose' | 'kilo' | 'qwen' | 'kimi' | 'codebuff' | 'hermes' | 'claude-desktop';
+  | 'gemini'
+  | 'copilot'
+  | 'opencode'
+  | 'pi'
+  | 'openclaw'
+  | 'droid'
+  | 'cursor'
+  | 'amp'
+  | 'goose'
+  | 'kilo'
+  | 'qwen'
+  | 'kimi'
+  | 'codebuff'
+  | 'hermes'
+  | 'claude-desktop';
 
 /** The readers whose folders come from their own settings (claudeConfigDirs, codexHome, workspaceTranscripts). */
 export type TranscriptKind = 'claude' | 'codex' | 'workspace';
@@ -130,12 +143,19 @@ export function expandHome(p: string, home: string): string {
 /** A comma-separated env value as folders (empty entries dropped). */
 export function envList(value: string | undefined, home: string): string[] {
   if (!value || value.trim() === '') return [];
-  return value.split(',').map((v) => v.trim()).filter((v) => v !== '').map((v) => path.resolve(expandHome(v, home)));
+  return value
+    .split(',')
+    .map((v) => v.trim())
+    .filter((v) => v !== '')
+    .map((v) => path.resolve(expandHome(v, home)));
 }
 
 /** The roots of an agent: settings paths, else the env override (comma list), else the defaults. */
 export function pickRoots(settings: AgentSettings, e: AgentEnv, envVar: string | undefined, defaults: string[]): string[] {
-  const fromSettings = (settings.paths ?? []).map((p) => p.trim()).filter((p) => p !== '').map((p) => path.resolve(expandHome(p, e.home)));
+  const fromSettings = (settings.paths ?? [])
+    .map((p) => p.trim())
+    .filter((p) => p !== '')
+    .map((p) => path.resolve(expandHome(p, e.home)));
   if (fromSettings.length) return [...new Set(fromSettings)];
   const fromEnv = envVar ? envList(e.env[envVar], e.home) : [];
   if (fromEnv.length) return [...new Set(fromEnv)];
@@ -196,13 +216,19 @@ export function str(v: unknown): string | undefined {
 
 /** One priced record from counts (the shared tail of every reader). */
 export function priced(
-  base: Omit<UsageRecord, 'cost' | 'apiCost' | 'unpriced' | 'reportedCost' | 'isSidechain'> & { reportedCost?: number | null; isSidechain?: boolean },
+  base: Omit<UsageRecord, 'cost' | 'apiCost' | 'unpriced' | 'reportedCost' | 'isSidechain'> & {
+    reportedCost?: number | null;
+    isSidechain?: boolean;
+  },
   ctx: Pick<FileContext, 'prices' | 'mode'>,
   priceModel = base.model,
 ): UsageRecord {
   const counts = {
-    inputTokens: base.inputTokens, outputTokens: base.outputTokens, cacheWriteTokens: base.cacheWriteTokens,
-    cacheWrite1hTokens: base.cacheWrite1hTokens, cacheReadTokens: base.cacheReadTokens,
+    inputTokens: base.inputTokens,
+    outputTokens: base.outputTokens,
+    cacheWriteTokens: base.cacheWriteTokens,
+    cacheWrite1hTokens: base.cacheWrite1hTokens,
+    cacheReadTokens: base.cacheReadTokens,
   };
   const reported = base.reportedCost ?? null;
   const { cost, priced: ok } = ctx.prices.cost(priceModel, counts, reported, ctx.mode);
@@ -251,6 +277,7 @@ export function columnsOf(db: Database, table: string): Set<string> {
  * local time.
  */
 export function sqliteTime(v: unknown): number {
-  if (typeof v === 'string' && /^\d{4}-\d{2}-\d{2}[ T]\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?$/.test(v.trim())) return Date.parse(`${v.trim().replace(' ', 'T')}Z`);
+  if (typeof v === 'string' && /^\d{4}-\d{2}-\d{2}[ T]\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?$/.test(v.trim()))
+    return Date.parse(`${v.trim().replace(' ', 'T')}Z`);
   return timeOf(v);
 }

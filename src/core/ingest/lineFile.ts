@@ -64,7 +64,12 @@ export function collapseCopies(batch: UsageRecord[]): UsageRecord[] {
  * read. `sync` reads with blocking calls (a worker thread); otherwise each chunk's read leaves
  * the event loop free. `once` shares values computed once per scan (a Codex home's tier).
  */
-export async function parseLineFile(job: LineFileJob, prices: PriceTable, sync = false, once?: FileContext['once']): Promise<ParsedLineFile> {
+export async function parseLineFile(
+  job: LineFileJob,
+  prices: PriceTable,
+  sync = false,
+  once?: FileContext['once'],
+): Promise<ParsedLineFile> {
   const reader = readerFor(job.kind)?.reader(job.file);
   if (!reader || reader.kind !== 'lines') throw new Error(`${job.file}: not a JSONL file of ${job.kind}`);
   const ctx: FileContext = { path: job.file, root: job.root, mtimeMs: job.mtimeMs, prices, mode: job.mode, ...(once ? { once } : {}) };
@@ -88,10 +93,17 @@ export async function parseLineFile(job: LineFileJob, prices: PriceTable, sync =
       }
     }
   };
-  const result = sync ? scanMarkedLinesSync(job.file, job.start, reader.markers, onLine) : await scanMarkedLines(job.file, job.start, reader.markers, onLine);
+  const result = sync
+    ? scanMarkedLinesSync(job.file, job.start, reader.markers, onLine)
+    : await scanMarkedLines(job.file, job.start, reader.markers, onLine);
   return {
-    records: collapseCopies(batch), unpriced: [...unpriced], lines: batch.length, malformed, oversized: result.oversized,
-    endOffset: result.endOffset, state,
+    records: collapseCopies(batch),
+    unpriced: [...unpriced],
+    lines: batch.length,
+    malformed,
+    oversized: result.oversized,
+    endOffset: result.endOffset,
+    state,
   };
 }
 
@@ -137,8 +149,13 @@ export function encodeRecords(records: readonly UsageRecord[]): EncodedRecords {
     numbers[o + 7] = r.cost;
     numbers[o + 8] = r.apiCost ?? 0;
     numbers[o + 9] = r.credits ?? 0;
-    flags[i] = (r.unpriced ? 1 : 0) | (r.isSidechain ? 2 : 0) | (r.messageId !== undefined ? 4 : 0) | (r.apiCost !== undefined ? 8 : 0)
-      | (r.reportedCost !== null ? 16 : 0) | (r.credits !== undefined ? 32 : 0);
+    flags[i] =
+      (r.unpriced ? 1 : 0) |
+      (r.isSidechain ? 2 : 0) |
+      (r.messageId !== undefined ? 4 : 0) |
+      (r.apiCost !== undefined ? 8 : 0) |
+      (r.reportedCost !== null ? 16 : 0) |
+      (r.credits !== undefined ? 32 : 0);
     nameIndex[i * 4] = nameOf(r.source);
     nameIndex[i * 4 + 1] = nameOf(r.model);
     nameIndex[i * 4 + 2] = nameOf(r.project);

@@ -19,7 +19,11 @@ parentPort!.on('message', (msg: { id: number; job: LineFileJob }) => {
   parseLineFile(msg.job, prices, true, once).then(
     ({ records, ...rest }) => {
       const encoded = encodeRecords(records);
-      parentPort!.postMessage({ id: msg.id, ok: { ...rest, encoded } }, [encoded.numbers.buffer as ArrayBuffer, encoded.flags.buffer as ArrayBuffer, encoded.nameIndex.buffer as ArrayBuffer]);
+      parentPort!.postMessage({ id: msg.id, ok: { ...rest, encoded } }, [
+        encoded.numbers.buffer as ArrayBuffer,
+        encoded.flags.buffer as ArrayBuffer,
+        encoded.nameIndex.buffer as ArrayBuffer,
+      ]);
     },
     (err: Error) => parentPort!.postMessage({ id: msg.id, error: err.message }),
   );

@@ -23,8 +23,21 @@ export const TRANSCRIPT_READERS = [claude, codex, workspace] as const;
 
 /** Every agent read through the AgentReader interface; adding one is a folder and a line here. */
 export const AGENTS: readonly AgentReader[] = [
-  gemini, copilot, opencode, pi, openclaw, droid, cursor,
-  amp, goose, kilo, qwen, kimi, codebuff, hermes, claudeDesktop,
+  gemini,
+  copilot,
+  opencode,
+  pi,
+  openclaw,
+  droid,
+  cursor,
+  amp,
+  goose,
+  kilo,
+  qwen,
+  kimi,
+  codebuff,
+  hermes,
+  claudeDesktop,
 ];
 
 export function agentById(id: string): AgentReader | undefined {

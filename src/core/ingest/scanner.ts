@@ -213,8 +213,19 @@ export class TranscriptScanner {
     const started = Date.now();
     this.memo = new Map();
     const stats: ScanStats = {
-      filesSeen: 0, filesRead: 0, bytesRead: 0, records: 0, changed: 0, malformedLines: 0, oversizedLines: 0,
-      unreadableFiles: 0, unpricedModels: [], fileIssues: [], fileProblems: [], notes: [], durationMs: 0,
+      filesSeen: 0,
+      filesRead: 0,
+      bytesRead: 0,
+      records: 0,
+      changed: 0,
+      malformedLines: 0,
+      oversizedLines: 0,
+      unreadableFiles: 0,
+      unpricedModels: [],
+      fileIssues: [],
+      fileProblems: [],
+      notes: [],
+      durationMs: 0,
     };
     const unpriced = new Set<string>();
     const roots = this.opts.roots().map(toScanRoot);
@@ -261,7 +272,8 @@ export class TranscriptScanner {
     };
     const progress = control.onProgress;
     const workers = this.opts.parseWorkers;
-    if (workers && workers.count > 0 && lineBytes >= (workers.minBytes ?? POOL_MIN_BYTES)) this.pool = new ParsePool(workers.count, workers.priceOverrides);
+    if (workers && workers.count > 0 && lineBytes >= (workers.minBytes ?? POOL_MIN_BYTES))
+      this.pool = new ParsePool(workers.count, workers.priceOverrides);
     let ahead = 0;
     try {
       for (let i = 0; i < tasks.length; i++) {
@@ -271,7 +283,8 @@ export class TranscriptScanner {
         }
         // With workers, the next JSONL files are read and parsed while this thread stores the
         // rows of the current one, which are still stored in task order (ties go to the first copy).
-        for (ahead = Math.max(ahead, i); this.pool && ahead < tasks.length && ahead < i + POOL_WINDOW; ahead++) this.prefetch(tasks[ahead], stats);
+        for (ahead = Math.max(ahead, i); this.pool && ahead < tasks.length && ahead < i + POOL_WINDOW; ahead++)
+          this.prefetch(tasks[ahead], stats);
         await this.scanTask(tasks[i], heldByRoot, stats, unpriced);
         // Everything read so far is in the store with its cursor, or held with its cursor: a
         // caller may commit a slice here.
@@ -312,13 +325,16 @@ export class TranscriptScanner {
     const from = st && lineStart(st, this.store.cursor(t.file));
     if (!st || !from) return;
     const job = this.lineJob(t.root, t.file, st, from.start, from.state);
-    const result = pool.parse(job).then(
-      (parsed) => {
-        stats.filesParsedInWorkers = (stats.filesParsedInWorkers ?? 0) + 1;
-        return parsed;
-      },
-      (err: Error) => (err instanceof PoolFailure ? parseLineFile(job, this.opts.prices(), false, this.once) : Promise.reject(err)),
-    ).catch((err: Error) => err);
+    const result = pool
+      .parse(job)
+      .then(
+        (parsed) => {
+          stats.filesParsedInWorkers = (stats.filesParsedInWorkers ?? 0) + 1;
+          return parsed;
+        },
+        (err: Error) => (err instanceof PoolFailure ? parseLineFile(job, this.opts.prices(), false, this.once) : Promise.reject(err)),
+      )
+      .catch((err: Error) => err);
     this.prefetched.set(t.file, { start: from.start, st, result });
   }
 
@@ -335,7 +351,14 @@ export class TranscriptScanner {
    * again whenever its size or time changes (records are identified by content, so a re-read
    * adds nothing twice).
    */
-  private async scanAgentFile(root: ScanRoot, filePath: string, reader: FileReader, stats: ScanStats, unpriced: Set<string>, held: HeldRows): Promise<void> {
+  private async scanAgentFile(
+    root: ScanRoot,
+    filePath: string,
+    reader: FileReader,
+    stats: ScanStats,
+    unpriced: Set<string>,
+    held: HeldRows,
+  ): Promise<void> {
     const st = statFile(filePath);
     if (!st) return;
     // The stat the read started from: what the file's cursor records.
@@ -348,7 +371,14 @@ export class TranscriptScanner {
     const prior = this.store.cursor(filePath);
     const replaced = prior !== undefined && (prior.ino !== st.ino || (reader.kind === 'lines' && st.size < prior.offset));
     if (prior && !replaced && prior.size === size && prior.mtimeMs === mtimeMs) return;
-    const ctx: FileContext = { path: filePath, root: root.path, mtimeMs: st.mtimeMs, prices: this.opts.prices(), mode: this.opts.costMode(), once: this.once };
+    const ctx: FileContext = {
+      path: filePath,
+      root: root.path,
+      mtimeMs: st.mtimeMs,
+      prices: this.opts.prices(),
+      mode: this.opts.costMode(),
+      once: this.once,
+    };
     const batch: UsageRecord[] = [];
     const take = (r: UsageRecord) => {
       batch.push(r);
@@ -370,7 +400,14 @@ export class TranscriptScanner {
         // records that stat, so a line appended since is read by the next scan, never skipped.
         const usePre = pre !== undefined && pre.start === start && pre.st.ino === st.ino && pre.st.size <= st.size;
         if (usePre) readSt = pre.st;
-        const parsed = usePre ? await pre.result : await parseLineFile(this.lineJob(root, filePath, st, start, from.state), ctx.prices, this.opts.blockingReads === true, this.once);
+        const parsed = usePre
+          ? await pre.result
+          : await parseLineFile(
+              this.lineJob(root, filePath, st, start, from.state),
+              ctx.prices,
+              this.opts.blockingReads === true,
+              this.once,
+            );
         if (parsed instanceof Error) throw parsed;
         for (const r of parsed.records) batch.push(r);
         for (const m of parsed.unpriced) unpriced.add(m);
@@ -392,7 +429,10 @@ export class TranscriptScanner {
             db = new SQL.Database(bytes);
             out = reader.read(db, ctx);
           } catch (err) {
-            out = { records: [], problem: `${filePath}: not a readable SQLite database (${(err as Error).message}); read again when it changes` };
+            out = {
+              records: [],
+              problem: `${filePath}: not a readable SQLite database (${(err as Error).message}); read again when it changes`,
+            };
           } finally {
             db?.close();
           }
@@ -417,7 +457,11 @@ export class TranscriptScanner {
     if (malformed || oversized) stats.fileIssues.push({ path: filePath, malformedLines: malformed, oversizedLines: oversized });
     const keepState = reader.kind === 'lines' && Object.keys(state).length > 0;
     const cursor = {
-      path: filePath, size: reader.kind === 'lines' ? readSt.size : size, mtimeMs: reader.kind === 'lines' ? readSt.mtimeMs : mtimeMs, ino: st.ino, offset: endOffset,
+      path: filePath,
+      size: reader.kind === 'lines' ? readSt.size : size,
+      mtimeMs: reader.kind === 'lines' ? readSt.mtimeMs : mtimeMs,
+      ino: st.ino,
+      offset: endOffset,
       ...(keepState ? { state: JSON.stringify(state) } : {}),
     };
     if (reader.kind === 'lines') {

@@ -81,13 +81,16 @@ export class TranscriptWatcher {
     if (this.timer) return;
     const interval = this.opts.minIntervalMs ?? 150;
     const since = Date.now() - this.lastReport;
-    this.timer = setTimeout(() => {
-      this.timer = undefined;
-      this.lastReport = Date.now();
-      const paths = [...this.pending];
-      this.pending.clear();
-      this.opts.onChange(paths);
-    }, Math.max(GATHER_MS, interval - since));
+    this.timer = setTimeout(
+      () => {
+        this.timer = undefined;
+        this.lastReport = Date.now();
+        const paths = [...this.pending];
+        this.pending.clear();
+        this.opts.onChange(paths);
+      },
+      Math.max(GATHER_MS, interval - since),
+    );
   }
 
   async close(): Promise<void> {

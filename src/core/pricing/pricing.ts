@@ -74,7 +74,6 @@ export const FAST_SUFFIX = '-fast';
 /** Anthropic dates its model ids with 8 digits (`-20250929`); other trailing numbers are versions. */
 const DATE_DIGITS = 8;
 
-
 /** The model name a request is shown under: ccusage's `<model>-fast` for fast requests. */
 export function displayModel(model: string, fast: boolean): string {
   return fast && !model.endsWith(FAST_SUFFIX) ? model + FAST_SUFFIX : model;
@@ -213,9 +212,13 @@ export class PriceTable {
     // A user's price first, for its name as written or as a part of a longer one (an override of
     // `claude-sonnet-4-5` prices `claude-sonnet-4-5-20250929`, what Claude Code writes).
     const found =
-      this.overrides.get(model) ?? this.bestMatch(this.overrides, model) ??
-      this.table.get(model) ?? this.exactOnly.get(model) ?? this.bestMatch(this.table, model) ??
-      this.modelsDev.exact.get(model) ?? this.bestMatch(this.modelsDev.matched, model);
+      this.overrides.get(model) ??
+      this.bestMatch(this.overrides, model) ??
+      this.table.get(model) ??
+      this.exactOnly.get(model) ??
+      this.bestMatch(this.table, model) ??
+      this.modelsDev.exact.get(model) ??
+      this.bestMatch(this.modelsDev.matched, model);
     this.cache.set(model, found ?? null);
     return found ?? null;
   }
@@ -248,7 +251,13 @@ export class PriceTable {
    * Cost in USD of one request, the way ccusage counts it. `priced` is false when the model has
    * no price (cost 0), so callers can list it as unpriced instead of showing a silent $0.
    */
-  cost(model: string, t: TokenCounts, reportedCost: number | null, mode: CostMode, traits: RequestTraits = {}): { cost: number; priced: boolean } {
+  cost(
+    model: string,
+    t: TokenCounts,
+    reportedCost: number | null,
+    mode: CostMode,
+    traits: RequestTraits = {},
+  ): { cost: number; priced: boolean } {
     return this.price(model, t, reportedCost, mode, (p) => computeCost(p, t) * (traits.fast ? this.fastMultiplier(model) : 1));
   }
 
@@ -258,13 +267,21 @@ export class PriceTable {
    * the long-context rates, `inference_geo: "us"` costs 1.1x, and each web search costs $0.01.
    * A reported cost is used as in `cost` (it is the agent's own figure).
    */
-  apiCost(model: string, t: TokenCounts, reportedCost: number | null, mode: CostMode, traits: RequestTraits = {}): { cost: number; priced: boolean } {
+  apiCost(
+    model: string,
+    t: TokenCounts,
+    reportedCost: number | null,
+    mode: CostMode,
+    traits: RequestTraits = {},
+  ): { cost: number; priced: boolean } {
     return this.price(model, t, reportedCost, mode, (p) => {
       const context = t.inputTokens + t.cacheWriteTokens + t.cacheReadTokens;
       // Models with whole-request long-context rates (OpenAI's) are already priced that way; the
       // others' per-kind 200k tiers become one tier for the whole request (Anthropic's rule).
       const tokens =
-        p.long_context_threshold === undefined && context > TIER_THRESHOLD ? computeCost(longContextPrice(p), t, Infinity) : computeCost(p, t, Infinity);
+        p.long_context_threshold === undefined && context > TIER_THRESHOLD
+          ? computeCost(longContextPrice(p), t, Infinity)
+          : computeCost(p, t, Infinity);
       const geo = traits.inferenceGeo === 'us' && geoPremiumApplies(model) ? US_GEO_MULTIPLIER : 1;
       const fast = traits.fast ? this.fastMultiplier(model) : 1;
       const searches = (traits.webSearchRequests ?? 0) * WEB_SEARCH_FEE_USD;
@@ -273,7 +290,13 @@ export class PriceTable {
   }
 
   /** The rules both cost figures share: the cost mode, `<synthetic>`, and unknown models. */
-  private price(model: string, t: TokenCounts, reportedCost: number | null, mode: CostMode, fromPrice: (p: ModelPrice) => number): { cost: number; priced: boolean } {
+  private price(
+    model: string,
+    t: TokenCounts,
+    reportedCost: number | null,
+    mode: CostMode,
+    fromPrice: (p: ModelPrice) => number,
+  ): { cost: number; priced: boolean } {
     if (mode === 'display') return { cost: reportedCost ?? 0, priced: true };
     if (mode === 'auto' && reportedCost !== null) return { cost: reportedCost, priced: true };
     if (this.isSynthetic(model)) return { cost: 0, priced: true };
@@ -310,8 +333,10 @@ function longContextPrice(p: ModelPrice): ModelPrice {
   return {
     input_cost_per_token: inAbove ?? p.input_cost_per_token,
     output_cost_per_token: p.output_cost_per_token_above_200k_tokens ?? p.output_cost_per_token,
-    cache_creation_input_token_cost: p.cache_creation_input_token_cost_above_200k_tokens ?? (inAbove === undefined ? p.cache_creation_input_token_cost : inAbove * 1.25),
-    cache_read_input_token_cost: p.cache_read_input_token_cost_above_200k_tokens ?? (inAbove === undefined ? p.cache_read_input_token_cost : inAbove * 0.1),
+    cache_creation_input_token_cost:
+      p.cache_creation_input_token_cost_above_200k_tokens ?? (inAbove === undefined ? p.cache_creation_input_token_cost : inAbove * 1.25),
+    cache_read_input_token_cost:
+      p.cache_read_input_token_cost_above_200k_tokens ?? (inAbove === undefined ? p.cache_read_input_token_cost : inAbove * 0.1),
   };
 }
 

@@ -58,7 +58,14 @@ function unfiltered(store: UsageStore): Unfiltered {
 /** The scope of a store filter: its id conditions resolved once, the name tables read once per store version. */
 export function readScope(store: UsageStore, f: UsageFilter, costRules: CostRules = 'ccusage'): ReadScope {
   const n = unfiltered(store).names;
-  return { store, costRules, where: idWhere(store, f), sources: new Map(n.sources), models: new Map(n.models), projects: new Map(n.projects) };
+  return {
+    store,
+    costRules,
+    where: idWhere(store, f),
+    sources: new Map(n.sources),
+    models: new Map(n.models),
+    projects: new Map(n.projects),
+  };
 }
 
 /** What figures.ts needs of a scope. */
@@ -90,7 +97,10 @@ export function storeFilter(store: UsageStore, f: DashboardFilter, range: Range,
   if (f.source) out.sources = [f.source];
   if (f.model) out.models = [f.model];
   else if (f.provider) {
-    const models = store.all('SELECT name FROM models').map((r) => String(r.name)).filter((m) => providerOf(m) === f.provider);
+    const models = store
+      .all('SELECT name FROM models')
+      .map((r) => String(r.name))
+      .filter((m) => providerOf(m) === f.provider);
     out.models = models.length ? models : ['\u0000none'];
   }
   if (f.project === WORKSPACE_PROJECT) out.projects = workspaceFolders.length ? workspaceFolders : ['\u0000none'];
@@ -100,7 +110,8 @@ export function storeFilter(store: UsageStore, f: DashboardFilter, range: Range,
 }
 
 /** Per-model sums of the range in the scope's rules. */
-export const modelSums = (s: ReadScope, range: Range, costRules = s.costRules): ModelSums[] => sumsByModel(s.store, { ...range, costRules }, s.where, s.models);
+export const modelSums = (s: ReadScope, range: Range, costRules = s.costRules): ModelSums[] =>
+  sumsByModel(s.store, { ...range, costRules }, s.where, s.models);
 
 /** Totals of the range (by default in the scope's rules). */
 export const rangeTotals = (s: ReadScope, range: Range, costRules = s.costRules): Totals => totalsOf(modelSums(s, range, costRules));
@@ -132,8 +143,14 @@ export function bucketSums(s: ReadScope, range: Range, starts: readonly number[]
   });
   // Columns: b, s, then SUMS in its order (requests, input, output, cw, cr, cost).
   return rows.map(([b, source, requests, input, output, cw, cr, cost]) => ({
-    bucket: num(b), source: s.sources.get(num(source)) ?? '', inputTokens: num(input), outputTokens: num(output),
-    cacheWriteTokens: num(cw), cacheReadTokens: num(cr), cost: num(cost), requests: num(requests),
+    bucket: num(b),
+    source: s.sources.get(num(source)) ?? '',
+    inputTokens: num(input),
+    outputTokens: num(output),
+    cacheWriteTokens: num(cw),
+    cacheReadTokens: num(cr),
+    cost: num(cost),
+    requests: num(requests),
   }));
 }
 
@@ -156,7 +173,14 @@ export interface ActivityGroup {
 export function activityGroups(s: ReadScope, range: Range): ActivityGroup[] {
   return overValues(s, range, `SELECT se, s, p, sum(cost), sum(${TOKENS}), sum(n), min(lo), max(hi) FROM u GROUP BY se, s, p`).map(
     ([se, source, p, cost, tokens, requests, first, last]) => ({
-      se: num(se), s: num(source), p: num(p), cost: num(cost), tokens: num(tokens), requests: num(requests), first: num(first), last: num(last),
+      se: num(se),
+      s: num(source),
+      p: num(p),
+      cost: num(cost),
+      tokens: num(tokens),
+      requests: num(requests),
+      first: num(first),
+      last: num(last),
     }),
   );
 }
@@ -207,12 +231,22 @@ export function topSessions(s: ReadScope, groups: readonly ActivityGroup[], limi
     .map((e) => ({ ...e, id: e.members[0].se * 4294967296 + e.members[0].s }))
     .sort(costly)
     .slice(0, Math.floor(limit));
-  const sessionNames = names(s.store, 'sessions', top.map((e) => e.members[0].se));
+  const sessionNames = names(
+    s.store,
+    'sessions',
+    top.map((e) => e.members[0].se),
+  );
   return top.map((e) => {
     const project = e.members.map((g) => s.projects.get(g.p) ?? '').reduce((a, b) => (byName(a, b) >= 0 ? a : b));
     return {
-      session: sessionNames.get(e.members[0].se) ?? '', source: s.sources.get(e.members[0].s) ?? '', project,
-      cost: e.cost, tokens: e.tokens, requests: e.requests, first: e.first, last: e.last,
+      session: sessionNames.get(e.members[0].se) ?? '',
+      source: s.sources.get(e.members[0].s) ?? '',
+      project,
+      cost: e.cost,
+      tokens: e.tokens,
+      requests: e.requests,
+      first: e.first,
+      last: e.last,
     };
   });
 }
@@ -233,7 +267,12 @@ export function projectSums(s: ReadScope, groups: readonly ActivityGroup[], limi
     .sort(costly)
     .slice(0, Math.floor(limit))
     .map((e) => ({
-      project: s.projects.get(e.id) ?? '', cost: e.cost, tokens: e.tokens, requests: e.requests, sessions: new Set(e.members.map((g) => g.se)).size, last: e.last,
+      project: s.projects.get(e.id) ?? '',
+      cost: e.cost,
+      tokens: e.tokens,
+      requests: e.requests,
+      sessions: new Set(e.members.map((g) => g.se)).size,
+      last: e.last,
     }));
 }
 
@@ -253,10 +292,19 @@ export function agentSums(s: ReadScope, groups: readonly ActivityGroup[]): Agent
   const hb = [...s.sources].find(([, name]) => name === 'heartbeat')?.[0] ?? -1;
   // A heartbeat agent is its session (the agent's id); every other source is one agent.
   const agents = [...rollUp(groups, (g) => (g.s === hb ? `${g.s}:${g.se}` : `${g.s}`)).values()];
-  const sessionNames = names(s.store, 'sessions', agents.filter((e) => e.members[0].s === hb).map((e) => e.members[0].se));
+  const sessionNames = names(
+    s.store,
+    'sessions',
+    agents.filter((e) => e.members[0].s === hb).map((e) => e.members[0].se),
+  );
   return agents.map((e) => ({
-    source: s.sources.get(e.members[0].s) ?? '', heartbeatAgent: e.members[0].s === hb ? sessionNames.get(e.members[0].se) ?? '' : '',
-    cost: e.cost, tokens: e.tokens, requests: e.requests, tasks: e.members.length, last: e.last,
+    source: s.sources.get(e.members[0].s) ?? '',
+    heartbeatAgent: e.members[0].s === hb ? (sessionNames.get(e.members[0].se) ?? '') : '',
+    cost: e.cost,
+    tokens: e.tokens,
+    requests: e.requests,
+    tasks: e.members.length,
+    last: e.last,
   }));
 }
 
@@ -275,7 +323,8 @@ export interface LatestRequest {
 export function latestInScope(s: ReadScope, range: Range, limit: number): LatestRequest[] {
   const k = Math.floor(limit);
   const r = over(
-    s, range,
+    s,
+    range,
     `SELECT max(CASE WHEN c >= ${k} THEN lo END) AS lo20, min(lo) AS lo, max(hi) AS hi
        FROM (SELECT min(lo) AS lo, max(hi) AS hi, sum(sum(n)) OVER (ORDER BY h DESC) AS c FROM u GROUP BY h)`,
   )[0];
@@ -288,10 +337,19 @@ export function latestInScope(s: ReadScope, range: Range, limit: number): Latest
        FROM requests WHERE ts >= ? AND ts < ?${s.where ? ` AND ${s.where}` : ''} ORDER BY ts DESC LIMIT ${k}`,
     [from, until],
   );
-  const sessions = names(s.store, 'sessions', rows.map((x) => num(x.session_id)));
+  const sessions = names(
+    s.store,
+    'sessions',
+    rows.map((x) => num(x.session_id)),
+  );
   return rows.map((x) => ({
-    timestamp: num(x.ts), source: s.sources.get(num(x.source_id)) ?? '', model: s.models.get(num(x.model_id)) ?? '',
-    project: s.projects.get(num(x.project_id)) ?? '', session: sessions.get(num(x.session_id)) ?? '', tokens: num(x.tokens), cost: num(x.cost),
+    timestamp: num(x.ts),
+    source: s.sources.get(num(x.source_id)) ?? '',
+    model: s.models.get(num(x.model_id)) ?? '',
+    project: s.projects.get(num(x.project_id)) ?? '',
+    session: sessions.get(num(x.session_id)) ?? '',
+    tokens: num(x.tokens),
+    cost: num(x.cost),
   }));
 }
 
@@ -319,7 +377,10 @@ function readInventory(s: ReadScope): StoreInventory {
   const agentIds = rows.filter(([, hse]) => hse != null).map(([, hse]) => num(hse));
   const agentNames = names(s.store, 'sessions', agentIds);
   return {
-    sources: [...s.sources].filter(([id]) => present.has(id)).map(([, name]) => name).sort(byName),
+    sources: [...s.sources]
+      .filter(([id]) => present.has(id))
+      .map(([, name]) => name)
+      .sort(byName),
     heartbeatAgents: agentIds.map((id) => agentNames.get(id) ?? '').sort(byName),
     requests: rows.reduce((sum, [, , n]) => sum + num(n), 0),
   };

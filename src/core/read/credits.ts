@@ -11,11 +11,13 @@ import { dayKey } from '../time';
 /** The credit-bearing requests of a filter: when, in which session and source, how many credits. */
 function creditRows(store: UsageStore, filter: UsageFilter): { ts: number; session: string; source: string; credits: number }[] {
   const where = filterClause(filter, 'u.');
-  return store.all(
-    `SELECT u.ts AS ts, u.session AS session, u.source AS source, c.credits AS credits
+  return store
+    .all(
+      `SELECT u.ts AS ts, u.session AS session, u.source AS source, c.credits AS credits
        FROM request_credits c JOIN usage u ON u.id = c.key ${where.sql}`,
-    where.params,
-  ).map((r) => ({ ts: Number(r.ts), session: String(r.session), source: String(r.source), credits: Number(r.credits) }));
+      where.params,
+    )
+    .map((r) => ({ ts: Number(r.ts), session: String(r.session), source: String(r.source), credits: Number(r.credits) }));
 }
 
 type CreditRow = ReturnType<typeof creditRows>[number];
@@ -33,7 +35,13 @@ function sumBy(rows: readonly CreditRow[], keyOf: (r: CreditRow) => string): Map
  * Credits per local day, week or month (the keys dailyReport / periodReport print: `2026-02-26`,
  * the week's first day, `2026-02`); periods without credits are absent.
  */
-export function creditsByPeriod(store: UsageStore, timeZone: string, filter: UsageFilter, period: Period, weekStartsOn = 1): Map<string, number> {
+export function creditsByPeriod(
+  store: UsageStore,
+  timeZone: string,
+  filter: UsageFilter,
+  period: Period,
+  weekStartsOn = 1,
+): Map<string, number> {
   return sumBy(creditRows(store, filter), (r) => periodKey(dayKey(r.ts, timeZone), period, weekStartsOn));
 }
 

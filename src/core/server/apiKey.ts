@@ -38,7 +38,10 @@ export const API_KEY_FILE = 'api-key';
  * The CLI's key: `$TOKEN_COST_API_KEY` when set, else the `api-key` file in the data folder,
  * created on first use with mode 0600 (owner only). `created` tells the caller to say where it is.
  */
-export function loadOrCreateKeyFile(dataDir: string, env: NodeJS.ProcessEnv = process.env): { key: string; source: string; created: boolean } {
+export function loadOrCreateKeyFile(
+  dataDir: string,
+  env: NodeJS.ProcessEnv = process.env,
+): { key: string; source: string; created: boolean } {
   const fromEnv = env[API_KEY_ENV]?.trim();
   if (fromEnv) return { key: fromEnv, source: `$${API_KEY_ENV}`, created: false };
   const file = path.join(dataDir, API_KEY_FILE);

@@ -21,7 +21,12 @@ export function prometheusText(store: UsageStore): string {
   out.push('# HELP token_cost_tokens_total Tokens used, by model, source, project and token type.');
   out.push('# TYPE token_cost_tokens_total counter');
   for (const r of rows) {
-    for (const [type, v] of [['input', r.inputTokens], ['output', r.outputTokens], ['cache_write', r.cacheWriteTokens], ['cache_read', r.cacheReadTokens]] as const) {
+    for (const [type, v] of [
+      ['input', r.inputTokens],
+      ['output', r.outputTokens],
+      ['cache_write', r.cacheWriteTokens],
+      ['cache_read', r.cacheReadTokens],
+    ] as const) {
       out.push(`token_cost_tokens_total{${labels(r, `,type="${type}"`)}} ${v}`);
     }
   }

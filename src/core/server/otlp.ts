@@ -23,10 +23,14 @@ interface ProtoType {
   toObject(message: unknown, options: object): unknown;
 }
 interface ProtoRoot {
-  opentelemetry: { proto: { collector: {
-    logs: { v1: { ExportLogsServiceRequest: ProtoType } };
-    metrics: { v1: { ExportMetricsServiceRequest: ProtoType } };
-  } } };
+  opentelemetry: {
+    proto: {
+      collector: {
+        logs: { v1: { ExportLogsServiceRequest: ProtoType } };
+        metrics: { v1: { ExportMetricsServiceRequest: ProtoType } };
+      };
+    };
+  };
 }
 
 /** The OTLP encodings: binary protobuf or the JSON mapping (same field names after toObject). */
@@ -36,7 +40,10 @@ const bad = (detail: string) => new RequestError(400, 'bad_otlp', detail);
 
 /** Which encoding a Content-Type names; a 415 otherwise. */
 export function otlpEncoding(contentType: string | undefined): OtlpEncoding {
-  const type = String(contentType ?? '').split(';')[0].trim().toLowerCase();
+  const type = String(contentType ?? '')
+    .split(';')[0]
+    .trim()
+    .toLowerCase();
   if (type === 'application/x-protobuf' || type === 'application/protobuf') return 'protobuf';
   if (type === 'application/json') return 'json';
   throw new RequestError(415, 'unsupported_media_type', 'send OTLP as Content-Type: application/x-protobuf or application/json');
@@ -76,7 +83,8 @@ function checkUtf8Strings(message: unknown): void {
   // too: a rare loss, for never storing a replacement in place of what was sent.
   const walk = (v: unknown): void => {
     if (typeof v === 'string') {
-      if (v.includes('\uFFFD')) throw new RequestError(400, 'invalid_utf8', 'a string in the protobuf body is not valid UTF-8; send text as UTF-8');
+      if (v.includes('\uFFFD'))
+        throw new RequestError(400, 'invalid_utf8', 'a string in the protobuf body is not valid UTF-8; send text as UTF-8');
     } else if (Array.isArray(v)) v.forEach(walk);
     else if (isObj(v)) for (const k of Object.keys(v)) walk(v[k]);
   };
@@ -187,27 +195,43 @@ function shapeOf(name: string, a: Map<string, unknown>, where: string): Shape | 
   const session = str(a, 'session.id', 'conversation.id', 'thread.id') ?? 'otel';
   if (name === 'claude_code.api_request') {
     return {
-      tool: 'claude-code', model: model(), session,
-      input: tokens(a, 'input_tokens', where), output: tokens(a, 'output_tokens', where),
-      cacheRead: tokens(a, 'cache_read_tokens', where), cacheWrite: tokens(a, 'cache_creation_tokens', where),
-      reportedCost: usd(a, 'cost_usd', where), requestId: str(a, 'request_id', 'request.id'),
+      tool: 'claude-code',
+      model: model(),
+      session,
+      input: tokens(a, 'input_tokens', where),
+      output: tokens(a, 'output_tokens', where),
+      cacheRead: tokens(a, 'cache_read_tokens', where),
+      cacheWrite: tokens(a, 'cache_creation_tokens', where),
+      reportedCost: usd(a, 'cost_usd', where),
+      requestId: str(a, 'request_id', 'request.id'),
     };
   }
   if (name === 'gemini_cli.api_response') {
     const input = tokens(a, 'input_token_count', where);
     const cached = Math.min(tokens(a, 'cached_content_token_count', where), input);
     return {
-      tool: 'gemini-cli', model: model(), session, input: input - cached,
+      tool: 'gemini-cli',
+      model: model(),
+      session,
+      input: input - cached,
       output: tokens(a, 'output_token_count', where) + tokens(a, 'thoughts_token_count', where),
-      cacheRead: cached, cacheWrite: 0, reportedCost: null,
+      cacheRead: cached,
+      cacheWrite: 0,
+      reportedCost: null,
     };
   }
   if (name === 'codex.sse_event' && str(a, 'event.kind') === 'response.completed') {
     const input = tokens(a, 'input_token_count', where);
     const cached = Math.min(tokens(a, 'cached_token_count', where), input);
     return {
-      tool: 'codex', model: model(), session, input: input - cached, output: tokens(a, 'output_token_count', where),
-      cacheRead: cached, cacheWrite: tokens(a, 'cache_write_token_count', where), reportedCost: null,
+      tool: 'codex',
+      model: model(),
+      session,
+      input: input - cached,
+      output: tokens(a, 'output_token_count', where),
+      cacheRead: cached,
+      cacheWrite: tokens(a, 'cache_write_token_count', where),
+      reportedCost: null,
     };
   }
   return undefined;
@@ -265,16 +289,48 @@ export function recordsFromLogs(body: Obj, prices: PriceTable, now = Date.now())
           return;
         }
         const ts = when(lr, a, where, now);
-        if (ts < EARLIEST_TS || ts > now + 24 * 3600_000) throw bad(`${where}the time is out of range (before 2000 or more than a day ahead)`);
+        if (ts < EARLIEST_TS || ts > now + 24 * 3600_000)
+          throw bad(`${where}the time is out of range (before 2000 or more than a day ahead)`);
         const project = str(a, 'project') ?? str(resource, 'project', 'service.name') ?? shape.tool;
-        const counts = { inputTokens: shape.input, outputTokens: shape.output, cacheWriteTokens: shape.cacheWrite, cacheWrite1hTokens: 0, cacheReadTokens: shape.cacheRead };
+        const counts = {
+          inputTokens: shape.input,
+          outputTokens: shape.output,
+          cacheWriteTokens: shape.cacheWrite,
+          cacheWrite1hTokens: 0,
+          cacheReadTokens: shape.cacheRead,
+        };
         const p = prices.cost(shape.model, counts, shape.reportedCost, 'auto');
         const id = shape.requestId
           ? `${shape.tool}:${shape.requestId}`
-          : createHash('sha256').update(JSON.stringify([shape.tool, shape.session, ts, shape.model, shape.input, shape.output, shape.cacheRead, shape.cacheWrite, shape.reportedCost, str(a, 'event.sequence', 'prompt.id') ?? ''])).digest('base64url').slice(0, 32);
+          : createHash('sha256')
+              .update(
+                JSON.stringify([
+                  shape.tool,
+                  shape.session,
+                  ts,
+                  shape.model,
+                  shape.input,
+                  shape.output,
+                  shape.cacheRead,
+                  shape.cacheWrite,
+                  shape.reportedCost,
+                  str(a, 'event.sequence', 'prompt.id') ?? '',
+                ]),
+              )
+              .digest('base64url')
+              .slice(0, 32);
         records.push({
-          dedupKey: `otel:${id}`, timestamp: ts, source: 'otel', model: shape.model, project, sessionId: shape.session, ...counts,
-          reportedCost: shape.reportedCost, cost: p.cost, unpriced: !p.priced, isSidechain: false,
+          dedupKey: `otel:${id}`,
+          timestamp: ts,
+          source: 'otel',
+          model: shape.model,
+          project,
+          sessionId: shape.session,
+          ...counts,
+          reportedCost: shape.reportedCost,
+          cost: p.cost,
+          unpriced: !p.priced,
+          isSidechain: false,
         });
       });
     });
@@ -313,12 +369,18 @@ export function checkMetrics(body: Obj): { dataPoints: number } {
  * stores nothing from them (see checkMetrics).
  */
 export function claudeCodeOtelEnv(serverUrl: string, apiKey: string): string {
-  return [
-    'CLAUDE_CODE_ENABLE_TELEMETRY=1',
-    'OTEL_LOGS_EXPORTER=otlp',
-    'OTEL_METRICS_EXPORTER=none',
-    'OTEL_EXPORTER_OTLP_LOGS_PROTOCOL=http/protobuf',
-    `OTEL_EXPORTER_OTLP_LOGS_ENDPOINT=${serverUrl.replace(/\/+$/, '')}/v1/logs`,
-    `OTEL_EXPORTER_OTLP_HEADERS=x-api-key=${apiKey}`,
-  ].map((line) => `export ${line.replace(/^([^=]+)=(.*)$/, (_m, k: string, v: string) => `${k}=${/^[\w./:=-]+$/.test(v) ? v : `'${v}'`}`)}`).join('\n') + '\n';
+  return (
+    [
+      'CLAUDE_CODE_ENABLE_TELEMETRY=1',
+      'OTEL_LOGS_EXPORTER=otlp',
+      'OTEL_METRICS_EXPORTER=none',
+      'OTEL_EXPORTER_OTLP_LOGS_PROTOCOL=http/protobuf',
+      `OTEL_EXPORTER_OTLP_LOGS_ENDPOINT=${serverUrl.replace(/\/+$/, '')}/v1/logs`,
+      `OTEL_EXPORTER_OTLP_HEADERS=x-api-key=${apiKey}`,
+    ]
+      .map(
+        (line) => `export ${line.replace(/^([^=]+)=(.*)$/, (_m, k: string, v: string) => `${k}=${/^[\w./:=-]+$/.test(v) ? v : `'${v}'`}`)}`,
+      )
+      .join('\n') + '\n'
+  );
 }

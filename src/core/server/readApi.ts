@@ -6,9 +6,30 @@ import { agentOf, providerOf } from '../model';
 import { monthRange, timeframeRange, type Timeframe } from '../periods';
 import type { CostRules } from '../pricing/pricing';
 import {
-  activeSessions, activeSince, budgetLevel, budgetUse, burnRate, DEFAULT_BUDGET_THRESHOLDS, eachRequest, isActiveSession, isHighBurn, latestRequests,
-  localDay, monthProjection, monthToDate, sessionSummaries, sessionTotals, todayRange, totals, totalsBy, totalsByBucket, totalsByDay,
-  type ExportRow, type FigureScope, type GroupTotals, type TimeRange,
+  activeSessions,
+  activeSince,
+  budgetLevel,
+  budgetUse,
+  burnRate,
+  DEFAULT_BUDGET_THRESHOLDS,
+  eachRequest,
+  isActiveSession,
+  isHighBurn,
+  latestRequests,
+  localDay,
+  monthProjection,
+  monthToDate,
+  sessionSummaries,
+  sessionTotals,
+  todayRange,
+  totals,
+  totalsBy,
+  totalsByBucket,
+  totalsByDay,
+  type ExportRow,
+  type FigureScope,
+  type GroupTotals,
+  type TimeRange,
 } from '../read';
 import type { Budget } from '../status';
 import type { UsageStore } from '../store';
@@ -84,8 +105,14 @@ export function tokenStats(ctx: ReadContext, q: URLSearchParams): object {
   const sessions: Record<string, object> = {};
   for (const s of sessionTotals(ctx.store, range, limitParam(q, 100))) {
     sessions[s.key] = {
-      totalTokens: s.totalTokens, totalCost: s.cost, requestCount: s.requests, avgCostPerRequest: s.requests ? s.cost / s.requests : 0,
-      agent: agentOf(s.source, s.key), project: s.project, active: isActiveSession(s.lastTs, ctx.now), lastActivity: new Date(s.lastTs).toISOString(),
+      totalTokens: s.totalTokens,
+      totalCost: s.cost,
+      requestCount: s.requests,
+      avgCostPerRequest: s.requests ? s.cost / s.requests : 0,
+      agent: agentOf(s.source, s.key),
+      project: s.project,
+      active: isActiveSession(s.lastTs, ctx.now),
+      lastActivity: new Date(s.lastTs).toISOString(),
     };
   }
   return {
@@ -109,7 +136,10 @@ export function tokenStats(ctx: ReadContext, q: URLSearchParams): object {
 }
 
 const kinds = (g: GroupTotals) => ({
-  inputTokens: g.inputTokens, outputTokens: g.outputTokens, cacheWriteTokens: g.cacheWriteTokens, cacheReadTokens: g.cacheReadTokens,
+  inputTokens: g.inputTokens,
+  outputTokens: g.outputTokens,
+  cacheWriteTokens: g.cacheWriteTokens,
+  cacheReadTokens: g.cacheReadTokens,
 });
 
 /** Trend buckets: 2 minutes for the last hour, hours for a day, local days for longer. Empty buckets are filled with zeros. */
@@ -117,7 +147,10 @@ export function tokenTrends(ctx: ReadContext, q: URLSearchParams): object {
   const timeframe = timeframeParam(q, 'day');
   const range = timeframeRange(timeframe, ctx.timeZone, ctx.now);
   const point = (start: number, g?: GroupTotals) => ({
-    timestamp: new Date(start).toISOString(), tokens: g?.totalTokens ?? 0, cost: g?.cost ?? 0, requests: g?.requests ?? 0,
+    timestamp: new Date(start).toISOString(),
+    tokens: g?.totalTokens ?? 0,
+    cost: g?.cost ?? 0,
+    requests: g?.requests ?? 0,
   });
   let trends: ReturnType<typeof point>[];
   if (timeframe === 'hour' || timeframe === 'day') {
@@ -157,7 +190,15 @@ export function tokenExport(ctx: ReadContext, q: URLSearchParams): { body: strin
       exportedAt: new Date(ctx.now).toISOString(),
       timeframe,
       range: { from: iso(range.start), until: iso(range.end) },
-      totals: { inputTokens: t.inputTokens, outputTokens: t.outputTokens, cacheWriteTokens: t.cacheWriteTokens, cacheReadTokens: t.cacheReadTokens, totalTokens: t.totalTokens, cost: t.cost, requests: t.requests },
+      totals: {
+        inputTokens: t.inputTokens,
+        outputTokens: t.outputTokens,
+        cacheWriteTokens: t.cacheWriteTokens,
+        cacheReadTokens: t.cacheReadTokens,
+        totalTokens: t.totalTokens,
+        cost: t.cost,
+        requests: t.requests,
+      },
       requests,
     }),
     contentType: 'application/json; charset=utf-8',
@@ -169,9 +210,19 @@ const iso = (ms: number | undefined) => (ms === undefined ? null : new Date(ms).
 
 function exportObject(row: ExportRow): object {
   return {
-    timestamp: row.timestamp, source: row.source, agent: agentOf(row.source, row.session), provider: providerOf(row.model), model: row.model,
-    project: row.project, session: row.session, inputTokens: row.inputTokens, outputTokens: row.outputTokens,
-    cacheWriteTokens: row.cacheWriteTokens, cacheReadTokens: row.cacheReadTokens, totalTokens: row.totalTokens, cost: row.cost,
+    timestamp: row.timestamp,
+    source: row.source,
+    agent: agentOf(row.source, row.session),
+    provider: providerOf(row.model),
+    model: row.model,
+    project: row.project,
+    session: row.session,
+    inputTokens: row.inputTokens,
+    outputTokens: row.outputTokens,
+    cacheWriteTokens: row.cacheWriteTokens,
+    cacheReadTokens: row.cacheReadTokens,
+    totalTokens: row.totalTokens,
+    cost: row.cost,
   };
 }
 
@@ -208,10 +259,27 @@ export function costs(ctx: ReadContext, q: URLSearchParams): object {
     budget: ctx.budget.monthly ?? null,
     dailyBudget: ctx.budget.daily ?? null,
     timeframe: `${days}d`,
-    byAgent: byAgent.map((g) => ({ agent: g.key, cost: g.cost, tokens: g.totalTokens, requests: g.requests, percentOfTotal: pct(g.cost, windowCost) })),
-    byModel: byModel.map((g) => ({ model: g.key, cost: g.cost, tokens: g.totalTokens, requests: g.requests, percentOfTotal: pct(g.cost, windowCost) })),
+    byAgent: byAgent.map((g) => ({
+      agent: g.key,
+      cost: g.cost,
+      tokens: g.totalTokens,
+      requests: g.requests,
+      percentOfTotal: pct(g.cost, windowCost),
+    })),
+    byModel: byModel.map((g) => ({
+      model: g.key,
+      cost: g.cost,
+      tokens: g.totalTokens,
+      requests: g.requests,
+      percentOfTotal: pct(g.cost, windowCost),
+    })),
     daily: totalsByDay(store, tz, window).map((g) => ({
-      date: g.key.slice(5), day: g.key, cost: g.cost, input: g.inputTokens, output: g.outputTokens, tokens: g.totalTokens,
+      date: g.key.slice(5),
+      day: g.key,
+      cost: g.cost,
+      input: g.inputTokens,
+      output: g.outputTokens,
+      tokens: g.totalTokens,
     })),
     // Hours of today, by local clock time.
     hourly: hourly.map((g) => ({ hour: `${localHour(Number(g.key), tz)}:00`, cost: g.cost, tokens: g.totalTokens })),
@@ -230,7 +298,11 @@ export function stats(ctx: ReadContext, q: URLSearchParams): object {
   const range = timeframeRange(timeframe, ctx.timeZone, ctx.now);
   const source = sourceParam(q);
   const t = totalsBy(ctx.store, 'source', range, { source });
-  const sum = t.reduce((a, g) => ({ tokens: a.tokens + g.totalTokens, cost: a.cost + g.cost, count: a.count + g.requests }), { tokens: 0, cost: 0, count: 0 });
+  const sum = t.reduce((a, g) => ({ tokens: a.tokens + g.totalTokens, cost: a.cost + g.cost, count: a.count + g.requests }), {
+    tokens: 0,
+    cost: 0,
+    count: 0,
+  });
   const entry = (g: GroupTotals) => ({ tokens: g.totalTokens, cost: g.cost, count: g.requests });
   const byProject: Record<string, object> = {};
   for (const g of totalsBy(ctx.store, 'project', range, { source })) byProject[g.key] = entry(g);
@@ -238,7 +310,16 @@ export function stats(ctx: ReadContext, q: URLSearchParams): object {
   for (const g of totalsByDay(ctx.store, ctx.timeZone, range, source)) byDate[g.key] = entry(g);
   const byTask: Record<string, object> = {};
   for (const g of totalsBy(ctx.store, 'session', range, { source, limit: limitParam(q, 100) })) byTask[g.key] = entry(g);
-  return { totalTokens: sum.tokens, totalCost: sum.cost, logs: sum.count, byProject, byDate, byTask, timeframe, ...(source ? { source } : {}) };
+  return {
+    totalTokens: sum.tokens,
+    totalCost: sum.cost,
+    logs: sum.count,
+    byProject,
+    byDate,
+    byTask,
+    timeframe,
+    ...(source ? { source } : {}),
+  };
 }
 
 /** The latest entries (default 100), oldest first, with local date and time. */
@@ -246,15 +327,33 @@ export function logs(ctx: ReadContext, q: URLSearchParams): object[] {
   const timeframe = timeframeParam(q, 'all');
   const range = timeframeRange(timeframe, ctx.timeZone, ctx.now);
   const fmt = new Intl.DateTimeFormat('en-CA', {
-    timeZone: ctx.timeZone, year: 'numeric', month: '2-digit', day: '2-digit', hour: '2-digit', minute: '2-digit', second: '2-digit', hourCycle: 'h23',
+    timeZone: ctx.timeZone,
+    year: 'numeric',
+    month: '2-digit',
+    day: '2-digit',
+    hour: '2-digit',
+    minute: '2-digit',
+    second: '2-digit',
+    hourCycle: 'h23',
   });
   return latestRequests(ctx.store, range, limitParam(q, 100), sourceParam(q)).map((r) => {
     const p = Object.fromEntries(fmt.formatToParts(new Date(r.timestamp)).map((x) => [x.type, x.value]));
     const date = `${p.year}-${p.month}-${p.day}`;
     const time = `${p.hour}:${p.minute}:${p.second}`;
     return {
-      datetime: `${date} ${time}`, date, time, project: r.project, task: r.session, tokens: r.totalTokens, cost: r.cost,
-      timestamp: r.timestamp, model: r.model, source: r.source, agent: agentOf(r.source, r.session), inputTokens: r.inputTokens, outputTokens: r.outputTokens,
+      datetime: `${date} ${time}`,
+      date,
+      time,
+      project: r.project,
+      task: r.session,
+      tokens: r.totalTokens,
+      cost: r.cost,
+      timestamp: r.timestamp,
+      model: r.model,
+      source: r.source,
+      agent: agentOf(r.source, r.session),
+      inputTokens: r.inputTokens,
+      outputTokens: r.outputTokens,
     };
   });
 }
@@ -313,7 +412,10 @@ export function tokensLive(ctx: ReadContext, agentStatus: ReadonlyMap<string, { 
     },
     agents,
     historical: daysBetween(weekStart, today.day, tz).map((d) => ({
-      date: d.day, cost: historical.get(d.day)?.cost ?? 0, tokens: historical.get(d.day)?.totalTokens ?? 0, requests: historical.get(d.day)?.requests ?? 0,
+      date: d.day,
+      cost: historical.get(d.day)?.cost ?? 0,
+      tokens: historical.get(d.day)?.totalTokens ?? 0,
+      requests: historical.get(d.day)?.requests ?? 0,
     })),
     savings: savings(ctx),
     alerts: {
@@ -342,10 +444,22 @@ const savingsCache = new WeakMap<UsageStore, { at: number; timeZone: string; val
 function savings(ctx: ReadContext): object {
   const cached = savingsCache.get(ctx.store);
   if (cached && cached.timeZone === ctx.timeZone && ctx.now >= cached.at && ctx.now - cached.at < SAVINGS_REFRESH_MS) return cached.value;
-  const week = buildDashboard(ctx.store, { range: { kind: 'preset', preset: 'last7' } }, {
-    timeZone: ctx.timeZone, now: ctx.now, scanned: true, storageRole: 'writer', budget: ctx.budget, thresholds: [], costThreshold: 0,
-    burnRatePerHour: 0, workspaceFolders: [], gettingStarted: { transcriptRoots: [] },
-  });
+  const week = buildDashboard(
+    ctx.store,
+    { range: { kind: 'preset', preset: 'last7' } },
+    {
+      timeZone: ctx.timeZone,
+      now: ctx.now,
+      scanned: true,
+      storageRole: 'writer',
+      budget: ctx.budget,
+      thresholds: [],
+      costThreshold: 0,
+      burnRatePerHour: 0,
+      workspaceFolders: [],
+      gettingStarted: { transcriptRoots: [] },
+    },
+  );
   const o = week.insights.optimization;
   const daily = o ? o.saving / SAVINGS_DAYS : 0;
   const value = {
@@ -366,7 +480,12 @@ const CLAUDE_SOURCES = ['claude-code', 'claude-code-subagent'];
 
 /** The last folder name of a project path (`/home/me/mission-control` is `mission-control`). */
 function projectName(p: string): string {
-  return p.split(/[\\/]+/).filter(Boolean).pop() ?? p;
+  return (
+    p
+      .split(/[\\/]+/)
+      .filter(Boolean)
+      .pop() ?? p
+  );
 }
 
 /**

@@ -12,7 +12,16 @@ import { apiKeyMatches, presentedApiKey } from './apiKey';
 import { METRICS_CONTENT_TYPE, prometheusText } from './metrics';
 import { checkMetrics, decodeOtlp, otlpEncoding, recordsFromLogs, type OtlpEncoding } from './otlp';
 import * as read from './readApi';
-import { agentIdFromPath, conflictError, eventsFromBody, heartbeatFromBody, manualFromBody, parseJson, reportDifference, RequestError } from './validate';
+import {
+  agentIdFromPath,
+  conflictError,
+  eventsFromBody,
+  heartbeatFromBody,
+  manualFromBody,
+  parseJson,
+  reportDifference,
+  RequestError,
+} from './validate';
 import { Gateway, handshakeProblem } from './websocket';
 
 /** What the server needs of the engine: durable acceptance and the store to read from. */
@@ -151,9 +160,21 @@ export class UsageServer {
       { pattern: /^\/api\/agents\/([^/]+)\/heartbeat$/, methods: { POST: (req, _u, p) => this.heartbeat(req, p[0]) } },
       { pattern: /^\/api\/events$/, methods: { POST: (req) => this.events(req) } },
       { pattern: /^\/api\/usage$/, methods: { POST: (req) => this.manual(req) } },
-      { pattern: /^\/api\/gateway$/, methods: { GET: () => ({ status: 426, json: { error: 'upgrade_required', detail: 'connect with a WebSocket client' }, headers: { upgrade: 'websocket' } }) } },
+      {
+        pattern: /^\/api\/gateway$/,
+        methods: {
+          GET: () => ({
+            status: 426,
+            json: { error: 'upgrade_required', detail: 'connect with a WebSocket client' },
+            headers: { upgrade: 'websocket' },
+          }),
+        },
+      },
       { pattern: /^\/api\/tokens$/, methods: { GET: (_r, u) => this.tokens(u) } },
-      { pattern: /^\/api\/claude\/sessions$/, methods: { GET: (_r, u) => ({ json: read.claudeSessions(this.context(), u.searchParams) }) } },
+      {
+        pattern: /^\/api\/claude\/sessions$/,
+        methods: { GET: (_r, u) => ({ json: read.claudeSessions(this.context(), u.searchParams) }) },
+      },
       { pattern: /^\/api\/tokens-live$/, methods: { GET: () => ({ json: read.tokensLive(this.context(), this.agentStatus) }) } },
       { pattern: /^\/api\/costs$/, methods: { GET: (_r, u) => ({ json: read.costs(this.context(), u.searchParams) }) } },
       { pattern: /^\/api\/stats$/, methods: { GET: (_r, u) => ({ json: read.stats(this.context(), u.searchParams) }) } },
@@ -163,7 +184,10 @@ export class UsageServer {
       { pattern: /^\/v1\/logs$/, methods: { POST: (req) => this.otlpLogs(req) } },
       { pattern: /^\/v1\/metrics$/, methods: { POST: (req) => this.otlpMetrics(req) } },
       { pattern: /^\/api\/limits$/, methods: { GET: () => ({ json: read.limits(this.context()) }) } },
-      { pattern: /^\/metrics$/, methods: { GET: () => ({ text: prometheusText(this.opts.engine.store), contentType: METRICS_CONTENT_TYPE }) } },
+      {
+        pattern: /^\/metrics$/,
+        methods: { GET: () => ({ text: prometheusText(this.opts.engine.store), contentType: METRICS_CONTENT_TYPE }) },
+      },
     ];
   }
 
@@ -179,8 +203,10 @@ export class UsageServer {
     await new Promise<void>((resolve, reject) => {
       const onError = (err: NodeJS.ErrnoException) => {
         server.off('listening', onListening);
-        if (err.code === 'EADDRINUSE') reject(new PortInUseError(opts.port, opts.portHint ?? 'Choose another port, or 0 for any free port.'));
-        else if (err.code === 'EACCES') reject(new Error(`Not allowed to listen on port ${opts.port}. ${opts.portHint ?? 'Choose a port above 1024, or 0.'}`));
+        if (err.code === 'EADDRINUSE')
+          reject(new PortInUseError(opts.port, opts.portHint ?? 'Choose another port, or 0 for any free port.'));
+        else if (err.code === 'EACCES')
+          reject(new Error(`Not allowed to listen on port ${opts.port}. ${opts.portHint ?? 'Choose a port above 1024, or 0.'}`));
         else reject(err);
       };
       const onListening = () => {
@@ -224,13 +250,22 @@ export class UsageServer {
     const r = this.opts.engine.store.recovery;
     const message = recoveryMessage(r);
     return {
-      status: 'ok', version: this.opts.version ?? null, pid: process.pid,
-      ...(message ? {
-        recovery: {
-          message, movedAside: r.movedAside ?? null, restoredFrom: r.restoredFrom ?? null, recovered: r.fromSnapshot + r.fromJournal,
-          fromSnapshot: r.fromSnapshot, fromJournal: r.fromJournal, damagedJournalLines: r.unreadableJournalLines,
-        },
-      } : {}),
+      status: 'ok',
+      version: this.opts.version ?? null,
+      pid: process.pid,
+      ...(message
+        ? {
+            recovery: {
+              message,
+              movedAside: r.movedAside ?? null,
+              restoredFrom: r.restoredFrom ?? null,
+              recovered: r.fromSnapshot + r.fromJournal,
+              fromSnapshot: r.fromSnapshot,
+              fromJournal: r.fromJournal,
+              damagedJournalLines: r.unreadableJournalLines,
+            },
+          }
+        : {}),
     };
   }
 
@@ -323,7 +358,10 @@ export class UsageServer {
 
   /** Reads a JSON body: 415 unless JSON, 413 beyond the limit (stops reading), 400 unless it parses. */
   private async body(req: http.IncomingMessage): Promise<unknown> {
-    const type = String(req.headers['content-type'] ?? '').split(';')[0].trim().toLowerCase();
+    const type = String(req.headers['content-type'] ?? '')
+      .split(';')[0]
+      .trim()
+      .toLowerCase();
     if (type !== 'application/json' && !/^application\/[a-z0-9.+-]+\+json$/.test(type)) {
       throw new RequestError(415, 'unsupported_media_type', 'send the body as Content-Type: application/json');
     }
@@ -362,9 +400,14 @@ export class UsageServer {
    * Content-Encoding says so (the size limit applies to the unpacked body too, so a small bomb
    * is a 413), then decoded (400 when it is not an OTLP message).
    */
-  private async otlpBody(req: http.IncomingMessage, kind: 'logs' | 'metrics'): Promise<{ encoding: OtlpEncoding; body: Record<string, unknown> }> {
+  private async otlpBody(
+    req: http.IncomingMessage,
+    kind: 'logs' | 'metrics',
+  ): Promise<{ encoding: OtlpEncoding; body: Record<string, unknown> }> {
     const encoding = otlpEncoding(req.headers['content-type']);
-    const coding = String(req.headers['content-encoding'] ?? 'identity').trim().toLowerCase();
+    const coding = String(req.headers['content-encoding'] ?? 'identity')
+      .trim()
+      .toLowerCase();
     if (coding !== 'identity' && coding !== 'gzip') {
       throw new RequestError(415, 'unsupported_encoding', `Content-Encoding ${coding} is not accepted; send gzip or no encoding`);
     }
@@ -408,7 +451,11 @@ export class UsageServer {
       changed = await this.acceptBatched(records);
     } catch (err) {
       if (err instanceof RequestError) throw err;
-      throw new RequestError(503, 'not_durable', `could not store the usage durably (${(err as Error).message}); nothing was acknowledged, retry`);
+      throw new RequestError(
+        503,
+        'not_durable',
+        `could not store the usage durably (${(err as Error).message}); nothing was acknowledged, retry`,
+      );
     }
     // A reader hands records to the writer through its inbox: all of them are taken, none counted here.
     const accepted = this.opts.engine.role === 'writer' ? changed : records.length;
@@ -506,7 +553,16 @@ export class UsageServer {
   private async manual(req: http.IncomingMessage): Promise<Reply> {
     const record = manualFromBody(await this.body(req), this.opts.prices());
     const stored = await this.accept([record]);
-    return { json: { ok: true, ...stored, project: record.project, task: record.sessionId, tokens: record.inputTokens + record.outputTokens, unpriced: record.unpriced } };
+    return {
+      json: {
+        ok: true,
+        ...stored,
+        project: record.project,
+        task: record.sessionId,
+        tokens: record.inputTokens + record.outputTokens,
+        unpriced: record.unpriced,
+      },
+    };
   }
 
   private tokens(url: URL): Reply {
@@ -515,7 +571,11 @@ export class UsageServer {
     if (action === 'stats') return { json: read.tokenStats(this.context(), q) };
     if (action === 'trends') return { json: read.tokenTrends(this.context(), q) };
     const file = read.tokenExport(this.context(), q);
-    return { text: file.body, contentType: file.contentType, headers: { 'content-disposition': `attachment; filename="${file.filename}"` } };
+    return {
+      text: file.body,
+      contentType: file.contentType,
+      headers: { 'content-disposition': `attachment; filename="${file.filename}"` },
+    };
   }
 
   /** The gateway's handshake passes the same checks as any request, then speaks WebSocket. */
@@ -527,15 +587,24 @@ export class UsageServer {
       if (path !== '/api/gateway') throw new RequestError(404, 'not_found', `no WebSocket endpoint ${path}`);
       const problem = handshakeProblem(req);
       if (problem) {
-        throw new RequestError(problem.status, 'bad_handshake', problem.detail, problem.status === 426 ? { 'sec-websocket-version': '13' } : {});
+        throw new RequestError(
+          problem.status,
+          'bad_handshake',
+          problem.detail,
+          problem.status === 426 ? { 'sec-websocket-version': '13' } : {},
+        );
       }
       if (this.gateway.full) {
-        throw new RequestError(503, 'too_many_connections', 'the gateway has as many connections open as it accepts; retry later', { 'retry-after': '5' });
+        throw new RequestError(503, 'too_many_connections', 'the gateway has as many connections open as it accepts; retry later', {
+          'retry-after': '5',
+        });
       }
     } catch (err) {
       const e = err instanceof RequestError ? err : new RequestError(500, 'internal', 'the server failed');
       const body = JSON.stringify({ error: e.code, detail: e.message });
-      const extra = Object.entries(e.headers).map(([k, v]) => `${k}: ${v}\r\n`).join('');
+      const extra = Object.entries(e.headers)
+        .map(([k, v]) => `${k}: ${v}\r\n`)
+        .join('');
       socket.end(
         `HTTP/1.1 ${e.status} ${http.STATUS_CODES[e.status]}\r\ncontent-type: application/json; charset=utf-8\r\n` +
           `content-length: ${Buffer.byteLength(body)}\r\nconnection: close\r\n${extra}\r\n${body}`,

@@ -70,7 +70,9 @@ export class ServerSupervisor {
 
   private failed(err: Error): void {
     const retrying = !this.disposed && this.opts.engine.role === 'writer' && this.opts.settings().enabled;
-    const message = retrying ? `${err.message} Trying again every ${this.opts.retryMs ?? 250} ms while this process writes the usage database.` : err.message;
+    const message = retrying
+      ? `${err.message} Trying again every ${this.opts.retryMs ?? 250} ms while this process writes the usage database.`
+      : err.message;
     if (message !== this.lastProblem) this.opts.onProblem?.(message, err.message);
     this.lastProblem = message;
     if (retrying) {

@@ -80,7 +80,8 @@ export function timestamp(o: Obj, key: string, where: string, now: number): numb
   if (v === undefined || v === null) return undefined;
   let ms: number;
   if (typeof v === 'string') {
-    if (!ISO_INSTANT.test(v)) throw invalid(`${where}${key} must be an ISO 8601 instant with a zone (e.g. 2026-03-04T10:00:00Z) or epoch milliseconds`);
+    if (!ISO_INSTANT.test(v))
+      throw invalid(`${where}${key} must be an ISO 8601 instant with a zone (e.g. 2026-03-04T10:00:00Z) or epoch milliseconds`);
     ms = Date.parse(v);
   } else if (typeof v === 'number' && Number.isInteger(v)) {
     ms = v;
@@ -102,7 +103,12 @@ function short(v: unknown): string {
  * Where a reported record's cost comes from: the reported cost, else the price table, under both
  * cost rules (what ccusage would count, and what the API would bill).
  */
-function priced(prices: PriceTable, model: string, counts: TokenCounts, reported: number | null): { cost: number; apiCost?: number; unpriced: boolean } {
+function priced(
+  prices: PriceTable,
+  model: string,
+  counts: TokenCounts,
+  reported: number | null,
+): { cost: number; apiCost?: number; unpriced: boolean } {
   const p = prices.cost(model, counts, reported, 'auto');
   const api = prices.apiCost(model, counts, reported, 'auto').cost;
   return { cost: p.cost, ...(api !== p.cost ? { apiCost: api } : {}), unpriced: !p.priced };
@@ -155,11 +161,20 @@ export function heartbeatFromBody(agentId: string, body: unknown, prices: PriceT
   const c = counts(input, output, cacheWrite, cacheRead);
   return {
     status,
-    records: [stamped(given === undefined, {
-      dedupKey: requestId ? `hb:${agentId}:${requestId}` : `hb:${agentId}:${randomUUID()}`,
-      timestamp: ts, source: 'heartbeat', model, project: project ?? sessionId ?? agentId, sessionId: agentId, ...c,
-      reportedCost: reported, ...priced(prices, model, c, reported), isSidechain: false,
-    })],
+    records: [
+      stamped(given === undefined, {
+        dedupKey: requestId ? `hb:${agentId}:${requestId}` : `hb:${agentId}:${randomUUID()}`,
+        timestamp: ts,
+        source: 'heartbeat',
+        model,
+        project: project ?? sessionId ?? agentId,
+        sessionId: agentId,
+        ...c,
+        reportedCost: reported,
+        ...priced(prices, model, c, reported),
+        isSidechain: false,
+      }),
+    ],
   };
 }
 
@@ -208,11 +223,20 @@ export function eventsFromBody(body: unknown, prices: PriceTable, now = Date.now
     const given = timestamp(e, 'timestamp', at, now) ?? timestamp(p, 'timestamp', w, now);
     const ts = given ?? now;
     const c = counts(input, output, cacheWrite, cacheRead);
-    records.push(stamped(given === undefined, {
-      dedupKey: id ? `ev:${id}` : requestId ? `ev:${sessionId}:${requestId}` : `ev:${randomUUID()}`,
-      timestamp: ts, source: 'heartbeat', model, project: project ?? sessionId, sessionId, ...c,
-      reportedCost: reported, ...priced(prices, model, c, reported), isSidechain: false,
-    }));
+    records.push(
+      stamped(given === undefined, {
+        dedupKey: id ? `ev:${id}` : requestId ? `ev:${sessionId}:${requestId}` : `ev:${randomUUID()}`,
+        timestamp: ts,
+        source: 'heartbeat',
+        model,
+        project: project ?? sessionId,
+        sessionId,
+        ...c,
+        reportedCost: reported,
+        ...priced(prices, model, c, reported),
+        isSidechain: false,
+      }),
+    );
   });
   return { records, ignored };
 }
@@ -243,8 +267,16 @@ export function manualFromBody(body: unknown, prices: PriceTable, now = Date.now
   const c = counts(inputTokens, outputTokens);
   const p = model === 'unspecified' ? { cost: reported ?? 0, unpriced: false } : priced(prices, model, c, reported);
   return stamped(given === undefined, {
-    dedupKey: `manual:${requestId ?? randomUUID()}`, timestamp: given ?? now, source: 'manual', model, project, sessionId: task, ...c,
-    reportedCost: reported, ...p, isSidechain: false,
+    dedupKey: `manual:${requestId ?? randomUUID()}`,
+    timestamp: given ?? now,
+    source: 'manual',
+    model,
+    project,
+    sessionId: task,
+    ...c,
+    reportedCost: reported,
+    ...p,
+    isSidechain: false,
   });
 }
 
@@ -263,10 +295,15 @@ function stamped(onArrival: boolean, r: UsageRecord): UsageRecord {
  */
 export function reportDifference(stored: StoredReport, r: UsageRecord): string | undefined {
   const fields: [string, unknown, unknown][] = [
-    ['model', stored.model, r.model], ['project', stored.project, r.project], ['session', stored.sessionId, r.sessionId],
-    ['input tokens', stored.inputTokens, r.inputTokens], ['output tokens', stored.outputTokens, r.outputTokens],
-    ['cache write tokens', stored.cacheWriteTokens, r.cacheWriteTokens], ['cache read tokens', stored.cacheReadTokens, r.cacheReadTokens],
-    ['cost', stored.reportedCost, r.reportedCost], ['source', stored.source, r.source],
+    ['model', stored.model, r.model],
+    ['project', stored.project, r.project],
+    ['session', stored.sessionId, r.sessionId],
+    ['input tokens', stored.inputTokens, r.inputTokens],
+    ['output tokens', stored.outputTokens, r.outputTokens],
+    ['cache write tokens', stored.cacheWriteTokens, r.cacheWriteTokens],
+    ['cache read tokens', stored.cacheReadTokens, r.cacheReadTokens],
+    ['cost', stored.reportedCost, r.reportedCost],
+    ['source', stored.source, r.source],
   ];
   if (!timedOnArrival.has(r)) fields.push(['timestamp', new Date(stored.timestamp).toISOString(), new Date(r.timestamp).toISOString()]);
   const diff = fields.find(([, a, b]) => a !== b);
@@ -276,7 +313,11 @@ export function reportDifference(stored: StoredReport, r: UsageRecord): string |
 /** A 409: the id was already used for a different record, which is kept. */
 export function conflictError(r: UsageRecord, difference: string): RequestError {
   const id = r.dedupKey.replace(/^(?:hb:[^:]*:|ev:|manual:)/, '');
-  return new RequestError(409, 'conflict', `the id ${short(id)} was already stored with other values (${difference}); the stored record is kept. Send a new id for a new record.`);
+  return new RequestError(
+    409,
+    'conflict',
+    `the id ${short(id)} was already stored with other values (${difference}); the stored record is kept. Send a new id for a new record.`,
+  );
 }
 
 const strictUtf8 = new TextDecoder('utf-8', { fatal: true });
@@ -304,7 +345,11 @@ export function decodeUtf8(bytes: Uint8Array, what = 'the body'): string {
       else lo = mid + 1;
     }
     const at = Math.min(lo, bytes.length - 1);
-    throw new RequestError(400, 'invalid_utf8', `${what} is not valid UTF-8 (byte ${at} is 0x${(bytes[at] ?? 0).toString(16).padStart(2, '0')}); send text as UTF-8`);
+    throw new RequestError(
+      400,
+      'invalid_utf8',
+      `${what} is not valid UTF-8 (byte ${at} is 0x${(bytes[at] ?? 0).toString(16).padStart(2, '0')}); send text as UTF-8`,
+    );
   }
 }
 

@@ -106,7 +106,9 @@ export class Gateway {
     const clients = [...this.wss.clients];
     for (const ws of clients) ws.close(CLOSE.goingAway, 'server stopping');
     await Promise.race([
-      Promise.all(clients.map((ws) => new Promise<void>((resolve) => (ws.readyState === ws.CLOSED ? resolve() : ws.once('close', () => resolve()))))),
+      Promise.all(
+        clients.map((ws) => new Promise<void>((resolve) => (ws.readyState === ws.CLOSED ? resolve() : ws.once('close', () => resolve())))),
+      ),
       new Promise((resolve) => setTimeout(resolve, 500).unref()),
     ]);
     for (const ws of this.wss.clients) ws.terminate();

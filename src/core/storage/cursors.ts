@@ -18,7 +18,12 @@ export interface FileCursor {
 
 /** A copy of a cursor with exactly its own fields (no `state` key when it has none). */
 export const copyCursor = (c: FileCursor): FileCursor => ({
-  path: c.path, size: c.size, mtimeMs: c.mtimeMs, ino: c.ino, offset: c.offset, ...(c.state != null ? { state: c.state } : {}),
+  path: c.path,
+  size: c.size,
+  mtimeMs: c.mtimeMs,
+  ino: c.ino,
+  offset: c.offset,
+  ...(c.state != null ? { state: c.state } : {}),
 });
 
 /** Writes one cursor to the `files` table through the insert path's prepared statement. */
@@ -41,7 +46,11 @@ export class CursorCache {
       const cache = new Map<string, FileCursor>();
       each(this.db(), 'SELECT path, size, mtime, ino, offset, state FROM files', [], (row) => {
         const c: FileCursor = {
-          path: String(row.path), size: Number(row.size), mtimeMs: Number(row.mtime), ino: Number(row.ino), offset: Number(row.offset),
+          path: String(row.path),
+          size: Number(row.size),
+          mtimeMs: Number(row.mtime),
+          ino: Number(row.ino),
+          offset: Number(row.offset),
           ...(row.state != null ? { state: String(row.state) } : {}),
         };
         cache.set(c.path, c);

@@ -153,7 +153,10 @@ export function rotatedJournals(file: string): { file: string; seq: number }[] {
 }
 
 const isEntry = (e: unknown): e is JournalEntry =>
-  typeof e === 'object' && e !== null && ('r' in e || 'c' in e) && typeof ((e as { r?: unknown; c?: unknown }).r ?? (e as { c?: unknown }).c) === 'object';
+  typeof e === 'object' &&
+  e !== null &&
+  ('r' in e || 'c' in e) &&
+  typeof ((e as { r?: unknown; c?: unknown }).r ?? (e as { c?: unknown }).c) === 'object';
 
 /**
  * The entries inside a damaged line: bytes written over or into the journal (a disk error, a

@@ -39,5 +39,4 @@ export function messageKeyRange(messageId: string): [bigint, bigint] {
   return [low, low | REQUEST_MASK];
 }
 
-
 export const REQUEST_KEY_MASK = REQUEST_MASK;

@@ -47,8 +47,19 @@ export interface InsertStatements {
 }
 
 /** What a reported record is compared by when its id arrives again. */
-export type StoredReport = Pick<UsageRecord, 'timestamp' | 'source' | 'model' | 'project' | 'sessionId' | 'inputTokens' | 'outputTokens'
-  | 'cacheWriteTokens' | 'cacheReadTokens' | 'reportedCost'>;
+export type StoredReport = Pick<
+  UsageRecord,
+  | 'timestamp'
+  | 'source'
+  | 'model'
+  | 'project'
+  | 'sessionId'
+  | 'inputTokens'
+  | 'outputTokens'
+  | 'cacheWriteTokens'
+  | 'cacheReadTokens'
+  | 'reportedCost'
+>;
 
 export interface InsertOptions {
   /** Called for each row added or replaced (to journal it). */
@@ -107,7 +118,9 @@ export class RequestTable {
         drop: db.prepare('DELETE FROM requests WHERE key = ?') as BigStatement,
         setCredits: db.prepare('INSERT OR REPLACE INTO request_credits (key, credits) VALUES (?, ?)') as BigStatement,
         clearCredits: db.prepare('DELETE FROM request_credits WHERE key = ?') as BigStatement,
-        setCursor: db.prepare('INSERT OR REPLACE INTO files (path, size, mtime, ino, offset, state) VALUES (?, ?, ?, ?, ?, ?)') as BigStatement,
+        setCursor: db.prepare(
+          'INSERT OR REPLACE INTO files (path, size, mtime, ino, offset, state) VALUES (?, ?, ?, ?, ?, ?)',
+        ) as BigStatement,
         dims: {},
       };
     }
@@ -145,7 +158,9 @@ export class RequestTable {
       }
       const db = this.db();
       const stmts = this.statements();
-      const insert = (stmts.dims[kind] ??= db.prepare(`INSERT OR IGNORE INTO ${DIMENSIONS[kind]} (id, name) VALUES (?, ?)`) as BigStatement);
+      const insert = (stmts.dims[kind] ??= db.prepare(
+        `INSERT OR IGNORE INTO ${DIMENSIONS[kind]} (id, name) VALUES (?, ?)`,
+      ) as BigStatement);
       insert.run([next, name]);
       id = db.getRowsModified() > 0 ? next : Number(get(db, `SELECT id FROM ${DIMENSIONS[kind]} WHERE name = ?`, [name])?.id);
       cache.set(name, id);
@@ -166,9 +181,21 @@ export class RequestTable {
       if (opts.rivals && r.messageId && !this.keepOverSidechainCopies(r, key, messageKeyRange(r.messageId), sameMessage, drop)) continue;
       const flags = (r.unpriced ? UNPRICED : 0) | (r.isSidechain ? SIDECHAIN : 0) | (r.messageId ? HAS_MESSAGE : 0);
       upsert.run([
-        key, r.timestamp, this.dimId('source', r.source), this.dimId('model', r.model), this.dimId('project', r.project),
-        this.dimId('session', r.sessionId), r.inputTokens, r.outputTokens, r.cacheWriteTokens, r.cacheWrite1hTokens,
-        r.cacheReadTokens, r.reportedCost, r.cost, flags, storedApiCost(r),
+        key,
+        r.timestamp,
+        this.dimId('source', r.source),
+        this.dimId('model', r.model),
+        this.dimId('project', r.project),
+        this.dimId('session', r.sessionId),
+        r.inputTokens,
+        r.outputTokens,
+        r.cacheWriteTokens,
+        r.cacheWrite1hTokens,
+        r.cacheReadTokens,
+        r.reportedCost,
+        r.cost,
+        flags,
+        storedApiCost(r),
       ]);
       const n = db.getRowsModified();
       changed += n;
@@ -231,7 +258,13 @@ export class RequestTable {
    * Copies are found by their key range (44 bits of the message's hash) and the same model: a
    * replay is the same response, so two messages are mistaken for one only if both match.
    */
-  private keepOverSidechainCopies(r: UsageRecord, key: bigint, range: [bigint, bigint], sameMessage: BigStatement, drop: BigStatement): boolean {
+  private keepOverSidechainCopies(
+    r: UsageRecord,
+    key: bigint,
+    range: [bigint, bigint],
+    sameMessage: BigStatement,
+    drop: BigStatement,
+  ): boolean {
     const rivals: (Rank & { key: bigint })[] = [];
     sameMessage.bind([range[0], range[1], key, this.dimId('model', r.model)]);
     while (sameMessage.step()) {
@@ -271,9 +304,15 @@ export class RequestTable {
         if (stmt.step()) {
           const r = stmt.getAsObject();
           found.set(k, {
-            timestamp: Number(r.ts), source: String(r.source) as Source, model: String(r.model), project: String(r.project),
-            sessionId: String(r.session), inputTokens: Number(r.input), outputTokens: Number(r.output),
-            cacheWriteTokens: Number(r.cache_write), cacheReadTokens: Number(r.cache_read),
+            timestamp: Number(r.ts),
+            source: String(r.source) as Source,
+            model: String(r.model),
+            project: String(r.project),
+            sessionId: String(r.session),
+            inputTokens: Number(r.input),
+            outputTokens: Number(r.output),
+            cacheWriteTokens: Number(r.cache_write),
+            cacheReadTokens: Number(r.cache_read),
             reportedCost: r.reported_cost == null ? null : Number(r.reported_cost),
           });
         }

@@ -235,4 +235,3 @@ export const MIGRATE_V1_TO_V2 = `
 ALTER TABLE usage ADD COLUMN message_id TEXT;
 ALTER TABLE files ADD COLUMN state TEXT;
 `;
-

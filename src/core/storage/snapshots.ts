@@ -36,7 +36,12 @@ export interface RecoveryReport {
 }
 
 export const noRecovery = (): RecoveryReport => ({
-  fromSnapshot: 0, fromJournal: 0, replayed: 0, unreadableJournalLines: 0, damagedLines: [], missingEntries: 0,
+  fromSnapshot: 0,
+  fromJournal: 0,
+  replayed: 0,
+  unreadableJournalLines: 0,
+  damagedLines: [],
+  missingEntries: 0,
 });
 
 /**
@@ -47,7 +52,9 @@ export function recoveryMessage(r: RecoveryReport): string | undefined {
   const parts: string[] = [];
   if (r.problem) {
     const where = r.movedAside ? `; it was moved to ${r.movedAside}` : '';
-    const from = r.restoredFrom ? `${r.fromSnapshot} from the backup ${r.restoredFrom}` : `${r.fromSnapshot} from a backup (none was readable)`;
+    const from = r.restoredFrom
+      ? `${r.fromSnapshot} from the backup ${r.restoredFrom}`
+      : `${r.fromSnapshot} from a backup (none was readable)`;
     parts.push(
       `The usage database could not be used (${r.problem})${where}. Recovered ${r.fromSnapshot + r.fromJournal} record(s): ` +
         `${from} and ${r.fromJournal} from the journal; transcripts are read again.`,
@@ -55,7 +62,10 @@ export function recoveryMessage(r: RecoveryReport): string | undefined {
     if (r.missingEntries > 0) parts.push(`${r.missingEntries} journal entr(ies) between the backup and the journal could not be found.`);
   }
   if (r.unreadableJournalLines > 0) {
-    const at = r.damagedLines.slice(0, 5).map((d) => `${d.file} at byte ${d.offset} (${d.length} bytes)`).join(', ');
+    const at = r.damagedLines
+      .slice(0, 5)
+      .map((d) => `${d.file} at byte ${d.offset} (${d.length} bytes)`)
+      .join(', ');
     parts.push(
       `Skipped ${r.unreadableJournalLines} damaged journal line(s) (a write torn by a crash, or damaged bytes): ${at}` +
         `${r.damagedLines.length > 5 ? `, and ${r.damagedLines.length - 5} more` : ''}; what could be read in them was kept.`,
@@ -64,7 +74,6 @@ export function recoveryMessage(r: RecoveryReport): string | undefined {
   return parts.length ? parts.join(' ') : undefined;
 }
 
-
 /** What tells a replaced file from the one read before (a reader follows the writer's snapshots by it). */
 export interface FileSignature {
   ino: number;
@@ -72,7 +81,8 @@ export interface FileSignature {
   mtimeMs: number;
 }
 
-export const sig = (st: fs.Stats | undefined): FileSignature | undefined => (st ? { ino: st.ino, size: st.size, mtimeMs: st.mtimeMs } : undefined);
+export const sig = (st: fs.Stats | undefined): FileSignature | undefined =>
+  st ? { ino: st.ino, size: st.size, mtimeMs: st.mtimeMs } : undefined;
 export const sameSig = (a?: FileSignature, b?: FileSignature) => a?.ino === b?.ino && a?.size === b?.size && a?.mtimeMs === b?.mtimeMs;
 /** ctime too: it changes on every write and cannot be set back by tools that restore an mtime. */
 const fullSig = (st: fs.Stats) => `${st.ino}:${st.size}:${st.mtimeMs}:${st.ctimeMs}`;
@@ -83,7 +93,6 @@ function backupSeq(file: string): number | undefined {
   const m = /-q(\d+)\.sqlite$/.exec(file);
   return m ? Number(m[1]) : undefined;
 }
-
 
 /**
  * Temporary files of atomic writes (`<name>.<pid>.<ms>.tmp`) that a killed process left behind:
@@ -109,7 +118,6 @@ export function removeStaleTemporaryFiles(file: string): void {
   }
 }
 
-
 /**
  * Opens one candidate (the snapshot or a backup) and checks it with SQLite's quick check unless
  * `trusted`; the reason it is unusable otherwise. Whether it is our schema is for the caller.
@@ -128,7 +136,13 @@ export async function openCandidate(bytes: Uint8Array | undefined, trusted: bool
   } catch (err) {
     db.close();
     const m = (err as Error).message;
-    return { problem: /not a database|malformed|damaged|disk image/i.test(m) ? (m.startsWith('damaged') ? m : 'not an SQLite database, or damaged') : m };
+    return {
+      problem: /not a database|malformed|damaged|disk image/i.test(m)
+        ? m.startsWith('damaged')
+          ? m
+          : 'not an SQLite database, or damaged'
+        : m,
+    };
   }
   return { db };
 }
@@ -206,7 +220,12 @@ export class SnapshotFiles {
     const dir = this.backupDir;
     if (!dir) return [];
     try {
-      return fs.readdirSync(dir).filter((f) => f.endsWith('.sqlite')).sort().reverse().map((f) => path.join(dir, f));
+      return fs
+        .readdirSync(dir)
+        .filter((f) => f.endsWith('.sqlite'))
+        .sort()
+        .reverse()
+        .map((f) => path.join(dir, f));
     } catch {
       return [];
     }
@@ -217,7 +236,7 @@ export class SnapshotFiles {
     if (journalSize > this.opts.journalRotateBytes) return true;
     if (Date.now() - this.lastBackupAt < this.opts.backupEveryMs) return false;
     const newest = this.listBackups()[0];
-    const newestAt = newest ? statOrUndefined(newest)?.mtimeMs ?? 0 : 0;
+    const newestAt = newest ? (statOrUndefined(newest)?.mtimeMs ?? 0) : 0;
     if (Date.now() - newestAt < this.opts.backupEveryMs) {
       this.lastBackupAt = newestAt;
       return false;

@@ -1,7 +1,19 @@
 import * as path from 'node:path';
 import type { UsageRecord } from '../../model';
 import { parseJsonObject } from '../claude';
-import { count, creditsOf, listFiles, pickRoots, priced, str, timeOf, xdgData, type AgentReader, type DocumentOutcome, type FileContext } from '../agents';
+import {
+  count,
+  creditsOf,
+  listFiles,
+  pickRoots,
+  priced,
+  str,
+  timeOf,
+  xdgData,
+  type AgentReader,
+  type DocumentOutcome,
+  type FileContext,
+} from '../agents';
 
 /**
  * Amp: `${AMP_DATA_DIR:-~/.local/share/amp}/threads/T-<uuid>.json`, one JSON document per thread,
@@ -18,24 +30,49 @@ import { count, creditsOf, listFiles, pickRoots, priced, str, timeOf, xdgData, t
 export const AMP_SOURCE = 'amp' as const;
 
 type Obj = Record<string, unknown>;
-const objects = (v: unknown): Obj[] => (Array.isArray(v) ? v.filter((x): x is Obj => typeof x === 'object' && x !== null && !Array.isArray(x)) : []);
+const objects = (v: unknown): Obj[] =>
+  Array.isArray(v) ? v.filter((x): x is Obj => typeof x === 'object' && x !== null && !Array.isArray(x)) : [];
 
 export function parseAmpThread(text: string, ctx: FileContext): DocumentOutcome {
   const doc = parseJsonObject(text);
-  if (!doc) return { records: [], problem: `${ctx.path}: not a complete JSON document (cut off while being written?); read again when it changes` };
+  if (!doc)
+    return { records: [], problem: `${ctx.path}: not a complete JSON document (cut off while being written?); read again when it changes` };
   const thread = str(doc.id) ?? path.basename(ctx.path, '.json');
   const messages = objects(doc.messages);
   const byId = new Map<unknown, Obj>();
   for (const m of messages) if (m.messageId !== undefined) byId.set(m.messageId, m);
   const records: UsageRecord[] = [];
   let malformed = 0;
-  const push = (key: string, model: string, timestamp: number, input: number, output: number, write: number, read: number, credits?: number) => {
+  const push = (
+    key: string,
+    model: string,
+    timestamp: number,
+    input: number,
+    output: number,
+    write: number,
+    read: number,
+    credits?: number,
+  ) => {
     if (input + output + write + read === 0) return;
-    records.push(priced({
-      dedupKey: `amp:${thread}:${key}`, timestamp, source: AMP_SOURCE, model, project: '', sessionId: thread,
-      inputTokens: input, outputTokens: output, cacheWriteTokens: write, cacheWrite1hTokens: 0, cacheReadTokens: read,
-      ...(credits === undefined ? {} : { credits }),
-    }, ctx));
+    records.push(
+      priced(
+        {
+          dedupKey: `amp:${thread}:${key}`,
+          timestamp,
+          source: AMP_SOURCE,
+          model,
+          project: '',
+          sessionId: thread,
+          inputTokens: input,
+          outputTokens: output,
+          cacheWriteTokens: write,
+          cacheWrite1hTokens: 0,
+          cacheReadTokens: read,
+          ...(credits === undefined ? {} : { credits }),
+        },
+        ctx,
+      ),
+    );
   };
   const ledger = doc.usageLedger as Obj | undefined;
   const events = objects(ledger?.events);
@@ -48,8 +85,16 @@ export function parseAmpThread(text: string, ctx: FileContext): DocumentOutcome 
       }
       const tokens = (e.tokens ?? {}) as Obj;
       const usage = (byId.get(e.toMessageId)?.usage ?? {}) as Obj;
-      push(`e:${str(e.id) ?? i}`, str(e.model) ?? str(usage.model) ?? 'unknown', timestamp, count(tokens.input), count(tokens.output),
-        count(usage.cacheCreationInputTokens), count(usage.cacheReadInputTokens), creditsOf(e.credits));
+      push(
+        `e:${str(e.id) ?? i}`,
+        str(e.model) ?? str(usage.model) ?? 'unknown',
+        timestamp,
+        count(tokens.input),
+        count(tokens.output),
+        count(usage.cacheCreationInputTokens),
+        count(usage.cacheReadInputTokens),
+        creditsOf(e.credits),
+      );
     });
     return { records, malformed };
   }

@@ -25,7 +25,8 @@ export const claude: AgentReader<'claude'> = {
     return {
       kind: 'lines',
       markers: [USAGE_MARKER],
-      parse: (obj, ctx, _state, offset) => parseClaudeObject(obj, offset, (file ??= describeTranscript(ctx.root, ctx.path)), ctx.prices, ctx.mode),
+      parse: (obj, ctx, _state, offset) =>
+        parseClaudeObject(obj, offset, (file ??= describeTranscript(ctx.root, ctx.path)), ctx.prices, ctx.mode),
     };
   },
 };

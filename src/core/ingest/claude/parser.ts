@@ -10,24 +10,23 @@ export const USAGE_MARKER = Buffer.from('"usage":{');
  * copies of a message written at the same instant are one (older Claude Code versions); a line
  * without a message id is only itself.
  */
-function dedupKey(messageId: string | undefined, requestId: string | undefined, timestamp: number, file: TranscriptFile, offset: number): string {
+function dedupKey(
+  messageId: string | undefined,
+  requestId: string | undefined,
+  timestamp: number,
+  file: TranscriptFile,
+  offset: number,
+): string {
   if (messageId && requestId) return `m:${messageId}:${requestId}`;
   if (messageId) return `t:${messageId}:${timestamp}`;
   return `l:${file.path}:${offset}`;
 }
 
-
 const isCount = (v: unknown): v is number => typeof v === 'number' && Number.isFinite(v) && v >= 0;
 const count = (v: unknown): number => (isCount(v) ? Math.round(v) : 0);
 
 /** Turns one transcript line into a usage record, the way ccusage reads it. */
-export function parseClaudeLine(
-  line: string,
-  offset: number,
-  file: TranscriptFile,
-  prices: PriceTable,
-  mode: CostMode,
-): ParseOutcome {
+export function parseClaudeLine(line: string, offset: number, file: TranscriptFile, prices: PriceTable, mode: CostMode): ParseOutcome {
   const obj = parseJsonObject(line);
   return obj ? parseClaudeObject(obj, offset, file, prices, mode) : { kind: 'malformed' };
 }

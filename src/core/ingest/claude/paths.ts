@@ -49,4 +49,3 @@ export function describeTranscript(root: string, file: string): TranscriptFile {
   const sessionFromPath = isSubagent && rel.length >= 4 ? rel[rel.length - 3] : path.basename(file, '.jsonl');
   return { path: file, root, projectDir, sessionFromPath, isSubagent };
 }
-

@@ -19,7 +19,8 @@ export const CLAUDE_DESKTOP_SOURCE = 'claude-desktop' as const;
 /** The `.../.claude/projects` folder a transcript is under (the Claude reader's root). */
 function projectsRootOf(file: string): string | undefined {
   const parts = file.split(path.sep);
-  for (let i = parts.length - 2; i > 0; i--) if (parts[i] === 'projects' && parts[i - 1] === '.claude') return parts.slice(0, i + 1).join(path.sep);
+  for (let i = parts.length - 2; i > 0; i--)
+    if (parts[i] === 'projects' && parts[i - 1] === '.claude') return parts.slice(0, i + 1).join(path.sep);
   return undefined;
 }
 
@@ -42,7 +43,9 @@ export const claudeDesktop: AgentReader = {
       path.join(e.home, 'Library', 'Application Support', 'Claude', 'local-agent-mode-sessions'),
       path.join(e.home, '.config', 'Claude', 'local-agent-mode-sessions'),
       ...(appData ? [path.join(appData, 'Claude', 'local-agent-mode-sessions')] : []),
-      ...(local ? [path.join(local, 'Packages', 'Claude_pzs8sxrjxfjjc', 'LocalCache', 'Roaming', 'Claude', 'local-agent-mode-sessions')] : []),
+      ...(local
+        ? [path.join(local, 'Packages', 'Claude_pzs8sxrjxfjjc', 'LocalCache', 'Roaming', 'Claude', 'local-agent-mode-sessions')]
+        : []),
     ]);
   },
   files: (root) => listFiles(root, (name, full) => name.endsWith('.jsonl') && projectsRootOf(full) !== undefined, 16),

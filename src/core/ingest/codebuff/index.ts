@@ -1,6 +1,17 @@
 import * as path from 'node:path';
 import type { UsageRecord } from '../../model';
-import { count, creditsOf, listFiles, pickRoots, priced, str, timeOf, type AgentReader, type DocumentOutcome, type FileContext } from '../agents';
+import {
+  count,
+  creditsOf,
+  listFiles,
+  pickRoots,
+  priced,
+  str,
+  timeOf,
+  type AgentReader,
+  type DocumentOutcome,
+  type FileContext,
+} from '../agents';
 
 /**
  * Codebuff: `~/.config/manicode/` (and `manicode-dev`, `manicode-staging`)
@@ -35,7 +46,8 @@ export function parseCodebuffChat(text: string, ctx: FileContext): DocumentOutco
     return { records: [], problem: `${ctx.path}: not a complete JSON document (cut off while being written?); read again when it changes` };
   }
   const list = Array.isArray(doc) ? doc : Array.isArray((doc as Obj | null)?.messages) ? ((doc as Obj).messages as unknown[]) : undefined;
-  if (!list) return { records: [], problem: `${ctx.path}: not a Codebuff chat (no message list); this format is not known to this version` };
+  if (!list)
+    return { records: [], problem: `${ctx.path}: not a Codebuff chat (no message list); this format is not known to this version` };
   const chatId = path.basename(path.dirname(ctx.path));
   const project = path.basename(path.dirname(path.dirname(path.dirname(ctx.path))));
   const records: UsageRecord[] = [];
@@ -60,12 +72,25 @@ export function parseCodebuffChat(text: string, ctx: FileContext): DocumentOutco
       malformed++;
       return;
     }
-    records.push(priced({
-      dedupKey: `codebuff:${chatId}:${str(m.id) ?? i}`, timestamp, source: CODEBUFF_SOURCE,
-      model: str(meta.model) ?? str(cb.model) ?? str(usage.model) ?? CODEBUFF_UNKNOWN_MODEL, project, sessionId: chatId,
-      inputTokens: input, outputTokens: output, cacheWriteTokens: write, cacheWrite1hTokens: 0, cacheReadTokens: read,
-      ...(credits === undefined ? {} : { credits }),
-    }, ctx));
+    records.push(
+      priced(
+        {
+          dedupKey: `codebuff:${chatId}:${str(m.id) ?? i}`,
+          timestamp,
+          source: CODEBUFF_SOURCE,
+          model: str(meta.model) ?? str(cb.model) ?? str(usage.model) ?? CODEBUFF_UNKNOWN_MODEL,
+          project,
+          sessionId: chatId,
+          inputTokens: input,
+          outputTokens: output,
+          cacheWriteTokens: write,
+          cacheWrite1hTokens: 0,
+          cacheReadTokens: read,
+          ...(credits === undefined ? {} : { credits }),
+        },
+        ctx,
+      ),
+    );
   });
   return { records, malformed };
 }
@@ -76,7 +101,12 @@ export const codebuff: AgentReader = {
   source: CODEBUFF_SOURCE,
   ownsSource: (s) => s === CODEBUFF_SOURCE,
   roots: (settings, e) =>
-    pickRoots(settings, e, 'CODEBUFF_DATA_DIR', ['manicode', 'manicode-dev', 'manicode-staging'].map((d) => path.join(e.home, '.config', d))).map((r) => path.join(r, 'projects')),
+    pickRoots(
+      settings,
+      e,
+      'CODEBUFF_DATA_DIR',
+      ['manicode', 'manicode-dev', 'manicode-staging'].map((d) => path.join(e.home, '.config', d)),
+    ).map((r) => path.join(r, 'projects')),
   files: (root) => listFiles(root, (name) => name === 'chat-messages.json', 3),
   reader: () => ({ kind: 'document', parse: parseCodebuffChat }),
 };

@@ -56,9 +56,12 @@ function minus(a: CodexUsage, b: CodexUsage | undefined): CodexUsage {
   if (!b) return a;
   const d = (k: keyof CodexUsage) => Math.max(0, a[k] - b[k]);
   return {
-    input_tokens: d('input_tokens'), cached_input_tokens: d('cached_input_tokens'), cache_write_input_tokens: d('cache_write_input_tokens'),
+    input_tokens: d('input_tokens'),
+    cached_input_tokens: d('cached_input_tokens'),
+    cache_write_input_tokens: d('cache_write_input_tokens'),
     output_tokens: d('output_tokens'),
-    reasoning_output_tokens: d('reasoning_output_tokens'), total_tokens: d('total_tokens'),
+    reasoning_output_tokens: d('reasoning_output_tokens'),
+    total_tokens: d('total_tokens'),
   };
 }
 

@@ -32,7 +32,6 @@ export function codexFastTier(codexHome: string): boolean {
   return /^[ \t]*service_tier[ \t]*=[ \t]*["'](?:fast|priority)["']/m.test(text);
 }
 
-
 export interface CodexFile {
   path: string;
   /** Session id from the rollout's name (`rollout-<time>-<uuid>.jsonl`), until session_meta says. */

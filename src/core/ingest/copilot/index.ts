@@ -93,7 +93,8 @@ export const copilot: AgentReader = {
     const exportFile = str(e.env.COPILOT_OTEL_FILE_EXPORTER_PATH)?.trim();
     const roots: string[] = [];
     for (const h of homes) {
-      for (const exportRoot of [path.join(h, 'otel'), ...(exportFile ? [path.resolve(exportFile)] : [])]) rememberOtelExport(exportRoot, path.join(h, 'session-state'));
+      for (const exportRoot of [path.join(h, 'otel'), ...(exportFile ? [path.resolve(exportFile)] : [])])
+        rememberOtelExport(exportRoot, path.join(h, 'session-state'));
       roots.push(path.join(h, 'session-state'), path.join(h, 'otel'));
     }
     if (exportFile) roots.push(path.resolve(exportFile));
@@ -103,9 +104,13 @@ export const copilot: AgentReader = {
   reader: (file) =>
     path.basename(file) === 'events.jsonl' && path.basename(path.dirname(path.dirname(file))) === 'session-state'
       ? {
-        kind: 'lines',
-        markers: [Buffer.from('"session.shutdown"'), Buffer.from('"session.start"')],
-        parse: (obj, ctx, state) => parseCopilotLine(obj, ctx, state as CopilotState),
-      }
-      : { kind: 'lines', markers: [Buffer.from('gen_ai.usage')], parse: (obj, ctx) => parseCopilotOtelLine(obj, ctx, copilotPriceModel, COPILOT_SOURCE) },
+          kind: 'lines',
+          markers: [Buffer.from('"session.shutdown"'), Buffer.from('"session.start"')],
+          parse: (obj, ctx, state) => parseCopilotLine(obj, ctx, state as CopilotState),
+        }
+      : {
+          kind: 'lines',
+          markers: [Buffer.from('gen_ai.usage')],
+          parse: (obj, ctx) => parseCopilotOtelLine(obj, ctx, copilotPriceModel, COPILOT_SOURCE),
+        },
 };

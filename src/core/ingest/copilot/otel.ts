@@ -32,7 +32,8 @@ function attributesOf(v: unknown): Obj {
     const out: Obj = {};
     for (const a of v as Obj[]) {
       const val = (a?.value ?? {}) as Obj;
-      if (typeof a?.key === 'string') out[a.key] = val.intValue !== undefined ? Number(val.intValue) : (val.stringValue ?? val.doubleValue ?? val);
+      if (typeof a?.key === 'string')
+        out[a.key] = val.intValue !== undefined ? Number(val.intValue) : (val.stringValue ?? val.doubleValue ?? val);
     }
     return out;
   }
@@ -57,11 +58,23 @@ export function parseCopilotOtelLine(obj: Obj, ctx: FileContext, priceModel: (m:
   const trace = str(obj.traceId) ?? str((obj.spanContext as Obj | undefined)?.traceId) ?? '';
   return {
     kind: 'record',
-    record: priced({
-      dedupKey: `copilot-otel:${trace}:${span}`, timestamp, source: source as never, model, project: '',
-      sessionId,
-      inputTokens: input, outputTokens: output, cacheWriteTokens: cacheWrite, cacheWrite1hTokens: 0, cacheReadTokens: cacheRead,
-    }, ctx, priceModel(model)),
+    record: priced(
+      {
+        dedupKey: `copilot-otel:${trace}:${span}`,
+        timestamp,
+        source: source as never,
+        model,
+        project: '',
+        sessionId,
+        inputTokens: input,
+        outputTokens: output,
+        cacheWriteTokens: cacheWrite,
+        cacheWrite1hTokens: 0,
+        cacheReadTokens: cacheRead,
+      },
+      ctx,
+      priceModel(model),
+    ),
   };
 }
 

@@ -9,7 +9,8 @@ import { pickRoots, type AgentReader } from '../agents';
  */
 export const CURSOR_SOURCE = 'cursor' as const;
 
-export const CURSOR_NOTE = 'Cursor usage cannot be read locally: Cursor keeps its token counts on its servers (its local files hold zeros), so Cursor is not counted here.';
+export const CURSOR_NOTE =
+  'Cursor usage cannot be read locally: Cursor keeps its token counts on its servers (its local files hold zeros), so Cursor is not counted here.';
 
 export const cursor: AgentReader = {
   id: 'cursor',

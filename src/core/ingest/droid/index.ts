@@ -14,12 +14,16 @@ import { count, listFiles, pickRoots, priced, str, timeOf, type AgentReader, typ
 export const DROID_SOURCE = 'droid' as const;
 
 export function droidModel(raw: string): string {
-  return raw.replace(/^custom:/, '').replace(/\s*\[[^\]]*\]\s*/g, '').trim();
+  return raw
+    .replace(/^custom:/, '')
+    .replace(/\s*\[[^\]]*\]\s*/g, '')
+    .trim();
 }
 
 export function parseDroidSettings(text: string, ctx: FileContext): DocumentOutcome {
   const doc = parseJsonObject(text);
-  if (!doc) return { records: [], problem: `${ctx.path}: not a complete JSON document (cut off while being written?); read again when it changes` };
+  if (!doc)
+    return { records: [], problem: `${ctx.path}: not a complete JSON document (cut off while being written?); read again when it changes` };
   const u = doc.tokenUsage as Record<string, unknown> | undefined;
   if (!u || typeof u !== 'object') return { records: [] };
   const input = count(u.inputTokens);

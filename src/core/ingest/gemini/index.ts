@@ -27,7 +27,14 @@ function sessionFromName(file: string): string {
 }
 
 /** One `type: "gemini"` message into a record, or undefined when it carries no tokens. */
-function messageRecord(m: Record<string, unknown>, sessionId: string, fallbackTs: number, modelHint: string | undefined, ctx: FileContext, project: string): ParseOutcome {
+function messageRecord(
+  m: Record<string, unknown>,
+  sessionId: string,
+  fallbackTs: number,
+  modelHint: string | undefined,
+  ctx: FileContext,
+  project: string,
+): ParseOutcome {
   const tokens = m.tokens as Record<string, unknown> | undefined;
   if (!tokens || typeof tokens !== 'object') return { kind: 'no-usage' };
   const model = str(m.model) ?? modelHint;
@@ -78,10 +85,14 @@ function projectOf(ctx: FileContext): string {
 
 export function parseGeminiDocument(text: string, ctx: FileContext): DocumentOutcome {
   const doc = parseJsonObject(text);
-  if (!doc) return { records: [], problem: `${ctx.path}: not a complete JSON document (cut off while being written?); read again when it changes` };
+  if (!doc)
+    return { records: [], problem: `${ctx.path}: not a complete JSON document (cut off while being written?); read again when it changes` };
   const messages = doc.messages;
   if (!Array.isArray(messages)) {
-    return { records: [], problem: `${ctx.path}: no "messages" list; an unknown Gemini CLI session format${doc.version !== undefined ? ` (version ${String(doc.version)})` : ''}` };
+    return {
+      records: [],
+      problem: `${ctx.path}: no "messages" list; an unknown Gemini CLI session format${doc.version !== undefined ? ` (version ${String(doc.version)})` : ''}`,
+    };
   }
   const sessionId = str(doc.sessionId) ?? str(doc.session_id) ?? sessionFromName(ctx.path);
   const sessionTs = timeOf(doc.startTime ?? doc.lastUpdated);
@@ -112,9 +123,14 @@ export const gemini: AgentReader = {
   ownsSource: (s) => s === GEMINI_SOURCE,
   roots: (settings, e) => pickRoots(settings, e, 'GEMINI_DATA_DIR', [path.join(e.home, '.gemini', 'tmp')]),
   // Only chat files: `tmp/<hash>/` also holds `logs.json` (the prompt history, no usage).
-  files: (root) => listFiles(root, (name, full) => (name.endsWith('.json') || name.endsWith('.jsonl')) && full.split(path.sep).includes('chats')),
+  files: (root) =>
+    listFiles(root, (name, full) => (name.endsWith('.json') || name.endsWith('.jsonl')) && full.split(path.sep).includes('chats')),
   reader: (file) =>
     file.endsWith('.jsonl')
-      ? { kind: 'lines', markers: [Buffer.from('"tokens"'), Buffer.from('"sessionId"'), Buffer.from('"model"')], parse: (obj, ctx, state) => parseGeminiLine(obj, ctx, state as GeminiState) }
+      ? {
+          kind: 'lines',
+          markers: [Buffer.from('"tokens"'), Buffer.from('"sessionId"'), Buffer.from('"model"')],
+          parse: (obj, ctx, state) => parseGeminiLine(obj, ctx, state as GeminiState),
+        }
       : { kind: 'document', parse: parseGeminiDocument },
 };

@@ -2,7 +2,20 @@ import * as path from 'node:path';
 import type { Database } from 'sql.js';
 import type { UsageRecord } from '../../model';
 import { parseJsonObject } from '../claude';
-import { count, listFiles, missingTable, pickRoots, priced, rowsOf, sqliteTime, str, xdgData, type AgentReader, type DocumentOutcome, type FileContext } from '../agents';
+import {
+  count,
+  listFiles,
+  missingTable,
+  pickRoots,
+  priced,
+  rowsOf,
+  sqliteTime,
+  str,
+  xdgData,
+  type AgentReader,
+  type DocumentOutcome,
+  type FileContext,
+} from '../agents';
 
 /**
  * Goose (Block): the SQLite `sessions.db` in `$GOOSE_PATH_ROOT/data/sessions/`, else
@@ -39,11 +52,24 @@ export function readGooseDb(db: Database, ctx: FileContext): DocumentOutcome {
     }
     const config = typeof row.model_config_json === 'string' ? parseJsonObject(row.model_config_json) : undefined;
     const id = String(row.id);
-    records.push(priced({
-      dedupKey: `goose:${id}`, timestamp, source: GOOSE_SOURCE, model: str(config?.model_name) ?? 'unknown',
-      project: str(row.working_dir) ?? '', sessionId: id,
-      inputTokens: input, outputTokens: output + reasoning, cacheWriteTokens: 0, cacheWrite1hTokens: 0, cacheReadTokens: 0,
-    }, ctx));
+    records.push(
+      priced(
+        {
+          dedupKey: `goose:${id}`,
+          timestamp,
+          source: GOOSE_SOURCE,
+          model: str(config?.model_name) ?? 'unknown',
+          project: str(row.working_dir) ?? '',
+          sessionId: id,
+          inputTokens: input,
+          outputTokens: output + reasoning,
+          cacheWriteTokens: 0,
+          cacheWrite1hTokens: 0,
+          cacheReadTokens: 0,
+        },
+        ctx,
+      ),
+    );
   }
   return { records, malformed };
 }

@@ -1,7 +1,19 @@
 import * as path from 'node:path';
 import type { Database } from 'sql.js';
 import type { UsageRecord } from '../../model';
-import { count, listFiles, missingTable, pickRoots, priced, rowsOf, sqliteTime, str, type AgentReader, type DocumentOutcome, type FileContext } from '../agents';
+import {
+  count,
+  listFiles,
+  missingTable,
+  pickRoots,
+  priced,
+  rowsOf,
+  sqliteTime,
+  str,
+  type AgentReader,
+  type DocumentOutcome,
+  type FileContext,
+} from '../agents';
 
 /**
  * Hermes Agent: `$HERMES_HOME/state.db` (comma list), else `~/.hermes/state.db`, table
@@ -34,7 +46,10 @@ export function readHermesDb(db: Database, ctx: FileContext): DocumentOutcome {
       malformed++;
       continue;
     }
-    const actual = typeof row.actual_cost_usd === 'number' && Number.isFinite(row.actual_cost_usd) && row.actual_cost_usd >= 0 ? row.actual_cost_usd : null;
+    const actual =
+      typeof row.actual_cost_usd === 'number' && Number.isFinite(row.actual_cost_usd) && row.actual_cost_usd >= 0
+        ? row.actual_cost_usd
+        : null;
     const id = String(row.id);
     const profile = path.basename(path.dirname(path.dirname(ctx.path))) === 'profiles' ? `${path.basename(path.dirname(ctx.path))}:` : '';
     const model = str(row.model) ?? 'unknown';
@@ -42,10 +57,26 @@ export function readHermesDb(db: Database, ctx: FileContext): DocumentOutcome {
     const provider = str(row.billing_provider);
     const providerModel = provider && !model.startsWith(`${provider}/`) ? `${provider}/${model}` : undefined;
     const priceModel = providerModel && ctx.prices.lookup(providerModel) ? providerModel : model;
-    records.push(priced({
-      dedupKey: `hermes:${profile}${id}`, timestamp, source: HERMES_SOURCE, model, project: '', sessionId: id,
-      inputTokens: input, outputTokens: output, cacheWriteTokens: write, cacheWrite1hTokens: 0, cacheReadTokens: read, reportedCost: actual,
-    }, ctx, priceModel));
+    records.push(
+      priced(
+        {
+          dedupKey: `hermes:${profile}${id}`,
+          timestamp,
+          source: HERMES_SOURCE,
+          model,
+          project: '',
+          sessionId: id,
+          inputTokens: input,
+          outputTokens: output,
+          cacheWriteTokens: write,
+          cacheWrite1hTokens: 0,
+          cacheReadTokens: read,
+          reportedCost: actual,
+        },
+        ctx,
+        priceModel,
+      ),
+    );
   }
   return { records, malformed };
 }
@@ -56,6 +87,9 @@ export const hermes: AgentReader = {
   source: HERMES_SOURCE,
   ownsSource: (s) => s === HERMES_SOURCE,
   roots: (settings, e) => pickRoots(settings, e, 'HERMES_HOME', [path.join(e.home, '.hermes')]),
-  files: (root) => [...listFiles(root, (name) => name === 'state.db', 0), ...listFiles(path.join(root, 'profiles'), (name) => name === 'state.db', 1)],
+  files: (root) => [
+    ...listFiles(root, (name) => name === 'state.db', 0),
+    ...listFiles(path.join(root, 'profiles'), (name) => name === 'state.db', 1),
+  ],
   reader: () => ({ kind: 'sqlite', read: readHermesDb }),
 };

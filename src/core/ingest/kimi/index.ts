@@ -69,10 +69,23 @@ export function parseKimiLine(obj: Record<string, unknown>, ctx: FileContext, st
   const id = str(payload?.message_id) ?? `${timestamp}:${input}:${output}:${read}:${write}`;
   return {
     kind: 'record',
-    record: priced({
-      dedupKey: `kimi:${session}${agentDir}:${id}`, timestamp, source: KIMI_SOURCE, model: KIMI_MODEL, project: state.project, sessionId: session,
-      inputTokens: input, outputTokens: output, cacheWriteTokens: write, cacheWrite1hTokens: 0, cacheReadTokens: read,
-    }, ctx, kimiPriceModel(timestamp)),
+    record: priced(
+      {
+        dedupKey: `kimi:${session}${agentDir}:${id}`,
+        timestamp,
+        source: KIMI_SOURCE,
+        model: KIMI_MODEL,
+        project: state.project,
+        sessionId: session,
+        inputTokens: input,
+        outputTokens: output,
+        cacheWriteTokens: write,
+        cacheWrite1hTokens: 0,
+        cacheReadTokens: read,
+      },
+      ctx,
+      kimiPriceModel(timestamp),
+    ),
   };
 }
 

@@ -44,7 +44,10 @@ export function readOpenClawDb(db: Database, ctx: FileContext): DocumentOutcome 
   const tables = db.exec("SELECT name FROM sqlite_master WHERE type = 'table'")[0]?.values.map((v) => String(v[0])) ?? [];
   const version = db.exec('PRAGMA user_version')[0]?.values[0]?.[0];
   if (!tables.includes('transcript_events')) {
-    return { records: [], problem: `${ctx.path}: no "transcript_events" table (OpenClaw store schema version ${String(version ?? 'unknown')} is not known to this version)` };
+    return {
+      records: [],
+      problem: `${ctx.path}: no "transcript_events" table (OpenClaw store schema version ${String(version ?? 'unknown')} is not known to this version)`,
+    };
   }
   const columns = db.exec('PRAGMA table_info(transcript_events)')[0]?.values.map((v) => String(v[1])) ?? [];
   const agent = openClawAgentOf(ctx.root, ctx.path);
@@ -88,14 +91,28 @@ export const openclaw: AgentReader = {
   label: 'OpenClaw',
   source: `${OPENCLAW_PREFIX}main`,
   ownsSource: (s) => s.startsWith(OPENCLAW_PREFIX),
-  roots: (settings, e) => pickRoots(settings, e, 'OPENCLAW_DIR', ['.openclaw', '.clawdbot', '.moltbot', '.moldbot'].map((d) => path.join(e.home, d))),
+  roots: (settings, e) =>
+    pickRoots(
+      settings,
+      e,
+      'OPENCLAW_DIR',
+      ['.openclaw', '.clawdbot', '.moltbot', '.moldbot'].map((d) => path.join(e.home, d)),
+    ),
   files: (root) =>
-    listFiles(path.join(root, 'agents'), (name, full) => {
-      const parent = path.basename(path.dirname(full));
-      return (parent === 'sessions' && isTranscript(name)) || (parent === 'agent' && name === 'openclaw-agent.sqlite');
-    }, 3),
+    listFiles(
+      path.join(root, 'agents'),
+      (name, full) => {
+        const parent = path.basename(path.dirname(full));
+        return (parent === 'sessions' && isTranscript(name)) || (parent === 'agent' && name === 'openclaw-agent.sqlite');
+      },
+      3,
+    ),
   reader: (file) =>
     file.endsWith('.sqlite')
       ? { kind: 'sqlite', read: readOpenClawDb }
-      : { kind: 'lines', markers: [Buffer.from('"usage"'), Buffer.from('"type":"session"'), Buffer.from('"model_change"'), Buffer.from('model-snapshot')], parse: (obj, ctx, state) => parseOpenClawLine(obj, ctx, state as PiState) },
+      : {
+          kind: 'lines',
+          markers: [Buffer.from('"usage"'), Buffer.from('"type":"session"'), Buffer.from('"model_change"'), Buffer.from('model-snapshot')],
+          parse: (obj, ctx, state) => parseOpenClawLine(obj, ctx, state as PiState),
+        },
 };

@@ -2,7 +2,19 @@ import * as path from 'node:path';
 import type { Database } from 'sql.js';
 import type { UsageRecord } from '../../model';
 import { parseJsonObject } from '../claude';
-import { count, listFiles, missingTable, pickRoots, priced, str, timeOf, xdgData, type AgentReader, type DocumentOutcome, type FileContext } from '../agents';
+import {
+  count,
+  listFiles,
+  missingTable,
+  pickRoots,
+  priced,
+  str,
+  timeOf,
+  xdgData,
+  type AgentReader,
+  type DocumentOutcome,
+  type FileContext,
+} from '../agents';
 
 /**
  * OpenCode: `${OPENCODE_DATA_DIR:-~/.local/share/opencode}`: the SQLite `opencode.db` (since 1.2;
@@ -32,7 +44,13 @@ export interface OpenCodeFlavor {
 const OPENCODE_FLAVOR: OpenCodeFlavor = { source: 'opencode', keyPrefix: 'opencode', storedCost: 'positive' };
 
 /** One message object (a legacy file's content, or a database row's `data`) into a record. */
-export function openCodeMessage(m: Record<string, unknown>, ctx: FileContext, idHint?: string, sessionHint?: string, flavor: OpenCodeFlavor = OPENCODE_FLAVOR): UsageRecord | undefined {
+export function openCodeMessage(
+  m: Record<string, unknown>,
+  ctx: FileContext,
+  idHint?: string,
+  sessionHint?: string,
+  flavor: OpenCodeFlavor = OPENCODE_FLAVOR,
+): UsageRecord | undefined {
   if (m.role !== 'assistant') return undefined;
   const tokens = m.tokens as Record<string, unknown> | undefined;
   if (!tokens || typeof tokens !== 'object') return undefined;
@@ -76,12 +94,18 @@ export function openCodeMessage(m: Record<string, unknown>, ctx: FileContext, id
 
 export function parseOpenCodeFile(text: string, ctx: FileContext): DocumentOutcome {
   const m = parseJsonObject(text);
-  if (!m) return { records: [], problem: `${ctx.path}: not a complete JSON document (cut off while being written?); read again when it changes` };
+  if (!m)
+    return { records: [], problem: `${ctx.path}: not a complete JSON document (cut off while being written?); read again when it changes` };
   const r = openCodeMessage(m, ctx, path.basename(ctx.path, '.json'), path.basename(path.dirname(ctx.path)));
   return { records: r ? [r] : [] };
 }
 
-export function readOpenCodeDb(db: Database, ctx: FileContext, flavor: OpenCodeFlavor = OPENCODE_FLAVOR, agent = 'OpenCode'): DocumentOutcome {
+export function readOpenCodeDb(
+  db: Database,
+  ctx: FileContext,
+  flavor: OpenCodeFlavor = OPENCODE_FLAVOR,
+  agent = 'OpenCode',
+): DocumentOutcome {
   const problem = missingTable(db, ctx, 'message', agent);
   if (problem) return { records: [], problem };
   const records: UsageRecord[] = [];
@@ -114,5 +138,6 @@ export const opencode: AgentReader = {
     ...listFiles(root, (name) => /^opencode(?:-[\w.-]+)?\.db$/.test(name), 0),
     ...listFiles(path.join(root, 'storage', 'message'), (name) => name.endsWith('.json'), 1),
   ],
-  reader: (file) => (file.endsWith('.db') ? { kind: 'sqlite', read: (db, ctx) => readOpenCodeDb(db, ctx) } : { kind: 'document', parse: parseOpenCodeFile }),
+  reader: (file) =>
+    file.endsWith('.db') ? { kind: 'sqlite', read: (db, ctx) => readOpenCodeDb(db, ctx) } : { kind: 'document', parse: parseOpenCodeFile },
 };

@@ -28,11 +28,22 @@ export function parseQwenLine(obj: Record<string, unknown>, ctx: FileContext): P
   const id = str(obj.uuid) ?? `${timestamp}:${prompt}:${output}`;
   return {
     kind: 'record',
-    record: priced({
-      dedupKey: `qwen:${sessionId}:${id}`, timestamp, source: QWEN_SOURCE, model: str(obj.model) ?? 'unknown',
-      project: str(obj.cwd) ?? '', sessionId,
-      inputTokens: prompt - cached, outputTokens: output, cacheWriteTokens: 0, cacheWrite1hTokens: 0, cacheReadTokens: cached,
-    }, ctx),
+    record: priced(
+      {
+        dedupKey: `qwen:${sessionId}:${id}`,
+        timestamp,
+        source: QWEN_SOURCE,
+        model: str(obj.model) ?? 'unknown',
+        project: str(obj.cwd) ?? '',
+        sessionId,
+        inputTokens: prompt - cached,
+        outputTokens: output,
+        cacheWriteTokens: 0,
+        cacheWrite1hTokens: 0,
+        cacheReadTokens: cached,
+      },
+      ctx,
+    ),
   };
 }
 

@@ -24,7 +24,14 @@ export const workspace: AgentReader<'workspace'> = {
       kind: 'lines',
       markers: WORKSPACE_MARKERS,
       parse: (obj, ctx, state, offset) =>
-        parseWorkspaceObject(obj, offset, (file ??= describeWorkspaceFile(ctx.root, ctx.path, ctx.mtimeMs)), state as CodexState, ctx.prices, ctx.mode),
+        parseWorkspaceObject(
+          obj,
+          offset,
+          (file ??= describeWorkspaceFile(ctx.root, ctx.path, ctx.mtimeMs)),
+          state as CodexState,
+          ctx.prices,
+          ctx.mode,
+        ),
     };
   },
 };

@@ -26,7 +26,11 @@ export function globToRegExp(glob: string): RegExp {
  * Files below `folder` matching any glob (relative to the folder), skipping dependency and VCS
  * folders and anything below `exclude` (roots read natively already).
  */
-export async function listWorkspaceTranscripts(folder: string, globs: readonly string[], exclude: readonly string[] = []): Promise<string[]> {
+export async function listWorkspaceTranscripts(
+  folder: string,
+  globs: readonly string[],
+  exclude: readonly string[] = [],
+): Promise<string[]> {
   const patterns = globs.map(globToRegExp);
   const out: string[] = [];
   const excluded = exclude.map((e) => path.resolve(e) + path.sep);
@@ -62,8 +66,12 @@ export interface WorkspaceFile extends TranscriptFile {
 /** Describes a workspace file for the parsers: session from its name, project from its folder. */
 export function describeWorkspaceFile(folder: string, file: string, mtimeMs: number): WorkspaceFile {
   return {
-    path: file, root: folder, projectDir: path.basename(folder), sessionFromPath: path.basename(file, '.jsonl'),
-    isSubagent: false, folder, mtimeMs,
+    path: file,
+    root: folder,
+    projectDir: path.basename(folder),
+    sessionFromPath: path.basename(file, '.jsonl'),
+    isSubagent: false,
+    folder,
+    mtimeMs,
   };
 }
-
