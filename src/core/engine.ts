@@ -1,7 +1,7 @@
 import { EventEmitter } from 'node:events';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { TranscriptScanner, type ScanProgress, type ScannerOptions, type ScanStats } from './ingest/scanner';
+import { emptyScanStats, TranscriptScanner, type ScanProgress, type ScannerOptions, type ScanStats } from './ingest/scanner';
 import type { UsageRecord } from './model';
 import { defaultIo, type StorageIo } from './storage/fsio';
 import { readJournal } from './storage/journal';
@@ -48,21 +48,7 @@ export interface ScanOptions {
   sliceMs?: number;
 }
 
-const EMPTY_STATS: ScanStats = {
-  filesSeen: 0,
-  filesRead: 0,
-  bytesRead: 0,
-  records: 0,
-  changed: 0,
-  malformedLines: 0,
-  oversizedLines: 0,
-  unreadableFiles: 0,
-  unpricedModels: [],
-  fileIssues: [],
-  fileProblems: [],
-  notes: [],
-  durationMs: 0,
-};
+const EMPTY_STATS: ScanStats = emptyScanStats();
 
 /**
  * Ingest -> store, shared by the extension host and the CLI. Scans never overlap: a scan asked

@@ -39,6 +39,25 @@ export function csvCell(value: string | number): string {
   return /[",\n\r]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s;
 }
 
+/** One request as the JSON export and the read API's export list it. */
+export function exportRecord(row: ExportRow): object {
+  return {
+    timestamp: row.timestamp,
+    source: row.source,
+    agent: agentOf(row.source, row.session),
+    provider: providerOf(row.model),
+    model: row.model,
+    project: row.project,
+    session: row.session,
+    inputTokens: row.inputTokens,
+    outputTokens: row.outputTokens,
+    cacheWriteTokens: row.cacheWriteTokens,
+    cacheReadTokens: row.cacheReadTokens,
+    totalTokens: row.totalTokens,
+    cost: row.cost,
+  };
+}
+
 export function csvLine(row: ExportRow): string {
   return [
     row.timestamp,
@@ -102,23 +121,7 @@ export async function writeExport(
   let rows = 0;
   const totals = { inputTokens: 0, outputTokens: 0, cacheWriteTokens: 0, cacheReadTokens: 0, totalTokens: 0, cost: 0, requests: 0 };
   eachRequest(store, range, (row) => {
-    chunks.push(
-      JSON.stringify({
-        timestamp: row.timestamp,
-        source: row.source,
-        agent: agentOf(row.source, row.session),
-        provider: providerOf(row.model),
-        model: row.model,
-        project: row.project,
-        session: row.session,
-        inputTokens: row.inputTokens,
-        outputTokens: row.outputTokens,
-        cacheWriteTokens: row.cacheWriteTokens,
-        cacheReadTokens: row.cacheReadTokens,
-        totalTokens: row.totalTokens,
-        cost: row.cost,
-      }),
-    );
+    chunks.push(JSON.stringify(exportRecord(row)));
     totals.inputTokens += row.inputTokens;
     totals.outputTokens += row.outputTokens;
     totals.cacheWriteTokens += row.cacheWriteTokens;

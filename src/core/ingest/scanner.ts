@@ -186,6 +186,25 @@ function lineStart(st: fs.Stats, prior: FileCursor | undefined): { start: number
   return { start, state };
 }
 
+/** A scan's figures before it has read anything (also what a scan that did not run reports). */
+export function emptyScanStats(): ScanStats {
+  return {
+    filesSeen: 0,
+    filesRead: 0,
+    bytesRead: 0,
+    records: 0,
+    changed: 0,
+    malformedLines: 0,
+    oversizedLines: 0,
+    unreadableFiles: 0,
+    unpricedModels: [],
+    fileIssues: [],
+    fileProblems: [],
+    notes: [],
+    durationMs: 0,
+  };
+}
+
 /**
  * Reads every root's files into the store through the reader its kind is registered with
  * (registry.ts): Claude Code, Codex and workspace transcripts and the other agents. A JSONL file
@@ -212,21 +231,7 @@ export class TranscriptScanner {
   async scanAll(control: ScanControl = {}): Promise<ScanStats> {
     const started = Date.now();
     this.memo = new Map();
-    const stats: ScanStats = {
-      filesSeen: 0,
-      filesRead: 0,
-      bytesRead: 0,
-      records: 0,
-      changed: 0,
-      malformedLines: 0,
-      oversizedLines: 0,
-      unreadableFiles: 0,
-      unpricedModels: [],
-      fileIssues: [],
-      fileProblems: [],
-      notes: [],
-      durationMs: 0,
-    };
+    const stats = emptyScanStats();
     const unpriced = new Set<string>();
     const roots = this.opts.roots().map(toScanRoot);
     // Native roots inside a workspace folder are read once, natively.

@@ -1,7 +1,7 @@
 import type { LimitsReport } from '../limits';
 import { limitsFromDisk } from '../limitsSources';
 import { buildDashboard } from '../dashboard';
-import { CSV_COLUMNS, csvLine, exportFileName } from '../export';
+import { CSV_COLUMNS, csvLine, exportFileName, exportRecord } from '../export';
 import { agentOf, providerOf } from '../model';
 import { monthRange, timeframeRange, type Timeframe } from '../periods';
 import type { CostRules } from '../pricing/pricing';
@@ -26,7 +26,6 @@ import {
   totalsBy,
   totalsByBucket,
   totalsByDay,
-  type ExportRow,
   type FigureScope,
   type GroupTotals,
   type TimeRange,
@@ -183,7 +182,7 @@ export function tokenExport(ctx: ReadContext, q: URLSearchParams): { body: strin
     return { body: `${lines.join('\n')}\n`, contentType: 'text/csv; charset=utf-8', filename };
   }
   const requests: object[] = [];
-  eachRequest(ctx.store, range, (row) => requests.push(exportObject(row)));
+  eachRequest(ctx.store, range, (row) => requests.push(exportRecord(row)));
   const t = totals(ctx.store, range);
   return {
     body: JSON.stringify({
@@ -207,24 +206,6 @@ export function tokenExport(ctx: ReadContext, q: URLSearchParams): { body: strin
 }
 
 const iso = (ms: number | undefined) => (ms === undefined ? null : new Date(ms).toISOString());
-
-function exportObject(row: ExportRow): object {
-  return {
-    timestamp: row.timestamp,
-    source: row.source,
-    agent: agentOf(row.source, row.session),
-    provider: providerOf(row.model),
-    model: row.model,
-    project: row.project,
-    session: row.session,
-    inputTokens: row.inputTokens,
-    outputTokens: row.outputTokens,
-    cacheWriteTokens: row.cacheWriteTokens,
-    cacheReadTokens: row.cacheReadTokens,
-    totalTokens: row.totalTokens,
-    cost: row.cost,
-  };
-}
 
 // ------------------------------------------------------------------- GET /api/costs (seed 002)
 
